@@ -1,0 +1,261 @@
+// Demo data for `npm start`: Madrid, 2,400 parking spaces over many H3 cells with realistic
+// schedules and prices, plus demo hosts, drivers and an admin who share one printed password.
+// Deterministic (seeded PRNG) and idempotent: a second run finds the demo admin and does nothing.
+import { hashPassword } from "../src/auth/passwords.ts";
+import { cellsOf } from "../src/geo/h3-cells.ts";
+import { type Pool, withTransaction } from "../src/storage/postgres.ts";
+import { findUserByEmail, insertUser, markEmailVerified } from "../src/storage/users-repository.ts";
+
+export const DEMO_PASSWORD = "parkealo-demo";
+export const DEMO_DOMAIN = "demo.parkealo.live";
+const HOSTS = 20;
+const DRIVERS = 5;
+const SPACES = 2400;
+
+function prng(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Neighbourhood centres of Madrid with a spread (km) and a weight (share of spaces).
+const neighbourhoods = [
+  { name: "Sol", lat: 40.4169, lng: -3.7035, km: 0.8, weight: 3, postal: "28013" },
+  { name: "Salamanca", lat: 40.4297, lng: -3.6794, km: 1.2, weight: 4, postal: "28001" },
+  { name: "Chamberí", lat: 40.4362, lng: -3.7038, km: 1.1, weight: 4, postal: "28010" },
+  { name: "Retiro", lat: 40.4113, lng: -3.6765, km: 1.2, weight: 3, postal: "28009" },
+  { name: "Malasaña", lat: 40.4262, lng: -3.7045, km: 0.6, weight: 2, postal: "28004" },
+  { name: "Chamartín", lat: 40.4588, lng: -3.6766, km: 1.5, weight: 3, postal: "28036" },
+  { name: "Arganzuela", lat: 40.3983, lng: -3.6963, km: 1.3, weight: 3, postal: "28045" },
+  { name: "Moncloa", lat: 40.4351, lng: -3.7195, km: 1.3, weight: 2, postal: "28008" },
+  { name: "Tetuán", lat: 40.4605, lng: -3.6998, km: 1.2, weight: 2, postal: "28020" },
+  { name: "Usera", lat: 40.3838, lng: -3.7066, km: 1.2, weight: 2, postal: "28026" },
+  { name: "Puente de Vallecas", lat: 40.3907, lng: -3.6696, km: 1.4, weight: 2, postal: "28018" },
+  { name: "Ciudad Lineal", lat: 40.4477, lng: -3.6504, km: 1.6, weight: 2, postal: "28027" },
+  { name: "Carabanchel", lat: 40.3827, lng: -3.7278, km: 1.6, weight: 2, postal: "28025" },
+  { name: "Latina", lat: 40.4027, lng: -3.7413, km: 1.5, weight: 2, postal: "28047" },
+  { name: "Hortaleza", lat: 40.4757, lng: -3.6413, km: 1.8, weight: 1, postal: "28043" },
+  { name: "Barajas", lat: 40.4722, lng: -3.5805, km: 1.5, weight: 1, postal: "28042" },
+] as const;
+
+const streets = [
+  "Calle de Alcalá",
+  "Gran Vía",
+  "Calle de Serrano",
+  "Paseo de la Castellana",
+  "Calle de Goya",
+  "Calle de Fuencarral",
+  "Calle de Atocha",
+  "Calle de Bravo Murillo",
+  "Calle de Princesa",
+  "Calle Mayor",
+  "Calle de Embajadores",
+  "Calle de Toledo",
+  "Calle de López de Hoyos",
+  "Calle de Arturo Soria",
+  "Calle de O'Donnell",
+  "Calle de Velázquez",
+  "Calle de Sagasta",
+  "Calle de Alberto Aguilera",
+];
+
+type Schedule = { day: number; start: number; end: number }[];
+const everyDay = (start: number, end: number): Schedule =>
+  [0, 1, 2, 3, 4, 5, 6].map((day) => ({ day, start, end }));
+const weekdays = (start: number, end: number): Schedule =>
+  [1, 2, 3, 4, 5].map((day) => ({ day, start, end }));
+
+// Kinds of listing: what they are, when they open, what they cost (EUR cents).
+const kinds = [
+  {
+    type: "underground",
+    size: "standard",
+    title: "Underground garage",
+    schedule: () => everyDay(0, 1440),
+    hourly: [250, 450],
+  },
+  {
+    type: "garage",
+    size: "standard",
+    title: "Private garage",
+    schedule: () => everyDay(360, 1380),
+    hourly: [200, 380],
+  },
+  {
+    type: "driveway",
+    size: "compact",
+    title: "Driveway",
+    schedule: () => weekdays(420, 1260),
+    hourly: [150, 260],
+  },
+  // An office car park that opens to the public overnight (20:00 → 08:00 next day) and all weekend.
+  {
+    type: "lot",
+    size: "large",
+    title: "Office car park, nights and weekends",
+    schedule: () => [
+      ...weekdays(1200, 1920),
+      { day: 0, start: 0, end: 1440 },
+      { day: 6, start: 0, end: 1440 },
+    ],
+    hourly: [120, 220],
+  },
+  {
+    type: "covered",
+    size: "standard",
+    title: "Covered space",
+    schedule: () => everyDay(480, 1320),
+    hourly: [180, 320],
+  },
+  {
+    type: "street",
+    size: "motorcycle",
+    title: "Motorcycle bay",
+    schedule: () => everyDay(0, 1440),
+    hourly: [60, 120],
+  },
+] as const;
+
+const amenityPool = [
+  "ev_charging",
+  "covered",
+  "security_camera",
+  "lit",
+  "gated",
+  "wheelchair_accessible",
+  "24h_access",
+];
+
+export interface DemoAccounts {
+  admin: string;
+  hosts: string[];
+  drivers: string[];
+  password: string;
+}
+
+export function demoAccounts(): DemoAccounts {
+  return {
+    admin: `admin@${DEMO_DOMAIN}`,
+    hosts: Array.from({ length: HOSTS }, (_, i) => `host${i + 1}@${DEMO_DOMAIN}`),
+    drivers: Array.from({ length: DRIVERS }, (_, i) => `driver${i + 1}@${DEMO_DOMAIN}`),
+    password: DEMO_PASSWORD,
+  };
+}
+
+/** Seeds the demo data unless it is already there; returns how many spaces it inserted. */
+export async function seedDemoData(pool: Pool, resolutions: { map: number; shard: number }): Promise<number> {
+  const accounts = demoAccounts();
+  if (await findUserByEmail(pool, accounts.admin)) return 0;
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const random = prng(20261125);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const between = (low: number, high: number) => Math.round(low + random() * (high - low));
+
+  return withTransaction(pool, async (tx) => {
+    const person = (email: string, first: string, last: string, roles: ("driver" | "host" | "admin")[]) =>
+      insertUser(tx, { email, passwordHash, firstName: first, lastName: last, roles }).then(async (user) => {
+        await markEmailVerified(tx, user.id);
+        return user;
+      });
+    await person(accounts.admin, "Ada", "Admin", ["admin", "driver"]);
+    const firstNames = [
+      "Lucía",
+      "Hugo",
+      "Martina",
+      "Mateo",
+      "Sofía",
+      "Leo",
+      "Julia",
+      "Daniel",
+      "Paula",
+      "Álvaro",
+    ];
+    const hosts = [];
+    for (const [i, email] of accounts.hosts.entries()) {
+      hosts.push(
+        await person(email, firstNames[i % firstNames.length]!, `Host ${i + 1}`, ["driver", "host"]),
+      );
+    }
+    for (const [i, email] of accounts.drivers.entries()) {
+      await person(email, firstNames[(i + 3) % firstNames.length]!, `Driver ${i + 1}`, ["driver"]);
+    }
+
+    const weighted = neighbourhoods.flatMap((n) => Array.from({ length: n.weight }, () => n));
+    const spaces = [];
+    for (let i = 0; i < SPACES; i++) {
+      const area = pick(weighted);
+      // Uniform over a disc of the neighbourhood's radius (1° lat ≈ 111 km).
+      const r = area.km * Math.sqrt(random());
+      const angle = random() * 2 * Math.PI;
+      const lat = area.lat + (r * Math.cos(angle)) / 111;
+      const lng = area.lng + (r * Math.sin(angle)) / (111 * Math.cos((area.lat * Math.PI) / 180));
+      const kind = pick(kinds);
+      const hourly = between(kind.hourly[0] / 10, kind.hourly[1] / 10) * 10;
+      const { cell, shardCell } = cellsOf(lat, lng, resolutions);
+      spaces.push({
+        host_id: hosts[i % hosts.length]!.id,
+        title: `${kind.title} · ${area.name}`,
+        address_line1: `${pick(streets)}, ${between(1, 180)}`,
+        city: "Madrid",
+        state: "Comunidad de Madrid",
+        postal_code: area.postal,
+        country: "ES",
+        lat,
+        lng,
+        h3_cell: cell,
+        h3_shard_cell: shardCell,
+        timezone: "Europe/Madrid",
+        space_type: kind.type,
+        space_size: kind.size,
+        booking_mode: random() < 0.7 ? "instant" : "request",
+        currency: "EUR",
+        hourly_rate: hourly,
+        daily_rate: hourly * between(6, 9),
+        monthly_rate: random() < 0.5 ? hourly * between(90, 140) : null,
+        buffer_minutes: pick([0, 0, 10, 15]),
+        min_notice_minutes: pick([0, 15, 30, 60]),
+        amenities: amenityPool.filter(() => random() < 0.3),
+        schedule: kind.schedule(),
+      });
+    }
+
+    for (let from = 0; from < spaces.length; from += 500) {
+      const chunk = spaces.slice(from, from + 500);
+      const { rows } = await tx.query<{ id: string }>(
+        `insert into parking_spaces (host_id, title, address_line1, city, state, postal_code, country, lat, lng,
+           h3_cell, h3_shard_cell, timezone, space_type, space_size, booking_mode, currency, hourly_rate, daily_rate,
+           monthly_rate, buffer_minutes, min_notice_minutes)
+         select host_id, title, address_line1, city, state, postal_code, country, lat, lng, h3_cell, h3_shard_cell,
+           timezone, space_type, space_size, booking_mode, currency, hourly_rate, daily_rate, monthly_rate,
+           buffer_minutes, min_notice_minutes
+           from jsonb_to_recordset($1::jsonb) as x(host_id uuid, title text, address_line1 text, city text, state text,
+             postal_code text, country text, lat float8, lng float8, h3_cell text, h3_shard_cell text, timezone text,
+             space_type text, space_size text, booking_mode text, currency text, hourly_rate int, daily_rate int,
+             monthly_rate int, buffer_minutes int, min_notice_minutes int)
+         returning id`,
+        [JSON.stringify(chunk)],
+      );
+      const ids = rows.map((row) => row.id);
+      const hours = chunk.flatMap((space, i) => space.schedule.map((s) => ({ space_id: ids[i], ...s })));
+      await tx.query(
+        `insert into space_availability (space_id, day_of_week, start_minute, end_minute)
+         select space_id, day, start, "end" from jsonb_to_recordset($1::jsonb) as x(space_id uuid, day int, start int, "end" int)`,
+        [JSON.stringify(hours)],
+      );
+      const amenities = chunk.flatMap((space, i) =>
+        space.amenities.map((amenity) => ({ space_id: ids[i], amenity })),
+      );
+      await tx.query(
+        `insert into space_amenities (space_id, amenity)
+         select space_id, amenity from jsonb_to_recordset($1::jsonb) as x(space_id uuid, amenity text)`,
+        [JSON.stringify(amenities)],
+      );
+    }
+    return spaces.length;
+  });
+}

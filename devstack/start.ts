@@ -1,0 +1,132 @@
+// `npm start`: the whole system on this machine with demo data. Brings up Redis and PostgreSQL
+// (data kept in .data/), migrates, seeds Madrid, starts 1 gateway + 2 shard workers + 1 jobs worker,
+// waits until each reports ready, prints the URLs and demo logins. Ctrl-C stops everything.
+import { fileURLToPath } from "node:url";
+import { loadConfigOrExit } from "../src/config/index.ts";
+import { migrate } from "../src/storage/migrate.ts";
+import { createPool } from "../src/storage/postgres.ts";
+import { demoAccounts, seedDemoData } from "./demo-data.ts";
+import { type ManagedProcess, startProcess, waitUntil } from "./managed-process.ts";
+import { startStack } from "./stack.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const ports = {
+  redis: port("PARKEALO_REDIS_PORT", 6390),
+  postgres: port("PARKEALO_POSTGRES_PORT", 5440),
+  gateway: port("PARKEALO_GATEWAY_PORT", 3000),
+  health: port("PARKEALO_HEALTH_PORT_BASE", 3100),
+};
+const dataDir = process.env.PARKEALO_DATA_DIR ?? `${root}.data`;
+
+console.log(`[start] Redis :${ports.redis} and PostgreSQL :${ports.postgres}, data in ${dataDir}`);
+const stack = await startStack({
+  dataDir,
+  redisPort: ports.redis,
+  postgresPort: ports.postgres,
+  database: "parkealo",
+});
+const children: ManagedProcess[] = [];
+let stopping = false;
+
+async function stopAll(code: number) {
+  if (stopping) return;
+  stopping = true;
+  console.log("\n[start] stopping …");
+  await Promise.all(children.map((child) => child.stop("SIGTERM")));
+  await stack.stop();
+  console.log("[start] stopped");
+  process.exit(code);
+}
+process.once("SIGINT", () => void stopAll(0));
+process.once("SIGTERM", () => void stopAll(0));
+
+try {
+  const env = {
+    ...process.env,
+    NODE_ENV: process.env.NODE_ENV ?? "development",
+    DATABASE_URL: stack.databaseUrl,
+    REDIS_URL: stack.redisUrl,
+    PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${ports.gateway}`,
+  };
+  const config = loadConfigOrExit(env);
+  await migrate(stack.databaseUrl);
+  const pool = createPool(stack.databaseUrl, 2);
+  const seeded = await seedDemoData(pool, {
+    map: config.H3_MAP_RESOLUTION,
+    shard: config.H3_SHARD_RESOLUTION,
+  });
+  const { rows } = await pool.query<{ n: number }>("select count(*)::int as n from parking_spaces");
+  await pool.end();
+  console.log(
+    `[start] demo data: ${seeded > 0 ? `seeded ${seeded} spaces` : "already there"}, ${rows[0]?.n} spaces in all`,
+  );
+
+  const processes = [
+    {
+      name: "gateway",
+      file: "workers/gateway.ts",
+      env: { HTTP_PORT: String(ports.gateway) },
+      health: ports.gateway,
+    },
+    ...[1, 2].map((n) => ({
+      name: `shard-worker-${n}`,
+      file: "workers/shard-worker.ts",
+      env: { WORKER_ID: `shard-worker-${n}`, HEALTH_PORT: String(ports.health + n) },
+      health: ports.health + n,
+    })),
+    {
+      name: "jobs-worker",
+      file: "workers/jobs-worker.ts",
+      env: { HEALTH_PORT: String(ports.health + 3) },
+      health: ports.health + 3,
+    },
+  ];
+  for (const spec of processes) {
+    const child = startProcess(spec.name, process.execPath, ["--import", "tsx", spec.file], {
+      cwd: root,
+      env: { ...env, ...spec.env },
+      logFile: `${dataDir}/${spec.name}.log`,
+    });
+    children.push(child);
+    child.exited.then((code) => {
+      if (!stopping) {
+        console.error(`[start] ${spec.name} exited (code ${code}); see ${dataDir}/${spec.name}.log`);
+        void stopAll(1);
+      }
+    });
+  }
+  await Promise.all(
+    processes.map((spec, i) =>
+      waitUntil(
+        spec.name,
+        async () => (await fetch(`http://127.0.0.1:${spec.health}/readyz`)).ok,
+        60_000,
+        children[i]!.exited,
+      ),
+    ),
+  );
+
+  const accounts = demoAccounts();
+  console.log(`
+Parkealo live is running.
+  API          http://localhost:${ports.gateway}/api/v1
+  API docs     http://localhost:${ports.gateway}/docs   (OpenAPI: /openapi.json)
+  health       http://localhost:${ports.gateway}/readyz   metrics: /metrics
+  workers      ${processes
+    .slice(1)
+    .map((p) => `${p.name} http://localhost:${p.health}/readyz`)
+    .join("\n               ")}
+  dev mailbox  http://localhost:${ports.gateway}/api/v1/dev/mailbox/{email}
+  logs         ${dataDir}/*.log
+
+Demo logins (password for all: ${accounts.password})
+  admin        ${accounts.admin}
+  hosts        ${accounts.hosts.slice(0, 3).join(", ")} … ${accounts.hosts.at(-1)}
+  drivers      ${accounts.drivers.join(", ")}
+
+Press Ctrl-C to stop everything.`);
+} catch (error) {
+  console.error("[start] failed:", error);
+  await stopAll(1);
+}

@@ -1,0 +1,52 @@
+// `npm test`: brings up a throwaway Redis + PostgreSQL on free ports, migrates, runs every vitest
+// suite against them, tears everything down, and exits with the test run's status.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { migrate } from "../src/storage/migrate.ts";
+import { freePort, type Stack, startStack } from "./stack.ts";
+
+const dataDir = mkdtempSync(join(tmpdir(), "parkealo-test-"));
+let stack: Stack | undefined;
+let exitCode = 1;
+
+async function cleanup() {
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+try {
+  console.log("[test] starting private Redis and PostgreSQL …");
+  stack = await startStack({
+    dataDir,
+    redisPort: await freePort(),
+    postgresPort: await freePort(),
+    database: "parkealo_test",
+    ephemeral: true,
+  });
+  await migrate(stack.databaseUrl);
+  console.log(`[test] redis ${stack.redisUrl}  postgres ${stack.databaseUrl}`);
+  const vitest = spawn("vitest", ["run", ...process.argv.slice(2)], {
+    stdio: "inherit",
+    env: {
+      ...process.env,
+      NODE_ENV: "test",
+      DATABASE_URL: stack.databaseUrl,
+      REDIS_URL: stack.redisUrl,
+      TEST_DATA_DIR: dataDir,
+    },
+  });
+  exitCode = await new Promise<number>((resolve) => vitest.once("exit", (code) => resolve(code ?? 1)));
+} catch (error) {
+  console.error("[test] could not run the tests:", error);
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);

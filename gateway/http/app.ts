@@ -1,0 +1,74 @@
+// The HTTP gateway's Hono app: middleware in order (request context, body limit, identity, rate
+// limits, idempotency), the /api/v1 routes, health, metrics, OpenAPI and docs.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { AppError } from "../../src/errors.ts";
+import type { AppEnv } from "./app-env.ts";
+import type { AppDeps } from "./deps.ts";
+import { onError, onNotFound, validationHook } from "./errors.ts";
+import { identify } from "./middleware/authenticate.ts";
+import { idempotency } from "./middleware/idempotency.ts";
+import { ipRateLimit } from "./middleware/ip-rate-limit.ts";
+import { requestContext } from "./middleware/request-context.ts";
+import { adminRoutes } from "./routes/admin-routes.ts";
+import { authRoutes } from "./routes/auth-routes.ts";
+import { devMailboxRoutes } from "./routes/dev-mailbox-routes.ts";
+import { docsRoutes } from "./routes/docs-routes.ts";
+import { healthRoutes } from "./routes/health-routes.ts";
+import { userRoutes } from "./routes/user-routes.ts";
+
+export function createApp(deps: AppDeps) {
+  const { config } = deps;
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.onError(onError);
+  app.notFound(onNotFound);
+
+  app.use("*", requestContext(deps.logger, deps.metrics));
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: config.BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new AppError("payload_too_large", 413, `request body exceeds ${config.BODY_LIMIT_BYTES} bytes`);
+      },
+    }),
+  );
+  app.use("/api/*", identify(deps.accessTokens));
+  app.use(
+    "/api/v1/auth/*",
+    ipRateLimit(deps.redis, {
+      name: "auth",
+      perMinute: config.AUTH_RATE_PER_IP_PER_MINUTE,
+      trustProxy: config.TRUST_PROXY,
+    }),
+  );
+  app.use(
+    "/api/*",
+    idempotency(deps.pool, { ttlHours: config.IDEMPOTENCY_TTL_HOURS, trustProxy: config.TRUST_PROXY }),
+  );
+
+  const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+    .route("/", authRoutes(deps))
+    .route("/", userRoutes(deps))
+    .route("/", adminRoutes(deps));
+  if (deps.devMailbox) api.route("/", devMailboxRoutes(deps.devMailbox));
+  app.route("/api/v1", api);
+
+  app.route("/", healthRoutes(deps));
+  app.route("/", docsRoutes());
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Parkealo live API",
+      version: "1.0.0",
+      description:
+        "Errors are always { error: { code, message } }. Mutating calls honour Idempotency-Key (replay, 409 in flight, 422 on reuse).",
+    },
+  });
+  return app;
+}

@@ -1,0 +1,54 @@
+// Everything the HTTP app needs, built once per process from config, and closed on shutdown.
+import { AccessTokens } from "../../src/auth/access-tokens.ts";
+import { AuthService } from "../../src/auth/auth-service.ts";
+import { LoginThrottle } from "../../src/auth/login-throttle.ts";
+import type { Config } from "../../src/config/index.ts";
+import type { Logger } from "../../src/logger.ts";
+import { DevMailbox } from "../../src/mail/dev-mailbox.ts";
+import { LogMailer, type Mailer } from "../../src/mail/mailer.ts";
+import { createMetrics, type Metrics } from "../../src/metrics.ts";
+import { createPool, type Pool } from "../../src/storage/postgres.ts";
+import { createRedis, type Redis } from "../../src/storage/redis.ts";
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  pool: Pool;
+  redis: Redis;
+  metrics: Metrics;
+  accessTokens: AccessTokens;
+  auth: AuthService;
+  mailer: Mailer;
+  devMailbox?: DevMailbox;
+}
+
+export function createDeps(
+  config: Config,
+  logger: Logger,
+  component = "gateway",
+): AppDeps & { close(): Promise<void> } {
+  const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const redis = createRedis(config.REDIS_URL, component);
+  const devMailbox = config.DEV_MAILBOX ? new DevMailbox(redis) : undefined;
+  const mailer = devMailbox ?? new LogMailer(logger);
+  const accessTokens = new AccessTokens(config.JWT_SECRET, config.ACCESS_TOKEN_TTL_SECONDS);
+  const throttle = new LoginThrottle(redis, {
+    maxFailures: config.LOGIN_FAILURES_PER_ACCOUNT,
+    windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+  });
+  const auth = new AuthService(pool, config, accessTokens, throttle, mailer);
+  return {
+    config,
+    logger,
+    pool,
+    redis,
+    metrics: createMetrics(component),
+    accessTokens,
+    auth,
+    mailer,
+    ...(devMailbox ? { devMailbox } : {}),
+    async close() {
+      await Promise.allSettled([pool.end(), redis.quit()]);
+    },
+  };
+}

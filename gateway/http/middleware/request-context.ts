@@ -1,0 +1,29 @@
+// Per request: an id (taken from X-Request-Id when sane, else new), a child logger, the access log
+// line and the HTTP metrics.
+import { randomUUID } from "node:crypto";
+import type { MiddlewareHandler } from "hono";
+import type { Logger } from "../../../src/logger.ts";
+import type { Metrics } from "../../../src/metrics.ts";
+import type { AppEnv } from "../app-env.ts";
+
+const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && SANE_ID.test(incoming) ? incoming : randomUUID();
+    c.set("requestId", requestId);
+    c.set("logger", logger.child({ requestId }));
+    const started = performance.now();
+    await next();
+    c.header("X-Request-Id", requestId);
+    const route = c.req.routePath || "unmatched";
+    const seconds = (performance.now() - started) / 1000;
+    metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
+    c.var.logger.debug(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) },
+      "request",
+    );
+  };
+}

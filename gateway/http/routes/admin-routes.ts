@@ -1,0 +1,41 @@
+// /api/v1/admin: operator actions, admin role only.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { roleSchema } from "../../../src/domain/roles.ts";
+import { errors } from "../../../src/errors.ts";
+import * as usersRepo from "../../../src/storage/users-repository.ts";
+import type { AppEnv } from "../app-env.ts";
+import type { AppDeps } from "../deps.ts";
+import { validationHook } from "../errors.ts";
+import { requireRole } from "../middleware/authenticate.ts";
+import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+
+const setRoles = createRoute({
+  method: "put",
+  path: "/admin/users/{userId}/roles",
+  tags: ["admin"],
+  security: bearerSecurity,
+  middleware: requireRole("admin"),
+  summary: "Set a user's roles (driver is always kept)",
+  request: {
+    params: z.strictObject({ userId: z.uuid() }),
+    body: jsonBody(z.strictObject({ roles: z.array(roleSchema).min(1).max(3) }).openapi("SetRolesRequest")),
+  },
+  responses: {
+    200: jsonResponse(z.object({ id: z.uuid(), roles: z.array(roleSchema) }), "Roles now held"),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+    404: errorResponses[404],
+  },
+});
+
+export function adminRoutes({ pool }: AppDeps) {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(setRoles, async (c) => {
+    const { userId } = c.req.valid("param");
+    const roles = [...new Set(["driver" as const, ...c.req.valid("json").roles])];
+    if (!(await usersRepo.findUserById(pool, userId))) throw errors.notFound("user");
+    await usersRepo.setRoles(pool, userId, roles);
+    const user = await usersRepo.findUserById(pool, userId);
+    return c.json({ id: userId, roles: user?.roles ?? roles }, 200);
+  });
+}

@@ -1,0 +1,41 @@
+// OpenAPI-described schemas shared by several routes: the error body and the standard error responses.
+import { z } from "@hono/zod-openapi";
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "validation_failed" }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi("Error");
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorSchema } },
+});
+
+export const errorResponses = {
+  400: errorResponse("Malformed or invalid input"),
+  401: errorResponse("Missing, invalid or expired credentials"),
+  403: errorResponse("Authenticated but not allowed"),
+  404: errorResponse("Not found"),
+  409: errorResponse("Conflict with the current state, or the same Idempotency-Key in flight"),
+  413: errorResponse("Body larger than the limit"),
+  422: errorResponse("Idempotency-Key reused with another request, or a rule refused the request"),
+  429: errorResponse("Rate limited; see Retry-After"),
+} as const;
+
+export const bearerSecurity = [{ bearerAuth: [] }];
+
+export const jsonBody = <T extends z.ZodType>(schema: T, description?: string) => ({
+  required: true,
+  ...(description ? { description } : {}),
+  content: { "application/json": { schema } },
+});
+
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});

@@ -1,0 +1,182 @@
+// Accounts and sessions: register, log in, rotate refresh tokens (reuse revokes the family), log out,
+// verify an email address and reset a password through one-time mailed links.
+import { randomUUID } from "node:crypto";
+import type { Config } from "../config/index.ts";
+import { type Role, rolesForSignup } from "../domain/roles.ts";
+import { AppError, errors } from "../errors.ts";
+import type { Mailer } from "../mail/mailer.ts";
+import * as tokensRepo from "../storage/auth-tokens-repository.ts";
+import {
+  PG_UNIQUE_VIOLATION,
+  type Pool,
+  pgErrorCode,
+  type Queryable,
+  withTransaction,
+} from "../storage/postgres.ts";
+import * as usersRepo from "../storage/users-repository.ts";
+import type { AccessTokens } from "./access-tokens.ts";
+import type { LoginThrottle } from "./login-throttle.ts";
+import { newOpaqueToken, tokenHash } from "./opaque-tokens.ts";
+import { burnPasswordCheck, hashPassword, verifyPassword } from "./passwords.ts";
+
+export interface Session {
+  user: { id: string; email: string; roles: Role[] };
+  accessToken: string;
+  refreshToken: string;
+}
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  firstName: string;
+  lastName: string;
+  role: "driver" | "host";
+}
+
+type AuthConfig = Pick<Config, "PUBLIC_URL" | "REFRESH_TOKEN_TTL_DAYS" | "EMAIL_TOKEN_TTL_MINUTES">;
+
+export class AuthService {
+  constructor(
+    private readonly pool: Pool,
+    private readonly config: AuthConfig,
+    private readonly accessTokens: AccessTokens,
+    private readonly throttle: LoginThrottle,
+    private readonly mailer: Mailer,
+  ) {}
+
+  async register(input: RegisterInput): Promise<Session> {
+    const email = input.email.toLowerCase();
+    const passwordHash = await hashPassword(input.password);
+    let verifyToken = "";
+    const session = await withTransaction(this.pool, async (tx) => {
+      const user = await usersRepo
+        .insertUser(tx, { ...input, email, passwordHash, roles: rolesForSignup(input.role) })
+        .catch((error: unknown) => {
+          if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
+            throw errors.conflict("email_taken", "an account with this email already exists");
+          }
+          throw error;
+        });
+      verifyToken = await this.createEmailToken(tx, user.id, "verify_email");
+      return this.openSession(tx, user, randomUUID());
+    });
+    await this.sendVerification(email, verifyToken);
+    return session;
+  }
+
+  async login(emailInput: string, password: string): Promise<Session> {
+    const email = emailInput.toLowerCase();
+    await this.throttle.assertNotLocked(email);
+    const user = await usersRepo.findUserByEmail(this.pool, email);
+    const valid = user
+      ? await verifyPassword(user.passwordHash, password)
+      : (await burnPasswordCheck(password), false);
+    if (!user || !valid || user.status !== "active") {
+      await this.throttle.recordFailure(email);
+      throw new AppError("invalid_credentials", 401, "email or password is wrong");
+    }
+    await this.throttle.reset(email);
+    return this.openSession(this.pool, user, randomUUID());
+  }
+
+  async refresh(refreshToken: string): Promise<Session> {
+    const invalid = () => new AppError("invalid_token", 401, "refresh token is invalid or expired");
+    const record = await tokensRepo.findRefreshToken(this.pool, tokenHash(refreshToken));
+    if (!record || record.expiresAt.getTime() <= Date.now()) throw invalid();
+    const outcome = await withTransaction(this.pool, async (tx) => {
+      if (!(await tokensRepo.consumeRefreshToken(tx, record.id))) return "reused" as const;
+      const user = await usersRepo.findUserById(tx, record.userId);
+      if (!user || user.status !== "active") return "inactive" as const;
+      return this.openSession(tx, user, record.familyId);
+    });
+    if (outcome === "reused") {
+      // A used or revoked token came back: someone holds a copy. End every session of this login.
+      await tokensRepo.revokeFamily(this.pool, record.familyId);
+      throw new AppError(
+        "refresh_token_reused",
+        401,
+        "refresh token was already used; the session is revoked",
+      );
+    }
+    if (outcome === "inactive") throw invalid();
+    return outcome;
+  }
+
+  async logout(refreshToken: string): Promise<void> {
+    const record = await tokensRepo.findRefreshToken(this.pool, tokenHash(refreshToken));
+    if (record) await tokensRepo.revokeFamily(this.pool, record.familyId);
+  }
+
+  async verifyEmail(token: string): Promise<void> {
+    const consumed = await tokensRepo.consumeEmailToken(this.pool, "verify_email", tokenHash(token));
+    if (!consumed) throw new AppError("invalid_token", 400, "verification link is invalid, used or expired");
+    await usersRepo.markEmailVerified(this.pool, consumed.userId);
+  }
+
+  async resendVerification(emailInput: string): Promise<void> {
+    const user = await usersRepo.findUserByEmail(this.pool, emailInput.toLowerCase());
+    if (!user || user.emailVerifiedAt || !(await this.throttle.allowMail(user.email))) return;
+    const token = await this.createEmailToken(this.pool, user.id, "verify_email");
+    await this.sendVerification(user.email, token);
+  }
+
+  async forgotPassword(emailInput: string): Promise<void> {
+    const user = await usersRepo.findUserByEmail(this.pool, emailInput.toLowerCase());
+    if (!user || user.status !== "active" || !(await this.throttle.allowMail(user.email))) return;
+    const token = await this.createEmailToken(this.pool, user.id, "reset_password");
+    const link = `${this.config.PUBLIC_URL}/reset-password?token=${token}`;
+    await this.mailer.send({
+      to: user.email,
+      subject: "Reset your Parkealo password",
+      text: `Someone asked to reset the password of this account. If it was you, open ${link}\nIt works once and expires in ${this.config.EMAIL_TOKEN_TTL_MINUTES} minutes.`,
+      link,
+    });
+  }
+
+  async resetPassword(token: string, newPassword: string): Promise<void> {
+    const passwordHash = await hashPassword(newPassword);
+    await withTransaction(this.pool, async (tx) => {
+      const consumed = await tokensRepo.consumeEmailToken(tx, "reset_password", tokenHash(token));
+      if (!consumed) throw new AppError("invalid_token", 400, "reset link is invalid, used or expired");
+      await usersRepo.setPasswordHash(tx, consumed.userId, passwordHash);
+      await tokensRepo.revokeAllForUser(tx, consumed.userId);
+    });
+  }
+
+  /** Issues a fresh access token for the user's current roles (after a role change). */
+  async reissue(db: Queryable, userId: string): Promise<Session> {
+    const user = await usersRepo.findUserById(db, userId);
+    if (!user) throw errors.notFound("user");
+    return this.openSession(db, user, randomUUID());
+  }
+
+  private async openSession(db: Queryable, user: usersRepo.UserRecord, familyId: string): Promise<Session> {
+    const refreshToken = newOpaqueToken();
+    const expiresAt = new Date(Date.now() + this.config.REFRESH_TOKEN_TTL_DAYS * 86_400_000);
+    await tokensRepo.insertRefreshToken(db, {
+      userId: user.id,
+      familyId,
+      hash: tokenHash(refreshToken),
+      expiresAt,
+    });
+    const accessToken = await this.accessTokens.sign({ userId: user.id, roles: user.roles });
+    return { user: { id: user.id, email: user.email, roles: user.roles }, accessToken, refreshToken };
+  }
+
+  private async createEmailToken(db: Queryable, userId: string, purpose: tokensRepo.EmailTokenPurpose) {
+    const token = newOpaqueToken();
+    const expiresAt = new Date(Date.now() + this.config.EMAIL_TOKEN_TTL_MINUTES * 60_000);
+    await tokensRepo.insertEmailToken(db, { userId, purpose, hash: tokenHash(token), expiresAt });
+    return token;
+  }
+
+  private async sendVerification(email: string, token: string) {
+    const link = `${this.config.PUBLIC_URL}/api/v1/auth/verify-email?token=${token}`;
+    await this.mailer.send({
+      to: email,
+      subject: "Confirm your email for Parkealo",
+      text: `Welcome to Parkealo. Confirm this address by opening ${link}`,
+      link,
+    });
+  }
+}

@@ -1,0 +1,85 @@
+// Environment → typed config, validated once at start-up. A bad value stops the process with a
+// message naming the variable; every setting has a safe local default except secrets in production.
+import { z } from "zod";
+
+const flag = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+const DEV_JWT_SECRET = "parkealo-local-development-secret-change-me";
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    DATABASE_URL: z
+      .url({ protocol: /^postgres(ql)?$/ })
+      .default("postgres://postgres@127.0.0.1:5440/parkealo"),
+    DATABASE_POOL_SIZE: int(1, 200).default(20),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6390"),
+    HTTP_HOST: z.string().min(1).default("127.0.0.1"),
+    HTTP_PORT: int(0, 65535).default(3000),
+    HEALTH_PORT: int(0, 65535).default(0),
+    PUBLIC_URL: z.url().default("http://localhost:3000"),
+    JWT_SECRET: z.string().min(32, "must be at least 32 characters").default(DEV_JWT_SECRET),
+    ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(900),
+    REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(30),
+    EMAIL_TOKEN_TTL_MINUTES: int(5, 10_080).default(60),
+    BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
+    TRUST_PROXY: flag.default(false),
+    AUTH_RATE_PER_IP_PER_MINUTE: int(1).default(60),
+    LOGIN_FAILURES_PER_ACCOUNT: int(1).default(10),
+    LOGIN_FAILURE_WINDOW_SECONDS: int(1).default(900),
+    IDEMPOTENCY_TTL_HOURS: int(1, 720).default(24),
+    DEV_MAILBOX: flag.optional(),
+    H3_MAP_RESOLUTION: int(0, 15).default(9),
+    H3_SHARD_RESOLUTION: int(0, 15).default(4),
+    WORKER_ID: z.string().min(1).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production" && env.JWT_SECRET === DEV_JWT_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "must be set in production" });
+    }
+    if (env.H3_SHARD_RESOLUTION > env.H3_MAP_RESOLUTION) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["H3_SHARD_RESOLUTION"],
+        message: "must not be finer than H3_MAP_RESOLUTION",
+      });
+    }
+  })
+  .transform((env) => ({ ...env, DEV_MAILBOX: env.DEV_MAILBOX ?? env.NODE_ENV !== "production" }));
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Parses `env` (default: process.env); throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const relevant = Object.fromEntries(
+    Object.keys(envSchema.in.shape).flatMap((key) =>
+      env[key] === undefined || env[key] === "" ? [] : [[key, env[key]]],
+    ),
+  );
+  const parsed = envSchema.safeParse(relevant);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+}
+
+/** Entry-point helper: load config or print the problem and exit(1). */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,65 @@
+// One error type for the whole service: a machine code, an HTTP status, and whether its message
+// may be shown to callers. Every 4xx body has the shape { error: { code, message, details? } }.
+
+export type ErrorCode =
+  | "validation_failed"
+  | "invalid_json"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "unauthenticated"
+  | "invalid_credentials"
+  | "token_expired"
+  | "refresh_token_reused"
+  | "forbidden"
+  | "not_found"
+  | "email_taken"
+  | "invalid_token"
+  | "rate_limited"
+  | "idempotency_key_reused"
+  | "idempotency_in_flight"
+  | "idempotency_key_invalid"
+  | "conflict"
+  | "internal";
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+export class AppError extends Error {
+  override readonly name = "AppError";
+  constructor(
+    readonly code: ErrorCode,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503,
+    message: string,
+    readonly details?: unknown,
+    /** false: the message is for logs only; callers see a generic one. */
+    readonly isPublic = true,
+  ) {
+    super(message);
+  }
+
+  toBody(): ErrorBody {
+    const message = this.isPublic ? this.message : "internal error";
+    return {
+      error: { code: this.code, message, ...(this.details === undefined ? {} : { details: this.details }) },
+    };
+  }
+}
+
+export const errors = {
+  validation: (message: string, details?: unknown) =>
+    new AppError("validation_failed", 400, message, details),
+  unauthenticated: (message = "authentication required") => new AppError("unauthenticated", 401, message),
+  forbidden: (message = "not allowed") => new AppError("forbidden", 403, message),
+  notFound: (what: string) => new AppError("not_found", 404, `${what} not found`),
+  conflict: (code: ErrorCode, message: string) => new AppError(code, 409, message),
+  rateLimited: (retryAfterSeconds: number) =>
+    new AppError("rate_limited", 429, `too many requests; retry in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
+    }),
+  internal: (message: string) => new AppError("internal", 500, message, undefined, false),
+};
+
+export function assertNever(value: never, what = "value"): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,20 @@
+// Housekeeping the jobs worker runs on a schedule: forget expired idempotency keys and auth tokens.
+import { deleteExpiredKeys } from "../storage/idempotency-repository.ts";
+import type { Queryable } from "../storage/postgres.ts";
+
+export const MAINTENANCE_QUEUE = "maintenance";
+export const PURGE_EXPIRED_JOB = "purge-expired";
+
+export async function purgeExpired(db: Queryable) {
+  const idempotencyKeys = await deleteExpiredKeys(db);
+  // Keep a week of expired refresh tokens so a late reuse is still recognised as reuse.
+  const refreshTokens = await db.query(
+    `delete from refresh_tokens where expires_at < now() - interval '7 days'`,
+  );
+  const emailTokens = await db.query(`delete from email_tokens where expires_at < now()`);
+  return {
+    idempotencyKeys,
+    refreshTokens: refreshTokens.rowCount ?? 0,
+    emailTokens: emailTokens.rowCount ?? 0,
+  };
+}

@@ -1,0 +1,21 @@
+// Gateway process: the HTTP API (and, as their issues land, the live WebSocket transports).
+import { serve } from "@hono/node-server";
+import { createApp } from "../gateway/http/app.ts";
+import { createDeps } from "../gateway/http/deps.ts";
+import { loadConfigOrExit } from "../src/config/index.ts";
+import { createLogger } from "../src/logger.ts";
+import { onShutdown } from "../src/process-lifecycle.ts";
+
+const config = loadConfigOrExit();
+const logger = createLogger(config, "gateway");
+const deps = createDeps(config, logger, "gateway");
+const app = createApp(deps);
+
+const server = serve({ fetch: app.fetch, hostname: config.HTTP_HOST, port: config.HTTP_PORT }, (info) => {
+  logger.info({ url: `http://${info.address}:${info.port}` }, "gateway listening");
+});
+
+onShutdown(logger, async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await deps.close();
+});

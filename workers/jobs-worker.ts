@@ -1,0 +1,52 @@
+// Jobs worker process: BullMQ workers for timers and side jobs. Today: scheduled housekeeping;
+// hold expiry, approval deadlines, payments, notifications and payouts join as their issues land.
+import { Queue, Worker } from "bullmq";
+import { loadConfigOrExit } from "../src/config/index.ts";
+import { MAINTENANCE_QUEUE, PURGE_EXPIRED_JOB, purgeExpired } from "../src/jobs/maintenance.ts";
+import { createLogger } from "../src/logger.ts";
+import { createMetrics } from "../src/metrics.ts";
+import { onShutdown } from "../src/process-lifecycle.ts";
+import { createPool } from "../src/storage/postgres.ts";
+import { createRedis } from "../src/storage/redis.ts";
+import { startHealthServer } from "./health-server.ts";
+
+const config = loadConfigOrExit();
+const logger = createLogger(config, "jobs-worker");
+const pool = createPool(config.DATABASE_URL, 5);
+const redis = createRedis(config.REDIS_URL, "jobs-worker");
+const bullConnection = createRedis(config.REDIS_URL, "jobs-worker-bullmq", { blocking: true });
+const metrics = createMetrics("jobs-worker");
+
+const queue = new Queue(MAINTENANCE_QUEUE, { connection: bullConnection });
+await queue.upsertJobScheduler(PURGE_EXPIRED_JOB, { every: 10 * 60_000 }, { name: PURGE_EXPIRED_JOB });
+
+let processed = 0;
+const worker = new Worker(
+  MAINTENANCE_QUEUE,
+  async (job) => {
+    if (job.name !== PURGE_EXPIRED_JOB) throw new Error(`unknown job ${job.name}`);
+    const purged = await purgeExpired(pool);
+    processed += 1;
+    logger.info({ purged }, "purged expired records");
+    return purged;
+  },
+  { connection: bullConnection, concurrency: 1 },
+);
+worker.on("failed", (job, error) => logger.error({ job: job?.name, err: error }, "job failed"));
+
+const health = await startHealthServer({
+  host: config.HTTP_HOST,
+  port: config.HEALTH_PORT,
+  pool,
+  redis,
+  metrics,
+  detail: () => ({ component: "jobs-worker", processed }),
+});
+logger.info({ healthPort: health.port }, "jobs worker running");
+
+onShutdown(logger, async () => {
+  await worker.close();
+  await queue.close();
+  await health.close();
+  await Promise.allSettled([pool.end(), redis.quit(), bullConnection.quit()]);
+});
