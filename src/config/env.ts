@@ -37,6 +37,9 @@ export const envSchema = z
     H3_MAP_RESOLUTION: int(0, 15).default(9),
     H3_SHARD_RESOLUTION: int(0, 15).default(4),
     WORKER_ID: z.string().min(1).optional(),
+    OBJECT_STORAGE_DIR: z.string().min(1).default(".data/objects"),
+    SPACE_IMAGE_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
+    SPACE_IMAGES_PER_SPACE: int(1, 100).default(20),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && env.JWT_SECRET === DEV_JWT_SECRET) {

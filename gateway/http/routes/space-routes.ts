@@ -1,0 +1,307 @@
+// /api/v1/spaces: hosts list, change and retire their parking spaces (admins may act on any); anyone
+// reads a listing. Images live in space-image-routes.ts; the weekly schedule and its exceptions are
+// changed through POST /spaces/{id}/availability, not here.
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { toWeeklyRow } from "../../../src/domain/opening-hours.ts";
+import { AppError, errors } from "../../../src/errors.ts";
+import { cellsOf } from "../../../src/geo/h3-cells.ts";
+import { type PoolClient, withTransaction } from "../../../src/storage/postgres.ts";
+import * as spacesRepo from "../../../src/storage/spaces-repository.ts";
+import type { AppEnv } from "../app-env.ts";
+import type { AppDeps } from "../deps.ts";
+import { validationHook } from "../errors.ts";
+import { currentUser, requireRole } from "../middleware/authenticate.ts";
+import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { canManageSpace, lockSpaceForChange } from "../space-access.ts";
+import {
+  DEFAULT_MIN_DURATION_MINUTES,
+  SpaceCreate,
+  SpaceListQuery,
+  SpaceListSchema,
+  SpaceParams,
+  SpaceSchema,
+  SpaceUpdate,
+  type SpaceUpdateInput,
+} from "../space-schemas.ts";
+import { decodeCursor, encodeCursor, toSpaceView } from "../space-view.ts";
+import { spaceImageRoutes } from "./space-image-routes.ts";
+
+const tags = ["spaces"];
+const hostOnly = { security: bearerSecurity, middleware: requireRole("host") };
+
+const createSpace = createRoute({
+  method: "post",
+  path: "/spaces",
+  tags,
+  ...hostOnly,
+  summary: "List a new parking space; answers it with the H3 cells it is indexed under",
+  request: { body: jsonBody(SpaceCreate) },
+  responses: {
+    201: jsonResponse(SpaceSchema, "Created"),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+  },
+});
+
+const listMySpaces = createRoute({
+  method: "get",
+  path: "/spaces",
+  tags,
+  ...hostOnly,
+  summary:
+    "My spaces, newest first (admins: everyone's, or one host's with hostId); deleted ones only with status=deleted",
+  request: { query: SpaceListQuery },
+  responses: {
+    200: jsonResponse(SpaceListSchema, "A page of spaces; pass nextCursor as cursor for the next"),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+  },
+});
+
+const getSpace = createRoute({
+  method: "get",
+  path: "/spaces/{id}",
+  tags,
+  summary: "A space's listing (public; address line 2 only for its host and admins)",
+  request: { params: SpaceParams },
+  responses: {
+    200: jsonResponse(SpaceSchema, "The space"),
+    400: errorResponses[400],
+    404: errorResponses[404],
+  },
+});
+
+const updateSpace = createRoute({
+  method: "put",
+  path: "/spaces/{id}",
+  tags,
+  ...hostOnly,
+  summary:
+    "Change a space's listing fields (only those sent; address, location, pricing and amenities are replaced whole)",
+  request: { params: SpaceParams, body: jsonBody(SpaceUpdate) },
+  responses: {
+    200: jsonResponse(SpaceSchema, "Updated"),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+    404: errorResponses[404],
+    409: errorResponses[409],
+  },
+});
+
+const deleteSpace = createRoute({
+  method: "delete",
+  path: "/spaces/{id}",
+  tags,
+  ...hostOnly,
+  summary: "Retire a space (soft delete); refused with the bookings listed while future bookings hold it",
+  request: { params: SpaceParams },
+  responses: {
+    204: { description: "Deleted" },
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+    404: errorResponses[404],
+    409: errorResponses[409],
+  },
+});
+
+async function refuseWhileHeld(tx: PoolClient, spaceId: string, what: string) {
+  const bookings = await spacesRepo.futureHoldingBookings(tx, spaceId, new Date());
+  if (bookings.length === 0) return;
+  throw new AppError(
+    "space_has_bookings",
+    409,
+    `${what}: ${bookings.length === 50 ? "50 or more" : bookings.length} future booking(s) hold this space; cancel them first`,
+    {
+      bookings: bookings.map((b) => ({
+        id: b.id,
+        status: b.status,
+        start: b.start.toISOString(),
+        end: b.end.toISOString(),
+      })),
+    },
+  );
+}
+
+function listingChanges(
+  body: SpaceUpdateInput,
+  current: spacesRepo.SpaceRecord,
+  resolutions: { map: number; shard: number },
+): Partial<spacesRepo.SpaceFields> & { status?: "active" | "inactive" } {
+  const cells = body.location ? cellsOf(body.location.lat, body.location.lng, resolutions) : undefined;
+  const minDuration = body.minDurationMinutes ?? current.minDurationMinutes;
+  const maxDuration =
+    body.maxDurationMinutes === undefined ? current.maxDurationMinutes : body.maxDurationMinutes;
+  if (maxDuration !== null && maxDuration < minDuration) {
+    throw errors.validation(
+      `invalid body: maxDurationMinutes: must not be less than minDurationMinutes (${minDuration})`,
+    );
+  }
+  return {
+    title: body.title,
+    description: body.description,
+    ...(body.address
+      ? {
+          addressLine1: body.address.line1,
+          addressLine2: body.address.line2 ?? null,
+          city: body.address.city,
+          state: body.address.state ?? null,
+          postalCode: body.address.postalCode,
+          country: body.address.country,
+        }
+      : {}),
+    ...(body.location && cells
+      ? { lat: body.location.lat, lng: body.location.lng, h3Cell: cells.cell, h3ShardCell: cells.shardCell }
+      : {}),
+    timezone: body.timezone,
+    spaceType: body.spaceType,
+    spaceSize: body.spaceSize,
+    bookingMode: body.bookingMode,
+    ...(body.pricing
+      ? {
+          currency: body.pricing.currency,
+          hourlyRate: body.pricing.hourly,
+          dailyRate: body.pricing.daily ?? null,
+          monthlyRate: body.pricing.monthly ?? null,
+        }
+      : {}),
+    bufferMinutes: body.bufferMinutes,
+    minNoticeMinutes: body.minNoticeMinutes,
+    minDurationMinutes: body.minDurationMinutes,
+    maxDurationMinutes: body.maxDurationMinutes,
+    status: body.status,
+  };
+}
+
+export function spaceRoutes(deps: AppDeps) {
+  const { pool, config } = deps;
+  const resolutions = { map: config.H3_MAP_RESOLUTION, shard: config.H3_SHARD_RESOLUTION };
+  const load = async (id: string) => {
+    const space = await spacesRepo.findSpace(pool, id);
+    if (!space) throw errors.notFound("space");
+    return space;
+  };
+
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+    .openapi(createSpace, async (c) => {
+      const user = currentUser(c);
+      const body = c.req.valid("json");
+      const { cell, shardCell } = cellsOf(body.location.lat, body.location.lng, resolutions);
+      const schedule = body.schedule.map(toWeeklyRow);
+      const id = await withTransaction(pool, async (tx) => {
+        const spaceId = await spacesRepo.insertSpace(
+          tx,
+          user.id,
+          {
+            title: body.title,
+            description: body.description ?? null,
+            addressLine1: body.address.line1,
+            addressLine2: body.address.line2 ?? null,
+            city: body.address.city,
+            state: body.address.state ?? null,
+            postalCode: body.address.postalCode,
+            country: body.address.country,
+            lat: body.location.lat,
+            lng: body.location.lng,
+            h3Cell: cell,
+            h3ShardCell: shardCell,
+            timezone: body.timezone,
+            spaceType: body.spaceType,
+            spaceSize: body.spaceSize,
+            bookingMode: body.bookingMode,
+            currency: body.pricing.currency,
+            hourlyRate: body.pricing.hourly,
+            dailyRate: body.pricing.daily ?? null,
+            monthlyRate: body.pricing.monthly ?? null,
+            bufferMinutes: body.bufferMinutes ?? 0,
+            minNoticeMinutes: body.minNoticeMinutes ?? 0,
+            minDurationMinutes: body.minDurationMinutes ?? DEFAULT_MIN_DURATION_MINUTES,
+            maxDurationMinutes: body.maxDurationMinutes ?? null,
+          },
+          schedule,
+          body.amenities ?? [],
+        );
+        await spacesRepo.recordSpaceEvent(tx, spaceId, "space_created", {
+          hostId: user.id,
+          cell,
+          shardCell,
+        });
+        return spaceId;
+      });
+      return c.json(toSpaceView(await load(id), { isManager: true }), 201);
+    })
+    .openapi(listMySpaces, async (c) => {
+      const user = currentUser(c);
+      const query = c.req.valid("query");
+      const isAdmin = user.roles.includes("admin");
+      if (query.hostId && !isAdmin && query.hostId !== user.id) {
+        throw errors.forbidden("only admins may list another host's spaces");
+      }
+      const hostId = query.hostId ?? (isAdmin ? undefined : user.id);
+      const page = await spacesRepo.listSpaces(
+        pool,
+        {
+          ...(hostId ? { hostId } : {}),
+          ...(query.status ? { status: query.status } : {}),
+          ...(query.city ? { city: query.city } : {}),
+          ...(query.spaceType ? { spaceType: query.spaceType } : {}),
+          ...(query.bookingMode ? { bookingMode: query.bookingMode } : {}),
+        },
+        { limit: query.limit, ...(query.cursor ? { after: decodeCursor(query.cursor) } : {}) },
+      );
+      return c.json(
+        {
+          spaces: page.spaces.map((space) => toSpaceView(space, { isManager: true })),
+          nextCursor: page.next ? encodeCursor(page.next) : null,
+        },
+        200,
+      );
+    })
+    .openapi(getSpace, async (c) => {
+      const space = await load(c.req.valid("param").id);
+      const isManager = canManageSpace(c.var.user, space.hostId);
+      if (space.status === "deleted" && !isManager) throw errors.notFound("space");
+      return c.json(toSpaceView(space, { isManager }), 200);
+    })
+    .openapi(updateSpace, async (c) => {
+      const user = currentUser(c);
+      const { id } = c.req.valid("param");
+      const body = c.req.valid("json");
+      await withTransaction(pool, async (tx) => {
+        const locked = await lockSpaceForChange(tx, id, user);
+        // The weekly schedule is read in the space's zone: moving it to another zone moves every booking's
+        // local hours, so that waits until no booking holds the space.
+        if (body.timezone && body.timezone !== locked.timezone) {
+          await refuseWhileHeld(tx, id, "the time zone cannot change");
+        }
+        const current = (await spacesRepo.findSpace(tx, id))!;
+        const changes = listingChanges(body, current, resolutions);
+        await spacesRepo.updateSpace(tx, id, changes);
+        if (body.amenities) await spacesRepo.replaceAmenities(tx, id, body.amenities);
+        await spacesRepo.recordSpaceEvent(tx, id, "space_updated", {
+          fields: Object.keys(body),
+          cell: changes.h3Cell ?? current.h3Cell,
+          shardCell: changes.h3ShardCell ?? current.h3ShardCell,
+          ...(changes.h3Cell && changes.h3Cell !== current.h3Cell
+            ? { previousCell: current.h3Cell, previousShardCell: current.h3ShardCell }
+            : {}),
+        });
+      });
+      return c.json(toSpaceView(await load(id), { isManager: true }), 200);
+    })
+    .openapi(deleteSpace, async (c) => {
+      const user = currentUser(c);
+      const { id } = c.req.valid("param");
+      await withTransaction(pool, async (tx) => {
+        const locked = await lockSpaceForChange(tx, id, user);
+        await refuseWhileHeld(tx, id, "the space cannot be deleted");
+        await spacesRepo.updateSpace(tx, id, { status: "deleted" });
+        await spacesRepo.recordSpaceEvent(tx, id, "space_deleted", { hostId: locked.hostId });
+      });
+      return c.body(null, 204);
+    })
+    .route("/", spaceImageRoutes(deps));
+}
