@@ -2,7 +2,6 @@
 // reads a listing. Images live in space-image-routes.ts; the weekly schedule and its exceptions are
 // changed through POST /spaces/{id}/availability, not here.
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { toWeeklyRow } from "../../../src/domain/opening-hours.ts";
 import { AppError, errors } from "../../../src/errors.ts";
 import { cellsOf } from "../../../src/geo/h3-cells.ts";
 import { type PoolClient, withTransaction } from "../../../src/storage/postgres.ts";
@@ -13,8 +12,8 @@ import { validationHook } from "../errors.ts";
 import { currentUser, requireRole } from "../middleware/authenticate.ts";
 import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
 import { canManageSpace, lockSpaceForChange } from "../space-access.ts";
+import { listingFromCreate } from "../space-input.ts";
 import {
-  DEFAULT_MIN_DURATION_MINUTES,
   SpaceCreate,
   SpaceListQuery,
   SpaceListSchema,
@@ -189,45 +188,19 @@ export function spaceRoutes(deps: AppDeps) {
     .openapi(createSpace, async (c) => {
       const user = currentUser(c);
       const body = c.req.valid("json");
-      const { cell, shardCell } = cellsOf(body.location.lat, body.location.lng, resolutions);
-      const schedule = body.schedule.map(toWeeklyRow);
+      const listing = listingFromCreate(body, resolutions);
       const id = await withTransaction(pool, async (tx) => {
         const spaceId = await spacesRepo.insertSpace(
           tx,
           user.id,
-          {
-            title: body.title,
-            description: body.description ?? null,
-            addressLine1: body.address.line1,
-            addressLine2: body.address.line2 ?? null,
-            city: body.address.city,
-            state: body.address.state ?? null,
-            postalCode: body.address.postalCode,
-            country: body.address.country,
-            lat: body.location.lat,
-            lng: body.location.lng,
-            h3Cell: cell,
-            h3ShardCell: shardCell,
-            timezone: body.timezone,
-            spaceType: body.spaceType,
-            spaceSize: body.spaceSize,
-            bookingMode: body.bookingMode,
-            currency: body.pricing.currency,
-            hourlyRate: body.pricing.hourly,
-            dailyRate: body.pricing.daily ?? null,
-            monthlyRate: body.pricing.monthly ?? null,
-            bufferMinutes: body.bufferMinutes ?? 0,
-            minNoticeMinutes: body.minNoticeMinutes ?? 0,
-            minDurationMinutes: body.minDurationMinutes ?? DEFAULT_MIN_DURATION_MINUTES,
-            maxDurationMinutes: body.maxDurationMinutes ?? null,
-          },
-          schedule,
-          body.amenities ?? [],
+          listing.fields,
+          listing.schedule,
+          listing.amenities,
         );
         await spacesRepo.recordSpaceEvent(tx, spaceId, "space_created", {
           hostId: user.id,
-          cell,
-          shardCell,
+          cell: listing.fields.h3Cell,
+          shardCell: listing.fields.h3ShardCell,
         });
         return spaceId;
       });
