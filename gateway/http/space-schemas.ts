@@ -14,8 +14,12 @@ import {
 export const DEFAULT_MIN_DURATION_MINUTES = 30;
 const YEAR_MINUTES = 366 * 1440;
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
+// PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database.
+const noNul = (value: string) => !value.includes("\u0000");
+const text = (max: number) =>
+  z.string().trim().min(1).max(max).refine(noNul, "must not contain NUL characters");
+const optionalText = (max: number) =>
+  z.string().trim().max(max).refine(noNul, "must not contain NUL characters").nullable().optional();
 /** Integer minor units (cents); the cap keeps every amount far inside PostgreSQL's integer. */
 const minorUnits = z.number().int().min(0, "must not be negative").max(100_000_000);
 
@@ -157,7 +161,7 @@ export type SpaceUpdateInput = z.infer<typeof SpaceUpdate>;
 
 export const SpaceListQuery = z.strictObject({
   status: spaceStatusSchema.optional(),
-  city: z.string().trim().min(1).max(100).optional(),
+  city: text(100).optional(),
   spaceType: spaceTypeSchema.optional(),
   bookingMode: bookingModeSchema.optional(),
   hostId: z.uuid().optional().openapi({ description: "admins only: another host's spaces" }),

@@ -69,6 +69,33 @@ describe("POST /spaces", () => {
     expectErrorShape(anonymous.body);
   });
 
+  it("replays a retried create with the same Idempotency-Key instead of listing the space twice", async () => {
+    const host = await t.signUp("host");
+    const headers = { "idempotency-key": `create-${host.userId}` };
+    const first = await host.client.post("/api/v1/spaces", validSpaceBody(), headers);
+    const retry = await host.client.post("/api/v1/spaces", validSpaceBody(), headers);
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.body.id).toBe(first.body.id);
+    expect((await hostFootprint(t, host.userId)).spaces).toBe(1);
+  });
+
+  it("is described in the OpenAPI document", async () => {
+    const doc: any = await (await t.app.request("/openapi.json")).json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/api/v1/spaces",
+        "/api/v1/spaces/{id}",
+        "/api/v1/spaces/{id}/images",
+        "/api/v1/spaces/{id}/images/{imageId}",
+      ]),
+    );
+    expect(Object.keys(doc.paths["/api/v1/spaces/{id}/images"].post.requestBody.content)).toEqual([
+      "multipart/form-data",
+    ]);
+  });
+
   it("writes an outbox event with the cells in the same transaction", async () => {
     const { spaceId, space } = await hostWithSpace(t);
     const { rows } = await t.deps.pool.query(
@@ -305,6 +332,7 @@ describe("GET /spaces (mine)", () => {
     expect(forged.status).toBe(400);
     expectErrorShape(forged.body);
     expect((await host.client.get("/api/v1/spaces?spaceType=boat")).status).toBe(400);
+    expect((await host.client.get("/api/v1/spaces?city=%00")).status).toBe(400);
     const driver = await t.signUp("driver");
     expect((await driver.client.get("/api/v1/spaces")).status).toBe(403);
     const other = await hostWithSpace(t);

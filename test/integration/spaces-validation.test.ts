@@ -72,6 +72,8 @@ const createCases: [string, Record<string, unknown>, string][] = [
   ["max duration below the default minimum", { maxDurationMinutes: 15 }, "maxDurationMinutes"],
   ["a negative buffer", { bufferMinutes: -5 }, "bufferMinutes"],
   ["an empty title", { title: "   " }, "title"],
+  ["a NUL character (PostgreSQL text cannot hold it)", { title: "Garage\u0000" }, "title"],
+  ["a NUL character in the address", { address: { ...body.address, line2: "\u0000" } }, "address.line2"],
 ];
 
 describe("POST /spaces refuses bad listings", () => {
