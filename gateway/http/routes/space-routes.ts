@@ -2,17 +2,16 @@
 // reads a listing. Images live in space-image-routes.ts; the weekly schedule and its exceptions are
 // changed through POST /spaces/{id}/availability, not here.
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { AppError, errors } from "../../../src/errors.ts";
-import { cellsOf } from "../../../src/geo/h3-cells.ts";
-import { type PoolClient, withTransaction } from "../../../src/storage/postgres.ts";
+import { errors } from "../../../src/errors.ts";
+import { withTransaction } from "../../../src/storage/postgres.ts";
 import * as spacesRepo from "../../../src/storage/spaces-repository.ts";
 import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
 import { currentUser, requireRole } from "../middleware/authenticate.ts";
 import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
-import { canManageSpace, lockSpaceForChange } from "../space-access.ts";
-import { listingFromCreate } from "../space-input.ts";
+import { canManageSpace, lockSpaceForChange, refuseWhileBooked } from "../space-access.ts";
+import { listingChangesFromUpdate, listingFromCreate } from "../space-input.ts";
 import {
   SpaceCreate,
   SpaceListQuery,
@@ -20,7 +19,6 @@ import {
   SpaceParams,
   SpaceSchema,
   SpaceUpdate,
-  type SpaceUpdateInput,
 } from "../space-schemas.ts";
 import { decodeCursor, encodeCursor, toSpaceView } from "../space-view.ts";
 import { spaceImageRoutes } from "./space-image-routes.ts";
@@ -107,74 +105,6 @@ const deleteSpace = createRoute({
   },
 });
 
-async function refuseWhileHeld(tx: PoolClient, spaceId: string, what: string) {
-  const bookings = await spacesRepo.futureHoldingBookings(tx, spaceId, new Date());
-  if (bookings.length === 0) return;
-  throw new AppError(
-    "space_has_bookings",
-    409,
-    `${what}: ${bookings.length === 50 ? "50 or more" : bookings.length} future booking(s) hold this space; cancel them first`,
-    {
-      bookings: bookings.map((b) => ({
-        id: b.id,
-        status: b.status,
-        start: b.start.toISOString(),
-        end: b.end.toISOString(),
-      })),
-    },
-  );
-}
-
-function listingChanges(
-  body: SpaceUpdateInput,
-  current: spacesRepo.SpaceRecord,
-  resolutions: { map: number; shard: number },
-): Partial<spacesRepo.SpaceFields> & { status?: "active" | "inactive" } {
-  const cells = body.location ? cellsOf(body.location.lat, body.location.lng, resolutions) : undefined;
-  const minDuration = body.minDurationMinutes ?? current.minDurationMinutes;
-  const maxDuration =
-    body.maxDurationMinutes === undefined ? current.maxDurationMinutes : body.maxDurationMinutes;
-  if (maxDuration !== null && maxDuration < minDuration) {
-    throw errors.validation(
-      `invalid body: maxDurationMinutes: must not be less than minDurationMinutes (${minDuration})`,
-    );
-  }
-  return {
-    title: body.title,
-    description: body.description,
-    ...(body.address
-      ? {
-          addressLine1: body.address.line1,
-          addressLine2: body.address.line2 ?? null,
-          city: body.address.city,
-          state: body.address.state ?? null,
-          postalCode: body.address.postalCode,
-          country: body.address.country,
-        }
-      : {}),
-    ...(body.location && cells
-      ? { lat: body.location.lat, lng: body.location.lng, h3Cell: cells.cell, h3ShardCell: cells.shardCell }
-      : {}),
-    timezone: body.timezone,
-    spaceType: body.spaceType,
-    spaceSize: body.spaceSize,
-    bookingMode: body.bookingMode,
-    ...(body.pricing
-      ? {
-          currency: body.pricing.currency,
-          hourlyRate: body.pricing.hourly,
-          dailyRate: body.pricing.daily ?? null,
-          monthlyRate: body.pricing.monthly ?? null,
-        }
-      : {}),
-    bufferMinutes: body.bufferMinutes,
-    minNoticeMinutes: body.minNoticeMinutes,
-    minDurationMinutes: body.minDurationMinutes,
-    maxDurationMinutes: body.maxDurationMinutes,
-    status: body.status,
-  };
-}
-
 export function spaceRoutes(deps: AppDeps) {
   const { pool, config } = deps;
   const resolutions = { map: config.H3_MAP_RESOLUTION, shard: config.H3_SHARD_RESOLUTION };
@@ -248,10 +178,10 @@ export function spaceRoutes(deps: AppDeps) {
         // The weekly schedule is read in the space's zone: moving it to another zone moves every booking's
         // local hours, so that waits until no booking holds the space.
         if (body.timezone && body.timezone !== locked.timezone) {
-          await refuseWhileHeld(tx, id, "the time zone cannot change");
+          await refuseWhileBooked(tx, id, "the time zone cannot change");
         }
         const current = (await spacesRepo.findSpace(tx, id))!;
-        const changes = listingChanges(body, current, resolutions);
+        const changes = listingChangesFromUpdate(body, current, resolutions);
         await spacesRepo.updateSpace(tx, id, changes);
         if (body.amenities) await spacesRepo.replaceAmenities(tx, id, body.amenities);
         await spacesRepo.recordSpaceEvent(tx, id, "space_updated", {
@@ -270,7 +200,7 @@ export function spaceRoutes(deps: AppDeps) {
       const { id } = c.req.valid("param");
       await withTransaction(pool, async (tx) => {
         const locked = await lockSpaceForChange(tx, id, user);
-        await refuseWhileHeld(tx, id, "the space cannot be deleted");
+        await refuseWhileBooked(tx, id, "the space cannot be deleted");
         await spacesRepo.updateSpace(tx, id, { status: "deleted" });
         await spacesRepo.recordSpaceEvent(tx, id, "space_deleted", { hostId: locked.hostId });
       });
