@@ -121,6 +121,16 @@ describe("uploading", () => {
     const noFile = await uploadFile(t, token, path, { bytes: pngBytes(), type: "image/png", field: "photo" });
     expect(noFile.status).toBe(400);
     expectErrorShape(noFile.body);
+    const form = new FormData();
+    form.append("file", new Blob([pngBytes()], { type: "image/png" }), "a.png");
+    form.append("caption", "front");
+    const extra = await t.app.request(path, {
+      method: "POST",
+      body: form,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(extra.status).toBe(400);
+    expectErrorShape(await extra.json());
     const json = await host.client.post(path, { file: "abc" });
     expect(json.status).toBe(415);
     expectErrorShape(json.body);
