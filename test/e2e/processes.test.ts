@@ -44,10 +44,10 @@ describe("gateway process", () => {
     const base = `http://127.0.0.1:${port}`;
 
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: "ok" });
-    const ready = await (await fetch(`${base}/readyz`)).json();
+    const ready = (await (await fetch(`${base}/readyz`)).json()) as any;
     expect(ready.checks).toEqual({ postgres: "ok", redis: "ok" });
 
-    const spec = await (await fetch(`${base}/openapi.json`)).json();
+    const spec = (await (await fetch(`${base}/openapi.json`)).json()) as any;
     expect(spec.openapi).toBe("3.1.0");
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining(["/api/v1/auth/register", "/api/v1/auth/refresh", "/api/v1/users/profile"]),
@@ -62,7 +62,7 @@ describe("gateway process", () => {
       body: JSON.stringify({ email: "a@b.co", password: "x".repeat(10_000) }),
     });
     expect(big.status).toBe(413);
-    expect((await big.json()).error.code).toBe("payload_too_large");
+    expect(((await big.json()) as any).error.code).toBe("payload_too_large");
     expect(big.headers.get("x-request-id")).toBeTruthy();
 
     const metrics = await (await fetch(`${base}/metrics`)).text();
@@ -88,7 +88,7 @@ describe("worker processes", () => {
       const port = await freePort();
       const worker = launch(file, { HEALTH_PORT: String(port), WORKER_ID: `test-${component}` });
       await waitReady(port, worker.exited);
-      const health = await (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
+      const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as any;
       expect(health.component).toBe(component);
       worker.child.kill("SIGTERM");
       expect(await worker.exited).toBe(0);

@@ -1,7 +1,7 @@
 // Idempotency-Key: replay of the first answer, 409 while in flight, 422 for another request, scoping.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createTestApp, uniqueEmail } from "../support/test-app.ts";
+import { createTestApp, type JsonResponse, uniqueEmail } from "../support/test-app.ts";
 
 const t = createTestApp();
 
@@ -51,7 +51,7 @@ describe("Idempotency-Key", () => {
     };
     // Hold the first request inside its transaction: a lock on users makes its insert wait.
     const blocker = await t.deps.pool.connect();
-    let first: Promise<Awaited<ReturnType<typeof c.post>>> | undefined;
+    let first: Promise<JsonResponse> | undefined;
     try {
       await blocker.query("begin");
       await blocker.query("lock table users in share row exclusive mode");
