@@ -18,6 +18,7 @@ const ports = {
   health: port("PARKEALO_HEALTH_PORT_BASE", 3100),
 };
 const dataDir = process.env.PARKEALO_DATA_DIR ?? `${root}.data`;
+const startedAt = performance.now();
 
 console.log(`[start] Redis :${ports.redis} and PostgreSQL :${ports.postgres}, data in ${dataDir}`);
 const stack = await startStack({
@@ -52,16 +53,21 @@ try {
   };
   const config = loadConfigOrExit(env);
   await migrate(stack.databaseUrl);
-  const pool = createPool(stack.databaseUrl, 2);
-  const seeded = await seedDemoData(pool, {
-    map: config.H3_MAP_RESOLUTION,
-    shard: config.H3_SHARD_RESOLUTION,
-  });
-  const { rows } = await pool.query<{ n: number }>("select count(*)::int as n from parking_spaces");
-  await pool.end();
-  console.log(
-    `[start] demo data: ${seeded > 0 ? `seeded ${seeded} spaces` : "already there"}, ${rows[0]?.n} spaces in all`,
-  );
+  // Seeding runs while the processes start: they need the schema, not the demo rows.
+  const seeding = (async () => {
+    const pool = createPool(stack.databaseUrl, 2);
+    try {
+      const seeded = await seedDemoData(pool, {
+        map: config.H3_MAP_RESOLUTION,
+        shard: config.H3_SHARD_RESOLUTION,
+      });
+      const { rows } = await pool.query<{ n: number }>("select count(*)::int as n from parking_spaces");
+      return `${seeded > 0 ? `seeded ${seeded} spaces` : "already there"}, ${rows[0]?.n} spaces in all`;
+    } finally {
+      await pool.end();
+    }
+  })();
+  seeding.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
 
   const processes = [
     {
@@ -108,6 +114,8 @@ try {
     ),
   );
 
+  console.log(`[start] demo data: ${await seeding}`);
+  console.log(`[start] ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
   const accounts = demoAccounts();
   console.log(`
 Parkealo live is running.

@@ -1,19 +1,22 @@
 // `npm test`: brings up a throwaway Redis + PostgreSQL on free ports, migrates, runs every vitest
 // suite against them, tears everything down, and exits with the test run's status.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrate } from "../src/storage/migrate.ts";
 import { freePort, type Stack, startStack } from "./stack.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "parkealo-test-"));
+// Readable by the account PostgreSQL runs under when we are root, so its cluster can live inside.
+chmodSync(dataDir, 0o755);
 let stack: Stack | undefined;
 let exitCode = 1;
 
 async function cleanup() {
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
+  if (stack) rmSync(stack.postgresDir, { recursive: true, force: true });
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

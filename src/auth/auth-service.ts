@@ -68,9 +68,9 @@ export class AuthService {
     const email = emailInput.toLowerCase();
     await this.throttle.assertNotLocked(email);
     const user = await usersRepo.findUserByEmail(this.pool, email);
-    const valid = user
-      ? await verifyPassword(user.passwordHash, password)
-      : (await burnPasswordCheck(password), false);
+    let valid = false;
+    if (user) valid = await verifyPassword(user.passwordHash, password);
+    else await burnPasswordCheck(password);
     if (!user || !valid || user.status !== "active") {
       await this.throttle.recordFailure(email);
       throw new AppError("invalid_credentials", 401, "email or password is wrong");
@@ -86,7 +86,7 @@ export class AuthService {
     const outcome = await withTransaction(this.pool, async (tx) => {
       if (!(await tokensRepo.consumeRefreshToken(tx, record.id))) return "reused" as const;
       const user = await usersRepo.findUserById(tx, record.userId);
-      if (!user || user.status !== "active") return "inactive" as const;
+      if (user?.status !== "active") return "inactive" as const;
       return this.openSession(tx, user, record.familyId);
     });
     if (outcome === "reused") {
@@ -122,7 +122,7 @@ export class AuthService {
 
   async forgotPassword(emailInput: string): Promise<void> {
     const user = await usersRepo.findUserByEmail(this.pool, emailInput.toLowerCase());
-    if (!user || user.status !== "active" || !(await this.throttle.allowMail(user.email))) return;
+    if (user?.status !== "active" || !(await this.throttle.allowMail(user.email))) return;
     const token = await this.createEmailToken(this.pool, user.id, "reset_password");
     const link = `${this.config.PUBLIC_URL}/reset-password?token=${token}`;
     await this.mailer.send({

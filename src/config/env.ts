@@ -37,6 +37,8 @@ export const envSchema = z
     H3_MAP_RESOLUTION: int(0, 15).default(9),
     H3_SHARD_RESOLUTION: int(0, 15).default(4),
     WORKER_ID: z.string().min(1).optional(),
+    /** Platform fee on each booking, in basis points of the total (1000 = 10 %). */
+    PLATFORM_FEE_BASIS_POINTS: int(0, 10_000).default(1000),
     OBJECT_STORAGE_DIR: z.string().min(1).default(".data/objects"),
     SPACE_IMAGE_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
     SPACE_IMAGES_PER_SPACE: int(1, 100).default(20),

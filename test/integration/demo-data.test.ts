@@ -1,0 +1,73 @@
+// The demo data `npm start` seeds, checked in a database of its own: a real city's worth of spaces
+// over many H3 cells, working demo logins, and a second run that changes nothing.
+import { cellToParent } from "h3-js";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoAccounts, seedDemoData } from "../../devstack/demo-data.ts";
+import { verifyPassword } from "../../src/auth/passwords.ts";
+import { migrate } from "../../src/storage/migrate.ts";
+import { createPool, type Pool } from "../../src/storage/postgres.ts";
+
+const database = `demo_check_${process.pid}`;
+const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+const url = new URL(process.env.DATABASE_URL ?? "");
+url.pathname = `/${database}`;
+let pool: Pool;
+const resolutions = { map: 9, shard: 4 };
+
+beforeAll(async () => {
+  await admin.connect();
+  await admin.query(`create database ${database}`);
+  await migrate(url.toString());
+  pool = createPool(url.toString(), 2);
+}, 60_000);
+
+afterAll(async () => {
+  await pool?.end();
+  await admin.query(`drop database if exists ${database}`);
+  await admin.end();
+});
+
+describe("demo data", () => {
+  it("seeds at least 2,000 spaces of Madrid over many cells, with schedules, once", async () => {
+    expect(await seedDemoData(pool, resolutions)).toBeGreaterThanOrEqual(2000);
+    const { rows } = await pool.query(
+      `select count(*)::int as spaces, count(distinct h3_cell)::int as cells, count(distinct h3_shard_cell)::int as shards,
+              min(lat) filter (where city = 'Madrid') as "minLat", max(lat) filter (where city = 'Madrid') as "maxLat",
+              (select count(distinct space_id)::int from space_availability) as scheduled,
+              count(*) filter (where booking_mode = 'request')::int as "requestToBook"
+         from parking_spaces`,
+    );
+    const stats = rows[0];
+    expect(stats.spaces).toBeGreaterThanOrEqual(2000);
+    expect(stats.cells).toBeGreaterThan(500);
+    expect(stats.scheduled).toBe(stats.spaces);
+    expect(stats.requestToBook).toBeGreaterThan(0);
+    expect(stats.minLat).toBeGreaterThan(40.3);
+    expect(stats.maxLat).toBeLessThan(40.55);
+
+    const sample = await pool.query(`select h3_cell, h3_shard_cell from parking_spaces limit 20`);
+    for (const row of sample.rows)
+      expect(row.h3_shard_cell).toBe(cellToParent(row.h3_cell, resolutions.shard));
+
+    expect(await seedDemoData(pool, resolutions)).toBe(0);
+    const again = await pool.query(`select count(*)::int as n from parking_spaces`);
+    expect(again.rows[0].n).toBe(stats.spaces);
+  }, 60_000);
+
+  it("demo logins work with the printed password", async () => {
+    const accounts = demoAccounts();
+    for (const email of [accounts.admin, accounts.hosts[0]!, accounts.drivers[0]!]) {
+      const { rows } = await pool.query(`select password_hash from users where email = $1`, [email]);
+      expect(await verifyPassword(rows[0].password_hash, accounts.password)).toBe(true);
+    }
+    const roles = await pool.query(
+      `select u.email, array_agg(r.role order by r.role) as roles from users u join user_roles r on r.user_id = u.id
+        where u.email = any($1) group by u.email`,
+      [[accounts.admin, accounts.hosts[0]]],
+    );
+    const byEmail = Object.fromEntries(roles.rows.map((row) => [row.email, row.roles]));
+    expect(byEmail[accounts.admin]).toContain("admin");
+    expect(byEmail[accounts.hosts[0]!]).toEqual(["driver", "host"]);
+  });
+});

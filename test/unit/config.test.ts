@@ -1,0 +1,45 @@
+// Config from the environment: safe defaults, and a bad value stops with a message naming the variable.
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config/index.ts";
+
+describe("loadConfig", () => {
+  it("has local defaults for everything", () => {
+    const config = loadConfig({});
+    expect(config.HTTP_PORT).toBe(3000);
+    expect(config.DATABASE_URL).toMatch(/^postgres:\/\//);
+    expect(config.DEV_MAILBOX).toBe(true);
+    expect(config.TRUST_PROXY).toBe(false);
+  });
+
+  it("coerces numbers and flags", () => {
+    const config = loadConfig({ HTTP_PORT: "8080", TRUST_PROXY: "true", DEV_MAILBOX: "0" });
+    expect(config.HTTP_PORT).toBe(8080);
+    expect(config.TRUST_PROXY).toBe(true);
+    expect(config.DEV_MAILBOX).toBe(false);
+  });
+
+  it("names every bad variable", () => {
+    const error = (() => {
+      try {
+        loadConfig({ HTTP_PORT: "eighty", REDIS_URL: "http://x", TRUST_PROXY: "maybe" });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of ["HTTP_PORT", "REDIS_URL", "TRUST_PROXY"]) expect(message).toContain(name);
+  });
+
+  it("refuses the development JWT secret in production, and a short one anywhere", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig({ JWT_SECRET: "short" })).toThrow(/JWT_SECRET/);
+    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: "x".repeat(40) }).DEV_MAILBOX).toBe(false);
+  });
+
+  it("refuses a shard resolution finer than the map resolution", () => {
+    expect(() => loadConfig({ H3_MAP_RESOLUTION: "7", H3_SHARD_RESOLUTION: "9" })).toThrow(
+      /H3_SHARD_RESOLUTION/,
+    );
+  });
+});

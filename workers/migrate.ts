@@ -1,0 +1,21 @@
+// One-shot process: apply database migrations, and seed the Madrid demo data when SEED_DEMO=true.
+// docker-compose runs it before the other services; `npm start` does the same steps itself.
+import { seedDemoData } from "../devstack/demo-data.ts";
+import { loadConfigOrExit } from "../src/config/index.ts";
+import { createLogger } from "../src/logger.ts";
+import { migrate } from "../src/storage/migrate.ts";
+import { createPool } from "../src/storage/postgres.ts";
+
+const config = loadConfigOrExit();
+const logger = createLogger(config, "migrate");
+const applied = await migrate(config.DATABASE_URL);
+logger.info({ applied: applied.map((m) => m.name) }, "migrations applied");
+if (process.env.SEED_DEMO === "true") {
+  const pool = createPool(config.DATABASE_URL, 2);
+  const seeded = await seedDemoData(pool, {
+    map: config.H3_MAP_RESOLUTION,
+    shard: config.H3_SHARD_RESOLUTION,
+  });
+  logger.info({ seeded }, seeded > 0 ? "demo data seeded" : "demo data already present");
+  await pool.end();
+}
