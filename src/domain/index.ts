@@ -21,6 +21,16 @@ export {
   weeklyHoursSchema,
 } from "./availability-rules.ts";
 export { containsWindow, type Interval, MS_PER_DAY, MS_PER_MINUTE } from "./intervals.ts";
+export { canonicalTimeZone, isCountryCode, isCurrencyCode } from "./locale-codes.ts";
+export {
+  findOverlap,
+  formatClock,
+  type OpeningHoursEntry,
+  parseClock,
+  toEntry,
+  toWeeklyRow,
+  type WeeklyHoursRow,
+} from "./opening-hours.ts";
 export {
   MAX_PRICED_MINUTES,
   MONTHLY_MIN_MINUTES,
@@ -31,4 +41,17 @@ export {
   splitPlatformFee,
 } from "./pricing.ts";
 export { hasAnyRole, type Role, roleSchema, rolesForSignup } from "./roles.ts";
+export {
+  type Amenity,
+  amenitySchema,
+  type BookingMode,
+  bookingModeSchema,
+  SLOT_HOLDING_STATUSES,
+  type SpaceSize,
+  type SpaceStatus,
+  type SpaceType,
+  spaceSizeSchema,
+  spaceStatusSchema,
+  spaceTypeSchema,
+} from "./space-listing.ts";
 export { isKnownTimeZone } from "./zone-clock.ts";

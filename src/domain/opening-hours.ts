@@ -1,6 +1,7 @@
 // Weekly opening hours as hosts write them ({dayOfWeek, start "HH:MM", end "HH:MM"}) and as the
 // ledger stores them (minutes from local midnight; an end at or before the start runs overnight into
 // the next day, stored as end + 1440). Pure: parsing, overlap detection on the weekly circle, formatting.
+import type { WeeklyHours } from "./availability-rules.ts";
 
 export const MINUTES_PER_DAY = 1440;
 export const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
@@ -12,12 +13,8 @@ export interface OpeningHoursEntry {
   end: string;
 }
 
-/** One row of space_availability: end may pass 1440 (overnight), never beyond 2880. */
-export interface WeeklyHoursRow {
-  dayOfWeek: number;
-  startMinute: number;
-  endMinute: number;
-}
+/** One row of space_availability (the availability rules' WeeklyHours): end may pass 1440, up to 2880. */
+export type WeeklyHoursRow = WeeklyHours;
 
 const CLOCK = /^([01]\d|2[0-3]):([0-5]\d)$/;
 

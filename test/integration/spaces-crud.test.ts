@@ -1,7 +1,9 @@
 // Space listings over HTTP against real PostgreSQL: create (cells, hours), read (privacy), list with
 // filters and cursors, update (ownership, re-indexing, schedule refused), soft delete guarded by bookings.
 import { cellToParent, latLngToCell } from "h3-js";
+import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
+import { availabilityRulesSchema, isOpenThroughout } from "../../src/domain/index.ts";
 import {
   hostFootprint,
   hostWithSpace,
@@ -50,6 +52,35 @@ describe("POST /spaces", () => {
       { dayOfWeek: 5, start: "22:00", end: "06:00", startMinute: 1320, endMinute: 1800 },
       { dayOfWeek: 6, start: "06:00", end: "06:00", startMinute: 360, endMinute: 1800 },
     ]);
+  });
+
+  it("stores hours that the availability rules read as the host meant them", async () => {
+    const { space } = await hostWithSpace(t);
+    const rules = availabilityRulesSchema.parse({
+      timeZone: space.timezone,
+      weeklyHours: space.schedule.map((h: any) => ({
+        dayOfWeek: h.dayOfWeek,
+        startMinute: h.startMinute,
+        endMinute: h.endMinute,
+      })),
+      exceptions: [],
+      bufferMinutes: space.bufferMinutes,
+      minNoticeMinutes: space.minNoticeMinutes,
+      minDurationMinutes: space.minDurationMinutes,
+      maxDurationMinutes: space.maxDurationMinutes,
+    });
+    const friday = DateTime.fromObject({ hour: 0 }, { zone: "Europe/Madrid" })
+      .plus({ weeks: 1 })
+      .set({ weekday: 5 });
+    const window = (from: DateTime, hours: number) => ({
+      start: from.toMillis(),
+      end: from.plus({ hours }).toMillis(),
+    });
+    // Friday 22:00 → Saturday 06:00, then Saturday 06:00 → Sunday 06:00: open all the way through.
+    expect(isOpenThroughout(rules, window(friday.set({ hour: 23 }), 6))).toBe(true);
+    expect(isOpenThroughout(rules, window(friday.set({ hour: 22 }), 32))).toBe(true);
+    expect(isOpenThroughout(rules, window(friday.set({ hour: 21 }), 2))).toBe(false);
+    expect(isOpenThroughout(rules, window(friday.plus({ days: 2 }).set({ hour: 5 }), 2))).toBe(false);
   });
 
   it("stores the canonical spelling of the time zone", async () => {
