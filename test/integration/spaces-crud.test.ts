@@ -260,6 +260,24 @@ describe("PUT /spaces/{id}", () => {
     });
     expect(same.status).toBe(200);
   });
+
+  it("lets a booked space's pin be corrected but not moved elsewhere", async () => {
+    const { host, spaceId } = await hostWithSpace(t);
+    const driver = await t.signUp("driver");
+    await insertBooking(t, spaceId, driver.userId, { status: "confirmed", startsInHours: 3, hours: 1 });
+    // About 100 m north of the listed point: a correction.
+    const nudge = await host.client.put(`/api/v1/spaces/${spaceId}`, {
+      location: { lat: 40.4178, lng: -3.7035 },
+    });
+    expect(nudge.status).toBe(200);
+    const move = await host.client.put(`/api/v1/spaces/${spaceId}`, {
+      location: { lat: 40.4297, lng: -3.6794 },
+    });
+    expect(move.status).toBe(409);
+    expect(move.body.error.code).toBe("space_has_bookings");
+    const { rows } = await t.deps.pool.query(`select lat from parking_spaces where id = $1`, [spaceId]);
+    expect(rows[0].lat).toBe(40.4178);
+  });
 });
 
 describe("DELETE /spaces/{id}", () => {

@@ -2,6 +2,7 @@
 // reads a listing. Images live in space-image-routes.ts; the weekly schedule and its exceptions are
 // changed through POST /spaces/{id}/availability, not here.
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { greatCircleDistance, UNITS } from "h3-js";
 import { errors } from "../../../src/errors.ts";
 import { withTransaction } from "../../../src/storage/postgres.ts";
 import * as spacesRepo from "../../../src/storage/spaces-repository.ts";
@@ -105,6 +106,12 @@ const deleteSpace = createRoute({
   },
 });
 
+/** How far a booked space's location may be corrected; a larger move waits until no booking holds it. */
+export const MAX_MOVE_WHILE_BOOKED_METERS = 250;
+
+const movedMeters = (from: { lat: number; lng: number }, to: { lat: number; lng: number }) =>
+  greatCircleDistance([from.lat, from.lng], [to.lat, to.lng], UNITS.m);
+
 export function spaceRoutes(deps: AppDeps) {
   const { pool, config } = deps;
   const resolutions = { map: config.H3_MAP_RESOLUTION, shard: config.H3_SHARD_RESOLUTION };
@@ -181,6 +188,14 @@ export function spaceRoutes(deps: AppDeps) {
           await refuseWhileBooked(tx, id, "the time zone cannot change");
         }
         const current = (await spacesRepo.findSpace(tx, id))!;
+        // Correcting a pin is fine; moving the space somewhere else would strand the drivers who booked it.
+        if (body.location && movedMeters(current, body.location) > MAX_MOVE_WHILE_BOOKED_METERS) {
+          await refuseWhileBooked(
+            tx,
+            id,
+            `the space cannot move more than ${MAX_MOVE_WHILE_BOOKED_METERS} m while booked`,
+          );
+        }
         const changes = listingChangesFromUpdate(body, current, resolutions);
         await spacesRepo.updateSpace(tx, id, changes);
         if (body.amenities) await spacesRepo.replaceAmenities(tx, id, body.amenities);
