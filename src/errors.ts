@@ -21,7 +21,8 @@ export type ErrorCode =
   | "conflict"
   | "internal"
   | "space_has_bookings"
-  | "too_many_images";
+  | "too_many_images"
+  | "schedule_conflicts_with_bookings";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };

@@ -20,6 +20,12 @@ export {
   type WeeklyHours,
   weeklyHoursSchema,
 } from "./availability-rules.ts";
+export {
+  type DateExceptionEntry,
+  findExceptionOverlap,
+  toExceptionEntry,
+  toExceptionRow,
+} from "./date-exceptions.ts";
 export { containsWindow, type Interval, MS_PER_DAY, MS_PER_MINUTE } from "./intervals.ts";
 export { canonicalTimeZone, isCountryCode, isCurrencyCode } from "./locale-codes.ts";
 export {
@@ -41,6 +47,7 @@ export {
   splitPlatformFee,
 } from "./pricing.ts";
 export { hasAnyRole, type Role, roleSchema, rolesForSignup } from "./roles.ts";
+export { bookingsOutsideRules } from "./schedule-change.ts";
 export {
   type Amenity,
   amenitySchema,

@@ -268,7 +268,7 @@ export async function futureHoldingBookings(
 export async function recordSpaceEvent(
   db: Queryable,
   spaceId: string,
-  eventType: "space_created" | "space_updated" | "space_deleted",
+  eventType: "space_created" | "space_updated" | "space_deleted" | "space_schedule_changed",
   payload: Record<string, unknown>,
 ): Promise<void> {
   await db.query(
