@@ -135,12 +135,10 @@ export const FreeIntervalView = z
   .object({
     start: z.string().openapi({ description: "UTC, ISO 8601", example: "2027-03-28T00:00:00.000Z" }),
     end: z.string().openapi({ example: "2027-03-28T04:00:00.000Z" }),
-    localStart: z
-      .string()
-      .openapi({
-        description: "the space's local time with its offset",
-        example: "2027-03-28T01:00:00.000+01:00",
-      }),
+    localStart: z.string().openapi({
+      description: "the space's local time with its offset",
+      example: "2027-03-28T01:00:00.000+01:00",
+    }),
     localEnd: z.string().openapi({ example: "2027-03-28T06:00:00.000+02:00" }),
     timeZone: z.string().openapi({ example: "Europe/Madrid" }),
     minutes: z.number().int(),
