@@ -349,6 +349,44 @@ describe("a schedule change never silently breaks a booking", () => {
   });
 });
 
+describe("a schedule change and a booking racing", () => {
+  it("waits for a booking transaction holding the space row, then sees its booking and refuses", async () => {
+    const { host, spaceId } = await hostWithSpace(t);
+    await host.client.post(availabilityPath(spaceId), { schedule: EVERY_DAY_8_TO_20 });
+    const driver = await t.signUp("driver");
+    const monday = nextLocalDay(1);
+    // A booking writer as the design asks: `for share` on the space row, then the insert.
+    const booker = await t.deps.pool.connect();
+    try {
+      await booker.query("begin");
+      await booker.query(`select status from parking_spaces where id = $1 for share`, [spaceId]);
+      await booker.query(
+        `insert into bookings (space_id, driver_id, status, during, currency, total_amount, platform_fee, host_earnings)
+         values ($1, $2, 'confirmed', tstzrange($3, $4), 'EUR', 500, 50, 450)`,
+        [spaceId, driver.userId, monday.set({ hour: 10 }).toJSDate(), monday.set({ hour: 11 }).toJSDate()],
+      );
+      let settled = false;
+      const change = host.client
+        .post(availabilityPath(spaceId), {
+          schedule: EVERY_DAY_8_TO_20.filter((h) => h.dayOfWeek !== 1),
+        })
+        .finally(() => {
+          settled = true;
+        });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false);
+      await booker.query("commit");
+      const res = await change;
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe("schedule_conflicts_with_bookings");
+    } finally {
+      await booker.query("rollback").catch(() => {});
+      booker.release();
+    }
+    expect((await availabilityFootprint(spaceId)).hours).toHaveLength(7);
+  });
+});
+
 describe("who may change availability", () => {
   it("refuses another host and a driver (403), anonymous callers (401); anyone may read it", async () => {
     const { host, spaceId } = await hostWithSpace(t);
