@@ -5,7 +5,7 @@ import { z } from "@hono/zod-openapi";
 import { findExceptionOverlap, toExceptionRow } from "../../src/domain/date-exceptions.ts";
 import { MS_PER_DAY } from "../../src/domain/intervals.ts";
 import { parseClock } from "../../src/domain/opening-hours.ts";
-import { spaceStatusSchema } from "../../src/domain/space-listing.ts";
+import { spaceStatuses } from "../../src/domain/space-listing.ts";
 import { ScheduleInput } from "./space-schemas.ts";
 
 /** Longest window GET /availability answers for. */
@@ -148,7 +148,7 @@ export const FreeIntervalView = z
 export const AvailabilityView = z
   .object({
     spaceId: z.uuid(),
-    status: spaceStatusSchema.openapi({ description: "an inactive space has no free intervals" }),
+    status: z.enum(spaceStatuses).openapi({ description: "an inactive space has no free intervals" }),
     timeZone: z.string(),
     from: z.string().openapi({ description: "the window answered (UTC): from is never before now" }),
     to: z.string(),
