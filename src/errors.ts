@@ -19,7 +19,9 @@ export type ErrorCode =
   | "idempotency_in_flight"
   | "idempotency_key_invalid"
   | "conflict"
-  | "internal";
+  | "internal"
+  | "actor_timeout"
+  | "actor_failed";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
