@@ -82,6 +82,15 @@ export class ActorHost {
     await Promise.allSettled(this.loops);
   }
 
+  /**
+   * Stops renewing, heartbeating and reading without releasing anything, as a frozen or partitioned
+   * process would look to the others; commands already running still try to commit and are refused
+   * once fenced. For fault tests and a last resort on fatal errors.
+   */
+  halt(): void {
+    this.running = false;
+  }
+
   snapshot(): HostSnapshot {
     const owned = [...this.runners.values()].filter((r) => r.leaseValid());
     return {

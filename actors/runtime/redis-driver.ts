@@ -27,6 +27,19 @@ function deliveriesOf(shard: number, entries: StreamEntry[]): Delivery[] {
   });
 }
 
+/**
+ * XREADGROUP's reply as (stream key, entries) pairs: RESP2 gives [[key, entries], …], RESP3 (ioredis'
+ * default protocol, through `call`) a map flattened to [key, entries, key, entries, …].
+ */
+function streamPairs(result: unknown): [string, StreamEntry[]][] {
+  if (!Array.isArray(result) || result.length === 0) return [];
+  if (Array.isArray(result[0])) return result as [string, StreamEntry[]][];
+  const pairs: [string, StreamEntry[]][] = [];
+  for (let i = 0; i + 1 < result.length; i += 2)
+    pairs.push([result[i] as string, result[i + 1] as StreamEntry[]]);
+  return pairs;
+}
+
 export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
   const { redis, connect } = options;
   const ns = options.namespace ?? "";
@@ -112,21 +125,20 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
       const shardByKey = new Map(keys.map((key, i) => [key, shards[i]!]));
       // One blocking read over all owned mailboxes (single Redis). On Redis Cluster this becomes one
       // read per node, since XREADGROUP's keys must share a slot there.
-      const result = (await reader.call(
+      const result = await reader.call(
         "XREADGROUP",
         "GROUP",
         MAILBOX_GROUP,
         consumer,
         "COUNT",
         count,
-        "BLOCK",
-        blockMs,
+        // BLOCK 0 would wait forever; no BLOCK returns at once.
+        ...(blockMs > 0 ? ["BLOCK", blockMs] : []),
         "STREAMS",
         ...keys,
         ...keys.map(() => ">"),
-      )) as [string, StreamEntry[]][] | null;
-      if (!result) return [];
-      return result.flatMap(([key, entries]) => deliveriesOf(shardByKey.get(key)!, entries));
+      );
+      return streamPairs(result).flatMap(([key, entries]) => deliveriesOf(shardByKey.get(key)!, entries));
     },
     async claimPending(fence, consumer, { minIdleMs, count }) {
       const keys = shardKeys(ns, fence.shard);
