@@ -37,6 +37,15 @@ export const envSchema = z
     H3_MAP_RESOLUTION: int(0, 15).default(9),
     H3_SHARD_RESOLUTION: int(0, 15).default(4),
     WORKER_ID: z.string().min(1).optional(),
+    ACTOR_SHARD_COUNT: int(1, 4096).default(64),
+    SHARD_LEASE_TTL_MS: int(300, 60_000).default(5000),
+    ACTOR_REPLY_TIMEOUT_MS: int(100, 60_000).default(5000),
+    ACTOR_PASSIVATE_AFTER_MS: int(1000).default(300_000),
+    // Prefix of the actor runtime's Redis keys and channels; empty in production, set by tests.
+    ACTOR_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]*$/)
+      .default(""),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && env.JWT_SECRET === DEV_JWT_SECRET) {

@@ -1,0 +1,25 @@
+// Builds the Redis actor driver and runtime settings from the process configuration.
+import type { Config } from "../../src/config/index.ts";
+import { createRedis, type Redis } from "../../src/storage/redis.ts";
+import type { ActorDriver } from "./driver.ts";
+import { createRedisDriver } from "./redis-driver.ts";
+import { type RuntimeSettings, runtimeSettings } from "./settings.ts";
+
+export function actorNamespace(config: Pick<Config, "ACTOR_KEY_PREFIX">): string {
+  return config.ACTOR_KEY_PREFIX ? `${config.ACTOR_KEY_PREFIX}:` : "";
+}
+
+export function actorDriverFromConfig(config: Config, redis: Redis, name: string): ActorDriver {
+  return createRedisDriver({
+    redis,
+    connect: (purpose) => createRedis(config.REDIS_URL, `${name}-${purpose}`),
+    namespace: actorNamespace(config),
+  });
+}
+
+export function runtimeSettingsFromConfig(config: Config): RuntimeSettings {
+  return runtimeSettings({
+    leaseTtlMs: config.SHARD_LEASE_TTL_MS,
+    passivateAfterMs: config.ACTOR_PASSIVATE_AFTER_MS,
+  });
+}
