@@ -21,7 +21,8 @@ export type ErrorCode =
   | "conflict"
   | "internal"
   | "actor_timeout"
-  | "actor_failed";
+  | "actor_failed"
+  | "actor_unavailable";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };

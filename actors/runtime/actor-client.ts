@@ -89,15 +89,22 @@ export class ActorClient {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
     });
     try {
-      await this.options.driver.append(address.shard, {
-        kind: "command",
-        commandId,
-        actorType: address.actorType,
-        actorId: address.actorId,
-        replyTo: this.callerId,
-        body,
-        sentAt: this.clock(),
-      });
+      await this.options.driver
+        .append(address.shard, {
+          kind: "command",
+          commandId,
+          actorType: address.actorType,
+          actorId: address.actorId,
+          replyTo: this.callerId,
+          body,
+          sentAt: this.clock(),
+        })
+        .catch((error: unknown) => {
+          this.options.logger.error({ err: error, commandId }, "could not append an actor command");
+          throw new AppError("actor_unavailable", 503, "the command could not be queued; retry", {
+            commandId,
+          });
+        });
       let reply = await Promise.race([replied, timedOut]);
       if (reply === "timeout") {
         const stored = await this.options.driver.storedReply(address.shard, commandId);

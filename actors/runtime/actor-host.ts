@@ -67,6 +67,8 @@ export class ActorHost {
     this.running = true;
     await this.tick();
     this.loops = [
+      // Renewal has its own loop so a slow placement step (a large take-over) never delays it.
+      this.every(this.settings.tickMs, () => this.renew()),
       this.every(this.settings.tickMs, () => this.tick()),
       this.every(this.settings.reminderPollMs, () => this.pollReminders()),
       this.readLoop(),
@@ -113,9 +115,12 @@ export class ActorHost {
     }
   }
 
-  /** Renew first (it is what keeps us safe), then membership and placement, then upkeep. */
-  private async tick(): Promise<void> {
+  private async renew(): Promise<void> {
     await Promise.all([...this.runners.values()].map((r) => r.renew()));
+  }
+
+  /** Membership and placement: take wanted shards, hand over unwanted ones, then upkeep. */
+  private async tick(): Promise<void> {
     try {
       this.members = await this.driver.heartbeat(this.workerId, this.settings.memberTtlMs);
     } catch (error) {

@@ -1,6 +1,8 @@
 // Builds the Redis actor driver and runtime settings from the process configuration.
 import type { Config } from "../../src/config/index.ts";
+import type { Logger } from "../../src/logger.ts";
 import { createRedis, type Redis } from "../../src/storage/redis.ts";
+import { ActorClient } from "./actor-client.ts";
 import type { ActorDriver } from "./driver.ts";
 import { createRedisDriver } from "./redis-driver.ts";
 import { type RuntimeSettings, runtimeSettings } from "./settings.ts";
@@ -22,4 +24,18 @@ export function runtimeSettingsFromConfig(config: Config): RuntimeSettings {
     leaseTtlMs: config.SHARD_LEASE_TTL_MS,
     passivateAfterMs: config.ACTOR_PASSIVATE_AFTER_MS,
   });
+}
+
+/** The gateway's client: started (subscribed to its reply channel) and ready to send. */
+export async function createActorClient(config: Config, redis: Redis, logger: Logger, name = "gateway") {
+  const driver = actorDriverFromConfig(config, redis, name);
+  const client = new ActorClient({ driver, logger, timeoutMs: config.ACTOR_REPLY_TIMEOUT_MS });
+  await client.start();
+  return {
+    client,
+    async close() {
+      await client.close();
+      await driver.close();
+    },
+  };
 }

@@ -10,7 +10,12 @@ export { defineActor } from "./actor.ts";
 export { ActorClient, type ActorClientOptions, type SendOptions } from "./actor-client.ts";
 export { ActorHost, type ActorHostOptions, type HostSnapshot } from "./actor-host.ts";
 export type { ActorDriver, CommitRequest, Delivery, Fence, Reminder } from "./driver.ts";
-export { actorDriverFromConfig, actorNamespace, runtimeSettingsFromConfig } from "./from-config.ts";
+export {
+  actorDriverFromConfig,
+  actorNamespace,
+  createActorClient,
+  runtimeSettingsFromConfig,
+} from "./from-config.ts";
 export type { HostStats } from "./host-stats.ts";
 export { createMemoryDriver } from "./memory-driver.ts";
 export { assignShards, shardsOf } from "./placement.ts";

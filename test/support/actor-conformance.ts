@@ -369,6 +369,36 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         expect((await send("d", { op: "get" })).count).toBe(12);
       });
 
+      it("keeps a command no worker took in time: the caller times out, then the same id gets the answer", async () => {
+        const driver = await newDriver();
+        const client = new ActorClient({ driver, logger, timeoutMs: 200 });
+        await client.start();
+        cleanups.push(() => client.close());
+        const address = { actorType: "counter", actorId: "late", shard: 0 };
+        const timedOut = await client
+          .send(address, { op: "add", amount: 3 }, { commandId: "late-1" })
+          .catch((e: unknown) => e);
+        expect(timedOut).toMatchObject({ code: "actor_timeout", status: 503 });
+        await startHost(driver, "w1");
+        const decided = await waitFor(
+          () => driver.storedReply(0, "late-1"),
+          (raw) => raw !== null,
+          3000,
+          "the queued command to be decided",
+        );
+        expect(JSON.parse(decided!)).toMatchObject({ ok: true, value: { count: 3 } });
+        const again = await client.send<CounterReply>(
+          address,
+          { op: "add", amount: 3 },
+          { commandId: "late-1", timeoutMs: 3000 },
+        );
+        expect(again.count).toBe(3);
+        const unknown = await client
+          .send({ actorType: "nobody", actorId: "x", shard: 0 }, {}, { timeoutMs: 3000 })
+          .catch((e: unknown) => e);
+        expect(unknown).toMatchObject({ code: "actor_failed", status: 500 });
+      });
+
       it("rebuilds a missing state through the hook and passivates idle actors", async () => {
         const driver = await newDriver();
         const host = await startHost(driver, "w1", {
