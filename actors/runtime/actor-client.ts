@@ -59,7 +59,7 @@ export class ActorClient {
 
   /** Typed send: the command and reply types come from the actor's definition. */
   ask<C, R>(
-    definition: ActorDefinition<unknown, C, R>,
+    definition: Pick<ActorDefinition<never, C, R, never>, "type" | "handle">,
     actorId: string,
     shard: number,
     command: C,

@@ -4,11 +4,12 @@ import type { Logger } from "../../src/logger.ts";
 import type { ActorContext } from "./actor.ts";
 import type { Fence, ReminderOp } from "./driver.ts";
 
-export class CommandScope<S> implements ActorContext<S> {
+export class CommandScope<S, W = unknown> implements ActorContext<S, W> {
   state: S;
   stateOp: "set" | "delete" | undefined;
   readonly reminderOps: ReminderOp[] = [];
   readonly effects: Array<() => void | Promise<void>> = [];
+  readonly writes: W[] = [];
 
   constructor(
     readonly actorType: string,
@@ -54,6 +55,9 @@ export class CommandScope<S> implements ActorContext<S> {
   }
   assertLeaseHeld() {
     this.leaseCheck();
+  }
+  stageWrite(write: W) {
+    this.writes.push(write);
   }
   afterCommit(effect: () => void | Promise<void>) {
     this.effects.push(effect);

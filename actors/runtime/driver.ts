@@ -30,25 +30,40 @@ export interface Reminder {
   dueAt: number;
 }
 
-/** Everything one processed command writes, applied atomically under the fence. */
-export interface CommitRequest {
-  actorType: string;
-  actorId: string;
+/** What one decided command writes beside the actor's state. */
+export interface CommandOutcome {
   /** Mailbox entry to acknowledge. */
   entryId?: string;
-  /** Absent: state unchanged. */
-  state?: { op: "set"; value: string } | { op: "delete" };
   /** With storeReplyMs > 0: the reply is stored under this id and replayed for a repeat of the command. */
   commandId?: string;
   reply?: string;
   storeReplyMs?: number;
   /** Caller whose reply channel gets `reply`. */
   replyTo?: string;
-  reminders?: readonly ReminderOp[];
 }
 
-/** "duplicate": the command id already had a stored reply; nothing was written and it was replayed. */
+/** Everything a batch of commands of one actor writes, applied atomically under the fence. */
+export interface CommitRequest {
+  actorType: string;
+  actorId: string;
+  /** Absent: state unchanged. */
+  state?: { op: "set"; value: string } | { op: "delete" };
+  reminders?: readonly ReminderOp[];
+  commands?: readonly CommandOutcome[];
+}
+
+/**
+ * "duplicate": a command of the batch already had a stored reply (someone decided it first); nothing
+ * was written, and replaying comes next.
+ */
 export type CommitOutcome = "committed" | "duplicate";
+
+/** A command about to run, to check for a stored reply first. */
+export interface ReplayCandidate {
+  entryId: string;
+  commandId: string;
+  replyTo?: string;
+}
 
 export interface ActorDriver {
   readonly kind: "memory" | "redis";
@@ -84,8 +99,8 @@ export interface ActorDriver {
     consumer: string,
     options: { minIdleMs: number; count: number },
   ): Promise<Delivery[]>;
-  /** true: the command id had a stored reply, which was published again, and the entry was acked. */
-  replayIfDone(fence: Fence, entryId: string, commandId: string, replyTo?: string): Promise<boolean>;
+  /** Per candidate, true: its command id had a stored reply, published again, and the entry was acked. */
+  replayDone(fence: Fence, candidates: readonly ReplayCandidate[]): Promise<boolean[]>;
   commit(fence: Fence, request: CommitRequest): Promise<CommitOutcome>;
   /** Trims acknowledged entries and forgets idle consumers with nothing pending. */
   tidyMailbox(fence: Fence, consumer: string, consumerIdleMs: number): Promise<number>;

@@ -205,29 +205,29 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): ActorDriv
       });
       return out;
     },
-    async replayIfDone(fence, entryId, commandId, replyTo) {
-      const code = fencedCode("replay_if_done", fence, () => {
+    async replayDone(fence, candidates) {
+      const flags: boolean[] = [];
+      fencedCode("replay_done", fence, () => {
         const data = shard(fence.shard);
-        const stored = data.results.get(commandId);
-        if (!stored) return SCRIPT_CODES.none;
-        ack(data, entryId);
-        publish(replyTo, stored.value);
+        for (const candidate of candidates) {
+          const stored = data.results.get(candidate.commandId);
+          if (stored) {
+            ack(data, candidate.entryId);
+            publish(candidate.replyTo, stored.value);
+          }
+          flags.push(stored !== undefined);
+        }
         return SCRIPT_CODES.ok;
       });
-      return outcomeOf("replay_if_done", code, fence) === "ok";
+      return flags;
     },
     async commit(fence, request: CommitRequest) {
-      const code = fencedCode("commit_command", fence, () => {
+      const code = fencedCode("commit_batch", fence, () => {
         const data = shard(fence.shard);
-        const store = request.commandId && request.storeReplyMs ? request.storeReplyMs : 0;
-        if (store > 0) {
-          const stored = data.results.get(request.commandId!);
-          if (stored) {
-            ack(data, request.entryId);
-            publish(request.replyTo, stored.value);
-            return SCRIPT_CODES.duplicate;
-          }
-        }
+        const commands = request.commands ?? [];
+        const stores = (c: (typeof commands)[number]) => (c.commandId && c.storeReplyMs ? c.storeReplyMs : 0);
+        if (commands.some((c) => stores(c) > 0 && data.results.has(c.commandId!)))
+          return SCRIPT_CODES.duplicate;
         const stateKey = `${request.actorType}\n${request.actorId}`;
         if (request.state?.op === "set") data.states.set(stateKey, request.state.value);
         else if (request.state?.op === "delete") data.states.delete(stateKey);
@@ -236,13 +236,15 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): ActorDriv
           if (op.op === "set") data.reminders.set(member, op.dueAt);
           else data.reminders.delete(member);
         }
-        if (store > 0 && request.reply)
-          data.results.set(request.commandId!, { value: request.reply, expiresAt: clock() + store });
-        ack(data, request.entryId);
-        if (request.reply) publish(request.replyTo, request.reply);
+        for (const c of commands) {
+          if (stores(c) > 0 && c.reply)
+            data.results.set(c.commandId!, { value: c.reply, expiresAt: clock() + stores(c) });
+          ack(data, c.entryId);
+          if (c.reply) publish(c.replyTo, c.reply);
+        }
         return SCRIPT_CODES.ok;
       });
-      return outcomeOf("commit_command", code, fence) === "duplicate" ? "duplicate" : "committed";
+      return outcomeOf("commit_batch", code, fence) === "duplicate" ? "duplicate" : "committed";
     },
     async tidyMailbox(fence, consumer, consumerIdleMs) {
       let trimmed = 0;

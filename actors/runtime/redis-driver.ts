@@ -158,44 +158,54 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
       } while (cursor !== "0-0");
       return deliveries;
     },
-    async replayIfDone(fence, entryId, commandId, replyTo) {
+    async replayDone(fence, candidates) {
+      if (candidates.length === 0) return [];
       const keys = shardKeys(ns, fence.shard);
-      const code = await run(
-        "replay_if_done",
-        [keys.lease, keys.result(commandId), keys.mailbox],
-        [...fenced(fence), MAILBOX_GROUP, entryId, replyTo ? replyChannel(ns, replyTo) : ""],
-      );
-      return outcomeOf("replay_if_done", code, fence) === "ok";
+      const reply = (await run(
+        "replay_done",
+        [keys.lease, keys.mailbox, ...candidates.map((c) => keys.result(c.commandId))],
+        [
+          ...fenced(fence),
+          MAILBOX_GROUP,
+          ...candidates.flatMap((c) => [c.entryId, c.replyTo ? replyChannel(ns, c.replyTo) : ""]),
+        ],
+      )) as number[];
+      outcomeOf("replay_done", reply[0], fence);
+      return candidates.map((_, i) => reply[i + 1] === 1);
     },
     async commit(fence, request: CommitRequest) {
       const keys = shardKeys(ns, fence.shard);
-      const reminderArgs = (request.reminders ?? []).flatMap((op) => {
-        const member = reminderMember(op.actorType, op.actorId, op.name);
-        return op.op === "set" ? ["set", member, op.dueAt] : ["cancel", member, 0];
-      });
+      const reminders = request.reminders ?? [];
+      const commands = request.commands ?? [];
       const code = await run(
-        "commit_command",
+        "commit_batch",
         [
           keys.lease,
           keys.state(request.actorType, request.actorId),
-          keys.result(request.commandId ?? ""),
           keys.mailbox,
           keys.reminders,
+          ...commands.map((c) => keys.result(c.commandId ?? "")),
         ],
         [
           ...fenced(fence),
           MAILBOX_GROUP,
-          request.entryId ?? "",
           request.state?.op ?? "keep",
           request.state?.op === "set" ? request.state.value : "",
-          request.commandId && request.storeReplyMs ? request.storeReplyMs : 0,
-          request.reply ?? "",
-          request.replyTo ? replyChannel(ns, request.replyTo) : "",
-          (request.reminders ?? []).length,
-          ...reminderArgs,
+          reminders.length,
+          commands.length,
+          ...reminders.flatMap((op) => {
+            const member = reminderMember(op.actorType, op.actorId, op.name);
+            return op.op === "set" ? ["set", member, op.dueAt] : ["cancel", member, 0];
+          }),
+          ...commands.flatMap((c) => [
+            c.entryId ?? "",
+            c.commandId && c.storeReplyMs ? c.storeReplyMs : 0,
+            c.reply ?? "",
+            c.replyTo ? replyChannel(ns, c.replyTo) : "",
+          ]),
         ],
       );
-      return outcomeOf("commit_command", code, fence) === "duplicate" ? "duplicate" : "committed";
+      return outcomeOf("commit_batch", code, fence) === "duplicate" ? "duplicate" : "committed";
     },
     async tidyMailbox(fence, consumer, consumerIdleMs) {
       const keys = shardKeys(ns, fence.shard);

@@ -3,7 +3,7 @@
 
 export const SCRIPT_CODES = {
   ok: 1,
-  /** acquire_lease: someone else holds the lease; replay_if_done: nothing stored, run the command. */
+  /** acquire_lease: someone else holds the lease. */
   none: 0,
   staleEpoch: -1,
   duplicate: -2,
@@ -14,8 +14,8 @@ export type ScriptCommand =
   | "renew_lease"
   | "release_lease"
   | "heartbeat_member"
-  | "replay_if_done"
-  | "commit_command"
+  | "replay_done"
+  | "commit_batch"
   | "claim_pending"
   | "deliver_due_reminders"
   | "tidy_mailbox";

@@ -1,6 +1,7 @@
 // Loads the Lua scripts in actors/scripts once per ioredis client, each as a named command
 // (defineCommand: EVALSHA with an EVAL fallback), after inlining `-- @include "includes/x.lua"` lines.
-// The number of keys of each script is read from its header (the highest KEYS[n] it names).
+// Scripts are defined without a fixed key count: every call passes its keys' number first, so batch
+// scripts can take one key per command.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +14,6 @@ const INCLUDE = /^--\s*@include\s+"([^"]+)"\s*$/gm;
 export interface LoadedScript {
   name: string;
   lua: string;
-  numberOfKeys: number;
 }
 
 function inline(source: string, seen: Set<string>): string {
@@ -29,12 +29,7 @@ export function readScripts(dir = SCRIPTS_DIR): LoadedScript[] {
     .filter((file) => file.endsWith(".lua"))
     .map((file) => {
       const source = readFileSync(join(dir, file), "utf8");
-      const keyIndexes = [...source.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));
-      return {
-        name: file.replace(/\.lua$/, ""),
-        lua: inline(source, new Set()),
-        numberOfKeys: Math.max(0, ...keyIndexes),
-      };
+      return { name: file.replace(/\.lua$/, ""), lua: inline(source, new Set()) };
     });
 }
 
@@ -46,7 +41,7 @@ export function loadScripts(redis: Redis): void {
   if (loaded.has(redis)) return;
   cached ??= readScripts();
   for (const script of cached) {
-    redis.defineCommand(script.name, { lua: script.lua, numberOfKeys: script.numberOfKeys });
+    redis.defineCommand(script.name, { lua: script.lua });
   }
   loaded.add(redis);
 }
@@ -62,5 +57,5 @@ export function runScript(
 ): Promise<unknown> {
   const command = (redis as unknown as Record<string, (...a: ScriptArg[]) => Promise<unknown>>)[name];
   if (typeof command !== "function") throw new Error(`script ${name} is not loaded`);
-  return command.call(redis, ...keys, ...args);
+  return command.call(redis, keys.length, ...keys, ...args);
 }

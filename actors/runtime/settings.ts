@@ -19,6 +19,8 @@ export interface RuntimeSettings {
   readBlockMs: number;
   /** Entries fetched per mailbox read. */
   readCount: number;
+  /** Most commands of one actor decided (and flushed, and committed) together. */
+  maxBatch: number;
   /** Reading pauses while this many commands are queued in memory (backpressure). */
   maxQueued: number;
   /** How often acknowledged mailbox entries are trimmed. */
@@ -37,6 +39,7 @@ export function runtimeSettings(overrides: Partial<RuntimeSettings> = {}): Runti
     orphanClaimMs: leaseTtlMs,
     readBlockMs: 200,
     readCount: 256,
+    maxBatch: 64,
     maxQueued: 10_000,
     tidyEveryMs: 10_000,
     ...overrides,

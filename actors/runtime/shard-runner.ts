@@ -7,7 +7,7 @@ import { AppError } from "../../src/errors.ts";
 import type { Logger } from "../../src/logger.ts";
 import type { AnyActorDefinition } from "./actor.ts";
 import { CommandScope } from "./command-scope.ts";
-import type { ActorDriver, Delivery, Fence } from "./driver.ts";
+import type { ActorDriver, Delivery, Fence, ReminderOp } from "./driver.ts";
 import { type CommandEnvelope, decodeEnvelope, type Reply } from "./envelope.ts";
 import type { HostStats } from "./host-stats.ts";
 import { StaleEpochError } from "./script-codes.ts";
@@ -39,9 +39,27 @@ interface ActorCell {
   queue: Queued[];
   running: boolean;
   lastUsed: number;
+  /** After a failed flush of a batch, its commands go again one at a time. */
+  soloRemaining: number;
 }
 
-type Step = "done" | "retry" | "stop";
+interface Decided {
+  item: Queued;
+  reply: string;
+  store: boolean;
+  writes: number;
+}
+
+interface Decision {
+  state: unknown;
+  stateOp: "set" | "delete" | undefined;
+  reminderOps: ReminderOp[];
+  effects: Array<() => void | Promise<void>>;
+  writes: unknown[];
+  decided: Decided[];
+  /** A handler failed unexpectedly: reload the actor after this batch. */
+  reload: boolean;
+}
 
 const REMINDER_ATTEMPTS = 3;
 const RETRY_DELAY_MS = 100;
@@ -180,7 +198,11 @@ export class ShardRunner {
     if (!envelope) {
       this.logger.warn({ entryId: delivery.entryId }, "dropping a malformed or deleted mailbox entry");
       void this.guard(() =>
-        this.services.driver.commit(this.fence, { actorType: "-", actorId: "-", entryId: delivery.entryId }),
+        this.services.driver.commit(this.fence, {
+          actorType: "-",
+          actorId: "-",
+          commands: [{ entryId: delivery.entryId }],
+        }),
       );
       return;
     }
@@ -196,6 +218,7 @@ export class ShardRunner {
         queue: [],
         running: false,
         lastUsed: this.services.clock(),
+        soloRemaining: 0,
       };
       this.cells.set(key, cell);
     }
@@ -234,15 +257,18 @@ export class ShardRunner {
     cell.running = true;
     try {
       while (cell.queue.length > 0 && !this.stopped) {
-        const item = cell.queue[0]!;
-        const step = await this.process(cell, item);
+        const solo = cell.soloRemaining > 0;
+        const batch = cell.queue.slice(0, solo ? 1 : this.services.settings.maxBatch);
+        const step = await this.processBatch(cell, batch);
         if (step === "stop" || this.stopped) return;
         if (step === "retry") {
           await sleep(RETRY_DELAY_MS);
           continue;
         }
-        cell.queue.shift();
-        this.inFlight.delete(item.delivery.entryId);
+        if (solo) cell.soloRemaining -= 1;
+        const finished = new Set(step);
+        cell.queue = cell.queue.filter((item) => !finished.has(item));
+        for (const item of step) this.inFlight.delete(item.delivery.entryId);
       }
     } finally {
       cell.running = false;
@@ -250,84 +276,183 @@ export class ShardRunner {
     }
   }
 
-  private async process(cell: ActorCell, item: Queued): Promise<Step> {
+  /** Decides a batch of one actor's commands; returns the items finished, or what to do next. */
+  private async processBatch(cell: ActorCell, batch: Queued[]): Promise<Queued[] | "retry" | "stop"> {
     const { driver, definitions, stats } = this.services;
-    const { envelope, delivery } = item;
     if (!this.leaseValid()) {
       this.stop("lease lapsed");
       return "stop";
     }
-    const replyTo = envelope.kind === "command" ? envelope.replyTo : undefined;
-    const definition = definitions.get(envelope.actorType);
+    const definition = definitions.get(cell.actorType);
     try {
       if (!definition) {
-        const reply = failure(envelope.commandId, new AppError("actor_failed", 500, "unknown actor type"));
-        await driver.commit(this.fence, { ...address(cell), entryId: delivery.entryId, reply, replyTo });
-        return "done";
+        const error = new AppError("actor_failed", 500, "unknown actor type");
+        await driver.commit(this.fence, {
+          ...address(cell),
+          commands: batch.map(({ delivery, envelope }) => ({
+            entryId: delivery.entryId,
+            reply: failure(envelope.commandId, error),
+            ...replyTarget(envelope),
+          })),
+        });
+        return batch;
       }
-      if (await driver.replayIfDone(this.fence, delivery.entryId, envelope.commandId, replyTo)) {
-        stats.repliesReplayed += 1;
-        return "done";
-      }
-      if (!cell.loaded) await this.activate(cell, definition);
-      item.attempts += 1;
-      const scope = new CommandScope<unknown>(
-        cell.actorType,
-        cell.actorId,
+      const replayed = await driver.replayDone(
         this.fence,
-        envelope.commandId,
-        cell.state,
-        this.logger,
-        this.services.clock,
-        () => {
-          if (!this.leaseValid())
-            throw new StaleEpochError("commit_command", this.fence.shard, this.fence.epoch);
-        },
+        batch.map(({ delivery, envelope }) => ({
+          entryId: delivery.entryId,
+          commandId: envelope.commandId,
+          ...replyTarget(envelope),
+        })),
       );
-      const { reply, store } = await this.run(definition, scope, envelope, item.attempts);
-      if (reply === undefined) return "retry";
+      const finished = batch.filter((_, i) => replayed[i]);
+      stats.repliesReplayed += finished.length;
+      const live = batch.filter((_, i) => !replayed[i]);
+      if (live.length === 0) return finished;
+      if (!cell.loaded) await this.activate(cell, definition);
+
+      const decision = await this.decide(cell, definition, live);
+      if (decision.decided.length === 0) return finished.length > 0 ? finished : "retry";
+      const flushed = await this.flush(cell, definition, decision);
+      if (flushed === "retry") return "retry";
+
       const outcome = await driver.commit(this.fence, {
         ...address(cell),
-        entryId: delivery.entryId,
-        commandId: envelope.commandId,
-        reply,
-        storeReplyMs: store ? this.services.settings.replyRetentionMs : 0,
-        replyTo,
-        ...(store && scope.stateOp === "set"
-          ? { state: { op: "set", value: JSON.stringify(scope.state) } }
+        ...(decision.stateOp === "set"
+          ? { state: { op: "set", value: JSON.stringify(decision.state) } }
           : {}),
-        ...(store && scope.stateOp === "delete" ? { state: { op: "delete" } } : {}),
-        reminders: store ? scope.reminderOps : [],
+        ...(decision.stateOp === "delete" ? { state: { op: "delete" } } : {}),
+        reminders: decision.reminderOps,
+        commands: decision.decided.map(({ item, reply, store }) => ({
+          entryId: item.delivery.entryId,
+          commandId: item.envelope.commandId,
+          reply,
+          storeReplyMs: store ? this.services.settings.replyRetentionMs : 0,
+          ...replyTarget(item.envelope),
+        })),
       });
       if (outcome === "duplicate") {
-        // Someone committed this command id first; what we computed in memory must not stand.
+        // A command of the batch was decided elsewhere first: drop what we computed, replay, go again.
         stats.duplicatesRefused += 1;
         cell.loaded = false;
-        return "done";
+        return "retry";
       }
-      if (store && scope.stateOp) cell.state = scope.stateOp === "set" ? scope.state : undefined;
-      if (scope.stateOp === "delete" && store) cell.loaded = false;
-      if (!store) cell.loaded = false;
-      if (envelope.kind === "command") stats.commandsProcessed += 1;
-      else stats.remindersFired += 1;
-      for (const effect of store ? scope.effects : []) {
+      cell.state = decision.state;
+      if (decision.stateOp === "delete" || decision.reload) cell.loaded = false;
+      for (const { item } of decision.decided) {
+        if (item.envelope.kind === "command") stats.commandsProcessed += 1;
+        else stats.remindersFired += 1;
+      }
+      for (const effect of decision.effects) {
         await Promise.resolve()
           .then(effect)
           .catch((error: unknown) => this.logger.error({ err: error }, "after-commit effect failed"));
       }
-      return "done";
+      return [...finished, ...decision.decided.map((d) => d.item)];
     } catch (error) {
       if (error instanceof StaleEpochError) {
         stats.staleWritesRefused += 1;
         this.stop("fenced write refused");
         return "stop";
       }
-      // Redis or the rebuild hook failed: whether the commit landed is unknown, so reload the actor and
-      // try again; replay_if_done turns a landed commit into a replay.
-      this.logger.warn({ err: error, commandId: envelope.commandId }, "command step failed; retrying");
+      // Redis, the rebuild hook or the flush failed: whether anything landed is unknown, so reload the
+      // actor and go again; stored replies turn what did land into replays.
+      this.logger.warn({ err: error, actorId: cell.actorId }, "command batch failed; retrying");
       cell.loaded = false;
       return "retry";
     }
+  }
+
+  /** Runs the handlers in order, each on the state the previous one left. */
+  private async decide(cell: ActorCell, definition: AnyActorDefinition, live: Queued[]): Promise<Decision> {
+    const decision: Decision = {
+      state: cell.state,
+      stateOp: undefined,
+      reminderOps: [],
+      effects: [],
+      writes: [],
+      decided: [],
+      reload: false,
+    };
+    const repliesById = new Map<string, string>();
+    for (const item of live) {
+      const { envelope } = item;
+      const earlier = repliesById.get(envelope.commandId);
+      if (earlier !== undefined) {
+        // The same command id twice in one batch: one effect, the same answer.
+        decision.decided.push({ item, reply: earlier, store: true, writes: 0 });
+        continue;
+      }
+      item.attempts += 1;
+      const scope = new CommandScope<unknown>(
+        cell.actorType,
+        cell.actorId,
+        this.fence,
+        envelope.commandId,
+        decision.state,
+        this.logger,
+        this.services.clock,
+        () => this.assertLeaseHeld(),
+      );
+      const { reply, store } = await this.run(definition, scope, envelope, item.attempts);
+      if (reply === undefined) break; // a failing reminder: retried later, after what came before it
+      if (store) {
+        if (scope.stateOp) decision.stateOp = scope.stateOp;
+        if (scope.stateOp === "set") decision.state = scope.state;
+        if (scope.stateOp === "delete") decision.state = undefined;
+        decision.reminderOps.push(...scope.reminderOps);
+        decision.effects.push(...scope.effects);
+        decision.writes.push(...scope.writes);
+        repliesById.set(envelope.commandId, reply);
+      } else {
+        decision.reload = true;
+      }
+      decision.decided.push({ item, reply, store, writes: store ? scope.writes.length : 0 });
+    }
+    return decision;
+  }
+
+  /**
+   * Flushes the batch's staged writes. On failure a batch of several is decided again one at a time;
+   * for a single command an AppError becomes its reply (and its staged changes are dropped).
+   */
+  private async flush(
+    cell: ActorCell,
+    definition: AnyActorDefinition,
+    decision: Decision,
+  ): Promise<"ok" | "retry"> {
+    if (decision.writes.length === 0 || !definition.flushWrites) return "ok";
+    try {
+      await definition.flushWrites(decision.writes, {
+        ...address(cell),
+        shard: this.fence.shard,
+        epoch: this.fence.epoch,
+        logger: this.logger,
+        assertLeaseHeld: () => this.assertLeaseHeld(),
+      });
+      return "ok";
+    } catch (error) {
+      if (error instanceof StaleEpochError) throw error;
+      const single = decision.decided.length === 1 ? decision.decided[0]! : undefined;
+      if (!single || !(error instanceof AppError)) {
+        if (!(error instanceof AppError)) this.logger.warn({ err: error }, "flushing writes failed");
+        cell.loaded = false;
+        cell.soloRemaining = Math.max(cell.soloRemaining, decision.decided.length);
+        if (single) throw error;
+        return "retry";
+      }
+      single.reply = failure(single.item.envelope.commandId, error);
+      decision.state = cell.state;
+      decision.stateOp = undefined;
+      decision.reminderOps = [];
+      decision.effects = [];
+      decision.writes = [];
+      return "ok";
+    }
+  }
+
+  private assertLeaseHeld(): void {
+    if (!this.leaseValid()) throw new StaleEpochError("commit_batch", this.fence.shard, this.fence.epoch);
   }
 
   /** Runs the handler; reply undefined means "retry later" (a failing reminder). */
@@ -398,6 +523,10 @@ export class ShardRunner {
 
 function address(cell: ActorCell) {
   return { actorType: cell.actorType, actorId: cell.actorId };
+}
+
+function replyTarget(envelope: CommandEnvelope): { replyTo?: string } {
+  return envelope.kind === "command" && envelope.replyTo ? { replyTo: envelope.replyTo } : {};
 }
 
 function parseState(

@@ -16,7 +16,7 @@ import {
 import { reminderCommandId, reminderMember } from "../../actors/runtime/keys.ts";
 import { AppError } from "../../src/errors.ts";
 import { createLogger } from "../../src/logger.ts";
-import { type CounterReply, createCounterActor } from "./counter-actor.ts";
+import { type CounterLedger, type CounterReply, createCounterActor } from "./counter-actor.ts";
 
 export interface DriverFactory {
   /** A driver on a fresh, empty store (its own namespace). */
@@ -109,17 +109,21 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         const write = {
           actorType: "counter",
           actorId: "a",
-          entryId: delivery!.entryId,
-          commandId: "c1",
-          reply: JSON.stringify({ commandId: "c1", ok: true, value: 1 }),
-          storeReplyMs: 60_000,
           state: { op: "set" as const, value: '{"count":1}' },
           reminders: [{ op: "set" as const, actorType: "counter", actorId: "a", name: "r", dueAt: 1 }],
+          commands: [
+            {
+              entryId: delivery!.entryId,
+              commandId: "c1",
+              reply: JSON.stringify({ commandId: "c1", ok: true, value: 1 }),
+              storeReplyMs: 60_000,
+            },
+          ],
         };
         await expect(driver.commit(old, write)).rejects.toBeInstanceOf(StaleEpochError);
-        await expect(driver.replayIfDone(old, delivery!.entryId, "c1")).rejects.toBeInstanceOf(
-          StaleEpochError,
-        );
+        await expect(
+          driver.replayDone(old, [{ entryId: delivery!.entryId, commandId: "c1" }]),
+        ).rejects.toBeInstanceOf(StaleEpochError);
         await expect(driver.claimPending(old, "a", { minIdleMs: 0, count: 10 })).rejects.toBeInstanceOf(
           StaleEpochError,
         );
@@ -152,7 +156,11 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         expect(claimed.every((d) => d.raw !== undefined)).toBe(true);
         expect(await driver.read("b", [3], { count: 10, blockMs: 0 })).toEqual([]);
         for (const d of claimed)
-          await driver.commit(next, { actorType: "counter", actorId: "a", entryId: d.entryId });
+          await driver.commit(next, {
+            actorType: "counter",
+            actorId: "a",
+            commands: [{ entryId: d.entryId }],
+          });
         expect(await driver.pendingCount(3)).toBe(0);
       });
 
@@ -183,33 +191,69 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
           driver.commit(fence, {
             actorType: "counter",
             actorId: "a",
-            entryId,
-            commandId: "cmd-1",
-            reply,
-            storeReplyMs: 60_000,
-            replyTo: "caller-1",
             state: { op: "set", value: state },
+            commands: [{ entryId, commandId: "cmd-1", reply, storeReplyMs: 60_000, replyTo: "caller-1" }],
           });
+        expect(await driver.replayDone(fence, [{ entryId: first!.entryId, commandId: "cmd-1" }])).toEqual([
+          false,
+        ]);
         expect(await commit(first!.entryId, "one")).toBe("committed");
         await waitFor(
           () => heard.length,
           (n) => n === 1,
         );
-        expect(await driver.replayIfDone(fence, second!.entryId, "cmd-1", "caller-1")).toBe(true);
+        expect(await commit(second!.entryId, "two")).toBe("duplicate");
+        expect(await driver.loadState(5, "counter", "a")).toBe("one");
+        expect(await driver.pendingCount(5)).toBe(1);
+        expect(
+          await driver.replayDone(fence, [
+            { entryId: second!.entryId, commandId: "unknown" },
+            { entryId: second!.entryId, commandId: "cmd-1", replyTo: "caller-1" },
+          ]),
+        ).toEqual([false, true]);
         await waitFor(
           () => heard.length,
           (n) => n === 2,
         );
-        expect(await commit(second!.entryId, "two")).toBe("duplicate");
-        expect(await driver.loadState(5, "counter", "a")).toBe("one");
         expect(await driver.storedReply(5, "cmd-1")).toBe(reply);
-        expect(await driver.replayIfDone(fence, second!.entryId, "unknown")).toBe(false);
         expect(await driver.pendingCount(5)).toBe(0);
+        expect(new Set(heard)).toEqual(new Set([reply]));
+      });
+
+      it("commits a batch of commands at once: one state, every reply stored, acked and sent", async () => {
+        const driver = await newDriver();
+        const fence = await lease(driver, 8, "a");
+        const heard: string[] = [];
+        const subscription = await driver.subscribeReplies("caller-2", (raw) => heard.push(raw));
+        cleanups.push(() => subscription.close());
+        for (const id of ["b1", "b2", "b1"]) await driver.append(8, { ...envelope(id), replyTo: "caller-2" });
+        const entries = await driver.read("a", [8], { count: 10, blockMs: 0 });
+        const replyOf = (id: string) => JSON.stringify({ commandId: id, ok: true, value: id });
+        const outcome = await driver.commit(fence, {
+          actorType: "counter",
+          actorId: "a",
+          state: { op: "set", value: "after-batch" },
+          commands: entries.map((e, i) => {
+            const id = ["b1", "b2", "b1"][i]!;
+            return {
+              entryId: e.entryId,
+              commandId: id,
+              reply: replyOf(id),
+              storeReplyMs: 60_000,
+              replyTo: "caller-2",
+            };
+          }),
+        });
+        expect(outcome).toBe("committed");
+        expect(await driver.loadState(8, "counter", "a")).toBe("after-batch");
+        expect(await driver.pendingCount(8)).toBe(0);
+        expect(await driver.storedReply(8, "b1")).toBe(replyOf("b1"));
+        expect(await driver.storedReply(8, "b2")).toBe(replyOf("b2"));
         await waitFor(
           () => heard.length,
           (n) => n === 3,
         );
-        expect(new Set(heard)).toEqual(new Set([reply]));
+        expect(heard.sort()).toEqual([replyOf("b1"), replyOf("b1"), replyOf("b2")]);
       });
 
       it("keeps reminders until due, then moves them into the mailbox as reminder commands", async () => {
@@ -258,7 +302,11 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         for (let i = 0; i < 5; i++) await driver.append(7, envelope(`c${i}`));
         const read = await driver.read("a", [7], { count: 10, blockMs: 0 });
         for (const d of read.slice(0, 3))
-          await driver.commit(fence, { actorType: "counter", actorId: "a", entryId: d.entryId });
+          await driver.commit(fence, {
+            actorType: "counter",
+            actorId: "a",
+            commands: [{ entryId: d.entryId }],
+          });
         expect(await driver.tidyMailbox(fence, "a", 60_000)).toBe(3);
         expect(await driver.pendingCount(7)).toBe(2);
         const left = await driver.claimPending(fence, "a", { minIdleMs: 0, count: 10 });
@@ -291,6 +339,7 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
           shardCount?: number;
           settings?: Partial<RuntimeSettings>;
           seed?: (id: string) => number;
+          ledger?: CounterLedger;
         } = {},
       ) {
         const host = new ActorHost({
@@ -298,7 +347,13 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
           workerId,
           shardCount: options.shardCount ?? 2,
           logger,
-          actors: [createCounterActor({ workerId, ...(options.seed ? { seed: options.seed } : {}) })],
+          actors: [
+            createCounterActor({
+              workerId,
+              ...(options.seed ? { seed: options.seed } : {}),
+              ...(options.ledger ? { ledger: options.ledger } : {}),
+            }),
+          ],
           settings: { ...fast, ...options.settings },
         });
         await host.start();
@@ -353,6 +408,48 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         expect(crash).toMatchObject({ code: "actor_failed", status: 500 });
         expect(await driver.storedReply(0, "crash-1")).toBeNull();
         expect((await send("c", { op: "get" })).count).toBe(2);
+      });
+
+      it("decides a busy actor's queued commands in batches, flushing their writes once per batch", async () => {
+        const driver = await newDriver();
+        const ledger: CounterLedger = { rows: [], flushes: 0 };
+        const host = await startHost(driver, "w1", { ledger });
+        const { send } = await startClient(driver);
+        const replies = await Promise.all(
+          Array.from({ length: 60 }, () => send("hot", { op: "add", amount: 1, ledger: true })),
+        );
+        expect(replies.map((r) => r.count).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 60 }, (_, i) => i + 1),
+        );
+        expect(ledger.rows).toHaveLength(60);
+        expect(new Set(ledger.rows.map((r) => r.commandId)).size).toBe(60);
+        expect(ledger.flushes).toBeLessThan(30);
+        expect(host.stats.commandsProcessed).toBe(60);
+        expect((await counterState(driver, "hot"))?.count).toBe(60);
+      });
+
+      it("decides a batch whose flush failed again one at a time: a refusal answers only its own command", async () => {
+        const driver = await newDriver();
+        const ledger: CounterLedger = { rows: [], flushes: 0 };
+        await startHost(driver, "w1", { ledger });
+        const { send } = await startClient(driver);
+        const amounts = [1, 1, 1, 13, 1, 1];
+        const outcomes = await Promise.all(
+          amounts.map((amount) =>
+            send("picky", { op: "add", amount, ledger: true }).then(
+              (reply) => ({ ok: true as const, reply }),
+              (error: unknown) => ({ ok: false as const, error }),
+            ),
+          ),
+        );
+        const refused = outcomes.filter((o) => !o.ok);
+        expect(refused).toHaveLength(1);
+        expect(refused[0]).toMatchObject({ error: { code: "conflict", status: 409 } });
+        expect(outcomes.filter((o) => o.ok)).toHaveLength(5);
+        expect(ledger.rows.map((r) => r.amount)).toEqual([1, 1, 1, 1, 1]);
+        // More flushes than commands: a batch holding the 13 failed whole and went again one by one.
+        expect(ledger.flushes).toBeGreaterThan(amounts.length);
+        expect((await send("picky", { op: "get" })).count).toBe(5);
       });
 
       it("gives a re-sent command id exactly one effect and the same answer", async () => {

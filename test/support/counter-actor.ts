@@ -10,6 +10,8 @@ export const counterCommandSchema = z.discriminatedUnion("op", [
     op: z.literal("add"),
     amount: z.number().int(),
     delayMs: z.number().int().min(0).max(20_000).optional(),
+    /** Also record the add in the ledger (flushWrites); an amount of 13 is refused there. */
+    ledger: z.boolean().optional(),
   }),
   z.strictObject({ op: z.literal("get") }),
   z.strictObject({ op: z.literal("refuse") }),
@@ -28,8 +30,18 @@ export interface CounterReply {
   by: string;
 }
 
-export function createCounterActor(options: { workerId: string; seed?: (actorId: string) => number }) {
-  return defineActor({
+/** Stands in for PostgreSQL: what flushWrites made durable, and how many flushes it took. */
+export interface CounterLedger {
+  rows: { commandId: string; amount: number }[];
+  flushes: number;
+}
+
+export function createCounterActor(options: {
+  workerId: string;
+  seed?: (actorId: string) => number;
+  ledger?: CounterLedger;
+}) {
+  return defineActor<CounterState, CounterCommand, CounterReply, { commandId: string; amount: number }>({
     type: "counter",
     stateSchema: counterStateSchema,
     commandSchema: counterCommandSchema,
@@ -39,6 +51,7 @@ export function createCounterActor(options: { workerId: string; seed?: (actorId:
         case "add":
           if (command.delayMs) await sleep(command.delayMs);
           ctx.setState({ ...ctx.state, count: ctx.state.count + command.amount });
+          if (command.ledger) ctx.stageWrite({ commandId: ctx.commandId, amount: command.amount });
           break;
         case "get":
           break;
@@ -55,6 +68,17 @@ export function createCounterActor(options: { workerId: string; seed?: (actorId:
           break;
       }
       return { count: ctx.state.count, by: options.workerId };
+    },
+    async flushWrites(writes) {
+      const ledger = options.ledger;
+      if (!ledger) return;
+      ledger.flushes += 1;
+      // Like a constraint violation: the whole transaction fails, whichever row caused it.
+      if (writes.some((w) => w.amount === 13))
+        throw new AppError("conflict", 409, "13 is refused by the ledger");
+      for (const write of writes) {
+        if (!ledger.rows.some((r) => r.commandId === write.commandId)) ledger.rows.push(write);
+      }
     },
     onReminder(ctx, name) {
       ctx.setState({ count: ctx.state.count + 100, reminded: [...ctx.state.reminded, name] });
