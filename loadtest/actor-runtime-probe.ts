@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { Redis } from "ioredis";
 import { ActorClient, ActorHost, createRedisDriver } from "../actors/runtime/index.ts";
 import { startRedis } from "../devstack/redis-server.ts";
 import { freePort } from "../devstack/stack.ts";
@@ -28,7 +27,7 @@ async function scenario(
   target: (i: number) => { actorId: string; shard: number },
   concurrency: number,
 ) {
-  const redis = new Redis(redisServer.url, { enableAutoPipelining: true });
+  const redis = createRedis(redisServer.url, "probe", { autoPipelining: true });
   const driver = createRedisDriver({
     redis,
     connect: (p) => createRedis(redisServer.url, p),

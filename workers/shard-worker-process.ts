@@ -28,7 +28,7 @@ export async function runShardWorker(actors: (deps: ShardWorkerDeps) => AnyActor
   const pool = createPool(config.DATABASE_URL, 5);
   const redis = createRedis(config.REDIS_URL, workerId);
   const metrics = createMetrics("shard-worker");
-  const driver = actorDriverFromConfig(config, redis, workerId);
+  const driver = actorDriverFromConfig(config, workerId);
 
   const host = new ActorHost({
     driver,

@@ -11,12 +11,21 @@ export function actorNamespace(config: Pick<Config, "ACTOR_KEY_PREFIX">): string
   return config.ACTOR_KEY_PREFIX ? `${config.ACTOR_KEY_PREFIX}:` : "";
 }
 
-export function actorDriverFromConfig(config: Config, redis: Redis, name: string): ActorDriver {
-  return createRedisDriver({
+/** A Redis driver on its own auto-pipelined command connection, closed with the driver. */
+export function actorDriverFromConfig(config: Config, name: string): ActorDriver {
+  const redis: Redis = createRedis(config.REDIS_URL, `${name}-actors`, { autoPipelining: true });
+  const driver = createRedisDriver({
     redis,
     connect: (purpose) => createRedis(config.REDIS_URL, `${name}-${purpose}`),
     namespace: actorNamespace(config),
   });
+  return {
+    ...driver,
+    async close() {
+      await driver.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
 }
 
 export function runtimeSettingsFromConfig(config: Config): RuntimeSettings {
@@ -27,8 +36,8 @@ export function runtimeSettingsFromConfig(config: Config): RuntimeSettings {
 }
 
 /** The gateway's client: started (subscribed to its reply channel) and ready to send. */
-export async function createActorClient(config: Config, redis: Redis, logger: Logger, name = "gateway") {
-  const driver = actorDriverFromConfig(config, redis, name);
+export async function createActorClient(config: Config, logger: Logger, name = "gateway") {
+  const driver = actorDriverFromConfig(config, name);
   const client = new ActorClient({ driver, logger, timeoutMs: config.ACTOR_REPLY_TIMEOUT_MS });
   await client.start();
   return {

@@ -41,6 +41,8 @@ interface ActorCell {
   lastUsed: number;
   /** After a failed flush of a batch, its commands go again one at a time. */
   soloRemaining: number;
+  /** A rebuilt state (and the reminders its rebuild set) not yet written to the store. */
+  unsaved: { reminderOps: ReminderOp[] } | undefined;
 }
 
 interface Decided {
@@ -219,6 +221,7 @@ export class ShardRunner {
         running: false,
         lastUsed: this.services.clock(),
         soloRemaining: 0,
+        unsaved: undefined,
       };
       this.cells.set(key, cell);
     }
@@ -338,6 +341,7 @@ export class ShardRunner {
         return "retry";
       }
       cell.state = decision.state;
+      cell.unsaved = undefined;
       if (decision.stateOp === "delete" || decision.reload) cell.loaded = false;
       for (const { item } of decision.decided) {
         if (item.envelope.kind === "command") stats.commandsProcessed += 1;
@@ -367,8 +371,8 @@ export class ShardRunner {
   private async decide(cell: ActorCell, definition: AnyActorDefinition, live: Queued[]): Promise<Decision> {
     const decision: Decision = {
       state: cell.state,
-      stateOp: undefined,
-      reminderOps: [],
+      stateOp: cell.unsaved ? "set" : undefined,
+      reminderOps: [...(cell.unsaved?.reminderOps ?? [])],
       effects: [],
       writes: [],
       decided: [],
@@ -443,8 +447,8 @@ export class ShardRunner {
       }
       single.reply = failure(single.item.envelope.commandId, error);
       decision.state = cell.state;
-      decision.stateOp = undefined;
-      decision.reminderOps = [];
+      decision.stateOp = cell.unsaved ? "set" : undefined;
+      decision.reminderOps = [...(cell.unsaved?.reminderOps ?? [])];
       decision.effects = [];
       decision.writes = [];
       return "ok";
@@ -487,6 +491,7 @@ export class ShardRunner {
 
   private async activate(cell: ActorCell, definition: AnyActorDefinition): Promise<void> {
     const { driver, stats } = this.services;
+    cell.unsaved = undefined;
     const raw = await driver.loadState(this.fence.shard, cell.actorType, cell.actorId);
     if (raw !== null) {
       const parsed = parseState(definition, raw);
@@ -509,13 +514,9 @@ export class ShardRunner {
       () => {},
     );
     const state = await definition.rebuild(scope);
-    const checked = definition.stateSchema.parse(state);
-    await driver.commit(this.fence, {
-      ...address(cell),
-      state: { op: "set", value: JSON.stringify(checked) },
-      reminders: scope.reminderOps,
-    });
-    cell.state = checked;
+    cell.state = definition.stateSchema.parse(state);
+    // Written with the first batch's commit (one round trip less for every new actor).
+    cell.unsaved = { reminderOps: scope.reminderOps };
     cell.loaded = true;
     stats.actorsActivated += 1;
   }

@@ -181,7 +181,7 @@ describe("shard workers under faults", () => {
       victimShards.length,
     );
     expect(new Set(survivors.flatMap((s) => s.ownedShards.map((o) => o.shard))).size).toBe(SHARDS);
-  }, 60_000);
+  }, 120_000);
 
   it("SIGSTOP past the lease TTL: the shard moves on, the resumed worker's writes are refused and it stops", async () => {
     const { workers, driver, client } = await cluster(["s1", "s2", "s3"]);
@@ -236,5 +236,5 @@ describe("shard workers under faults", () => {
       { op: "get" },
     );
     expect(count.count).toBe(1);
-  }, 60_000);
+  }, 120_000);
 });

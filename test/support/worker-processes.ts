@@ -48,7 +48,7 @@ export async function spawnWorker(workerId: string, env: Record<string, string>)
     },
     output: () => log,
   };
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`worker ${workerId} exited:\n${log}`);
     try {
