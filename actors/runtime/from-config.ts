@@ -32,6 +32,7 @@ export function runtimeSettingsFromConfig(config: Config): RuntimeSettings {
   return runtimeSettings({
     leaseTtlMs: config.SHARD_LEASE_TTL_MS,
     passivateAfterMs: config.ACTOR_PASSIVATE_AFTER_MS,
+    replyRetentionMs: config.ACTOR_REPLY_RETENTION_MS,
   });
 }
 

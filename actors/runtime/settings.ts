@@ -33,7 +33,7 @@ export function runtimeSettings(overrides: Partial<RuntimeSettings> = {}): Runti
     leaseTtlMs,
     memberTtlMs: leaseTtlMs,
     tickMs: Math.max(50, Math.floor(leaseTtlMs / 4)),
-    replyRetentionMs: 10 * 60_000,
+    replyRetentionMs: 5 * 60_000,
     passivateAfterMs: 5 * 60_000,
     reminderPollMs: 250,
     orphanClaimMs: leaseTtlMs,

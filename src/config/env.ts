@@ -41,6 +41,7 @@ export const envSchema = z
     SHARD_LEASE_TTL_MS: int(300, 60_000).default(5000),
     ACTOR_REPLY_TIMEOUT_MS: int(100, 60_000).default(5000),
     ACTOR_PASSIVATE_AFTER_MS: int(1000).default(300_000),
+    ACTOR_REPLY_RETENTION_MS: int(10_000, 86_400_000).default(300_000),
     // Prefix of the actor runtime's Redis keys and channels; empty in production, set by tests.
     ACTOR_KEY_PREFIX: z
       .string()
