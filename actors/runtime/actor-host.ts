@@ -69,6 +69,8 @@ export class ActorHost {
     this.loops = [
       // Renewal has its own loop so a slow placement step (a large take-over) never delays it.
       this.every(this.settings.tickMs, () => this.renew()),
+      // Stops a shard the moment its lease lapses locally, even while a renewal hangs on the network.
+      this.every(Math.max(20, Math.floor(this.settings.tickMs / 2)), async () => this.stopLapsed()),
       this.every(this.settings.tickMs, () => this.tick()),
       this.every(this.settings.reminderPollMs, () => this.pollReminders()),
       this.readLoop(),
@@ -81,7 +83,8 @@ export class ActorHost {
     this.running = false;
     await this.driver.leave(this.workerId).catch(() => {});
     await Promise.all([...this.runners.values()].map((r) => r.handOff(this.settings.leaseTtlMs / 2)));
-    await Promise.allSettled(this.loops);
+    // A loop stuck on a hung Redis call must not hold the process: wait a lease TTL at most.
+    await Promise.race([Promise.allSettled(this.loops), sleep(this.settings.leaseTtlMs)]);
   }
 
   /**
@@ -112,6 +115,12 @@ export class ActorHost {
       await sleep(intervalMs);
       if (!this.running) return;
       await work().catch((error: unknown) => this.logger.error({ err: error }, "actor host loop failed"));
+    }
+  }
+
+  private stopLapsed(): void {
+    for (const runner of this.runners.values()) {
+      if (!runner.isStopped && !runner.leaseValid()) runner.stop("lease lapsed");
     }
   }
 

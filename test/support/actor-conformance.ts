@@ -374,7 +374,10 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
       }
 
       const counterState = async (driver: ActorDriver, actorId: string, shard = 0) =>
-        JSON.parse((await driver.loadState(shard, "counter", actorId)) ?? "null") as { count: number } | null;
+        JSON.parse((await driver.loadState(shard, "counter", actorId)) ?? "null") as {
+          count: number;
+          reminded: string[];
+        } | null;
 
       it("runs one command at a time per actor and answers each caller", async () => {
         const driver = await newDriver();
@@ -520,18 +523,20 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         const driver = await newDriver();
         const host = await startHost(driver, "w1");
         const { send } = await startClient(driver);
+        const setAt = Date.now();
         await send("r", { op: "remind", name: "soon", inMs: 100 });
-        await send("r", { op: "remind", name: "cancelled", inMs: 200 });
+        await send("r", { op: "remind", name: "cancelled", inMs: 1000 });
         await send("r", { op: "forget", name: "cancelled" });
+        expect(Date.now() - setAt).toBeLessThan(1000); // else the test itself raced the reminder
         const fired = await waitFor(
           () => counterState(driver, "r"),
           (s) => s?.count === 100,
           3000,
           "reminder",
         );
-        expect(fired).toEqual({ count: 100, reminded: ["soon"] });
-        await sleep(300);
-        expect(await counterState(driver, "r")).toEqual({ count: 100, reminded: ["soon"] });
+        expect(fired?.reminded).toEqual(["soon"]);
+        await sleep(Math.max(0, setAt + 1300 - Date.now()));
+        expect((await counterState(driver, "r"))?.reminded).toEqual(["soon"]);
         expect(host.stats.remindersFired).toBe(1);
         expect(await driver.reminders(0)).toEqual([]);
       });
@@ -578,6 +583,29 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         expect(state).toEqual({ count: 101, reminded: ["later"] });
         expect(next.stats.remindersFired).toBe(1);
         expect(await driver.pendingCount(0)).toBe(0);
+      });
+
+      it("stops a shard as soon as its lease lapses, even while renewals hang", async () => {
+        const driver = await newDriver();
+        let hang = false;
+        const hanging: ActorDriver = {
+          ...driver,
+          renewLease: (fence, ttlMs) =>
+            hang ? new Promise<void>(() => {}) : driver.renewLease(fence, ttlMs),
+        };
+        const host = await startHost(hanging, "w1", { shardCount: 1 });
+        const { send } = await startClient(driver);
+        expect((await send("x", { op: "add", amount: 1 })).count).toBe(1);
+        hang = true;
+        const since = Date.now();
+        await waitFor(
+          () => host.stats.leasesLost,
+          (n) => n >= 1,
+          3000,
+          "the lapsed shard to stop",
+        );
+        expect(Date.now() - since).toBeLessThan(600 + 400);
+        hang = false;
       });
 
       it("spreads shards over the live hosts and moves them when one leaves", async () => {
