@@ -21,7 +21,10 @@ export type ErrorCode =
   | "conflict"
   | "internal"
   | "space_has_bookings"
-  | "too_many_images";
+  | "too_many_images"
+  | "actor_timeout"
+  | "actor_failed"
+  | "actor_unavailable";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
