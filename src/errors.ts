@@ -22,6 +22,9 @@ export type ErrorCode =
   | "internal"
   | "space_has_bookings"
   | "too_many_images"
+  | "actor_timeout"
+  | "actor_failed"
+  | "actor_unavailable"
   | "schedule_conflicts_with_bookings";
 
 export interface ErrorBody {

@@ -42,6 +42,16 @@ export const envSchema = z
     OBJECT_STORAGE_DIR: z.string().min(1).default(".data/objects"),
     SPACE_IMAGE_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
     SPACE_IMAGES_PER_SPACE: int(1, 100).default(20),
+    ACTOR_SHARD_COUNT: int(1, 4096).default(64),
+    SHARD_LEASE_TTL_MS: int(300, 60_000).default(5000),
+    ACTOR_REPLY_TIMEOUT_MS: int(100, 60_000).default(5000),
+    ACTOR_PASSIVATE_AFTER_MS: int(1000).default(300_000),
+    ACTOR_REPLY_RETENTION_MS: int(10_000, 86_400_000).default(300_000),
+    // Prefix of the actor runtime's Redis keys and channels; empty in production, set by tests.
+    ACTOR_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]*$/)
+      .default(""),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && env.JWT_SECRET === DEV_JWT_SECRET) {
