@@ -19,7 +19,16 @@ export type ErrorCode =
   | "idempotency_in_flight"
   | "idempotency_key_invalid"
   | "conflict"
-  | "internal";
+  | "internal"
+  | "slot_unavailable"
+  | "outside_schedule"
+  | "too_short"
+  | "too_long"
+  | "too_soon"
+  | "invalid_window"
+  | "not_allowed"
+  | "invalid_transition"
+  | "price_too_large";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };

@@ -39,6 +39,10 @@ export const envSchema = z
     WORKER_ID: z.string().min(1).optional(),
     /** Platform fee on each booking, in basis points of the total (1000 = 10 %). */
     PLATFORM_FEE_BASIS_POINTS: int(0, 10_000).default(1000),
+    /** How long a host has to answer a booking request; at most 6 days (card authorizations last 7). */
+    BOOKING_APPROVAL_WINDOW_MINUTES: int(1, 8640).default(1440),
+    /** How long a request may wait for its payment authorization before it expires. */
+    BOOKING_PAYMENT_WINDOW_MINUTES: int(1, 1440).default(15),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && env.JWT_SECRET === DEV_JWT_SECRET) {

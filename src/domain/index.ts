@@ -1,5 +1,5 @@
-// The domain's public door: availability rules, free intervals, booking-window decisions, pricing
-// and roles. Pure functions over plain data; callers own all I/O.
+// The domain's public door: availability rules, free intervals, booking-window decisions, pricing,
+// the booking state machine and roles. Pure functions over plain data; callers own all I/O.
 
 export {
   checkWindow,
@@ -20,6 +20,25 @@ export {
   type WeeklyHours,
   weeklyHoursSchema,
 } from "./availability-rules.ts";
+export {
+  actorsFor,
+  BOOKING_MODES,
+  BOOKING_STATUSES,
+  BOOKING_TRANSITIONS,
+  type BookingMode,
+  type BookingStatus,
+  type BookingTransition,
+  bookingModeSchema,
+  bookingStatusSchema,
+  FINAL_STATUSES,
+  holdsSlot,
+  initialStatus,
+  isFinal,
+  nextStatus,
+  SLOT_HOLDING_STATUSES,
+  type TransitionActor,
+  type TransitionRule,
+} from "./booking-status.ts";
 export { containsWindow, type Interval, MS_PER_DAY, MS_PER_MINUTE } from "./intervals.ts";
 export {
   MAX_PRICED_MINUTES,
