@@ -175,8 +175,14 @@ async function writeEvent(
       if (!recorded && !(await recordCommand(client, commit, event.bookingId))) return "replay";
       const updated = await client.query(
         `update bookings set status = $3, expires_at = $4::timestamptz, version = version + 1, updated_at = now()
-          where id = $1 and status = $2`,
-        [event.bookingId, event.from, event.to, event.expiresAt === null ? null : iso(event.expiresAt)],
+          where id = $1 and status = $2 and space_id = $5`,
+        [
+          event.bookingId,
+          event.from,
+          event.to,
+          event.expiresAt === null ? null : iso(event.expiresAt),
+          commit.spaceId,
+        ],
       );
       if (updated.rowCount === 0) throw new Rollback(statusConflict(event.from));
       await history(client, event.bookingId, event.from, event.to, event.by, event.reason);
@@ -188,7 +194,7 @@ async function writeEvent(
       const updated = await client.query(
         `update bookings set during = tstzrange(lower(during), $4::timestamptz, '[)'), total_amount = $5,
                 platform_fee = $6, host_earnings = $7, version = version + 1, updated_at = now()
-          where id = $1 and status = $2 and upper(during) = $3::timestamptz`,
+          where id = $1 and status = $2 and upper(during) = $3::timestamptz and space_id = $8`,
         [
           event.bookingId,
           event.status,
@@ -197,6 +203,7 @@ async function writeEvent(
           event.totalAmount,
           event.platformFee,
           event.hostEarnings,
+          commit.spaceId,
         ],
       );
       if (updated.rowCount === 0) throw new Rollback(statusConflict(event.status));
