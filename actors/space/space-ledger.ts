@@ -1,13 +1,11 @@
-// The space actor's commit path: the events of one decision written to PostgreSQL in one
-// transaction before the actor answers (booking row, status history, outbox event, command record).
+// The space actor's commit path: the events of one decision written to PostgreSQL atomically before
+// the actor answers (booking row, status history, outbox event, command record).
 // Status changes are compare-and-set on the current status; a command id seen before replays its
 // first effect; the exclusion constraint's verdict is a taken slot, never a failure.
-
 import {
   PG_EXCLUSION_VIOLATION,
   PG_UNIQUE_VIOLATION,
   type Pool,
-  type PoolClient,
   pgErrorCode,
   type Queryable,
   withTransaction,
@@ -61,49 +59,53 @@ const SLOT_UNAVAILABLE: CommitResult = Object.freeze({
   message: "this window is already taken",
 });
 
-/** Thrown inside the transaction to roll it back with an answer. */
-class Rollback extends Error {
-  constructor(readonly result: CommitResult) {
-    super(result.outcome);
-  }
-}
+/** Thrown inside a multi-event transaction to roll it back when an event found nothing to change. */
+class NothingChanged extends Error {}
 
+/**
+ * Commits one decision. Each event is one SQL statement (booking row or compare-and-set update,
+ * command record, status history and outbox row together, through data-modifying CTEs), so the
+ * usual one-event decision costs a single round trip and is atomic without an explicit
+ * transaction; several events run in one transaction.
+ */
 export async function commitSpaceEvents(pool: Pool, commit: LedgerCommit): Promise<CommitResult> {
   const bookingEvents = commit.events.filter((e) => e.type !== "spaceSettingsChanged");
   // Settings live in parking_spaces, written by whoever changed them; nothing to add here.
   if (bookingEvents.length === 0) return { outcome: "committed" };
-  let replayed: boolean;
+  let changed: boolean;
   try {
-    replayed = await withTransaction(pool, async (client) => {
-      let recorded = false;
-      for (const event of bookingEvents) {
-        const written = await writeEvent(client, commit, event, recorded);
-        if (written === "replay") {
-          if (recorded) throw new Error("a command was recorded twice within one commit");
-          return true;
+    if (bookingEvents.length === 1) {
+      changed = await writeEvent(pool, commit, bookingEvents[0]!, true);
+    } else {
+      changed = await withTransaction(pool, async (client) => {
+        for (const [index, event] of bookingEvents.entries()) {
+          if (!(await writeEvent(client, commit, event, index === 0))) throw new NothingChanged();
         }
-        recorded = true;
-      }
-      return false;
-    });
+        return true;
+      });
+    }
   } catch (error) {
-    if (error instanceof Rollback) return error.result;
     const code = pgErrorCode(error);
+    if (
+      !(error instanceof NothingChanged) &&
+      code !== PG_EXCLUSION_VIOLATION &&
+      code !== PG_UNIQUE_VIOLATION
+    ) {
+      throw error;
+    }
+    changed = false;
     if (code === PG_EXCLUSION_VIOLATION) {
       // A concurrent delivery of this same command may be what overlaps: then it is a replay.
       const first = await findCommandOutcome(pool, commit.commandId);
       return first === null ? SLOT_UNAVAILABLE : { outcome: "replayed", booking: first };
     }
-    if (code !== PG_UNIQUE_VIOLATION) throw error;
-    // A concurrent delivery of the same command got there first, or a booking id clashed.
-    replayed = true;
   }
-  if (!replayed) return { outcome: "committed" };
-  const booking = await findCommandOutcome(pool, commit.commandId);
-  if (booking === null) {
-    return { outcome: "rejected", code: "conflict", message: "this booking id is already in use" };
-  }
-  return { outcome: "replayed", booking };
+  if (changed) return { outcome: "committed" };
+  // Nothing matched: either this command was committed before (a re-delivery), or the booking is
+  // no longer where the actor's state said it was.
+  const first = await findCommandOutcome(pool, commit.commandId);
+  if (first !== null) return { outcome: "replayed", booking: first };
+  return { outcome: "rejected", code: "conflict", message: conflictMessage(bookingEvents[0]!) };
 }
 
 /** The booking a command changed, if that command was committed; null when it never was. */
@@ -132,23 +134,49 @@ export const BOOKING_COLUMNS = `b.id, b.space_id as "spaceId", b.driver_id as "d
   b.host_earnings as "hostEarnings", b.vehicle, b.special_requests as "specialRequests",
   b.command_id as "commandId", b.version`;
 
-/** Writes one event; "replay" when its command was already committed (nothing written). */
+type BookingEvent = Exclude<SpaceEvent, { type: "spaceSettingsChanged" }>;
+
+/**
+ * Writes one event as one statement; false when it changed nothing (the command id was already
+ * taken, or the booking was not in the expected status / window). `record` adds the command record.
+ */
 async function writeEvent(
-  client: PoolClient,
+  db: Queryable,
   commit: LedgerCommit,
-  event: Exclude<SpaceEvent, { type: "spaceSettingsChanged" }>,
-  recorded: boolean,
-): Promise<"written" | "replay"> {
+  event: BookingEvent,
+  record: boolean,
+): Promise<boolean> {
+  const payload = JSON.stringify({ spaceId: commit.spaceId, commandId: commit.commandId, ...event });
+  // $1 command id, $2 command type, $3 record the command?, $4 outbox payload; then the event's own.
+  const common = [commit.commandId, commit.commandType, record, payload];
+  const tail = `
+    , recorded as (
+      insert into booking_commands (command_id, booking_id, command_type)
+      select $1, id, $2 from changed where $3::boolean
+    ), history as (
+      insert into booking_status_history (booking_id, from_status, to_status, changed_by, reason)
+      select id, from_status, to_status, changed_by, reason from changed where to_status is not null
+    ), events as (
+      insert into outbox (aggregate_type, aggregate_id, event_type, payload)
+      select 'booking', id::text, event_type, $4::jsonb from changed
+    )
+    select count(*)::int as n from changed`;
+  let result: { rows: { n: number }[] };
   switch (event.type) {
     case "bookingRequested": {
       const { booking } = event;
-      const inserted = await client.query(
-        `insert into bookings (id, space_id, driver_id, status, during, currency, total_amount, platform_fee,
-           host_earnings, vehicle, special_requests, expires_at, command_id)
-         values ($1, $2, $3, $4, tstzrange($5::timestamptz, $6::timestamptz, '[)'), $7, $8, $9, $10, $11, $12,
-           $13::timestamptz, $14)
-         on conflict (command_id) do nothing`,
+      result = await db.query(
+        `with changed as (
+           insert into bookings (id, space_id, driver_id, status, during, currency, total_amount, platform_fee,
+             host_earnings, vehicle, special_requests, expires_at, command_id)
+           values ($5, $6, $7, $8, tstzrange($9::timestamptz, $10::timestamptz, '[)'), $11, $12, $13, $14, $15,
+             $16, $17::timestamptz, $1)
+           on conflict (command_id) do nothing
+           returning id, null::text as from_status, status as to_status, driver_id as changed_by,
+             null::text as reason, 'booking.requested' as event_type
+         )${tail}`,
         [
+          ...common,
           booking.id,
           commit.spaceId,
           booking.driverId,
@@ -162,105 +190,65 @@ async function writeEvent(
           event.vehicle === null ? null : JSON.stringify(event.vehicle),
           event.specialRequests,
           booking.expiresAt === null ? null : iso(booking.expiresAt),
-          commit.commandId,
         ],
       );
-      if (inserted.rowCount === 0) return "replay";
-      if (!recorded && !(await recordCommand(client, commit, booking.id))) return "replay";
-      await history(client, booking.id, null, booking.status, booking.driverId, null);
-      await outbox(client, booking.id, "booking.requested", commit, event);
-      return "written";
+      break;
     }
-    case "bookingStatusChanged": {
-      if (!recorded && !(await recordCommand(client, commit, event.bookingId))) return "replay";
-      const updated = await client.query(
-        `update bookings set status = $3, expires_at = $4::timestamptz, version = version + 1, updated_at = now()
-          where id = $1 and status = $2 and space_id = $5`,
+    case "bookingStatusChanged":
+      result = await db.query(
+        `with changed as (
+           update bookings set status = $8, expires_at = $9::timestamptz, version = version + 1, updated_at = now()
+            where id = $5 and space_id = $6 and status = $7
+           returning id, $7::text as from_status, status as to_status, $10::uuid as changed_by,
+             $11::text as reason, 'booking.' || status as event_type
+         )${tail}`,
         [
+          ...common,
           event.bookingId,
+          commit.spaceId,
           event.from,
           event.to,
           event.expiresAt === null ? null : iso(event.expiresAt),
-          commit.spaceId,
+          event.by,
+          event.reason,
         ],
       );
-      if (updated.rowCount === 0) throw new Rollback(statusConflict(event.from));
-      await history(client, event.bookingId, event.from, event.to, event.by, event.reason);
-      await outbox(client, event.bookingId, `booking.${event.to}`, commit, event);
-      return "written";
-    }
-    case "bookingExtended": {
-      if (!recorded && !(await recordCommand(client, commit, event.bookingId))) return "replay";
-      const updated = await client.query(
-        `update bookings set during = tstzrange(lower(during), $4::timestamptz, '[)'), total_amount = $5,
-                platform_fee = $6, host_earnings = $7, version = version + 1, updated_at = now()
-          where id = $1 and status = $2 and upper(during) = $3::timestamptz and space_id = $8`,
+      break;
+    case "bookingExtended":
+      result = await db.query(
+        `with changed as (
+           update bookings set during = tstzrange(lower(during), $9::timestamptz, '[)'), total_amount = $10,
+                  platform_fee = $11, host_earnings = $12, version = version + 1, updated_at = now()
+            where id = $5 and space_id = $6 and status = $7 and upper(during) = $8::timestamptz
+           returning id, null::text as from_status, null::text as to_status, null::uuid as changed_by,
+             null::text as reason, 'booking.extended' as event_type
+         )${tail}`,
         [
+          ...common,
           event.bookingId,
+          commit.spaceId,
           event.status,
           iso(event.fromEnd),
           iso(event.toEnd),
           event.totalAmount,
           event.platformFee,
           event.hostEarnings,
-          commit.spaceId,
         ],
       );
-      if (updated.rowCount === 0) throw new Rollback(statusConflict(event.status));
-      await outbox(client, event.bookingId, "booking.extended", commit, event);
-      return "written";
-    }
+      break;
   }
+  return result.rows[0]!.n > 0;
 }
 
-/** Claims the command id for this booking; false when some earlier commit already holds it. */
-async function recordCommand(client: PoolClient, commit: LedgerCommit, bookingId: string): Promise<boolean> {
-  const inserted = await client.query(
-    `insert into booking_commands (command_id, booking_id, command_type) values ($1, $2, $3)
-     on conflict (command_id) do nothing`,
-    [commit.commandId, bookingId, commit.commandType],
-  );
-  return inserted.rowCount === 1;
-}
-
-async function history(
-  client: PoolClient,
-  bookingId: string,
-  from: string | null,
-  to: string,
-  by: string | null,
-  reason: string | null,
-): Promise<void> {
-  await client.query(
-    `insert into booking_status_history (booking_id, from_status, to_status, changed_by, reason)
-     values ($1, $2, $3, $4, $5)`,
-    [bookingId, from, to, by, reason],
-  );
-}
-
-async function outbox(
-  client: PoolClient,
-  bookingId: string,
-  eventType: string,
-  commit: LedgerCommit,
-  event: SpaceEvent,
-): Promise<void> {
-  await client.query(
-    `insert into outbox (aggregate_type, aggregate_id, event_type, payload) values ('booking', $1, $2, $3)`,
-    [
-      bookingId,
-      eventType,
-      JSON.stringify({ spaceId: commit.spaceId, commandId: commit.commandId, ...event }),
-    ],
-  );
-}
-
-function statusConflict(expected: string): CommitResult {
-  return {
-    outcome: "rejected",
-    code: "conflict",
-    message: `the booking is no longer ${expected}`,
-  };
+function conflictMessage(event: BookingEvent): string {
+  switch (event.type) {
+    case "bookingRequested":
+      return "this booking id is already in use";
+    case "bookingStatusChanged":
+      return `the booking is no longer ${event.from}`;
+    case "bookingExtended":
+      return `the booking is no longer ${event.status} until ${iso(event.fromEnd)}`;
+  }
 }
 
 function iso(instant: number): string {
