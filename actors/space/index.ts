@@ -1,6 +1,7 @@
 // The space actor's public door: pure decisions over its state, the reminders it needs, and the
 // PostgreSQL commit and load paths the runtime wraps around them.
 export { apply, applyAll } from "./apply.ts";
+export { type BookingView, bookingView, type ViewableBooking } from "./booking-view.ts";
 export { decide, MAX_AMOUNT, takenIntervals } from "./decide.ts";
 export {
   REJECTION_STATUS,

@@ -15,8 +15,12 @@ import {
 
 const INT4_MAX = 2_147_483_647;
 const rate = z.number().int().min(0).max(INT4_MAX);
-/** UTC epoch milliseconds. */
-export const instantSchema = z.number().int().safe();
+/** UTC epoch milliseconds, within years 2000–2199 (every such instant has an ISO form and a time zone offset). */
+export const instantSchema = z
+  .number()
+  .int()
+  .min(Date.UTC(2000, 0, 1))
+  .max(Date.UTC(2200, 0, 1));
 
 export const spaceRatesSchema = z.strictObject({
   hourly: rate,

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import {
   applyAll,
+  bookingView,
   DEFAULT_SPACE_POLICY,
   decide,
   pruneSpaceState,
@@ -444,6 +445,27 @@ describe("scheduleChanged, reminders, state", () => {
     expect(Object.keys(later.bookings)).toEqual(["f-2"]);
   });
 
+  it("a booking's view for callers: ISO times, amounts, and the deadline only while pending", () => {
+    const pending = step(
+      spaceState({ bookingMode: "request" }),
+      request("2026-06-18T08:00Z", "2026-06-18T10:00Z", "v-1"),
+    ).state;
+    expect(bookingView("space-1", pending.bookings["v-1"]!)).toEqual({
+      id: "v-1",
+      spaceId: "space-1",
+      status: "pending_approval",
+      start: "2026-06-18T08:00:00.000Z",
+      end: "2026-06-18T10:00:00.000Z",
+      totalAmount: 600,
+      platformFee: 60,
+      hostEarnings: 540,
+      currency: "EUR",
+      expiresAt: "2026-06-16T06:00:00.000Z",
+    });
+    const confirmed = step(pending, cmd("approve", "v-1", HOST)).state;
+    expect(bookingView("space-1", confirmed.bookings["v-1"]!)).not.toHaveProperty("expiresAt");
+  });
+
   it("the state survives a JSON round trip through its schema", () => {
     const state = step(spaceState(), request("2026-06-16T08:00Z", "2026-06-16T10:00Z")).state;
     expect(spaceStateSchema.parse(JSON.parse(JSON.stringify(state)))).toEqual(state);
@@ -455,6 +477,8 @@ describe("scheduleChanged, reminders, state", () => {
     expect(spaceCommandSchema.safeParse(good).success).toBe(true);
     expect(spaceCommandSchema.safeParse({ ...good, price: 1 }).success).toBe(false);
     expect(spaceCommandSchema.safeParse({ ...good, type: "teleport" }).success).toBe(false);
+    expect(spaceCommandSchema.safeParse({ ...good, end: 9e15 }).success).toBe(false);
+    expect(spaceCommandSchema.safeParse({ ...good, start: good.start + 0.5 }).success).toBe(false);
     expect(
       spaceCommandSchema.safeParse({ type: "expire", commandId: "x", bookingId: "y", by: HOST }).success,
     ).toBe(false);
