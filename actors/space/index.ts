@@ -4,6 +4,12 @@ export { apply, applyAll } from "./apply.ts";
 export { type BookingView, bookingView, type ViewableBooking } from "./booking-view.ts";
 export { decide, MAX_AMOUNT, takenIntervals } from "./decide.ts";
 export {
+  handleSpaceCommand,
+  type SpaceActorDeps,
+  type SpaceOutcome,
+  type SpaceReply,
+} from "./space-actor.ts";
+export {
   REJECTION_STATUS,
   type RequestBooking,
   requestBookingSchema,
