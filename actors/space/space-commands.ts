@@ -5,7 +5,8 @@ import type { BookingStatus, BookingTransition } from "../../src/domain/index.ts
 import { instantSchema, type SpaceBooking, type SpaceSettings, spaceSettingsSchema } from "./space-state.ts";
 
 const commandId = z.string().min(1).max(200);
-const id = z.string().min(1).max(100);
+/** Booking and user ids are the ledger's uuids. */
+const id = z.uuid();
 const reason = z.string().max(1000).optional();
 
 export const vehicleSchema = z.strictObject({

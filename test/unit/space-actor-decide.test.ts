@@ -1,5 +1,6 @@
 // The space actor's decisions one by one: each path through requestBooking, the host's and the
 // driver's commands, deadlines and time passing, extensions, payments, and every rejection code.
+import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   applyAll,
@@ -433,7 +434,11 @@ describe("scheduleChanged, reminders, state", () => {
     expect(reminderChanges(extended, cancelled)).toEqual({ set: [], cancel: ["start:r-1", "end:r-1"] });
     expect(spaceReminders(cancelled)).toEqual([]);
     // A reminder's command is a valid mailbox command.
-    for (const r of spaceReminders(confirmed)) expect(spaceCommandSchema.parse(r.command)).toEqual(r.command);
+    const uuid = randomUUID();
+    const real = step(spaceState(), request("2026-06-18T08:00Z", "2026-06-18T10:00Z", uuid)).state;
+    const commands = spaceReminders(real).map((r) => r.command);
+    expect(commands).toHaveLength(2);
+    for (const command of commands) expect(spaceCommandSchema.parse(command)).toEqual(command);
   });
 
   it("pruning drops final bookings whose window has passed, and nothing else", () => {
@@ -473,14 +478,22 @@ describe("scheduleChanged, reminders, state", () => {
   });
 
   it("the command schema refuses unknown fields and types", () => {
-    const good = request("2026-06-16T08:00Z", "2026-06-16T10:00Z");
+    const good = {
+      ...request("2026-06-16T08:00Z", "2026-06-16T10:00Z", randomUUID()),
+      driverId: randomUUID(),
+    };
     expect(spaceCommandSchema.safeParse(good).success).toBe(true);
+    expect(spaceCommandSchema.safeParse({ ...good, bookingId: "b-1" }).success).toBe(false);
     expect(spaceCommandSchema.safeParse({ ...good, price: 1 }).success).toBe(false);
     expect(spaceCommandSchema.safeParse({ ...good, type: "teleport" }).success).toBe(false);
     expect(spaceCommandSchema.safeParse({ ...good, end: 9e15 }).success).toBe(false);
     expect(spaceCommandSchema.safeParse({ ...good, start: good.start + 0.5 }).success).toBe(false);
     expect(
-      spaceCommandSchema.safeParse({ type: "expire", commandId: "x", bookingId: "y", by: HOST }).success,
+      spaceCommandSchema.safeParse({ type: "expire", commandId: "x", bookingId: good.bookingId, by: HOST })
+        .success,
     ).toBe(false);
+    expect(
+      spaceCommandSchema.safeParse({ type: "expire", commandId: "x", bookingId: good.bookingId }).success,
+    ).toBe(true);
   });
 });
