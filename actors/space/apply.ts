@@ -2,19 +2,19 @@
 // old one untouched, so a failed commit simply keeps the state it started from.
 import { assertNever } from "../../src/errors.ts";
 import type { SpaceEvent } from "./space-commands.ts";
-import type { SpaceBooking, SpaceState } from "./space-state.ts";
+import { findSpaceBooking, type SpaceState, withBooking } from "./space-state.ts";
 
 export function apply(state: SpaceState, event: SpaceEvent): SpaceState {
   switch (event.type) {
     case "bookingRequested":
       return withBooking(state, event.booking);
     case "bookingStatusChanged": {
-      const booking = state.bookings[event.bookingId];
+      const booking = findSpaceBooking(state, event.bookingId);
       if (booking === undefined) return state;
       return withBooking(state, { ...booking, status: event.to, expiresAt: event.expiresAt });
     }
     case "bookingExtended": {
-      const booking = state.bookings[event.bookingId];
+      const booking = findSpaceBooking(state, event.bookingId);
       if (booking === undefined) return state;
       return withBooking(state, {
         ...booking,
@@ -36,8 +36,4 @@ export function applyAll(state: SpaceState, events: readonly SpaceEvent[]): Spac
   let next = state;
   for (const event of events) next = apply(next, event);
   return next;
-}
-
-function withBooking(state: SpaceState, booking: SpaceBooking): SpaceState {
-  return { ...state, bookings: { ...state.bookings, [booking.id]: booking } };
 }

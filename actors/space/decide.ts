@@ -28,7 +28,7 @@ import type {
   SpaceRejectionCode,
 } from "./space-commands.ts";
 import { DEFAULT_SPACE_POLICY, type SpacePolicy } from "./space-policy.ts";
-import type { SpaceBooking, SpaceState } from "./space-state.ts";
+import { findSpaceBooking, type SpaceBooking, type SpaceState } from "./space-state.ts";
 
 /** Largest amount the ledger's integer columns hold. */
 export const MAX_AMOUNT = 2_147_483_647;
@@ -73,7 +73,7 @@ function requestBooking(
   now: number,
   policy: SpacePolicy,
 ): SpaceDecision {
-  const existing = state.bookings[command.bookingId];
+  const existing = findSpaceBooking(state, command.bookingId);
   if (existing !== undefined) {
     // The same command delivered again after its effect: answer with what it created.
     if (existing.commandId === command.commandId) return { ok: true, events: [], bookingId: existing.id };
@@ -82,7 +82,7 @@ function requestBooking(
   const { settings } = state;
   if (!settings.accepting) return reject("outside_schedule", "this space is not taking bookings");
   const window: Interval = { start: command.start, end: command.end };
-  const check = checkWindow(settings.rules, takenIntervals(state, null), window, now);
+  const check = checkWindow(settings.rules, takenNear(state, null, window), window, now);
   if (!check.ok) return windowRejection(check);
   const price = priceWindow(settings.rates, window, policy.feeBasisPoints);
   if (price.total > MAX_AMOUNT) return priceTooLarge(price.total);
@@ -123,7 +123,7 @@ function changeStatus(
   now: number,
   policy: SpacePolicy,
 ): SpaceDecision {
-  const booking = state.bookings[bookingId];
+  const booking = findSpaceBooking(state, bookingId);
   if (booking === undefined) return reject("not_found", "booking not found");
   if (by !== null && !mayAct(state, booking, by, transition)) {
     return reject("not_allowed", `you may not ${transition} this booking`);
@@ -170,7 +170,7 @@ function extend(
   end: number,
   policy: SpacePolicy,
 ): SpaceDecision {
-  const booking = state.bookings[bookingId];
+  const booking = findSpaceBooking(state, bookingId);
   if (booking === undefined) return reject("not_found", "booking not found");
   if (!mayAct(state, booking, by, "extend")) return reject("not_allowed", "you may not extend this booking");
   if (nextStatus(booking.status, "extend", state.settings.bookingMode) === undefined) {
@@ -192,11 +192,8 @@ function extend(
   if (!isOpenThroughout(rules, extra)) {
     return reject("outside_schedule", "the space is not open for the extra time");
   }
-  const buffer = rules.bufferMinutes * MS_PER_MINUTE;
-  for (const taken of takenIntervals(state, booking.id)) {
-    if (taken.start - buffer < extra.end && taken.end + buffer > extra.start) {
-      return reject("slot_unavailable", "the extra time is already taken");
-    }
+  if (takenNear(state, booking.id, extra).length > 0) {
+    return reject("slot_unavailable", "the extra time is already taken");
   }
   const price = priceWindow(rates, { start: booking.start, end }, policy.feeBasisPoints);
   if (price.total > MAX_AMOUNT) return priceTooLarge(price.total);
@@ -217,12 +214,34 @@ function extend(
 /** Windows of every booking that holds the slot, except `exceptId` (the booking being changed). */
 export function takenIntervals(state: SpaceState, exceptId: string | null): Interval[] {
   const taken: Interval[] = [];
-  for (const booking of Object.values(state.bookings)) {
+  for (const booking of state.bookings) {
     if (booking.id !== exceptId && holdsSlot(booking.status)) {
       taken.push({ start: booking.start, end: booking.end });
     }
   }
   return taken;
+}
+
+/**
+ * The taken windows (as in `takenIntervals`) that come within the buffer of `window`: the only
+ * ones that can refuse it. Stops at the first booking starting past the window, since the list
+ * is sorted by start.
+ */
+function takenNear(state: SpaceState, exceptId: string | null, window: Interval): Interval[] {
+  const buffer = state.settings.rules.bufferMinutes * MS_PER_MINUTE;
+  const near: Interval[] = [];
+  for (const booking of state.bookings) {
+    if (booking.start - buffer >= window.end) break;
+    if (
+      booking.id !== exceptId &&
+      holdsSlot(booking.status) &&
+      booking.end + buffer > window.start &&
+      booking.end > booking.start
+    ) {
+      near.push({ start: booking.start, end: booking.end });
+    }
+  }
+  return near;
 }
 
 /** The roles `userId` plays for this booking: the space's host, the booking's driver, or both. */

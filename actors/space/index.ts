@@ -44,6 +44,8 @@ export {
 } from "./space-policy.ts";
 export { bookingReminders, reminderChanges, type SpaceReminder, spaceReminders } from "./space-reminders.ts";
 export {
+  compareBookings,
+  findSpaceBooking,
   parseSpaceState,
   pruneSpaceState,
   type SpaceBooking,
@@ -52,4 +54,5 @@ export {
   spaceBookingSchema,
   spaceSettingsSchema,
   spaceStateSchema,
+  withBooking,
 } from "./space-state.ts";

@@ -12,7 +12,7 @@ import { commitSpaceEvents, findCommandOutcome } from "./space-ledger.ts";
 import { loadSpaceState } from "./space-loader.ts";
 import type { SpacePolicy } from "./space-policy.ts";
 import { reminderChanges, type SpaceReminder, spaceReminders } from "./space-reminders.ts";
-import type { SpaceState } from "./space-state.ts";
+import { findSpaceBooking, type SpaceState } from "./space-state.ts";
 
 export interface SpaceActorDeps {
   readonly pool: Pool;
@@ -68,7 +68,7 @@ export async function handleSpaceCommand(
       return done(initial, state, rebuilt, [], rejected(decision.rejection));
     }
     if (decision.events.length === 0) {
-      const booking = decision.bookingId === null ? undefined : state.bookings[decision.bookingId];
+      const booking = decision.bookingId === null ? undefined : findSpaceBooking(state, decision.bookingId);
       return done(initial, state, rebuilt, [], {
         ok: true,
         booking: booking === undefined ? null : bookingView(state.spaceId, booking),
@@ -83,7 +83,7 @@ export async function handleSpaceCommand(
     });
     if (result.outcome === "committed") {
       const next = applyAll(state, decision.events);
-      const booking = decision.bookingId === null ? undefined : next.bookings[decision.bookingId];
+      const booking = decision.bookingId === null ? undefined : findSpaceBooking(next, decision.bookingId);
       return done(initial, next, rebuilt, decision.events, {
         ok: true,
         booking: booking === undefined ? null : bookingView(next.spaceId, booking),
@@ -114,7 +114,12 @@ function done(
   events: readonly SpaceEvent[],
   reply: SpaceReply,
 ): SpaceOutcome {
-  if (!rebuilt) return { state, reply, events, reminders: reminderChanges(initial, state), rebuilt };
+  if (!rebuilt) {
+    const touched = events.flatMap((e) =>
+      e.type === "bookingRequested" ? [e.booking.id] : "bookingId" in e ? [e.bookingId] : [],
+    );
+    return { state, reply, events, reminders: reminderChanges(initial, state, touched), rebuilt };
+  }
   // The reminders may be as stale as the state was: set every one it needs, drop the rest.
   const set = spaceReminders(state);
   const needed = new Set(set.map((r) => r.key));

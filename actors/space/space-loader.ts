@@ -9,7 +9,7 @@ import {
   SLOT_HOLDING_STATUSES,
 } from "../../src/domain/index.ts";
 import type { Queryable } from "../../src/storage/postgres.ts";
-import type { SpaceBooking, SpaceState } from "./space-state.ts";
+import { compareBookings, type SpaceBooking, type SpaceState } from "./space-state.ts";
 
 /** Exceptions this many days before today still matter (a stay that began then may be extended). */
 const EXCEPTION_LOOKBACK_DAYS = 3;
@@ -86,8 +86,9 @@ export async function loadSpaceState(
     minDurationMinutes: space.minDurationMinutes,
     maxDurationMinutes: space.maxDurationMinutes,
   });
-  const byId: Record<string, SpaceBooking> = {};
-  for (const row of bookings.rows) byId[row.id] = { ...row, status: row.status as BookingStatus };
+  const byStart = bookings.rows
+    .map((row): SpaceBooking => ({ ...row, status: row.status as BookingStatus }))
+    .sort(compareBookings);
   return {
     spaceId,
     settings: {
@@ -98,6 +99,6 @@ export async function loadSpaceState(
       rules,
       accepting: space.status === "active",
     },
-    bookings: byId,
+    bookings: byStart,
   };
 }

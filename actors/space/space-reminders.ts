@@ -2,7 +2,7 @@
 // schedules: each is a command to deliver to the actor at a time, under a key unique within the
 // actor, so rescheduling replaces and settling cancels.
 import type { SpaceCommand } from "./space-commands.ts";
-import type { SpaceBooking, SpaceState } from "./space-state.ts";
+import { findSpaceBooking, type SpaceBooking, type SpaceState } from "./space-state.ts";
 
 export interface SpaceReminder {
   /** Unique within the actor: `expire:<bookingId>`, `start:<bookingId>`, `end:<bookingId>`. */
@@ -42,22 +42,25 @@ export function bookingReminders(booking: SpaceBooking): SpaceReminder[] {
 
 /** Every reminder the state needs: what the runtime should hold after rebuilding an actor. */
 export function spaceReminders(state: SpaceState): SpaceReminder[] {
-  return Object.values(state.bookings).flatMap(bookingReminders);
+  return state.bookings.flatMap(bookingReminders);
 }
 
 /**
  * What to schedule and cancel after a state change: reminders of `after` that are new or moved,
- * and keys of `before` that `after` no longer needs. Only bookings that changed are compared.
+ * and keys of `before` that `after` no longer needs. Compares the bookings named in `bookingIds`
+ * (the ones a decision touched); by default every booking of `after`.
  */
 export function reminderChanges(
   before: SpaceState,
   after: SpaceState,
+  bookingIds: readonly string[] = after.bookings.map((b) => b.id),
 ): { set: SpaceReminder[]; cancel: string[] } {
   const set: SpaceReminder[] = [];
   const cancel: string[] = [];
-  for (const [id, next] of Object.entries(after.bookings)) {
-    const previous = before.bookings[id];
-    if (previous === next) continue;
+  for (const id of bookingIds) {
+    const next = findSpaceBooking(after, id);
+    const previous = findSpaceBooking(before, id);
+    if (next === undefined || previous === next) continue;
     const old = previous === undefined ? [] : bookingReminders(previous);
     const fresh = bookingReminders(next);
     for (const r of fresh) {

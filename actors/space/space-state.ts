@@ -81,14 +81,50 @@ export interface SpaceBooking {
 export const spaceStateSchema = z.strictObject({
   spaceId: z.string().min(1),
   settings: spaceSettingsSchema,
-  bookings: z.record(z.string(), spaceBookingSchema),
+  bookings: z.array(spaceBookingSchema),
 });
 
 export interface SpaceState {
   readonly spaceId: string;
   readonly settings: SpaceSettings;
-  /** By booking id: every booking that holds the slot, and final ones until their window has passed. */
-  readonly bookings: Readonly<Record<string, SpaceBooking>>;
+  /**
+   * Every booking that holds the slot, and final ones until their window has passed, sorted by
+   * start then id. An array, not a record keyed by id: copying it per event stays cheap with
+   * thousands of bookings, where V8's dictionary-mode objects do not.
+   */
+  readonly bookings: readonly SpaceBooking[];
+}
+
+/** The booking with this id, if the space has it. */
+export function findSpaceBooking(state: SpaceState, bookingId: string): SpaceBooking | undefined {
+  for (const booking of state.bookings) if (booking.id === bookingId) return booking;
+  return undefined;
+}
+
+/** Orders bookings by start, then id: the order `bookings` is kept in. */
+export function compareBookings(a: SpaceBooking, b: SpaceBooking): number {
+  return a.start - b.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** The state with `booking` added, or replacing the booking with its id; order kept. */
+export function withBooking(state: SpaceState, booking: SpaceBooking): SpaceState {
+  const current = state.bookings.findIndex((b) => b.id === booking.id);
+  if (current >= 0 && state.bookings[current]!.start === booking.start) {
+    // Same place in the order (status changes and extensions keep the start).
+    const bookings = state.bookings.slice();
+    bookings[current] = booking;
+    return { ...state, bookings };
+  }
+  const bookings = current >= 0 ? state.bookings.filter((_, i) => i !== current) : state.bookings.slice();
+  let lo = 0;
+  let hi = bookings.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareBookings(bookings[mid]!, booking) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  bookings.splice(lo, 0, booking);
+  return { ...state, bookings };
 }
 
 /** Parses a state read from outside (Redis); throws a ZodError when it is not a valid state. */
@@ -101,12 +137,6 @@ export function parseSpaceState(value: unknown): SpaceState {
  * new can overlap them in the past. Slot-holding bookings stay until a reminder settles them.
  */
 export function pruneSpaceState(state: SpaceState, now: number): SpaceState {
-  let pruned: Record<string, SpaceBooking> | undefined;
-  for (const booking of Object.values(state.bookings)) {
-    if (isFinal(booking.status) && booking.end <= now) {
-      pruned ??= { ...state.bookings };
-      delete pruned[booking.id];
-    }
-  }
-  return pruned === undefined ? state : { ...state, bookings: pruned };
+  const kept = state.bookings.filter((b) => !(isFinal(b.status) && b.end <= now));
+  return kept.length === state.bookings.length ? state : { ...state, bookings: kept };
 }

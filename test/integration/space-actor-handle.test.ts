@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   DEFAULT_SPACE_POLICY,
+  findSpaceBooking,
   handleSpaceCommand,
   loadSpaceState,
   type SpaceCommand,
@@ -169,7 +170,7 @@ describe("handleSpaceCommand", () => {
     });
     expect(approve.reply).toMatchObject({ ok: false, status: 409, error: { code: "invalid_transition" } });
     expect(approve.rebuilt).toBe(true);
-    expect(approve.state.bookings[bookingId]?.status).toBe("cancelled");
+    expect(findSpaceBooking(approve.state, bookingId)?.status).toBe("cancelled");
     expect(approve.reminders).toEqual({ set: [], cancel: [`expire:${bookingId}`] });
   });
 });

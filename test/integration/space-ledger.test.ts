@@ -12,6 +12,7 @@ import {
   decide,
   findBooking,
   findCommandOutcome,
+  findSpaceBooking,
   loadSpaceState,
   type SpaceCommand,
   type SpaceState,
@@ -126,7 +127,7 @@ describe("loading a space actor's state", () => {
         },
         accepting: true,
       },
-      bookings: {},
+      bookings: [],
     });
     const closed = decide(state, requestCommand("2030-01-25T10:00Z", "2030-01-25T11:00Z"), now);
     expect(closed.ok ? "ok" : closed.rejection.code).toBe("outside_schedule");
@@ -155,7 +156,7 @@ describe("loading a space actor's state", () => {
     ).state;
     expect(await load(spaceId)).toEqual(state);
     const later = await loadSpaceState(pool(), spaceId, at("2030-01-04T00:00Z"));
-    expect(Object.keys(later!.bookings)).toEqual([kept.bookingId]);
+    expect(later!.bookings.map((b) => b.id)).toEqual([kept.bookingId]);
   });
 });
 
@@ -261,7 +262,7 @@ describe("committing decisions", () => {
       requestCommand("2030-01-07T10:00Z", "2030-01-07T12:00Z"),
     );
     const pending = requested.state;
-    expect(pending.bookings[requested.bookingId]?.status).toBe("pending_approval");
+    expect(findSpaceBooking(pending, requested.bookingId)?.status).toBe("pending_approval");
     const approve: SpaceCommand = {
       type: "approve",
       commandId: randomUUID(),

@@ -1,5 +1,10 @@
 // Shared fixtures for the space actor's tests: a space's settings and state built from a few knobs.
-import type { SpaceBooking, SpaceSettings, SpaceState } from "../../actors/space/index.ts";
+import {
+  compareBookings,
+  type SpaceBooking,
+  type SpaceSettings,
+  type SpaceState,
+} from "../../actors/space/index.ts";
 import type { AvailabilityRules, BookingMode } from "../../src/domain/index.ts";
 
 export const MIN = 60_000;
@@ -36,6 +41,6 @@ export function spaceState(
   return {
     spaceId: "space-1",
     settings: spaceSettings(overrides),
-    bookings: Object.fromEntries(bookings.map((b) => [b.id, b])),
+    bookings: [...bookings].sort(compareBookings),
   };
 }

@@ -7,6 +7,7 @@ import {
   bookingView,
   DEFAULT_SPACE_POLICY,
   decide,
+  findSpaceBooking,
   pruneSpaceState,
   REJECTION_STATUS,
   type RequestBooking,
@@ -65,7 +66,7 @@ describe("requestBooking", () => {
   it("confirms at once on an instant space, priced and fee-split, holding the slot", () => {
     const { decision, state } = step(spaceState(), request("2026-06-16T08:00Z", "2026-06-16T10:00Z", "b-1"));
     expect(decision).toMatchObject({ ok: true, bookingId: "b-1" });
-    expect(state.bookings["b-1"]).toEqual({
+    expect(findSpaceBooking(state, "b-1")).toEqual({
       id: "b-1",
       driverId: DRIVER,
       status: "confirmed",
@@ -87,7 +88,10 @@ describe("requestBooking", () => {
       spaceState({ bookingMode: "request" }),
       request("2026-06-18T08:00Z", "2026-06-18T10:00Z", "b-2"),
     );
-    expect(state.bookings["b-2"]).toMatchObject({ status: "pending_approval", expiresAt: now + 24 * HOUR });
+    expect(findSpaceBooking(state, "b-2")).toMatchObject({
+      status: "pending_approval",
+      expiresAt: now + 24 * HOUR,
+    });
     expect(codeOf(decide(state, request("2026-06-18T09:00Z", "2026-06-18T09:30Z"), now))).toBe(
       "slot_unavailable",
     );
@@ -103,7 +107,7 @@ describe("requestBooking", () => {
       start,
       end: start + HOUR,
     });
-    expect(state.bookings["b-soon"]?.expiresAt).toBe(start);
+    expect(findSpaceBooking(state, "b-soon")?.expiresAt).toBe(start);
   });
 
   it("the approval window comes from the policy", () => {
@@ -114,7 +118,7 @@ describe("requestBooking", () => {
       now,
       policy,
     );
-    expect(state.bookings["b-3"]?.expiresAt).toBe(now + 2 * HOUR);
+    expect(findSpaceBooking(state, "b-3")?.expiresAt).toBe(now + 2 * HOUR);
   });
 
   it("keeps the buffer between bookings on both sides", () => {
@@ -191,7 +195,7 @@ describe("the host's decision and the deadline", () => {
       to: "confirmed",
       by: HOST,
     });
-    expect(state.bookings["p-1"]).toMatchObject({ status: "confirmed", expiresAt: null });
+    expect(findSpaceBooking(state, "p-1")).toMatchObject({ status: "confirmed", expiresAt: null });
   });
 
   it("only the host approves or rejects: not_allowed for the driver and strangers", () => {
@@ -206,7 +210,7 @@ describe("the host's decision and the deadline", () => {
 
   it("the host rejects: the slot reopens", () => {
     const { state } = step(pending(), cmd("reject", "p-1", HOST));
-    expect(state.bookings["p-1"]?.status).toBe("rejected");
+    expect(findSpaceBooking(state, "p-1")?.status).toBe("rejected");
     expect(codeOf(decide(state, request("2026-06-18T08:00Z", "2026-06-18T10:00Z"), now))).toBe("ok");
   });
 
@@ -216,7 +220,7 @@ describe("the host's decision and the deadline", () => {
     expect(codeOf(decide(state, sys("expire", "p-1"), deadline - 1))).toBe("invalid_transition");
     expect(codeOf(decide(state, cmd("approve", "p-1", HOST), deadline))).toBe("invalid_transition");
     const expired = step(state, sys("expire", "p-1"), deadline).state;
-    expect(expired.bookings["p-1"]?.status).toBe("expired");
+    expect(findSpaceBooking(expired, "p-1")?.status).toBe("expired");
     expect(codeOf(decide(expired, request("2026-06-18T08:00Z", "2026-06-18T10:00Z"), deadline))).toBe("ok");
   });
 
@@ -248,7 +252,7 @@ describe("cancel", () => {
   it("the driver or the host may cancel; the slot reopens", () => {
     for (const by of [DRIVER, HOST]) {
       const { state } = step(confirmed(), cmd("cancel", "k-1", by));
-      expect(state.bookings["k-1"]?.status).toBe("cancelled");
+      expect(findSpaceBooking(state, "k-1")?.status).toBe("cancelled");
       expect(codeOf(decide(state, request("2026-06-16T08:00Z", "2026-06-16T10:00Z"), now))).toBe("ok");
     }
   });
@@ -266,10 +270,10 @@ describe("time passing", () => {
     expect(codeOf(decide(state, sys("start", "t-1"), at("2026-06-16T07:59Z")))).toBe("invalid_transition");
     expect(codeOf(decide(state, sys("end", "t-1"), at("2026-06-16T11:00Z")))).toBe("invalid_transition");
     state = step(state, sys("start", "t-1"), at("2026-06-16T08:00Z")).state;
-    expect(state.bookings["t-1"]?.status).toBe("active");
+    expect(findSpaceBooking(state, "t-1")?.status).toBe("active");
     expect(codeOf(decide(state, sys("end", "t-1"), at("2026-06-16T09:59Z")))).toBe("invalid_transition");
     state = step(state, sys("end", "t-1"), at("2026-06-16T10:00Z")).state;
-    expect(state.bookings["t-1"]?.status).toBe("completed");
+    expect(findSpaceBooking(state, "t-1")?.status).toBe("completed");
   });
 });
 
@@ -293,7 +297,7 @@ describe("extend", () => {
       type: "bookingExtended",
       toEnd: at("2026-06-16T12:45Z"),
     });
-    expect(state.bookings["e-1"]).toMatchObject({
+    expect(findSpaceBooking(state, "e-1")).toMatchObject({
       end: at("2026-06-16T12:45Z"),
       totalAmount: 1425,
       platformFee: 143,
@@ -329,10 +333,10 @@ describe("extend", () => {
       spaceState({ rates: { hourly: 800_000_000, daily: null, monthly: null } }),
       request("2026-06-16T08:00Z", "2026-06-16T10:00Z", "e-5"),
     ).state;
-    expect(state.bookings["e-5"]?.totalAmount).toBe(1_600_000_000);
+    expect(findSpaceBooking(state, "e-5")?.totalAmount).toBe(1_600_000_000);
     expect(codeOf(decide(state, extend("2026-06-16T11:00Z", DRIVER, "e-5"), now))).toBe("price_too_large");
     state = step(state, extend("2026-06-16T10:30Z", DRIVER, "e-5")).state;
-    expect(state.bookings["e-5"]?.totalAmount).toBe(2_000_000_000);
+    expect(findSpaceBooking(state, "e-5")?.totalAmount).toBe(2_000_000_000);
   });
 });
 
@@ -347,13 +351,16 @@ describe("payment authorization (when required)", () => {
         now,
         policy,
       ).state;
-      expect(state.bookings.pay).toMatchObject({ status: "awaiting_payment", expiresAt: now + 15 * MIN });
+      expect(findSpaceBooking(state, "pay")).toMatchObject({
+        status: "awaiting_payment",
+        expiresAt: now + 15 * MIN,
+      });
       expect(codeOf(decide(state, request("2026-06-18T09:00Z", "2026-06-18T10:00Z"), now, policy))).toBe(
         "slot_unavailable",
       );
       expect(codeOf(decide(state, cmd("approve", "pay", HOST), now, policy))).toBe("invalid_transition");
       state = step(state, sys("paymentAuthorized", "pay"), now + MIN, policy).state;
-      expect(state.bookings.pay).toMatchObject(
+      expect(findSpaceBooking(state, "pay")).toMatchObject(
         mode === "instant"
           ? { status: "confirmed", expiresAt: null }
           : { status: "pending_approval", expiresAt: now + MIN + 24 * HOUR },
@@ -369,14 +376,14 @@ describe("payment authorization (when required)", () => {
       policy,
     ).state;
     const failed = step(state, sys("paymentFailed", "pay"), now + MIN, policy).state;
-    expect(failed.bookings.pay?.status).toBe("payment_failed");
+    expect(findSpaceBooking(failed, "pay")?.status).toBe("payment_failed");
     expect(codeOf(decide(failed, request("2026-06-18T08:00Z", "2026-06-18T10:00Z"), now, policy))).toBe("ok");
     expect(codeOf(decide(state, sys("paymentAuthorized", "pay"), now + 15 * MIN, policy))).toBe(
       "invalid_transition",
     );
-    expect(step(state, sys("expire", "pay"), now + 15 * MIN, policy).state.bookings.pay?.status).toBe(
-      "expired",
-    );
+    expect(
+      findSpaceBooking(step(state, sys("expire", "pay"), now + 15 * MIN, policy).state, "pay")?.status,
+    ).toBe("expired");
   });
 
   it("the approval deadline stays well under the 7-day authorization window", () => {
@@ -399,7 +406,7 @@ describe("scheduleChanged, reminders, state", () => {
     const settings = { ...state.settings, rules: closedAllDay, bookingMode: "request" as const };
     state = step(state, { type: "scheduleChanged", commandId: "sc", settings }).state;
     expect(state.settings).toBe(settings);
-    expect(state.bookings["s-1"]?.status).toBe("confirmed");
+    expect(findSpaceBooking(state, "s-1")?.status).toBe("confirmed");
     expect(codeOf(decide(state, request("2026-06-16T12:00Z", "2026-06-16T13:00Z"), now))).toBe(
       "outside_schedule",
     );
@@ -447,7 +454,7 @@ describe("scheduleChanged, reminders, state", () => {
     state = step(state, cmd("cancel", "f-1", DRIVER)).state;
     expect(pruneSpaceState(state, now)).toBe(state);
     const later = pruneSpaceState(state, at("2026-06-16T10:00Z"));
-    expect(Object.keys(later.bookings)).toEqual(["f-2"]);
+    expect(later.bookings.map((b) => b.id)).toEqual(["f-2"]);
   });
 
   it("a booking's view for callers: ISO times, amounts, and the deadline only while pending", () => {
@@ -455,7 +462,7 @@ describe("scheduleChanged, reminders, state", () => {
       spaceState({ bookingMode: "request" }),
       request("2026-06-18T08:00Z", "2026-06-18T10:00Z", "v-1"),
     ).state;
-    expect(bookingView("space-1", pending.bookings["v-1"]!)).toEqual({
+    expect(bookingView("space-1", findSpaceBooking(pending, "v-1")!)).toEqual({
       id: "v-1",
       spaceId: "space-1",
       status: "pending_approval",
@@ -468,7 +475,7 @@ describe("scheduleChanged, reminders, state", () => {
       expiresAt: "2026-06-16T06:00:00.000Z",
     });
     const confirmed = step(pending, cmd("approve", "v-1", HOST)).state;
-    expect(bookingView("space-1", confirmed.bookings["v-1"]!)).not.toHaveProperty("expiresAt");
+    expect(bookingView("space-1", findSpaceBooking(confirmed, "v-1")!)).not.toHaveProperty("expiresAt");
   });
 
   it("the state survives a JSON round trip through its schema", () => {

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   applyAll,
+  compareBookings,
   DEFAULT_SPACE_POLICY,
   decide,
   type SpaceCommand,
@@ -336,7 +337,7 @@ const setupArb: fc.Arbitrary<Setup> = fc.record({
 const closedFrom = (mask: number) => CLOSABLE_DATES.filter((_, i) => mask & (1 << i));
 
 function project(state: SpaceState) {
-  return Object.values(state.bookings)
+  return state.bookings
     .map((b) => ({
       id: b.id,
       driverId: b.driverId,
@@ -379,7 +380,7 @@ function runScenario(setup: Setup, ops: Op[]) {
     paymentWindowMinutes: PAYMENT_MINUTES,
     paymentRequired: setup.paymentRequired,
   };
-  let state: SpaceState = { spaceId: "space", settings: settingsOf(model), bookings: {} };
+  let state: SpaceState = { spaceId: "space", settings: settingsOf(model), bookings: [] };
   const requests: Extract<SpaceCommand, { type: "requestBooking" }>[] = [];
   let seq = 0;
   const targetOf = (recent: number) =>
@@ -481,8 +482,10 @@ function runScenario(setup: Setup, ops: Op[]) {
     count(command.type, expected);
     state = result.state;
     expect(project(state)).toEqual([...model.bookings].sort((a, b) => a.id.localeCompare(b.id)));
+    // The state keeps its bookings in order (start, then id).
+    expect([...state.bookings].sort(compareBookings)).toEqual(state.bookings);
     // Whatever happened, no two bookings that hold the slot overlap.
-    const holding = Object.values(state.bookings).filter((b) => HOLDING.includes(b.status));
+    const holding = state.bookings.filter((b) => HOLDING.includes(b.status));
     for (const a of holding) {
       for (const b of holding) {
         if (a.id !== b.id) expect(a.start < b.end && b.start < a.end, `${a.id} overlaps ${b.id}`).toBe(false);
