@@ -129,7 +129,8 @@ export function withBooking(state: SpaceState, booking: SpaceBooking): SpaceStat
 
 /** Parses a state read from outside (Redis); throws a ZodError when it is not a valid state. */
 export function parseSpaceState(value: unknown): SpaceState {
-  return spaceStateSchema.parse(value);
+  const state = spaceStateSchema.parse(value);
+  return { ...state, bookings: state.bookings.sort(compareBookings) };
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   DEFAULT_SPACE_POLICY,
   decide,
   findSpaceBooking,
+  parseSpaceState,
   pruneSpaceState,
   REJECTION_STATUS,
   type RequestBooking,
@@ -17,12 +18,14 @@ import {
   type SpacePolicy,
   type SpaceState,
   spaceCommandSchema,
+  spacePolicyFromConfig,
   spacePolicySchema,
   spaceReminders,
   spaceStateSchema,
 } from "../../actors/space/index.ts";
 import { rejectionError } from "../../actors/space/space-errors.ts";
 import { at, HOUR, MIN, madridRules, spaceState } from "../support/space-fixtures.ts";
+import { testConfig } from "../support/test-app.ts";
 
 const now = at("2026-06-15T06:00:00Z"); // 08:00 in Madrid
 const DRIVER = "driver-1";
@@ -386,6 +389,21 @@ describe("payment authorization (when required)", () => {
     ).toBe("expired");
   });
 
+  it("the deployment's policy comes from configuration, bounded the same way", () => {
+    const policy = spacePolicyFromConfig(
+      testConfig({ BOOKING_APPROVAL_WINDOW_MINUTES: "120", PLATFORM_FEE_BASIS_POINTS: "1500" }),
+    );
+    expect(policy).toEqual({
+      approvalWindowMinutes: 120,
+      paymentWindowMinutes: 15,
+      paymentRequired: false,
+      feeBasisPoints: 1500,
+    });
+    expect(() => testConfig({ BOOKING_APPROVAL_WINDOW_MINUTES: String(7 * 1440) })).toThrow(
+      /BOOKING_APPROVAL_WINDOW_MINUTES/,
+    );
+  });
+
   it("the approval deadline stays well under the 7-day authorization window", () => {
     expect(
       spacePolicySchema.safeParse({ ...DEFAULT_SPACE_POLICY, approvalWindowMinutes: 6 * 1440 }).success,
@@ -478,9 +496,12 @@ describe("scheduleChanged, reminders, state", () => {
     expect(bookingView("space-1", findSpaceBooking(confirmed, "v-1")!)).not.toHaveProperty("expiresAt");
   });
 
-  it("the state survives a JSON round trip through its schema", () => {
-    const state = step(spaceState(), request("2026-06-16T08:00Z", "2026-06-16T10:00Z")).state;
+  it("the state survives a JSON round trip through its schema, in order", () => {
+    let state = step(spaceState(), request("2026-06-17T08:00Z", "2026-06-17T10:00Z")).state;
+    state = step(state, request("2026-06-16T08:00Z", "2026-06-16T10:00Z")).state;
     expect(spaceStateSchema.parse(JSON.parse(JSON.stringify(state)))).toEqual(state);
+    const shuffled = { ...state, bookings: [...state.bookings].reverse() };
+    expect(parseSpaceState(JSON.parse(JSON.stringify(shuffled)))).toEqual(state);
     expect(spaceStateSchema.safeParse({ ...state, extra: 1 }).success).toBe(false);
   });
 
