@@ -24,7 +24,7 @@ import {
   spaceStateSchema,
 } from "../../actors/space/index.ts";
 import { rejectionError } from "../../actors/space/space-errors.ts";
-import { at, HOUR, MIN, madridRules, spaceState } from "../support/space-fixtures.ts";
+import { at, HOUR, MIN, madridRules, spaceState } from "../support/space-actor-fixtures.ts";
 import { testConfig } from "../support/test-app.ts";
 
 const now = at("2026-06-15T06:00:00Z"); // 08:00 in Madrid

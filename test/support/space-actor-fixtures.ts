@@ -1,4 +1,4 @@
-// Shared fixtures for the space actor's tests: a space's settings and state built from a few knobs.
+// Fixtures for the space actor's tests: a space's settings and state built from a few knobs.
 import {
   compareBookings,
   type SpaceBooking,
