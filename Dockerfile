@@ -11,5 +11,7 @@ COPY gateway ./gateway
 COPY workers ./workers
 COPY devstack/demo-data.ts ./devstack/demo-data.ts
 COPY tsconfig.json ./
+# Where the gateways keep space images (a volume in docker-compose.yml); the node user must own it.
+RUN mkdir -p /var/lib/parkealo/objects && chown node:node /var/lib/parkealo/objects
 USER node
 CMD ["node", "--import", "tsx", "workers/gateway.ts"]

@@ -1,8 +1,14 @@
-// Demo data for `npm start`: Madrid, 2,400 parking spaces over many H3 cells with realistic
-// schedules and prices, plus demo hosts, drivers and an admin who share one printed password.
-// Deterministic (seeded PRNG) and idempotent: a second run finds the demo admin and does nothing.
+// Demo data for `npm start`: Madrid, 2,400 parking spaces over many H3 cells, plus 120 in Las Palmas
+// de Gran Canaria (another time zone, Atlantic/Canary), with realistic schedules and prices, and demo
+// hosts, drivers and an admin who share one printed password. Every listing is written as a
+// POST /spaces body, validated by the API's schema and stored by the API's own mapping (same cells, same
+// weekly-hours encoding). Deterministic (seeded PRNG) and idempotent: a second run finds the demo admin
+// and does nothing.
+import type { z } from "@hono/zod-openapi";
+import { listingFromCreate } from "../gateway/http/space-input.ts";
+import { SpaceCreate } from "../gateway/http/space-schemas.ts";
 import { hashPassword } from "../src/auth/passwords.ts";
-import { cellsOf } from "../src/geo/h3-cells.ts";
+import type { Amenity } from "../src/domain/space-listing.ts";
 import { type Pool, withTransaction } from "../src/storage/postgres.ts";
 import { findUserByEmail, insertUser, markEmailVerified } from "../src/storage/users-repository.ts";
 
@@ -11,6 +17,7 @@ export const DEMO_DOMAIN = "demo.parkealo.live";
 const HOSTS = 20;
 const DRIVERS = 5;
 const SPACES = 2400;
+const CANARY_SPACES = 120;
 
 function prng(seed: number) {
   let state = seed >>> 0;
@@ -43,6 +50,21 @@ const neighbourhoods = [
   { name: "Barajas", lat: 40.4722, lng: -3.5805, km: 1.5, weight: 1, postal: "28042" },
 ] as const;
 
+// Las Palmas de Gran Canaria: one hour behind Madrid all year (Atlantic/Canary).
+const canaryNeighbourhoods = [
+  { name: "Triana", lat: 28.1027, lng: -15.4158, km: 0.6, weight: 2, postal: "35002" },
+  { name: "Vegueta", lat: 28.0998, lng: -15.4134, km: 0.5, weight: 1, postal: "35001" },
+  { name: "Santa Catalina", lat: 28.1403, lng: -15.4312, km: 0.8, weight: 3, postal: "35007" },
+  { name: "Las Canteras", lat: 28.1357, lng: -15.4378, km: 0.7, weight: 2, postal: "35010" },
+] as const;
+
+const canaryStreets = [
+  "Calle Mayor de Triana",
+  "Calle de León y Castillo",
+  "Calle Ripoche",
+  "Calle Tomás Morales",
+];
+
 const streets = [
   "Calle de Alcalá",
   "Gran Vía",
@@ -64,44 +86,47 @@ const streets = [
   "Calle de Alberto Aguilera",
 ];
 
-type Schedule = { day: number; start: number; end: number }[];
-const everyDay = (start: number, end: number): Schedule =>
-  [0, 1, 2, 3, 4, 5, 6].map((day) => ({ day, start, end }));
-const weekdays = (start: number, end: number): Schedule =>
-  [1, 2, 3, 4, 5].map((day) => ({ day, start, end }));
+type Schedule = { dayOfWeek: number; start: string; end: string }[];
+const everyDay = (start: string, end: string): Schedule =>
+  [0, 1, 2, 3, 4, 5, 6].map((dayOfWeek) => ({ dayOfWeek, start, end }));
+const weekdays = (start: string, end: string): Schedule =>
+  [1, 2, 3, 4, 5].map((dayOfWeek) => ({ dayOfWeek, start, end }));
 
-// Kinds of listing: what they are, when they open, what they cost (EUR cents).
+// Kinds of listing: what they are, when they open (local time; an end at or before the start runs
+// overnight, as in the API), what they cost (cents per hour).
 const kinds = [
   {
     type: "underground",
     size: "standard",
     title: "Underground garage",
-    schedule: () => everyDay(0, 1440),
+    schedule: () => everyDay("00:00", "00:00"),
     hourly: [250, 450],
   },
   {
     type: "garage",
     size: "standard",
     title: "Private garage",
-    schedule: () => everyDay(360, 1380),
+    schedule: () => everyDay("06:00", "23:00"),
     hourly: [200, 380],
   },
   {
     type: "driveway",
     size: "compact",
     title: "Driveway",
-    schedule: () => weekdays(420, 1260),
+    schedule: () => weekdays("07:00", "21:00"),
     hourly: [150, 260],
   },
-  // An office car park that opens to the public overnight (20:00 → 08:00 next day) and all weekend.
+  // An office car park open to the public on weeknights (20:00 → 08:00 next day) and all weekend,
+  // from Friday 20:00 to Monday 08:00, written as entries that touch but never overlap.
   {
     type: "lot",
     size: "large",
     title: "Office car park, nights and weekends",
     schedule: () => [
-      ...weekdays(1200, 1920),
-      { day: 0, start: 0, end: 1440 },
-      { day: 6, start: 0, end: 1440 },
+      ...weekdays("20:00", "08:00"),
+      { dayOfWeek: 6, start: "08:00", end: "24:00" },
+      { dayOfWeek: 0, start: "00:00", end: "00:00" },
+      { dayOfWeek: 1, start: "00:00", end: "08:00" },
     ],
     hourly: [120, 220],
   },
@@ -109,19 +134,19 @@ const kinds = [
     type: "covered",
     size: "standard",
     title: "Covered space",
-    schedule: () => everyDay(480, 1320),
+    schedule: () => everyDay("08:00", "22:00"),
     hourly: [180, 320],
   },
   {
     type: "street",
     size: "motorcycle",
     title: "Motorcycle bay",
-    schedule: () => everyDay(0, 1440),
+    schedule: () => everyDay("00:00", "00:00"),
     hourly: [60, 120],
   },
 ] as const;
 
-const amenityPool = [
+const amenityPool: Amenity[] = [
   "ev_charging",
   "covered",
   "security_camera",
@@ -147,14 +172,77 @@ export function demoAccounts(): DemoAccounts {
   };
 }
 
+export type DemoBody = z.input<typeof SpaceCreate>;
+
+/** The demo listings as POST /spaces bodies, each with the index of the demo host who owns it. */
+export function demoSpaces(): { hostIndex: number; body: DemoBody }[] {
+  const random = prng(20261125);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const between = (low: number, high: number) => Math.round(low + random() * (high - low));
+  const cities = [
+    {
+      count: SPACES,
+      areas: neighbourhoods,
+      streets,
+      city: "Madrid",
+      state: "Comunidad de Madrid",
+      timezone: "Europe/Madrid",
+    },
+    {
+      count: CANARY_SPACES,
+      areas: canaryNeighbourhoods,
+      streets: canaryStreets,
+      city: "Las Palmas de Gran Canaria",
+      state: "Canarias",
+      timezone: "Atlantic/Canary",
+    },
+  ];
+  const spaces: { hostIndex: number; body: DemoBody }[] = [];
+  for (const place of cities) {
+    const weighted = place.areas.flatMap((n) => Array.from({ length: n.weight }, () => n));
+    for (let i = 0; i < place.count; i++) {
+      const area = pick(weighted);
+      // Uniform over a disc of the neighbourhood's radius (1° lat ≈ 111 km).
+      const r = area.km * Math.sqrt(random());
+      const angle = random() * 2 * Math.PI;
+      const lat = area.lat + (r * Math.cos(angle)) / 111;
+      const lng = area.lng + (r * Math.sin(angle)) / (111 * Math.cos((area.lat * Math.PI) / 180));
+      const kind = pick(kinds);
+      const hourly = between(kind.hourly[0] / 10, kind.hourly[1] / 10) * 10;
+      const monthly = random() < 0.5 ? hourly * between(90, 140) : null;
+      spaces.push({
+        hostIndex: spaces.length % HOSTS,
+        body: {
+          title: `${kind.title} · ${area.name}`,
+          address: {
+            line1: `${pick(place.streets)}, ${between(1, 180)}`,
+            city: place.city,
+            state: place.state,
+            postalCode: area.postal,
+            country: "ES",
+          },
+          location: { lat, lng },
+          timezone: place.timezone,
+          spaceType: kind.type,
+          spaceSize: kind.size,
+          bookingMode: random() < 0.7 ? "instant" : "request",
+          pricing: { currency: "EUR", hourly, daily: hourly * between(6, 9), monthly },
+          schedule: kind.schedule(),
+          bufferMinutes: pick([0, 0, 10, 15]),
+          minNoticeMinutes: pick([0, 15, 30, 60]),
+          amenities: amenityPool.filter(() => random() < 0.3),
+        },
+      });
+    }
+  }
+  return spaces;
+}
+
 /** Seeds the demo data unless it is already there; returns how many spaces it inserted. */
 export async function seedDemoData(pool: Pool, resolutions: { map: number; shard: number }): Promise<number> {
   const accounts = demoAccounts();
   if (await findUserByEmail(pool, accounts.admin)) return 0;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  const random = prng(20261125);
-  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
-  const between = (low: number, high: number) => Math.round(low + random() * (high - low));
 
   return withTransaction(pool, async (tx) => {
     const person = (email: string, first: string, last: string, roles: ("driver" | "host" | "admin")[]) =>
@@ -175,7 +263,7 @@ export async function seedDemoData(pool: Pool, resolutions: { map: number; shard
       "Paula",
       "Álvaro",
     ];
-    const hosts = [];
+    const hosts: { id: string }[] = [];
     for (const [i, email] of accounts.hosts.entries()) {
       hosts.push(
         await person(email, firstNames[i % firstNames.length]!, `Host ${i + 1}`, ["driver", "host"]),
@@ -185,66 +273,81 @@ export async function seedDemoData(pool: Pool, resolutions: { map: number; shard
       await person(email, firstNames[(i + 3) % firstNames.length]!, `Driver ${i + 1}`, ["driver"]);
     }
 
-    const weighted = neighbourhoods.flatMap((n) => Array.from({ length: n.weight }, () => n));
-    const spaces = [];
-    for (let i = 0; i < SPACES; i++) {
-      const area = pick(weighted);
-      // Uniform over a disc of the neighbourhood's radius (1° lat ≈ 111 km).
-      const r = area.km * Math.sqrt(random());
-      const angle = random() * 2 * Math.PI;
-      const lat = area.lat + (r * Math.cos(angle)) / 111;
-      const lng = area.lng + (r * Math.sin(angle)) / (111 * Math.cos((area.lat * Math.PI) / 180));
-      const kind = pick(kinds);
-      const hourly = between(kind.hourly[0] / 10, kind.hourly[1] / 10) * 10;
-      const { cell, shardCell } = cellsOf(lat, lng, resolutions);
-      spaces.push({
-        host_id: hosts[i % hosts.length]!.id,
-        title: `${kind.title} · ${area.name}`,
-        address_line1: `${pick(streets)}, ${between(1, 180)}`,
-        city: "Madrid",
-        state: "Comunidad de Madrid",
-        postal_code: area.postal,
-        country: "ES",
-        lat,
-        lng,
-        h3_cell: cell,
-        h3_shard_cell: shardCell,
-        timezone: "Europe/Madrid",
-        space_type: kind.type,
-        space_size: kind.size,
-        booking_mode: random() < 0.7 ? "instant" : "request",
-        currency: "EUR",
-        hourly_rate: hourly,
-        daily_rate: hourly * between(6, 9),
-        monthly_rate: random() < 0.5 ? hourly * between(90, 140) : null,
-        buffer_minutes: pick([0, 0, 10, 15]),
-        min_notice_minutes: pick([0, 15, 30, 60]),
-        amenities: amenityPool.filter(() => random() < 0.3),
-        schedule: kind.schedule(),
-      });
-    }
+    const spaces = demoSpaces().map(({ hostIndex, body }) => {
+      const listing = listingFromCreate(SpaceCreate.parse(body), resolutions);
+      return { host_id: hosts[hostIndex]!.id, ...listing };
+    });
+    const columns = [
+      ["host_id", "uuid"],
+      ["title", "text"],
+      ["description", "text"],
+      ["address_line1", "text"],
+      ["address_line2", "text"],
+      ["city", "text"],
+      ["state", "text"],
+      ["postal_code", "text"],
+      ["country", "text"],
+      ["lat", "float8"],
+      ["lng", "float8"],
+      ["h3_cell", "text"],
+      ["h3_shard_cell", "text"],
+      ["timezone", "text"],
+      ["space_type", "text"],
+      ["space_size", "text"],
+      ["booking_mode", "text"],
+      ["currency", "text"],
+      ["hourly_rate", "int"],
+      ["daily_rate", "int"],
+      ["monthly_rate", "int"],
+      ["buffer_minutes", "int"],
+      ["min_notice_minutes", "int"],
+      ["min_duration_minutes", "int"],
+      ["max_duration_minutes", "int"],
+    ] as const;
+    const names = columns.map(([name]) => name).join(", ");
 
     for (let from = 0; from < spaces.length; from += 500) {
       const chunk = spaces.slice(from, from + 500);
-      const { rows } = await tx.query<{ id: string }>(
-        `insert into parking_spaces (host_id, title, address_line1, city, state, postal_code, country, lat, lng,
-           h3_cell, h3_shard_cell, timezone, space_type, space_size, booking_mode, currency, hourly_rate, daily_rate,
-           monthly_rate, buffer_minutes, min_notice_minutes)
-         select host_id, title, address_line1, city, state, postal_code, country, lat, lng, h3_cell, h3_shard_cell,
-           timezone, space_type, space_size, booking_mode, currency, hourly_rate, daily_rate, monthly_rate,
-           buffer_minutes, min_notice_minutes
-           from jsonb_to_recordset($1::jsonb) as x(host_id uuid, title text, address_line1 text, city text, state text,
-             postal_code text, country text, lat float8, lng float8, h3_cell text, h3_shard_cell text, timezone text,
-             space_type text, space_size text, booking_mode text, currency text, hourly_rate int, daily_rate int,
-             monthly_rate int, buffer_minutes int, min_notice_minutes int)
+      const rows = chunk.map(({ host_id, fields: f }) => ({
+        host_id,
+        title: f.title,
+        description: f.description,
+        address_line1: f.addressLine1,
+        address_line2: f.addressLine2,
+        city: f.city,
+        state: f.state,
+        postal_code: f.postalCode,
+        country: f.country,
+        lat: f.lat,
+        lng: f.lng,
+        h3_cell: f.h3Cell,
+        h3_shard_cell: f.h3ShardCell,
+        timezone: f.timezone,
+        space_type: f.spaceType,
+        space_size: f.spaceSize,
+        booking_mode: f.bookingMode,
+        currency: f.currency,
+        hourly_rate: f.hourlyRate,
+        daily_rate: f.dailyRate,
+        monthly_rate: f.monthlyRate,
+        buffer_minutes: f.bufferMinutes,
+        min_notice_minutes: f.minNoticeMinutes,
+        min_duration_minutes: f.minDurationMinutes,
+        max_duration_minutes: f.maxDurationMinutes,
+      }));
+      const { rows: inserted } = await tx.query<{ id: string }>(
+        `insert into parking_spaces (${names})
+         select ${names} from jsonb_to_recordset($1::jsonb)
+           as x(${columns.map(([name, type]) => `${name} ${type}`).join(", ")})
          returning id`,
-        [JSON.stringify(chunk)],
+        [JSON.stringify(rows)],
       );
-      const ids = rows.map((row) => row.id);
-      const hours = chunk.flatMap((space, i) => space.schedule.map((s) => ({ space_id: ids[i], ...s })));
+      const ids = inserted.map((row) => row.id);
+      const hours = chunk.flatMap((space, i) => space.schedule.map((h) => ({ space_id: ids[i], ...h })));
       await tx.query(
         `insert into space_availability (space_id, day_of_week, start_minute, end_minute)
-         select space_id, day, start, "end" from jsonb_to_recordset($1::jsonb) as x(space_id uuid, day int, start int, "end" int)`,
+         select space_id, "dayOfWeek", "startMinute", "endMinute" from jsonb_to_recordset($1::jsonb)
+           as x(space_id uuid, "dayOfWeek" int, "startMinute" int, "endMinute" int)`,
         [JSON.stringify(hours)],
       );
       const amenities = chunk.flatMap((space, i) =>

@@ -49,6 +49,7 @@ try {
     DATABASE_URL: stack.databaseUrl,
     REDIS_URL: stack.redisUrl,
     PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${ports.gateway}`,
+    OBJECT_STORAGE_DIR: process.env.OBJECT_STORAGE_DIR ?? `${dataDir}/objects`,
   };
   const config = loadConfigOrExit(env);
   await migrate(stack.databaseUrl);

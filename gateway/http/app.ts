@@ -1,12 +1,11 @@
 // The HTTP gateway's Hono app: middleware in order (request context, body limit, identity, rate
 // limits, idempotency), the /api/v1 routes, health, metrics, OpenAPI and docs.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
-import { AppError } from "../../src/errors.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { AppDeps } from "./deps.ts";
 import { onError, onNotFound, validationHook } from "./errors.ts";
 import { identify } from "./middleware/authenticate.ts";
+import { apiBodyLimit } from "./middleware/body-limit.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { ipRateLimit } from "./middleware/ip-rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
@@ -15,6 +14,7 @@ import { authRoutes } from "./routes/auth-routes.ts";
 import { devMailboxRoutes } from "./routes/dev-mailbox-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { spaceRoutes } from "./routes/space-routes.ts";
 import { userRoutes } from "./routes/user-routes.ts";
 
 export function createApp(deps: AppDeps) {
@@ -24,15 +24,7 @@ export function createApp(deps: AppDeps) {
   app.notFound(onNotFound);
 
   app.use("*", requestContext(deps.logger, deps.metrics));
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: config.BODY_LIMIT_BYTES,
-      onError: () => {
-        throw new AppError("payload_too_large", 413, `request body exceeds ${config.BODY_LIMIT_BYTES} bytes`);
-      },
-    }),
-  );
+  app.use("/api/*", apiBodyLimit(config));
   app.use("/api/*", identify(deps.accessTokens));
   app.use(
     "/api/v1/auth/*",
@@ -52,6 +44,7 @@ export function createApp(deps: AppDeps) {
     .route("/", userRoutes(deps))
     .route("/", adminRoutes(deps));
   if (deps.devMailbox) api.route("/", devMailboxRoutes(deps.devMailbox));
+  api.route("/", spaceRoutes(deps));
   app.route("/api/v1", api);
 
   app.route("/", healthRoutes(deps));

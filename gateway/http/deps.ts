@@ -7,6 +7,8 @@ import type { Logger } from "../../src/logger.ts";
 import { DevMailbox } from "../../src/mail/dev-mailbox.ts";
 import { LogMailer, type Mailer } from "../../src/mail/mailer.ts";
 import { createMetrics, type Metrics } from "../../src/metrics.ts";
+import { LocalObjectStorage } from "../../src/storage/local-object-storage.ts";
+import type { ObjectStorage } from "../../src/storage/object-storage.ts";
 import { createPool, type Pool } from "../../src/storage/postgres.ts";
 import { createRedis, type Redis } from "../../src/storage/redis.ts";
 
@@ -20,6 +22,7 @@ export interface AppDeps {
   auth: AuthService;
   mailer: Mailer;
   devMailbox?: DevMailbox;
+  objects: ObjectStorage;
 }
 
 export function createDeps(
@@ -46,6 +49,7 @@ export function createDeps(
     accessTokens,
     auth,
     mailer,
+    objects: new LocalObjectStorage(config.OBJECT_STORAGE_DIR),
     ...(devMailbox ? { devMailbox } : {}),
     async close() {
       await Promise.allSettled([pool.end(), redis.quit()]);

@@ -39,6 +39,19 @@ export const envSchema = z
     WORKER_ID: z.string().min(1).optional(),
     /** Platform fee on each booking, in basis points of the total (1000 = 10 %). */
     PLATFORM_FEE_BASIS_POINTS: int(0, 10_000).default(1000),
+    OBJECT_STORAGE_DIR: z.string().min(1).default(".data/objects"),
+    SPACE_IMAGE_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
+    SPACE_IMAGES_PER_SPACE: int(1, 100).default(20),
+    ACTOR_SHARD_COUNT: int(1, 4096).default(64),
+    SHARD_LEASE_TTL_MS: int(300, 60_000).default(5000),
+    ACTOR_REPLY_TIMEOUT_MS: int(100, 60_000).default(5000),
+    ACTOR_PASSIVATE_AFTER_MS: int(1000).default(300_000),
+    ACTOR_REPLY_RETENTION_MS: int(10_000, 86_400_000).default(300_000),
+    // Prefix of the actor runtime's Redis keys and channels; empty in production, set by tests.
+    ACTOR_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]*$/)
+      .default(""),
     /** How long a host has to answer a booking request; at most 6 days (card authorizations last 7). */
     BOOKING_APPROVAL_WINDOW_MINUTES: int(1, 8640).default(1440),
     /** How long a request may wait for its payment authorization before it expires. */

@@ -2,6 +2,7 @@
 // which of them hold the slot, which are final, and every allowed transition with who may cause it.
 // Pure; the space actor decides with it and the ledger writes the same statuses.
 import { z } from "zod";
+import { type BookingMode, SLOT_HOLDING_STATUSES } from "./space-listing.ts";
 
 export const BOOKING_STATUSES = [
   "awaiting_payment",
@@ -18,18 +19,6 @@ export const BOOKING_STATUSES = [
 export const bookingStatusSchema = z.enum(BOOKING_STATUSES);
 export type BookingStatus = z.infer<typeof bookingStatusSchema>;
 
-export const BOOKING_MODES = ["instant", "request"] as const;
-export const bookingModeSchema = z.enum(BOOKING_MODES);
-export type BookingMode = z.infer<typeof bookingModeSchema>;
-
-/** Statuses whose window nobody else may take (the exclusion constraint's `where` clause). */
-export const SLOT_HOLDING_STATUSES: readonly BookingStatus[] = [
-  "awaiting_payment",
-  "pending_approval",
-  "confirmed",
-  "active",
-];
-
 /** Statuses no transition leaves. */
 export const FINAL_STATUSES: readonly BookingStatus[] = [
   "payment_failed",
@@ -39,6 +28,7 @@ export const FINAL_STATUSES: readonly BookingStatus[] = [
   "expired",
 ];
 
+/** SLOT_HOLDING_STATUSES (space-listing.ts): whose window nobody else may take. */
 const holding = new Set<BookingStatus>(SLOT_HOLDING_STATUSES);
 const final = new Set<BookingStatus>(FINAL_STATUSES);
 

@@ -22,24 +22,30 @@ export {
 } from "./availability-rules.ts";
 export {
   actorsFor,
-  BOOKING_MODES,
   BOOKING_STATUSES,
   BOOKING_TRANSITIONS,
-  type BookingMode,
   type BookingStatus,
   type BookingTransition,
-  bookingModeSchema,
   bookingStatusSchema,
   FINAL_STATUSES,
   holdsSlot,
   initialStatus,
   isFinal,
   nextStatus,
-  SLOT_HOLDING_STATUSES,
   type TransitionActor,
   type TransitionRule,
 } from "./booking-status.ts";
 export { containsWindow, type Interval, MS_PER_DAY, MS_PER_MINUTE } from "./intervals.ts";
+export { canonicalTimeZone, isCountryCode, isCurrencyCode } from "./locale-codes.ts";
+export {
+  findOverlap,
+  formatClock,
+  type OpeningHoursEntry,
+  parseClock,
+  toEntry,
+  toWeeklyRow,
+  type WeeklyHoursRow,
+} from "./opening-hours.ts";
 export {
   MAX_PRICED_MINUTES,
   MONTHLY_MIN_MINUTES,
@@ -50,4 +56,17 @@ export {
   splitPlatformFee,
 } from "./pricing.ts";
 export { hasAnyRole, type Role, roleSchema, rolesForSignup } from "./roles.ts";
+export {
+  type Amenity,
+  amenitySchema,
+  type BookingMode,
+  bookingModeSchema,
+  SLOT_HOLDING_STATUSES,
+  type SpaceSize,
+  type SpaceStatus,
+  type SpaceType,
+  spaceSizeSchema,
+  spaceStatusSchema,
+  spaceTypeSchema,
+} from "./space-listing.ts";
 export { isKnownTimeZone } from "./zone-clock.ts";

@@ -33,7 +33,7 @@ describe("demo data", () => {
     expect(await seedDemoData(pool, resolutions)).toBeGreaterThanOrEqual(2000);
     const { rows } = await pool.query(
       `select count(*)::int as spaces, count(distinct h3_cell)::int as cells, count(distinct h3_shard_cell)::int as shards,
-              min(lat) as "minLat", max(lat) as "maxLat",
+              min(lat) filter (where city = 'Madrid') as "minLat", max(lat) filter (where city = 'Madrid') as "maxLat",
               (select count(distinct space_id)::int from space_availability) as scheduled,
               count(*) filter (where booking_mode = 'request')::int as "requestToBook"
          from parking_spaces`,

@@ -3,8 +3,8 @@
 // and kept IDEMPOTENCY_TTL_HOURS. Only answers that a retry must see again are kept (2xx, 409, 422);
 // after any other answer the key is released so a corrected retry runs.
 import { createHash } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
-import { AppError } from "../../../src/errors.ts";
+import type { Context, MiddlewareHandler } from "hono";
+import { AppError, errors } from "../../../src/errors.ts";
 import * as repo from "../../../src/storage/idempotency-repository.ts";
 import type { Pool } from "../../../src/storage/postgres.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -15,6 +15,34 @@ const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 
 function kept(status: number) {
   return (status >= 200 && status < 300) || status === 409 || status === 422;
+}
+
+/**
+ * sha-256 of method, path and body. The body is read as bytes (text would mangle binary uploads for the
+ * handlers after us). A multipart body is hashed by its parts, not its bytes: a client's retry sends
+ * the same parts under a new random boundary.
+ */
+async function requestFingerprint(c: Context<AppEnv>): Promise<string> {
+  const hash = createHash("sha256").update(`${c.req.method} ${c.req.path}\n`);
+  if (/^multipart\/form-data/i.test(c.req.header("content-type") ?? "")) {
+    let form: FormData;
+    try {
+      form = await c.req.formData();
+    } catch {
+      throw errors.validation("malformed multipart/form-data body");
+    }
+    for (const [name, value] of form.entries()) {
+      if (typeof value === "string") {
+        hash.update(`${JSON.stringify(["field", name, value.length])}\n`).update(value);
+      } else {
+        hash.update(`${JSON.stringify(["file", name, value.name, value.type, value.size])}\n`);
+        hash.update(new Uint8Array(await value.arrayBuffer()));
+      }
+    }
+  } else {
+    hash.update(new Uint8Array(await c.req.arrayBuffer()));
+  }
+  return hash.digest("hex");
 }
 
 export function idempotency(
@@ -32,8 +60,7 @@ export function idempotency(
       );
     }
     const scope = c.var.user ? `user:${c.var.user.id}` : `ip:${clientIp(c, options.trustProxy)}`;
-    const body = await c.req.text();
-    const requestHash = createHash("sha256").update(`${c.req.method} ${c.req.path}\n${body}`).digest("hex");
+    const requestHash = await requestFingerprint(c);
 
     const claim = await repo.claimKey(pool, scope, key, requestHash, options.ttlHours);
     if (claim.outcome !== "claimed" && claim.requestHash !== requestHash) {

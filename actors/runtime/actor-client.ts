@@ -1,0 +1,149 @@
+// The caller's side of the mailbox (used by the gateway): append a command to the actor's shard
+// stream and await its reply with a timeout.
+//
+// Reply path: one pub/sub channel per caller process, subscribed once at start, with a Map of pending
+// command ids. Replies are small and latency matters (a booking answer), and pub/sub costs no polling
+// and no per-request connection, unlike a blocking list per command. Pub/sub is not durable, so the
+// reply is also stored per command id by the same script that commits the command (it is what replays
+// re-delivered commands): a caller whose reply was lost (reconnect) or late reads the stored reply once
+// at its timeout, and a caller that gave up can send the same command id again to get the same answer.
+import { randomUUID } from "node:crypto";
+import { AppError, type ErrorCode } from "../../src/errors.ts";
+import type { Logger } from "../../src/logger.ts";
+import type { ActorAddress, ActorDefinition } from "./actor.ts";
+import type { ActorDriver } from "./driver.ts";
+import { decodeReply, type Reply } from "./envelope.ts";
+
+export interface ActorClientOptions {
+  driver: ActorDriver;
+  logger: Logger;
+  /** Id of this caller process; replies come back on its channel. */
+  callerId?: string;
+  timeoutMs?: number;
+  clock?: () => number;
+}
+
+export interface SendOptions {
+  /** Same id, same effect: pass a stable id (e.g. derived from an Idempotency-Key) to retry safely. */
+  commandId?: string;
+  timeoutMs?: number;
+}
+
+interface Waiter {
+  resolve: (reply: Reply) => void;
+}
+
+export class ActorClient {
+  readonly callerId: string;
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private subscription: { close(): Promise<void> } | undefined;
+  private readonly timeoutMs: number;
+  private readonly clock: () => number;
+
+  constructor(private readonly options: ActorClientOptions) {
+    this.callerId = options.callerId ?? `caller-${randomUUID()}`;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    this.subscription ??= await this.options.driver.subscribeReplies(this.callerId, (raw) =>
+      this.onReply(raw),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.subscription?.close();
+    this.subscription = undefined;
+  }
+
+  /** Typed send: the command and reply types come from the actor's definition. */
+  ask<C, R>(
+    definition: Pick<ActorDefinition<never, C, R, never>, "type" | "handle">,
+    actorId: string,
+    shard: number,
+    command: C,
+    options?: SendOptions,
+  ): Promise<R> {
+    return this.send<R>({ actorType: definition.type, actorId, shard }, command, options);
+  }
+
+  /**
+   * Appends the command and resolves with the actor's reply value. A refusal the actor decided
+   * rejects with its AppError (e.g. 409); no answer in time rejects with actor_timeout (503), though
+   * the command may still be decided later: resend with the same command id to learn the answer.
+   */
+  async send<R>(address: ActorAddress, body: unknown, options: SendOptions = {}): Promise<R> {
+    if (!this.subscription) throw new Error("ActorClient.start() was not called");
+    const commandId = options.commandId ?? randomUUID();
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    let waiter: Waiter | undefined;
+    const replied = new Promise<Reply>((resolve) => {
+      waiter = { resolve };
+      const set = this.waiters.get(commandId) ?? new Set<Waiter>();
+      this.waiters.set(commandId, set);
+      set.add(waiter);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
+    try {
+      await this.options.driver
+        .append(address.shard, {
+          kind: "command",
+          commandId,
+          actorType: address.actorType,
+          actorId: address.actorId,
+          replyTo: this.callerId,
+          body,
+          sentAt: this.clock(),
+        })
+        .catch((error: unknown) => {
+          this.options.logger.error({ err: error, commandId }, "could not append an actor command");
+          throw new AppError("actor_unavailable", 503, "the command could not be queued; retry", {
+            commandId,
+          });
+        });
+      let reply = await Promise.race([replied, timedOut]);
+      if (reply === "timeout") {
+        const stored = await this.options.driver.storedReply(address.shard, commandId);
+        const decoded = stored === null ? undefined : decodeReply(stored);
+        if (!decoded) {
+          throw new AppError(
+            "actor_timeout",
+            503,
+            `no answer from ${address.actorType} within ${timeoutMs} ms`,
+            {
+              commandId,
+            },
+          );
+        }
+        reply = decoded;
+      }
+      return unwrap<R>(reply);
+    } finally {
+      clearTimeout(timer);
+      const set = this.waiters.get(commandId);
+      if (set && waiter) {
+        set.delete(waiter);
+        if (set.size === 0) this.waiters.delete(commandId);
+      }
+    }
+  }
+
+  private onReply(raw: string): void {
+    const reply = decodeReply(raw);
+    if (!reply) {
+      this.options.logger.warn("dropping a malformed actor reply");
+      return;
+    }
+    for (const waiter of this.waiters.get(reply.commandId) ?? []) waiter.resolve(reply);
+  }
+}
+
+function unwrap<R>(reply: Reply): R {
+  if (reply.ok) return reply.value as R;
+  const { code, status, message, details } = reply.error;
+  throw new AppError(code as ErrorCode, status as AppError["status"], message, details);
+}

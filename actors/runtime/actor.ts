@@ -1,0 +1,114 @@
+// How an actor is written: a definition (type name, state and command schemas, a rebuild hook, a
+// command handler, an optional reminder handler) that the host runs one command at a time per actor.
+import type { z } from "zod";
+import type { Logger } from "../../src/logger.ts";
+
+/** What a handler sees while it decides one command (or one reminder firing). */
+export interface ActorContext<S, W = never> {
+  readonly actorType: string;
+  readonly actorId: string;
+  readonly shard: number;
+  /** Fencing epoch of the lease this command runs under; store it beside external writes if useful. */
+  readonly epoch: number;
+  /**
+   * Id of the command being handled. After a crash between a side effect outside Redis and the
+   * commit, the same command runs again under a new owner: make such side effects idempotent by it
+   * (e.g. a unique column in PostgreSQL). The state commit and the reply happen exactly once.
+   */
+  readonly commandId: string;
+  /** The state as staged so far in this command. */
+  readonly state: S;
+  readonly logger: Logger;
+  now(): number;
+  /** Stages a new state; written (fenced) with the reply when the handler returns. */
+  setState(next: S): void;
+  /** Stages removal of the state (the entity is gone). */
+  deleteState(): void;
+  /** Stages a durable reminder (one per name per actor; setting again moves it). */
+  setReminder(name: string, dueAt: number): void;
+  cancelReminder(name: string): void;
+  /**
+   * Throws StaleEpochError when this worker's lease on the shard has lapsed locally. Call it right
+   * before a side effect outside Redis; the fenced commit still guards everything in Redis.
+   */
+  assertLeaseHeld(): void;
+  /**
+   * Stages a durable write (e.g. rows for PostgreSQL) that the definition's flushWrites makes, once for
+   * the whole batch, before any reply of the batch is committed or sent.
+   */
+  stageWrite(write: W): void;
+  /** Runs after the commit succeeded (e.g. publish a live event); never when it was refused. */
+  afterCommit(effect: () => void | Promise<void>): void;
+}
+
+/** What flushWrites sees. */
+export interface FlushContext {
+  readonly actorType: string;
+  readonly actorId: string;
+  readonly shard: number;
+  readonly epoch: number;
+  readonly logger: Logger;
+  /** Throws StaleEpochError when the lease has lapsed locally; call it before writing. */
+  assertLeaseHeld(): void;
+}
+
+/** What the rebuild hook sees: it may set reminders that the rebuilt state needs. */
+export type ActivationContext = Pick<
+  ActorContext<unknown>,
+  "actorType" | "actorId" | "shard" | "epoch" | "logger" | "now" | "setReminder" | "cancelReminder"
+>;
+
+/**
+ * Commands of one actor are decided in batches: the runtime takes the commands queued for the actor
+ * (up to a limit), checks them for stored replies, runs `handle` for each in order on the state the
+ * previous one left, calls `flushWrites` once with every staged write, then commits state, reminders,
+ * stored replies and acks in one fenced script and sends the replies. A batch of one is the common
+ * case at low load; under load a hot actor pays one PostgreSQL transaction and one Redis round trip
+ * per batch rather than per command.
+ */
+export interface ActorDefinition<S, C, R, W = never> {
+  /** Names the actor kind in addresses and keys, e.g. "space". */
+  readonly type: string;
+  /** Validates state read back from Redis; a malformed state is rebuilt. */
+  readonly stateSchema: z.ZodType<S>;
+  /** Validates commands from the mailbox; an invalid one is answered with validation_failed. */
+  readonly commandSchema: z.ZodType<C>;
+  /**
+   * State when Redis holds none: a new actor, or one whose state was lost (rebuild it from
+   * PostgreSQL here). The result is written to Redis under the fence before the first command runs.
+   */
+  rebuild(ctx: ActivationContext): Promise<S> | S;
+  /**
+   * Decides one command. The returned value is the reply. Throw an AppError for a decided refusal
+   * (stored and replayed like any reply, state unchanged); any other error answers `actor_failed`,
+   * is not stored (a retry with the same command id runs again) and reloads the actor.
+   */
+  handle(ctx: ActorContext<S, W>, command: C): Promise<R> | R;
+  /** A durable reminder came due. A non-AppError failure is retried a few times. */
+  onReminder?(ctx: ActorContext<S, W>, name: string): Promise<void> | void;
+  /**
+   * Makes the batch's staged writes durable (one PostgreSQL transaction, say) before any of its
+   * replies is committed or sent. If it throws, nothing of the batch is committed: its commands are
+   * decided again one at a time, and then an AppError thrown for a single command becomes that
+   * command's reply (a 409 from the exclusion constraint, say). It may run again for writes that
+   * already landed (a crash after the transaction), so make it idempotent by command id.
+   */
+  flushWrites?(writes: W[], ctx: FlushContext): Promise<void>;
+}
+
+// Method syntax above makes the parameters bivariant, so any definition fits the erased registry type.
+export type AnyActorDefinition = ActorDefinition<unknown, unknown, unknown, unknown>;
+
+/** Identity helper that infers S, C and R for a definition. */
+export function defineActor<S, C, R, W = never>(
+  definition: ActorDefinition<S, C, R, W>,
+): ActorDefinition<S, C, R, W> {
+  return definition;
+}
+
+/** Where an actor lives: its kind, id and shard (from its H3 cell, see sharding.ts). */
+export interface ActorAddress {
+  actorType: string;
+  actorId: string;
+  shard: number;
+}

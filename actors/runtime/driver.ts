@@ -1,0 +1,118 @@
+// The storage contract of the actor runtime (rivetkit-style driver): membership, shard leases with
+// fencing epochs, the per-shard durable mailbox, fenced actor-state commits, stored replies and durable
+// reminders. The memory driver (unit tests) and the Redis driver (real) both pass one conformance suite.
+import type { CommandEnvelope } from "./envelope.ts";
+
+/** Proof of a shard lease: every worker-side write carries it and is refused when it is stale. */
+export interface Fence {
+  shard: number;
+  owner: string;
+  epoch: number;
+}
+
+export type LeaseGrant = { granted: true; epoch: number } | { granted: false; epoch: number };
+
+/** One mailbox entry handed to a worker; `raw` is undefined when the entry was deleted meanwhile. */
+export interface Delivery {
+  shard: number;
+  entryId: string;
+  raw: string | undefined;
+}
+
+export type ReminderOp =
+  | { op: "set"; actorType: string; actorId: string; name: string; dueAt: number }
+  | { op: "cancel"; actorType: string; actorId: string; name: string };
+
+export interface Reminder {
+  actorType: string;
+  actorId: string;
+  name: string;
+  dueAt: number;
+}
+
+/** What one decided command writes beside the actor's state. */
+export interface CommandOutcome {
+  /** Mailbox entry to acknowledge. */
+  entryId?: string;
+  /** With storeReplyMs > 0: the reply is stored under this id and replayed for a repeat of the command. */
+  commandId?: string;
+  reply?: string;
+  storeReplyMs?: number;
+  /** Caller whose reply channel gets `reply`. */
+  replyTo?: string;
+}
+
+/** Everything a batch of commands of one actor writes, applied atomically under the fence. */
+export interface CommitRequest {
+  actorType: string;
+  actorId: string;
+  /** Absent: state unchanged. */
+  state?: { op: "set"; value: string } | { op: "delete" };
+  reminders?: readonly ReminderOp[];
+  commands?: readonly CommandOutcome[];
+}
+
+/**
+ * "duplicate": a command of the batch already had a stored reply (someone decided it first); nothing
+ * was written, and replaying comes next.
+ */
+export type CommitOutcome = "committed" | "duplicate";
+
+/** A command about to run, to check for a stored reply first. */
+export interface ReplayCandidate {
+  entryId: string;
+  commandId: string;
+  replyTo?: string;
+}
+
+export interface ActorDriver {
+  readonly kind: "memory" | "redis";
+
+  // Membership: live workers, each heartbeat valid for ttlMs.
+  heartbeat(workerId: string, ttlMs: number): Promise<string[]>;
+  leave(workerId: string): Promise<void>;
+
+  // Leases. Every grant has a higher epoch than any before it on that shard.
+  acquireLease(shard: number, owner: string, ttlMs: number): Promise<LeaseGrant>;
+  /** Throws StaleEpochError when the lease expired or moved on. */
+  renewLease(fence: Fence, ttlMs: number): Promise<void>;
+  /** Gives the lease up; a no-op when it is no longer held. */
+  releaseLease(fence: Fence): Promise<void>;
+  currentLease(shard: number): Promise<{ owner: string; epoch: number } | null>;
+
+  // Mailbox, caller side.
+  append(shard: number, envelope: CommandEnvelope): Promise<string>;
+  subscribeReplies(callerId: string, onReply: (raw: string) => void): Promise<{ close(): Promise<void> }>;
+  storedReply(shard: number, commandId: string): Promise<string | null>;
+
+  // Mailbox, worker side.
+  ensureMailbox(shard: number): Promise<void>;
+  /** New entries of the given shards for this consumer; waits up to blockMs when there are none. */
+  read(
+    consumer: string,
+    shards: readonly number[],
+    options: { count: number; blockMs: number },
+  ): Promise<Delivery[]>;
+  /** Takes over every entry pending (delivered, unacked) for at least minIdleMs, from any consumer. */
+  claimPending(
+    fence: Fence,
+    consumer: string,
+    options: { minIdleMs: number; count: number },
+  ): Promise<Delivery[]>;
+  /** Per candidate, true: its command id had a stored reply, published again, and the entry was acked. */
+  replayDone(fence: Fence, candidates: readonly ReplayCandidate[]): Promise<boolean[]>;
+  commit(fence: Fence, request: CommitRequest): Promise<CommitOutcome>;
+  /** Trims acknowledged entries and forgets idle consumers with nothing pending. */
+  tidyMailbox(fence: Fence, consumer: string, consumerIdleMs: number): Promise<number>;
+  pendingCount(shard: number): Promise<number>;
+
+  // Actor state.
+  loadState(shard: number, actorType: string, actorId: string): Promise<string | null>;
+
+  // Reminders.
+  /** Moves due reminders into the mailbox as reminder commands; returns how many. */
+  deliverDueReminders(fence: Fence, now: number, limit: number): Promise<number>;
+  reminders(shard: number): Promise<Reminder[]>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,32 @@
+// Counters one actor host keeps for /healthz, metrics and the fault tests.
+
+export interface HostStats {
+  commandsProcessed: number;
+  remindersFired: number;
+  repliesReplayed: number;
+  duplicatesRefused: number;
+  /** Fenced writes Redis refused because the lease had moved on (stale epoch). */
+  staleWritesRefused: number;
+  leasesAcquired: number;
+  leasesLost: number;
+  leasesReleased: number;
+  pendingClaimed: number;
+  actorsActivated: number;
+  actorsPassivated: number;
+}
+
+export function emptyStats(): HostStats {
+  return {
+    commandsProcessed: 0,
+    remindersFired: 0,
+    repliesReplayed: 0,
+    duplicatesRefused: 0,
+    staleWritesRefused: 0,
+    leasesAcquired: 0,
+    leasesLost: 0,
+    leasesReleased: 0,
+    pendingClaimed: 0,
+    actorsActivated: 0,
+    actorsPassivated: 0,
+  };
+}

@@ -1,0 +1,262 @@
+// The actor runtime's storage in Redis: every worker-side write goes through one fenced Lua script
+// (actors/scripts), plain single commands (XADD, XREADGROUP, GET…) need none. Replies travel over one
+// pub/sub channel per caller process; see actor-client.ts for why.
+import type { Redis } from "ioredis";
+import type { ActorDriver, CommitRequest, Delivery, Fence, LeaseGrant, Reminder } from "./driver.ts";
+import { type CommandEnvelope, encodeEnvelope } from "./envelope.ts";
+import { MAILBOX_GROUP, membersKey, reminderMember, replyChannel, shardKeys } from "./keys.ts";
+import { outcomeOf, type ScriptCommand, StaleEpochError } from "./script-codes.ts";
+import { loadScripts, runScript } from "./script-loader.ts";
+
+export interface RedisDriverOptions {
+  /** Command connection (scripts, appends, reads of state). */
+  redis: Redis;
+  /** Makes a fresh connection: blocking mailbox reads and reply subscriptions each need their own. */
+  connect: (purpose: string) => Redis;
+  /** Key prefix; "" in production. */
+  namespace?: string;
+}
+
+type StreamEntry = [id: string, fields: string[] | null];
+
+function deliveriesOf(shard: number, entries: StreamEntry[]): Delivery[] {
+  return entries.map(([entryId, fields]) => {
+    let raw: string | undefined;
+    if (fields) for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === "e") raw = fields[i + 1];
+    return { shard, entryId, raw };
+  });
+}
+
+/**
+ * XREADGROUP's reply as (stream key, entries) pairs: RESP2 gives [[key, entries], …], RESP3 (ioredis'
+ * default protocol, through `call`) a map flattened to [key, entries, key, entries, …].
+ */
+function streamPairs(result: unknown): [string, StreamEntry[]][] {
+  if (!Array.isArray(result) || result.length === 0) return [];
+  if (Array.isArray(result[0])) return result as [string, StreamEntry[]][];
+  const pairs: [string, StreamEntry[]][] = [];
+  for (let i = 0; i + 1 < result.length; i += 2)
+    pairs.push([result[i] as string, result[i + 1] as StreamEntry[]]);
+  return pairs;
+}
+
+export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
+  const { redis, connect } = options;
+  const ns = options.namespace ?? "";
+  loadScripts(redis);
+  let reader: Redis | undefined;
+  const subscribers = new Set<Redis>();
+
+  const fenced = (fence: Fence) => [fence.owner, String(fence.epoch)];
+  const run = (name: ScriptCommand, keys: string[], args: (string | number)[]) =>
+    runScript(redis, name, keys, args);
+
+  return {
+    kind: "redis",
+
+    async heartbeat(workerId, ttlMs) {
+      return (await run("heartbeat_member", [membersKey(ns)], [workerId, ttlMs])) as string[];
+    },
+    async leave(workerId) {
+      await redis.zrem(membersKey(ns), workerId);
+    },
+
+    async acquireLease(shard, owner, ttlMs): Promise<LeaseGrant> {
+      const keys = shardKeys(ns, shard);
+      const [code, epoch] = (await run("acquire_lease", [keys.lease, keys.epoch], [owner, ttlMs])) as [
+        number,
+        number,
+      ];
+      return { granted: code === 1, epoch };
+    },
+    async renewLease(fence, ttlMs) {
+      const code = await run("renew_lease", [shardKeys(ns, fence.shard).lease], [...fenced(fence), ttlMs]);
+      outcomeOf("renew_lease", code, fence);
+    },
+    async releaseLease(fence) {
+      const code = await run("release_lease", [shardKeys(ns, fence.shard).lease], fenced(fence));
+      try {
+        outcomeOf("release_lease", code, fence);
+      } catch (error) {
+        if (!(error instanceof StaleEpochError)) throw error;
+      }
+    },
+    async currentLease(shard) {
+      const [owner, epoch] = await redis.hmget(shardKeys(ns, shard).lease, "owner", "epoch");
+      return owner && epoch ? { owner, epoch: Number(epoch) } : null;
+    },
+
+    async append(shard, envelope: CommandEnvelope) {
+      const id = await redis.xadd(shardKeys(ns, shard).mailbox, "*", "e", encodeEnvelope(envelope));
+      if (!id) throw new Error("XADD returned no id");
+      return id;
+    },
+    async subscribeReplies(callerId, onReply) {
+      const subscriber = connect(`actor-replies-${callerId}`);
+      subscribers.add(subscriber);
+      const channel = replyChannel(ns, callerId);
+      subscriber.on("message", (from: string, message: string) => {
+        if (from === channel) onReply(message);
+      });
+      await subscriber.subscribe(channel);
+      return {
+        async close() {
+          subscribers.delete(subscriber);
+          await subscriber.quit().catch(() => subscriber.disconnect());
+        },
+      };
+    },
+    storedReply(shard, commandId) {
+      return redis.get(shardKeys(ns, shard).result(commandId));
+    },
+
+    async ensureMailbox(shard) {
+      try {
+        // From id 0, not $: commands appended before any worker ever read this shard count too.
+        await redis.xgroup("CREATE", shardKeys(ns, shard).mailbox, MAILBOX_GROUP, "0", "MKSTREAM");
+      } catch (error) {
+        if (!String((error as Error).message).includes("BUSYGROUP")) throw error;
+      }
+    },
+    async read(consumer, shards, { count, blockMs }) {
+      if (shards.length === 0) return [];
+      reader ??= connect("actor-mailbox-reader");
+      const keys = shards.map((shard) => shardKeys(ns, shard).mailbox);
+      const shardByKey = new Map(keys.map((key, i) => [key, shards[i]!]));
+      // One blocking read over all owned mailboxes (single Redis). On Redis Cluster this becomes one
+      // read per node, since XREADGROUP's keys must share a slot there.
+      const result = await reader.call(
+        "XREADGROUP",
+        "GROUP",
+        MAILBOX_GROUP,
+        consumer,
+        "COUNT",
+        count,
+        // BLOCK 0 would wait forever; no BLOCK returns at once.
+        ...(blockMs > 0 ? ["BLOCK", blockMs] : []),
+        "STREAMS",
+        ...keys,
+        ...keys.map(() => ">"),
+      );
+      return streamPairs(result).flatMap(([key, entries]) => deliveriesOf(shardByKey.get(key)!, entries));
+    },
+    async claimPending(fence, consumer, { minIdleMs, count }) {
+      const keys = shardKeys(ns, fence.shard);
+      const deliveries: Delivery[] = [];
+      let cursor = "0-0";
+      do {
+        const reply = (await run(
+          "claim_pending",
+          [keys.lease, keys.mailbox],
+          [...fenced(fence), MAILBOX_GROUP, consumer, minIdleMs, count, cursor],
+        )) as [number, string, StreamEntry[], string[]] | [number];
+        outcomeOf("claim_pending", reply[0], fence);
+        const [, next, entries, deleted] = reply as [number, string, StreamEntry[], string[]];
+        deliveries.push(...deliveriesOf(fence.shard, entries));
+        for (const entryId of deleted) deliveries.push({ shard: fence.shard, entryId, raw: undefined });
+        cursor = next;
+      } while (cursor !== "0-0");
+      return deliveries;
+    },
+    async replayDone(fence, candidates) {
+      if (candidates.length === 0) return [];
+      const keys = shardKeys(ns, fence.shard);
+      const reply = (await run(
+        "replay_done",
+        [keys.lease, keys.mailbox, ...candidates.map((c) => keys.result(c.commandId))],
+        [
+          ...fenced(fence),
+          MAILBOX_GROUP,
+          ...candidates.flatMap((c) => [c.entryId, c.replyTo ? replyChannel(ns, c.replyTo) : ""]),
+        ],
+      )) as number[];
+      outcomeOf("replay_done", reply[0], fence);
+      return candidates.map((_, i) => reply[i + 1] === 1);
+    },
+    async commit(fence, request: CommitRequest) {
+      const keys = shardKeys(ns, fence.shard);
+      const reminders = request.reminders ?? [];
+      const commands = request.commands ?? [];
+      const code = await run(
+        "commit_batch",
+        [
+          keys.lease,
+          keys.state(request.actorType, request.actorId),
+          keys.mailbox,
+          keys.reminders,
+          ...commands.map((c) => keys.result(c.commandId ?? "")),
+        ],
+        [
+          ...fenced(fence),
+          MAILBOX_GROUP,
+          request.state?.op ?? "keep",
+          request.state?.op === "set" ? request.state.value : "",
+          reminders.length,
+          commands.length,
+          ...reminders.flatMap((op) => {
+            const member = reminderMember(op.actorType, op.actorId, op.name);
+            return op.op === "set" ? ["set", member, op.dueAt] : ["cancel", member, 0];
+          }),
+          ...commands.flatMap((c) => [
+            c.entryId ?? "",
+            c.commandId && c.storeReplyMs ? c.storeReplyMs : 0,
+            c.reply ?? "",
+            c.replyTo ? replyChannel(ns, c.replyTo) : "",
+          ]),
+        ],
+      );
+      return outcomeOf("commit_batch", code, fence) === "duplicate" ? "duplicate" : "committed";
+    },
+    async tidyMailbox(fence, consumer, consumerIdleMs) {
+      const keys = shardKeys(ns, fence.shard);
+      const trimmed = await run(
+        "tidy_mailbox",
+        [keys.lease, keys.mailbox],
+        [...fenced(fence), MAILBOX_GROUP, consumerIdleMs, consumer],
+      );
+      if (typeof trimmed === "number" && trimmed >= 0) return trimmed;
+      outcomeOf("tidy_mailbox", trimmed, fence);
+      return 0;
+    },
+    async pendingCount(shard) {
+      try {
+        const summary = (await redis.xpending(shardKeys(ns, shard).mailbox, MAILBOX_GROUP)) as [number];
+        return Number(summary[0]);
+      } catch (error) {
+        if (String((error as Error).message).includes("NOGROUP")) return 0;
+        throw error;
+      }
+    },
+
+    loadState(shard, actorType, actorId) {
+      return redis.get(shardKeys(ns, shard).state(actorType, actorId));
+    },
+
+    async deliverDueReminders(fence, now, limit) {
+      const keys = shardKeys(ns, fence.shard);
+      const moved = await run(
+        "deliver_due_reminders",
+        [keys.lease, keys.reminders, keys.mailbox],
+        [...fenced(fence), now, limit],
+      );
+      if (typeof moved === "number" && moved >= 0) return moved;
+      outcomeOf("deliver_due_reminders", moved, fence);
+      return 0;
+    },
+    async reminders(shard) {
+      const flat = await redis.zrange(shardKeys(ns, shard).reminders, "0", "-1", "WITHSCORES");
+      const out: Reminder[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const [actorType, actorId, name] = JSON.parse(flat[i]!) as [string, string, string];
+        out.push({ actorType, actorId, name, dueAt: Number(flat[i + 1]) });
+      }
+      return out;
+    },
+
+    async close() {
+      reader?.disconnect();
+      for (const subscriber of subscribers) subscriber.disconnect();
+      subscribers.clear();
+    },
+  };
+}

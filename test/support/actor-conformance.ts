@@ -1,0 +1,642 @@
+// One conformance suite for the actor runtime, run against every driver (memory and Redis): the
+// driver contract (leases, fencing, mailbox, stored replies, reminders, membership), then the host and
+// client end to end with the counter test actor (ordering, refusals, replays, activation, reminders,
+// failover, placement).
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { decodeEnvelope } from "../../actors/runtime/envelope.ts";
+import {
+  ActorClient,
+  type ActorDriver,
+  ActorHost,
+  type Fence,
+  type RuntimeSettings,
+  StaleEpochError,
+} from "../../actors/runtime/index.ts";
+import { reminderCommandId, reminderMember } from "../../actors/runtime/keys.ts";
+import { AppError } from "../../src/errors.ts";
+import { createLogger } from "../../src/logger.ts";
+import { type CounterLedger, type CounterReply, createCounterActor } from "./counter-actor.ts";
+
+export interface DriverFactory {
+  /** A driver on a fresh, empty store (its own namespace). */
+  create(): Promise<ActorDriver>;
+}
+
+const logger = createLogger({ LOG_LEVEL: "silent" }, "actor-conformance");
+
+export async function waitFor<T>(
+  probe: () => Promise<T> | T,
+  accept: (value: T) => boolean,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await probe();
+  while (!accept(last)) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await sleep(20);
+    last = await probe();
+  }
+  return last;
+}
+
+function envelope(commandId: string, actorId = "a", body: unknown = { op: "get" }) {
+  return {
+    kind: "command" as const,
+    commandId,
+    actorType: "counter",
+    actorId,
+    body,
+    sentAt: Date.now(),
+  };
+}
+
+export function describeActorRuntime(name: string, factory: DriverFactory) {
+  describe(`actor runtime conformance: ${name} driver`, () => {
+    const cleanups: Array<() => Promise<void>> = [];
+    afterEach(async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    });
+
+    async function newDriver() {
+      const driver = await factory.create();
+      cleanups.push(() => driver.close());
+      return driver;
+    }
+
+    async function lease(driver: ActorDriver, shard: number, owner: string, ttlMs = 5000): Promise<Fence> {
+      const grant = await driver.acquireLease(shard, owner, ttlMs);
+      if (!grant.granted) throw new Error(`lease on ${shard} not granted to ${owner}`);
+      await driver.ensureMailbox(shard);
+      return { shard, owner, epoch: grant.epoch };
+    }
+
+    describe("driver contract", () => {
+      it("grants leases with ever higher epochs, one owner at a time, and again after expiry", async () => {
+        const driver = await newDriver();
+        const first = await driver.acquireLease(0, "a", 200);
+        expect(first.granted).toBe(true);
+        const refused = await driver.acquireLease(0, "b", 200);
+        expect(refused).toEqual({ granted: false, epoch: first.epoch });
+        const again = await driver.acquireLease(0, "a", 200);
+        expect(again.granted && again.epoch > first.epoch).toBe(true);
+        expect(await driver.currentLease(0)).toEqual({ owner: "a", epoch: again.epoch });
+        await sleep(300);
+        expect(await driver.currentLease(0)).toBeNull();
+        const taken = await driver.acquireLease(0, "b", 5000);
+        expect(taken.granted && taken.epoch > again.epoch).toBe(true);
+        const stale = { shard: 0, owner: "a", epoch: again.epoch };
+        await expect(driver.renewLease(stale, 5000)).rejects.toBeInstanceOf(StaleEpochError);
+        await driver.releaseLease(stale); // a no-op, not an error
+        expect((await driver.currentLease(0))?.owner).toBe("b");
+        await driver.renewLease({ shard: 0, owner: "b", epoch: taken.epoch }, 5000);
+        await driver.releaseLease({ shard: 0, owner: "b", epoch: taken.epoch });
+        expect(await driver.currentLease(0)).toBeNull();
+        const other = await driver.acquireLease(1, "a", 5000);
+        expect(other.granted).toBe(true);
+      });
+
+      it("refuses every write under a stale epoch and writes nothing", async () => {
+        const driver = await newDriver();
+        const old = await lease(driver, 2, "a");
+        await driver.append(2, envelope("c1"));
+        const [delivery] = await driver.read("a", [2], { count: 10, blockMs: 0 });
+        expect(delivery?.entryId).toBeTruthy();
+        await driver.releaseLease(old);
+        const current = await lease(driver, 2, "b");
+        const write = {
+          actorType: "counter",
+          actorId: "a",
+          state: { op: "set" as const, value: '{"count":1}' },
+          reminders: [{ op: "set" as const, actorType: "counter", actorId: "a", name: "r", dueAt: 1 }],
+          commands: [
+            {
+              entryId: delivery!.entryId,
+              commandId: "c1",
+              reply: JSON.stringify({ commandId: "c1", ok: true, value: 1 }),
+              storeReplyMs: 60_000,
+            },
+          ],
+        };
+        await expect(driver.commit(old, write)).rejects.toBeInstanceOf(StaleEpochError);
+        await expect(
+          driver.replayDone(old, [{ entryId: delivery!.entryId, commandId: "c1" }]),
+        ).rejects.toBeInstanceOf(StaleEpochError);
+        await expect(driver.claimPending(old, "a", { minIdleMs: 0, count: 10 })).rejects.toBeInstanceOf(
+          StaleEpochError,
+        );
+        await expect(driver.deliverDueReminders(old, Date.now(), 10)).rejects.toBeInstanceOf(StaleEpochError);
+        await expect(driver.tidyMailbox(old, "a", 0)).rejects.toBeInstanceOf(StaleEpochError);
+        expect(await driver.loadState(2, "counter", "a")).toBeNull();
+        expect(await driver.storedReply(2, "c1")).toBeNull();
+        expect(await driver.reminders(2)).toEqual([]);
+        expect(await driver.pendingCount(2)).toBe(1);
+
+        expect(await driver.commit(current, write)).toBe("committed");
+        expect(await driver.loadState(2, "counter", "a")).toBe('{"count":1}');
+        expect(await driver.pendingCount(2)).toBe(0);
+        expect(await driver.reminders(2)).toEqual([
+          { actorType: "counter", actorId: "a", name: "r", dueAt: 1 },
+        ]);
+      });
+
+      it("hands the entries a dead consumer left pending to the next owner", async () => {
+        const driver = await newDriver();
+        const dead = await lease(driver, 3, "a");
+        for (const id of ["c1", "c2", "c3"]) await driver.append(3, envelope(id));
+        const taken = await driver.read("a", [3], { count: 10, blockMs: 0 });
+        expect(taken.map((d) => decodeEnvelope(d.raw)?.commandId)).toEqual(["c1", "c2", "c3"]);
+        await driver.releaseLease(dead);
+        const next = await lease(driver, 3, "b");
+        expect(await driver.claimPending(next, "b", { minIdleMs: 60_000, count: 10 })).toEqual([]);
+        const claimed = await driver.claimPending(next, "b", { minIdleMs: 0, count: 2 });
+        expect(claimed.map((d) => d.entryId)).toEqual(taken.map((d) => d.entryId));
+        expect(claimed.every((d) => d.raw !== undefined)).toBe(true);
+        expect(await driver.read("b", [3], { count: 10, blockMs: 0 })).toEqual([]);
+        for (const d of claimed)
+          await driver.commit(next, {
+            actorType: "counter",
+            actorId: "a",
+            commands: [{ entryId: d.entryId }],
+          });
+        expect(await driver.pendingCount(3)).toBe(0);
+      });
+
+      it("waits in a blocking read until a command arrives", async () => {
+        const driver = await newDriver();
+        await lease(driver, 4, "a");
+        const started = Date.now();
+        const reading = driver.read("a", [4], { count: 10, blockMs: 2000 });
+        await sleep(100);
+        await driver.append(4, envelope("late"));
+        const got = await reading;
+        expect(got.map((d) => decodeEnvelope(d.raw)?.commandId)).toEqual(["late"]);
+        expect(Date.now() - started).toBeLessThan(1500);
+        expect(await driver.read("a", [4], { count: 10, blockMs: 50 })).toEqual([]);
+      });
+
+      it("stores a reply per command id: a repeat writes nothing and the stored reply is replayed", async () => {
+        const driver = await newDriver();
+        const fence = await lease(driver, 5, "a");
+        const heard: string[] = [];
+        const subscription = await driver.subscribeReplies("caller-1", (raw) => heard.push(raw));
+        cleanups.push(() => subscription.close());
+        const reply = JSON.stringify({ commandId: "cmd-1", ok: true, value: { count: 1 } });
+        await driver.append(5, envelope("cmd-1"));
+        await driver.append(5, envelope("cmd-1"));
+        const [first, second] = await driver.read("a", [5], { count: 10, blockMs: 0 });
+        const commit = (entryId: string, state: string) =>
+          driver.commit(fence, {
+            actorType: "counter",
+            actorId: "a",
+            state: { op: "set", value: state },
+            commands: [{ entryId, commandId: "cmd-1", reply, storeReplyMs: 60_000, replyTo: "caller-1" }],
+          });
+        expect(await driver.replayDone(fence, [{ entryId: first!.entryId, commandId: "cmd-1" }])).toEqual([
+          false,
+        ]);
+        expect(await commit(first!.entryId, "one")).toBe("committed");
+        await waitFor(
+          () => heard.length,
+          (n) => n === 1,
+        );
+        expect(await commit(second!.entryId, "two")).toBe("duplicate");
+        expect(await driver.loadState(5, "counter", "a")).toBe("one");
+        expect(await driver.pendingCount(5)).toBe(1);
+        expect(
+          await driver.replayDone(fence, [
+            { entryId: second!.entryId, commandId: "unknown" },
+            { entryId: second!.entryId, commandId: "cmd-1", replyTo: "caller-1" },
+          ]),
+        ).toEqual([false, true]);
+        await waitFor(
+          () => heard.length,
+          (n) => n === 2,
+        );
+        expect(await driver.storedReply(5, "cmd-1")).toBe(reply);
+        expect(await driver.pendingCount(5)).toBe(0);
+        expect(new Set(heard)).toEqual(new Set([reply]));
+      });
+
+      it("commits a batch of commands at once: one state, every reply stored, acked and sent", async () => {
+        const driver = await newDriver();
+        const fence = await lease(driver, 8, "a");
+        const heard: string[] = [];
+        const subscription = await driver.subscribeReplies("caller-2", (raw) => heard.push(raw));
+        cleanups.push(() => subscription.close());
+        for (const id of ["b1", "b2", "b1"]) await driver.append(8, { ...envelope(id), replyTo: "caller-2" });
+        const entries = await driver.read("a", [8], { count: 10, blockMs: 0 });
+        const replyOf = (id: string) => JSON.stringify({ commandId: id, ok: true, value: id });
+        const outcome = await driver.commit(fence, {
+          actorType: "counter",
+          actorId: "a",
+          state: { op: "set", value: "after-batch" },
+          commands: entries.map((e, i) => {
+            const id = ["b1", "b2", "b1"][i]!;
+            return {
+              entryId: e.entryId,
+              commandId: id,
+              reply: replyOf(id),
+              storeReplyMs: 60_000,
+              replyTo: "caller-2",
+            };
+          }),
+        });
+        expect(outcome).toBe("committed");
+        expect(await driver.loadState(8, "counter", "a")).toBe("after-batch");
+        expect(await driver.pendingCount(8)).toBe(0);
+        expect(await driver.storedReply(8, "b1")).toBe(replyOf("b1"));
+        expect(await driver.storedReply(8, "b2")).toBe(replyOf("b2"));
+        await waitFor(
+          () => heard.length,
+          (n) => n === 3,
+        );
+        expect(heard.sort()).toEqual([replyOf("b1"), replyOf("b1"), replyOf("b2")]);
+      });
+
+      it("keeps reminders until due, then moves them into the mailbox as reminder commands", async () => {
+        const driver = await newDriver();
+        const fence = await lease(driver, 6, "a");
+        const now = Date.now();
+        const set = (name: string, dueAt: number) => ({
+          op: "set" as const,
+          actorType: "counter",
+          actorId: "x",
+          name,
+          dueAt,
+        });
+        await driver.commit(fence, {
+          actorType: "counter",
+          actorId: "x",
+          reminders: [set("due", now - 10), set("later", now + 60_000), set("moved", now - 5)],
+        });
+        await driver.commit(fence, {
+          actorType: "counter",
+          actorId: "x",
+          reminders: [
+            set("moved", now + 30_000),
+            set("gone", now - 1),
+            { op: "cancel", actorType: "counter", actorId: "x", name: "gone" },
+          ],
+        });
+        expect((await driver.reminders(6)).map((r) => r.name).sort()).toEqual(["due", "later", "moved"]);
+        expect(await driver.deliverDueReminders(fence, now, 100)).toBe(1);
+        expect((await driver.reminders(6)).map((r) => r.name).sort()).toEqual(["later", "moved"]);
+        const [delivery] = await driver.read("a", [6], { count: 10, blockMs: 0 });
+        expect(decodeEnvelope(delivery?.raw)).toEqual({
+          kind: "reminder",
+          commandId: reminderCommandId(reminderMember("counter", "x", "due"), now - 10),
+          actorType: "counter",
+          actorId: "x",
+          name: "due",
+          dueAt: now - 10,
+        });
+        expect(await driver.deliverDueReminders(fence, now, 100)).toBe(0);
+      });
+
+      it("trims acknowledged entries but never a pending one", async () => {
+        const driver = await newDriver();
+        const fence = await lease(driver, 7, "a");
+        for (let i = 0; i < 5; i++) await driver.append(7, envelope(`c${i}`));
+        const read = await driver.read("a", [7], { count: 10, blockMs: 0 });
+        for (const d of read.slice(0, 3))
+          await driver.commit(fence, {
+            actorType: "counter",
+            actorId: "a",
+            commands: [{ entryId: d.entryId }],
+          });
+        expect(await driver.tidyMailbox(fence, "a", 60_000)).toBe(3);
+        expect(await driver.pendingCount(7)).toBe(2);
+        const left = await driver.claimPending(fence, "a", { minIdleMs: 0, count: 10 });
+        expect(left.map((d) => decodeEnvelope(d.raw)?.commandId)).toEqual(["c3", "c4"]);
+      });
+
+      it("lists live members and forgets those whose heartbeat lapsed", async () => {
+        const driver = await newDriver();
+        expect(await driver.heartbeat("w1", 150)).toEqual(["w1"]);
+        expect((await driver.heartbeat("w2", 5000)).sort()).toEqual(["w1", "w2"]);
+        await sleep(250);
+        expect(await driver.heartbeat("w2", 5000)).toEqual(["w2"]);
+        await driver.leave("w2");
+        expect(await driver.heartbeat("w3", 5000)).toEqual(["w3"]);
+      });
+    });
+
+    describe("host and client", () => {
+      const fast: Partial<RuntimeSettings> = {
+        leaseTtlMs: 600,
+        reminderPollMs: 30,
+        readBlockMs: 50,
+        orphanClaimMs: 600,
+      };
+
+      async function startHost(
+        driver: ActorDriver,
+        workerId: string,
+        options: {
+          shardCount?: number;
+          settings?: Partial<RuntimeSettings>;
+          seed?: (id: string) => number;
+          ledger?: CounterLedger;
+        } = {},
+      ) {
+        const host = new ActorHost({
+          driver,
+          workerId,
+          shardCount: options.shardCount ?? 2,
+          logger,
+          actors: [
+            createCounterActor({
+              workerId,
+              ...(options.seed ? { seed: options.seed } : {}),
+              ...(options.ledger ? { ledger: options.ledger } : {}),
+            }),
+          ],
+          settings: { ...fast, ...options.settings },
+        });
+        await host.start();
+        cleanups.push(() => host.stop());
+        return host;
+      }
+
+      async function startClient(driver: ActorDriver, timeoutMs = 4000) {
+        const client = new ActorClient({ driver, logger, timeoutMs });
+        await client.start();
+        cleanups.push(() => client.close());
+        const counter = (actorId: string, shard = 0) => ({ actorType: "counter", actorId, shard });
+        const send = (actorId: string, body: unknown, options: { commandId?: string; shard?: number } = {}) =>
+          client.send<CounterReply>(counter(actorId, options.shard), body, {
+            ...(options.commandId ? { commandId: options.commandId } : {}),
+          });
+        return { client, send };
+      }
+
+      const counterState = async (driver: ActorDriver, actorId: string, shard = 0) =>
+        JSON.parse((await driver.loadState(shard, "counter", actorId)) ?? "null") as {
+          count: number;
+          reminded: string[];
+        } | null;
+
+      it("runs one command at a time per actor and answers each caller", async () => {
+        const driver = await newDriver();
+        await startHost(driver, "w1");
+        const { send } = await startClient(driver);
+        const replies = await Promise.all(
+          Array.from({ length: 20 }, () => send("one", { op: "add", amount: 1 })),
+        );
+        expect(replies.map((r) => r.count).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 20 }, (_, i) => i + 1),
+        );
+        const other = await Promise.all(
+          [1, 2, 3].map((i) => send(`other-${i}`, { op: "add", amount: i }, { shard: 1 })),
+        );
+        expect(other.map((r) => r.count)).toEqual([1, 2, 3]);
+        expect((await counterState(driver, "one"))?.count).toBe(20);
+        expect(await driver.pendingCount(0)).toBe(0);
+      });
+
+      it("answers refusals and invalid commands with their errors, and does not keep a crash", async () => {
+        const driver = await newDriver();
+        await startHost(driver, "w1");
+        const { send } = await startClient(driver);
+        await send("c", { op: "add", amount: 2 });
+        const refused = await send("c", { op: "refuse" }).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(AppError);
+        expect(refused).toMatchObject({ code: "conflict", status: 409, message: "counter refuses" });
+        const invalid = await send("c", { op: "add", amount: "two" }).catch((e: unknown) => e);
+        expect(invalid).toMatchObject({ code: "validation_failed", status: 400 });
+        const crash = await send("c", { op: "crash" }, { commandId: "crash-1" }).catch((e: unknown) => e);
+        expect(crash).toMatchObject({ code: "actor_failed", status: 500 });
+        expect(await driver.storedReply(0, "crash-1")).toBeNull();
+        expect((await send("c", { op: "get" })).count).toBe(2);
+      });
+
+      it("decides a busy actor's queued commands in batches, flushing their writes once per batch", async () => {
+        const driver = await newDriver();
+        const ledger: CounterLedger = { rows: [], flushes: 0 };
+        const host = await startHost(driver, "w1", { ledger });
+        const { send } = await startClient(driver);
+        const replies = await Promise.all(
+          Array.from({ length: 60 }, () => send("hot", { op: "add", amount: 1, ledger: true })),
+        );
+        expect(replies.map((r) => r.count).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 60 }, (_, i) => i + 1),
+        );
+        expect(ledger.rows).toHaveLength(60);
+        expect(new Set(ledger.rows.map((r) => r.commandId)).size).toBe(60);
+        expect(ledger.flushes).toBeLessThan(30);
+        expect(host.stats.commandsProcessed).toBe(60);
+        expect((await counterState(driver, "hot"))?.count).toBe(60);
+      });
+
+      it("decides a batch whose flush failed again one at a time: a refusal answers only its own command", async () => {
+        const driver = await newDriver();
+        const ledger: CounterLedger = { rows: [], flushes: 0 };
+        await startHost(driver, "w1", { ledger });
+        const { send } = await startClient(driver);
+        const amounts = [1, 1, 1, 13, 1, 1];
+        const outcomes = await Promise.all(
+          amounts.map((amount) =>
+            send("picky", { op: "add", amount, ledger: true }).then(
+              (reply) => ({ ok: true as const, reply }),
+              (error: unknown) => ({ ok: false as const, error }),
+            ),
+          ),
+        );
+        const refused = outcomes.filter((o) => !o.ok);
+        expect(refused).toHaveLength(1);
+        expect(refused[0]).toMatchObject({ error: { code: "conflict", status: 409 } });
+        expect(outcomes.filter((o) => o.ok)).toHaveLength(5);
+        expect(ledger.rows.map((r) => r.amount)).toEqual([1, 1, 1, 1, 1]);
+        // More flushes than commands: a batch holding the 13 failed whole and went again one by one.
+        expect(ledger.flushes).toBeGreaterThan(amounts.length);
+        expect((await send("picky", { op: "get" })).count).toBe(5);
+      });
+
+      it("gives a re-sent command id exactly one effect and the same answer", async () => {
+        const driver = await newDriver();
+        await startHost(driver, "w1");
+        const { send } = await startClient(driver);
+        const first = await send("d", { op: "add", amount: 5 }, { commandId: "same-1" });
+        const again = await send("d", { op: "add", amount: 5 }, { commandId: "same-1" });
+        const racing = await Promise.all(
+          [1, 2, 3].map(() => send("d", { op: "add", amount: 7 }, { commandId: "same-2" })),
+        );
+        expect(again).toEqual(first);
+        expect(new Set(racing.map((r) => r.count))).toEqual(new Set([12]));
+        expect((await send("d", { op: "get" })).count).toBe(12);
+      });
+
+      it("keeps a command no worker took in time: the caller times out, then the same id gets the answer", async () => {
+        const driver = await newDriver();
+        const client = new ActorClient({ driver, logger, timeoutMs: 200 });
+        await client.start();
+        cleanups.push(() => client.close());
+        const address = { actorType: "counter", actorId: "late", shard: 0 };
+        const timedOut = await client
+          .send(address, { op: "add", amount: 3 }, { commandId: "late-1" })
+          .catch((e: unknown) => e);
+        expect(timedOut).toMatchObject({ code: "actor_timeout", status: 503 });
+        await startHost(driver, "w1");
+        const decided = await waitFor(
+          () => driver.storedReply(0, "late-1"),
+          (raw) => raw !== null,
+          3000,
+          "the queued command to be decided",
+        );
+        expect(JSON.parse(decided!)).toMatchObject({ ok: true, value: { count: 3 } });
+        const again = await client.send<CounterReply>(
+          address,
+          { op: "add", amount: 3 },
+          { commandId: "late-1", timeoutMs: 3000 },
+        );
+        expect(again.count).toBe(3);
+        const unknown = await client
+          .send({ actorType: "nobody", actorId: "x", shard: 0 }, {}, { timeoutMs: 3000 })
+          .catch((e: unknown) => e);
+        expect(unknown).toMatchObject({ code: "actor_failed", status: 500 });
+      });
+
+      it("rebuilds a missing state through the hook and passivates idle actors", async () => {
+        const driver = await newDriver();
+        const host = await startHost(driver, "w1", {
+          seed: (id) => (id === "seeded" ? 42 : 0),
+          settings: { passivateAfterMs: 100, tickMs: 50 },
+        });
+        const { send } = await startClient(driver);
+        expect((await send("seeded", { op: "add", amount: 1 })).count).toBe(43);
+        expect((await counterState(driver, "seeded"))?.count).toBe(43);
+        await waitFor(
+          () => host.snapshot().activeActors,
+          (n) => n === 0,
+          3000,
+          "passivation",
+        );
+        expect(host.stats.actorsPassivated).toBeGreaterThanOrEqual(1);
+        // Reactivated from Redis, not rebuilt from the seed again.
+        expect((await send("seeded", { op: "add", amount: 1 })).count).toBe(44);
+      });
+
+      it("fires durable reminders through the mailbox, and not cancelled ones", async () => {
+        const driver = await newDriver();
+        const host = await startHost(driver, "w1");
+        const { send } = await startClient(driver);
+        const setAt = Date.now();
+        await send("r", { op: "remind", name: "soon", inMs: 100 });
+        await send("r", { op: "remind", name: "cancelled", inMs: 1000 });
+        await send("r", { op: "forget", name: "cancelled" });
+        expect(Date.now() - setAt).toBeLessThan(1000); // else the test itself raced the reminder
+        const fired = await waitFor(
+          () => counterState(driver, "r"),
+          (s) => s?.count === 100,
+          3000,
+          "reminder",
+        );
+        expect(fired?.reminded).toEqual(["soon"]);
+        await sleep(Math.max(0, setAt + 1300 - Date.now()));
+        expect((await counterState(driver, "r"))?.reminded).toEqual(["soon"]);
+        expect(host.stats.remindersFired).toBe(1);
+        expect(await driver.reminders(0)).toEqual([]);
+      });
+
+      it("fails over: the next owner decides what a frozen owner left pending, fired reminders included", async () => {
+        const driver = await newDriver();
+        const frozen = await startHost(driver, "w1", { shardCount: 1 });
+        const { send } = await startClient(driver, 5000);
+        await send("f", { op: "remind", name: "later", inMs: 900 });
+        const slow = send("f", { op: "add", amount: 1, delayMs: 700 });
+        await waitFor(
+          () => driver.pendingCount(0),
+          (n) => n === 1,
+          2000,
+          "the slow command to be taken",
+        );
+        const frozenEpoch = frozen.snapshot().ownedShards[0]!.epoch;
+        frozen.halt();
+        const takeover = Date.now();
+        const next = await startHost(driver, "w2", { shardCount: 1 });
+        await waitFor(
+          () => next.snapshot().ownedShards,
+          (owned) => owned.length === 1,
+          2000,
+          "the new owner",
+        );
+        expect(Date.now() - takeover).toBeLessThan(2 * 600 + 300);
+        expect(next.snapshot().ownedShards[0]!.epoch).toBeGreaterThan(frozenEpoch);
+        const reply = await slow;
+        expect(reply).toEqual({ count: 1, by: "w2" });
+        // The frozen owner's handler finished too, but its fenced commit was refused.
+        await waitFor(
+          () => frozen.stats.staleWritesRefused,
+          (n) => n >= 1,
+          3000,
+          "the stale write to be refused",
+        );
+        const state = await waitFor(
+          () => counterState(driver, "f"),
+          (s) => s?.count === 101,
+          3000,
+          "the reminder to fire on the new owner",
+        );
+        expect(state).toEqual({ count: 101, reminded: ["later"] });
+        expect(next.stats.remindersFired).toBe(1);
+        expect(await driver.pendingCount(0)).toBe(0);
+      });
+
+      it("stops a shard as soon as its lease lapses, even while renewals hang", async () => {
+        const driver = await newDriver();
+        let hang = false;
+        const hanging: ActorDriver = {
+          ...driver,
+          renewLease: (fence, ttlMs) =>
+            hang ? new Promise<void>(() => {}) : driver.renewLease(fence, ttlMs),
+        };
+        const host = await startHost(hanging, "w1", { shardCount: 1 });
+        const { send } = await startClient(driver);
+        expect((await send("x", { op: "add", amount: 1 })).count).toBe(1);
+        hang = true;
+        const since = Date.now();
+        await waitFor(
+          () => host.stats.leasesLost,
+          (n) => n >= 1,
+          3000,
+          "the lapsed shard to stop",
+        );
+        expect(Date.now() - since).toBeLessThan(600 + 400);
+        hang = false;
+      });
+
+      it("spreads shards over the live hosts and moves them when one leaves", async () => {
+        const driver = await newDriver();
+        const hosts = await Promise.all(
+          ["w1", "w2", "w3"].map((id) => startHost(driver, id, { shardCount: 6 })),
+        );
+        const owned = () => hosts.map((h) => h.snapshot().ownedShards.map((s) => s.shard));
+        await waitFor(
+          owned,
+          (sets) => sets.every((s) => s.length === 2) && new Set(sets.flat()).size === 6,
+          5000,
+          "an even spread",
+        );
+        for (const [i, shards] of owned().entries()) {
+          for (const shard of shards)
+            expect((await driver.currentLease(shard))?.owner).toBe(hosts[i]!.incarnation);
+        }
+        await hosts[2]!.stop();
+        await waitFor(
+          () => owned().slice(0, 2),
+          (sets) => sets.every((s) => s.length === 3) && new Set(sets.flat()).size === 6,
+          5000,
+          "the leaver's shards to move",
+        );
+        const { send } = await startClient(driver);
+        const replies = await Promise.all(
+          [0, 1, 2, 3, 4, 5].map((shard) => send(`s${shard}`, { op: "add", amount: 1 }, { shard })),
+        );
+        expect(new Set(replies.map((r) => r.by))).toEqual(new Set(["w1", "w2"]));
+      });
+    });
+  });
+}

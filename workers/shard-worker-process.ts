@@ -1,0 +1,76 @@
+// The shard-worker process around a set of actor definitions: config, connections, the generic actor
+// host (membership, shard leases, mailboxes, reminders), /healthz with the owned shards, clean stop.
+// workers/shard-worker.ts runs it with the product's actors; tests run it with test actors.
+import { randomUUID } from "node:crypto";
+import { Gauge } from "prom-client";
+import { actorDriverFromConfig, runtimeSettingsFromConfig } from "../actors/runtime/from-config.ts";
+import { ActorHost, type AnyActorDefinition } from "../actors/runtime/index.ts";
+import { type Config, loadConfigOrExit } from "../src/config/index.ts";
+import { createLogger, type Logger } from "../src/logger.ts";
+import { createMetrics } from "../src/metrics.ts";
+import { onShutdown } from "../src/process-lifecycle.ts";
+import { createPool, type Pool } from "../src/storage/postgres.ts";
+import { createRedis, type Redis } from "../src/storage/redis.ts";
+import { startHealthServer } from "./health-server.ts";
+
+export interface ShardWorkerDeps {
+  config: Config;
+  workerId: string;
+  pool: Pool;
+  redis: Redis;
+  logger: Logger;
+}
+
+export async function runShardWorker(actors: (deps: ShardWorkerDeps) => AnyActorDefinition[]) {
+  const config = loadConfigOrExit();
+  const workerId = config.WORKER_ID ?? `shard-worker-${randomUUID().slice(0, 8)}`;
+  const logger = createLogger(config, "shard-worker").child({ workerId });
+  const pool = createPool(config.DATABASE_URL, 5);
+  const redis = createRedis(config.REDIS_URL, workerId);
+  const metrics = createMetrics("shard-worker");
+  const driver = actorDriverFromConfig(config, workerId);
+
+  const host = new ActorHost({
+    driver,
+    workerId,
+    shardCount: config.ACTOR_SHARD_COUNT,
+    logger,
+    actors: actors({ config, workerId, pool, redis, logger }),
+    settings: runtimeSettingsFromConfig(config),
+  });
+  new Gauge({
+    name: "actor_shards_owned",
+    help: "Shards whose lease this worker holds",
+    registers: [metrics.registry],
+    collect() {
+      this.set(host.snapshot().ownedShards.length);
+    },
+  });
+  new Gauge({
+    name: "actor_commands_processed",
+    help: "Commands decided by this worker since it started",
+    registers: [metrics.registry],
+    collect() {
+      this.set(host.stats.commandsProcessed);
+    },
+  });
+  await host.start();
+
+  const health = await startHealthServer({
+    host: config.HTTP_HOST,
+    port: config.HEALTH_PORT,
+    pool,
+    redis,
+    metrics,
+    detail: () => ({ component: "shard-worker", ...host.snapshot() }),
+  });
+  logger.info({ healthPort: health.port, shardCount: config.ACTOR_SHARD_COUNT }, "shard worker running");
+
+  onShutdown(logger, async () => {
+    await host.stop();
+    await health.close();
+    await driver.close();
+    await Promise.allSettled([pool.end(), redis.quit()]);
+  });
+  return { host, health };
+}
