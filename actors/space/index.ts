@@ -27,6 +27,7 @@ export { ledgerRejectionError, rejectionError } from "./space-errors.ts";
 export {
   BOOKING_COLUMNS,
   type CommitResult,
+  commitSpaceBatch,
   commitSpaceEvents,
   findBooking,
   findCommandOutcome,

@@ -11,6 +11,7 @@ import {
   withTransaction,
 } from "../../src/storage/postgres.ts";
 import type { SpaceCommandType, SpaceEvent } from "./space-commands.ts";
+import { ledgerRejectionError } from "./space-errors.ts";
 
 /** One decision to commit: the command it answers and the events it produced. */
 export interface LedgerCommit {
@@ -53,10 +54,11 @@ export type CommitResult =
    */
   | { readonly outcome: "rejected"; readonly code: LedgerRejectionCode; readonly message: string };
 
+const SLOT_UNAVAILABLE_MESSAGE = "this window is already taken";
 const SLOT_UNAVAILABLE: CommitResult = Object.freeze({
   outcome: "rejected",
   code: "slot_unavailable",
-  message: "this window is already taken",
+  message: SLOT_UNAVAILABLE_MESSAGE,
 });
 
 /** Thrown inside a multi-event transaction to roll it back when an event found nothing to change. */
@@ -106,6 +108,35 @@ export async function commitSpaceEvents(pool: Pool, commit: LedgerCommit): Promi
   const first = await findCommandOutcome(pool, commit.commandId);
   if (first !== null) return { outcome: "replayed", booking: first };
   return { outcome: "rejected", code: "conflict", message: conflictMessage(bookingEvents[0]!) };
+}
+
+/**
+ * Commits several decisions in one transaction: the runtime's batch (its `flushWrites`), made
+ * durable before any of their replies is sent. A decision whose command id already landed (the
+ * batch runs again after a crash) is skipped. A slot taken or a booking no longer as the actor saw
+ * it throws a 409 AppError (slot_unavailable / conflict) and nothing of the batch is written: the
+ * runtime then decides the batch's commands again one by one.
+ */
+export async function commitSpaceBatch(pool: Pool, commits: readonly LedgerCommit[]): Promise<void> {
+  await withTransaction(pool, async (client) => {
+    for (const commit of commits) {
+      const events = commit.events.filter((e) => e.type !== "spaceSettingsChanged");
+      for (const [index, event] of events.entries()) {
+        let changed: boolean;
+        try {
+          changed = await writeEvent(client, commit, event, index === 0);
+        } catch (error) {
+          if (pgErrorCode(error) === PG_EXCLUSION_VIOLATION) {
+            throw ledgerRejectionError("slot_unavailable", SLOT_UNAVAILABLE_MESSAGE);
+          }
+          throw error;
+        }
+        if (changed) continue;
+        if ((await findCommandOutcome(client, commit.commandId)) !== null) break;
+        throw ledgerRejectionError("conflict", conflictMessage(event));
+      }
+    }
+  });
 }
 
 /** The booking a command changed, if that command was committed; null when it never was. */

@@ -7,16 +7,19 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   applyAll,
   type CommitResult,
+  commitSpaceBatch,
   commitSpaceEvents,
   DEFAULT_SPACE_POLICY,
   decide,
   findBooking,
   findCommandOutcome,
   findSpaceBooking,
+  type LedgerCommit,
   loadSpaceState,
   type SpaceCommand,
   type SpaceState,
 } from "../../actors/space/index.ts";
+import { AppError } from "../../src/errors.ts";
 import { createTestApp } from "../support/test-app.ts";
 
 const t = createTestApp();
@@ -449,5 +452,81 @@ describe("the exclusion constraint as the last line of defence", () => {
       outbox: 1,
       commands: 1,
     });
+  });
+});
+
+describe("committing a batch of decisions (the runtime's flushWrites)", () => {
+  /** Decides commands one after another on the state, as the runtime does within a batch. */
+  function decideAll(state: SpaceState, commands: SpaceCommand[]) {
+    const commits: LedgerCommit[] = [];
+    let next = state;
+    for (const command of commands) {
+      const decision = decide(next, command, now);
+      if (!decision.ok) throw new Error(decision.rejection.code);
+      commits.push({
+        spaceId: state.spaceId,
+        commandId: command.commandId,
+        commandType: command.type,
+        events: decision.events,
+      });
+      next = applyAll(next, decision.events);
+    }
+    return { commits, state: next };
+  }
+
+  it("writes every decision of the batch in one transaction, and a re-run after a crash is a no-op", async () => {
+    const spaceId = await newSpace("request");
+    const first = requestCommand("2030-01-15T10:00Z", "2030-01-15T11:00Z");
+    const second = requestCommand("2030-01-15T12:00Z", "2030-01-15T13:00Z");
+    const { commits } = decideAll(await load(spaceId), [
+      first,
+      second,
+      {
+        type: "approve",
+        commandId: randomUUID(),
+        bookingId: (first as { bookingId: string }).bookingId,
+        by: hostId,
+      },
+    ]);
+    await commitSpaceBatch(pool(), commits);
+    await commitSpaceBatch(pool(), commits);
+    const state = await load(spaceId);
+    expect(state.bookings.map((b) => b.status)).toEqual(["confirmed", "pending_approval"]);
+    expect(await counts((first as { bookingId: string }).bookingId)).toEqual({
+      history: 2,
+      outbox: 2,
+      commands: 2,
+    });
+  });
+
+  it("a taken slot in any decision fails the whole batch with a 409 and writes nothing", async () => {
+    const spaceId = await newSpace("instant");
+    const stale = await load(spaceId);
+    await decideAndCommit(stale, requestCommand("2030-01-16T10:00Z", "2030-01-16T12:00Z"));
+    const free = requestCommand("2030-01-16T14:00Z", "2030-01-16T15:00Z");
+    const taken = requestCommand("2030-01-16T11:00Z", "2030-01-16T13:00Z");
+    const { commits } = decideAll(stale, [free, taken]);
+    const error = await commitSpaceBatch(pool(), commits).catch((e) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: "slot_unavailable", status: 409 });
+    expect(await findBooking(pool(), (free as { bookingId: string }).bookingId)).toBeNull();
+  });
+
+  it("a stale status fails the batch with a 409 conflict", async () => {
+    const spaceId = await newSpace("request");
+    const requested = await decideAndCommit(
+      await load(spaceId),
+      requestCommand("2030-01-17T10:00Z", "2030-01-17T11:00Z"),
+    );
+    await decideAndCommit(requested.state, {
+      type: "cancel",
+      commandId: randomUUID(),
+      bookingId: requested.bookingId,
+      by: driverId,
+    });
+    const { commits } = decideAll(requested.state, [
+      { type: "approve", commandId: randomUUID(), bookingId: requested.bookingId, by: hostId },
+    ]);
+    await expect(commitSpaceBatch(pool(), commits)).rejects.toMatchObject({ code: "conflict", status: 409 });
   });
 });
