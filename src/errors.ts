@@ -25,7 +25,16 @@ export type ErrorCode =
   | "actor_timeout"
   | "actor_failed"
   | "actor_unavailable"
-  | "schedule_conflicts_with_bookings";
+  | "schedule_conflicts_with_bookings"
+  | "slot_unavailable"
+  | "outside_schedule"
+  | "too_short"
+  | "too_long"
+  | "too_soon"
+  | "invalid_window"
+  | "not_allowed"
+  | "invalid_transition"
+  | "price_too_large";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };

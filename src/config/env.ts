@@ -52,6 +52,10 @@ export const envSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]*$/)
       .default(""),
+    /** How long a host has to answer a booking request; at most 6 days (card authorizations last 7). */
+    BOOKING_APPROVAL_WINDOW_MINUTES: int(1, 8640).default(1440),
+    /** How long a request may wait for its payment authorization before it expires. */
+    BOOKING_PAYMENT_WINDOW_MINUTES: int(1, 1440).default(15),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && env.JWT_SECRET === DEV_JWT_SECRET) {

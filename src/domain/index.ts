@@ -1,5 +1,5 @@
-// The domain's public door: availability rules, free intervals, booking-window decisions, pricing
-// and roles. Pure functions over plain data; callers own all I/O.
+// The domain's public door: availability rules, free intervals, booking-window decisions, pricing,
+// the booking state machine and roles. Pure functions over plain data; callers own all I/O.
 
 export {
   checkWindow,
@@ -20,6 +20,21 @@ export {
   type WeeklyHours,
   weeklyHoursSchema,
 } from "./availability-rules.ts";
+export {
+  actorsFor,
+  BOOKING_STATUSES,
+  BOOKING_TRANSITIONS,
+  type BookingStatus,
+  type BookingTransition,
+  bookingStatusSchema,
+  FINAL_STATUSES,
+  holdsSlot,
+  initialStatus,
+  isFinal,
+  nextStatus,
+  type TransitionActor,
+  type TransitionRule,
+} from "./booking-status.ts";
 export {
   type DateExceptionEntry,
   findExceptionOverlap,

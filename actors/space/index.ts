@@ -1,0 +1,59 @@
+// The space actor's public door: pure decisions over its state, the reminders it needs, and the
+// PostgreSQL commit and load paths the runtime wraps around them.
+export { apply, applyAll } from "./apply.ts";
+export { type BookingView, bookingView, type ViewableBooking } from "./booking-view.ts";
+export { decide, MAX_AMOUNT, takenIntervals } from "./decide.ts";
+export {
+  handleSpaceCommand,
+  type SpaceActorDeps,
+  type SpaceOutcome,
+  type SpaceReply,
+} from "./space-actor.ts";
+export {
+  REJECTION_STATUS,
+  type RequestBooking,
+  requestBookingSchema,
+  type SpaceCommand,
+  type SpaceCommandType,
+  type SpaceDecision,
+  type SpaceEvent,
+  type SpaceRejection,
+  type SpaceRejectionCode,
+  spaceCommandSchema,
+  type Vehicle,
+  vehicleSchema,
+} from "./space-commands.ts";
+export { ledgerRejectionError, rejectionError } from "./space-errors.ts";
+export {
+  BOOKING_COLUMNS,
+  type CommitResult,
+  commitSpaceBatch,
+  commitSpaceEvents,
+  findBooking,
+  findCommandOutcome,
+  type LedgerBooking,
+  type LedgerCommit,
+  type LedgerRejectionCode,
+} from "./space-ledger.ts";
+export { loadSpaceState } from "./space-loader.ts";
+export {
+  DEFAULT_SPACE_POLICY,
+  MAX_APPROVAL_WINDOW_MINUTES,
+  type SpacePolicy,
+  spacePolicyFromConfig,
+  spacePolicySchema,
+} from "./space-policy.ts";
+export { bookingReminders, reminderChanges, type SpaceReminder, spaceReminders } from "./space-reminders.ts";
+export {
+  compareBookings,
+  findSpaceBooking,
+  parseSpaceState,
+  pruneSpaceState,
+  type SpaceBooking,
+  type SpaceSettings,
+  type SpaceState,
+  spaceBookingSchema,
+  spaceSettingsSchema,
+  spaceStateSchema,
+  withBooking,
+} from "./space-state.ts";

@@ -1,0 +1,287 @@
+// The space actor's commit path: the events of one decision written to PostgreSQL atomically before
+// the actor answers (booking row, status history, outbox event, command record).
+// Status changes are compare-and-set on the current status; a command id seen before replays its
+// first effect; the exclusion constraint's verdict is a taken slot, never a failure.
+import {
+  PG_EXCLUSION_VIOLATION,
+  PG_UNIQUE_VIOLATION,
+  type Pool,
+  pgErrorCode,
+  type Queryable,
+  withTransaction,
+} from "../../src/storage/postgres.ts";
+import type { SpaceCommandType, SpaceEvent } from "./space-commands.ts";
+import { ledgerRejectionError } from "./space-errors.ts";
+
+/** One decision to commit: the command it answers and the events it produced. */
+export interface LedgerCommit {
+  readonly spaceId: string;
+  readonly commandId: string;
+  readonly commandType: SpaceCommandType;
+  readonly events: readonly SpaceEvent[];
+}
+
+/** A booking row as the ledger holds it (times in UTC epoch ms). */
+export interface LedgerBooking {
+  readonly id: string;
+  readonly spaceId: string;
+  readonly driverId: string;
+  readonly status: string;
+  readonly start: number;
+  readonly end: number;
+  readonly expiresAt: number | null;
+  readonly currency: string;
+  readonly totalAmount: number;
+  readonly platformFee: number;
+  readonly hostEarnings: number;
+  readonly vehicle: unknown;
+  readonly specialRequests: string | null;
+  readonly commandId: string | null;
+  readonly version: number;
+}
+
+export type LedgerRejectionCode = "slot_unavailable" | "conflict";
+
+export type CommitResult =
+  /** Written; the actor may apply the events and answer. */
+  | { readonly outcome: "committed" }
+  /** The command was committed before: nothing written; `booking` is that booking as it is now. */
+  | { readonly outcome: "replayed"; readonly booking: LedgerBooking }
+  /**
+   * Nothing written. slot_unavailable: PostgreSQL holds an overlapping booking the actor did not
+   * know of. conflict: the booking is no longer in the status the actor saw. Either way the
+   * actor's state is stale: rebuild it from PostgreSQL before deciding again.
+   */
+  | { readonly outcome: "rejected"; readonly code: LedgerRejectionCode; readonly message: string };
+
+const SLOT_UNAVAILABLE_MESSAGE = "this window is already taken";
+const SLOT_UNAVAILABLE: CommitResult = Object.freeze({
+  outcome: "rejected",
+  code: "slot_unavailable",
+  message: SLOT_UNAVAILABLE_MESSAGE,
+});
+
+/** Thrown inside a multi-event transaction to roll it back when an event found nothing to change. */
+class NothingChanged extends Error {}
+
+/**
+ * Commits one decision. Each event is one SQL statement (booking row or compare-and-set update,
+ * command record, status history and outbox row together, through data-modifying CTEs), so the
+ * usual one-event decision costs a single round trip and is atomic without an explicit
+ * transaction; several events run in one transaction.
+ */
+export async function commitSpaceEvents(pool: Pool, commit: LedgerCommit): Promise<CommitResult> {
+  const bookingEvents = commit.events.filter((e) => e.type !== "spaceSettingsChanged");
+  // Settings live in parking_spaces, written by whoever changed them; nothing to add here.
+  if (bookingEvents.length === 0) return { outcome: "committed" };
+  let changed: boolean;
+  try {
+    if (bookingEvents.length === 1) {
+      changed = await writeEvent(pool, commit, bookingEvents[0]!, true);
+    } else {
+      changed = await withTransaction(pool, async (client) => {
+        for (const [index, event] of bookingEvents.entries()) {
+          if (!(await writeEvent(client, commit, event, index === 0))) throw new NothingChanged();
+        }
+        return true;
+      });
+    }
+  } catch (error) {
+    const code = pgErrorCode(error);
+    if (
+      !(error instanceof NothingChanged) &&
+      code !== PG_EXCLUSION_VIOLATION &&
+      code !== PG_UNIQUE_VIOLATION
+    ) {
+      throw error;
+    }
+    changed = false;
+    if (code === PG_EXCLUSION_VIOLATION) {
+      // A concurrent delivery of this same command may be what overlaps: then it is a replay.
+      const first = await findCommandOutcome(pool, commit.commandId);
+      return first === null ? SLOT_UNAVAILABLE : { outcome: "replayed", booking: first };
+    }
+  }
+  if (changed) return { outcome: "committed" };
+  // Nothing matched: either this command was committed before (a re-delivery), or the booking is
+  // no longer where the actor's state said it was.
+  const first = await findCommandOutcome(pool, commit.commandId);
+  if (first !== null) return { outcome: "replayed", booking: first };
+  return { outcome: "rejected", code: "conflict", message: conflictMessage(bookingEvents[0]!) };
+}
+
+/**
+ * Commits several decisions in one transaction: the runtime's batch (its `flushWrites`), made
+ * durable before any of their replies is sent. A decision whose command id already landed (the
+ * batch runs again after a crash) is skipped. A slot taken or a booking no longer as the actor saw
+ * it throws a 409 AppError (slot_unavailable / conflict) and nothing of the batch is written: the
+ * runtime then decides the batch's commands again one by one.
+ */
+export async function commitSpaceBatch(pool: Pool, commits: readonly LedgerCommit[]): Promise<void> {
+  await withTransaction(pool, async (client) => {
+    for (const commit of commits) {
+      const events = commit.events.filter((e) => e.type !== "spaceSettingsChanged");
+      for (const [index, event] of events.entries()) {
+        let changed: boolean;
+        try {
+          changed = await writeEvent(client, commit, event, index === 0);
+        } catch (error) {
+          if (pgErrorCode(error) === PG_EXCLUSION_VIOLATION) {
+            throw ledgerRejectionError("slot_unavailable", SLOT_UNAVAILABLE_MESSAGE);
+          }
+          throw error;
+        }
+        if (changed) continue;
+        if ((await findCommandOutcome(client, commit.commandId)) !== null) break;
+        throw ledgerRejectionError("conflict", conflictMessage(event));
+      }
+    }
+  });
+}
+
+/** The booking a command changed, if that command was committed; null when it never was. */
+export async function findCommandOutcome(db: Queryable, commandId: string): Promise<LedgerBooking | null> {
+  const { rows } = await db.query<LedgerBooking>(
+    `select ${BOOKING_COLUMNS} from booking_commands c join bookings b on b.id = c.booking_id
+      where c.command_id = $1`,
+    [commandId],
+  );
+  return rows[0] ?? null;
+}
+
+export async function findBooking(db: Queryable, bookingId: string): Promise<LedgerBooking | null> {
+  const { rows } = await db.query<LedgerBooking>(
+    `select ${BOOKING_COLUMNS} from bookings b where b.id = $1`,
+    [bookingId],
+  );
+  return rows[0] ?? null;
+}
+
+export const BOOKING_COLUMNS = `b.id, b.space_id as "spaceId", b.driver_id as "driverId", b.status,
+  (extract(epoch from lower(b.during)) * 1000)::int8 as start,
+  (extract(epoch from upper(b.during)) * 1000)::int8 as "end",
+  (extract(epoch from b.expires_at) * 1000)::int8 as "expiresAt",
+  b.currency, b.total_amount as "totalAmount", b.platform_fee as "platformFee",
+  b.host_earnings as "hostEarnings", b.vehicle, b.special_requests as "specialRequests",
+  b.command_id as "commandId", b.version`;
+
+type BookingEvent = Exclude<SpaceEvent, { type: "spaceSettingsChanged" }>;
+
+/**
+ * Writes one event as one statement; false when it changed nothing (the command id was already
+ * taken, or the booking was not in the expected status / window). `record` adds the command record.
+ */
+async function writeEvent(
+  db: Queryable,
+  commit: LedgerCommit,
+  event: BookingEvent,
+  record: boolean,
+): Promise<boolean> {
+  const payload = JSON.stringify({ spaceId: commit.spaceId, commandId: commit.commandId, ...event });
+  // $1 command id, $2 command type, $3 record the command?, $4 outbox payload; then the event's own.
+  const common = [commit.commandId, commit.commandType, record, payload];
+  const tail = `
+    , recorded as (
+      insert into booking_commands (command_id, booking_id, command_type)
+      select $1, id, $2 from changed where $3::boolean
+    ), history as (
+      insert into booking_status_history (booking_id, from_status, to_status, changed_by, reason)
+      select id, from_status, to_status, changed_by, reason from changed where to_status is not null
+    ), events as (
+      insert into outbox (aggregate_type, aggregate_id, event_type, payload)
+      select 'booking', id::text, event_type, $4::jsonb from changed
+    )
+    select count(*)::int as n from changed`;
+  let result: { rows: { n: number }[] };
+  switch (event.type) {
+    case "bookingRequested": {
+      const { booking } = event;
+      result = await db.query(
+        `with changed as (
+           insert into bookings (id, space_id, driver_id, status, during, currency, total_amount, platform_fee,
+             host_earnings, vehicle, special_requests, expires_at, command_id)
+           values ($5, $6, $7, $8, tstzrange($9::timestamptz, $10::timestamptz, '[)'), $11, $12, $13, $14, $15,
+             $16, $17::timestamptz, $1)
+           on conflict (command_id) do nothing
+           returning id, null::text as from_status, status as to_status, driver_id as changed_by,
+             null::text as reason, 'booking.requested' as event_type
+         )${tail}`,
+        [
+          ...common,
+          booking.id,
+          commit.spaceId,
+          booking.driverId,
+          booking.status,
+          iso(booking.start),
+          iso(booking.end),
+          booking.currency,
+          booking.totalAmount,
+          booking.platformFee,
+          booking.hostEarnings,
+          event.vehicle === null ? null : JSON.stringify(event.vehicle),
+          event.specialRequests,
+          booking.expiresAt === null ? null : iso(booking.expiresAt),
+        ],
+      );
+      break;
+    }
+    case "bookingStatusChanged":
+      result = await db.query(
+        `with changed as (
+           update bookings set status = $8, expires_at = $9::timestamptz, version = version + 1, updated_at = now()
+            where id = $5 and space_id = $6 and status = $7
+           returning id, $7::text as from_status, status as to_status, $10::uuid as changed_by,
+             $11::text as reason, 'booking.' || status as event_type
+         )${tail}`,
+        [
+          ...common,
+          event.bookingId,
+          commit.spaceId,
+          event.from,
+          event.to,
+          event.expiresAt === null ? null : iso(event.expiresAt),
+          event.by,
+          event.reason,
+        ],
+      );
+      break;
+    case "bookingExtended":
+      result = await db.query(
+        `with changed as (
+           update bookings set during = tstzrange(lower(during), $9::timestamptz, '[)'), total_amount = $10,
+                  platform_fee = $11, host_earnings = $12, version = version + 1, updated_at = now()
+            where id = $5 and space_id = $6 and status = $7 and upper(during) = $8::timestamptz
+           returning id, null::text as from_status, null::text as to_status, null::uuid as changed_by,
+             null::text as reason, 'booking.extended' as event_type
+         )${tail}`,
+        [
+          ...common,
+          event.bookingId,
+          commit.spaceId,
+          event.status,
+          iso(event.fromEnd),
+          iso(event.toEnd),
+          event.totalAmount,
+          event.platformFee,
+          event.hostEarnings,
+        ],
+      );
+      break;
+  }
+  return result.rows[0]!.n > 0;
+}
+
+function conflictMessage(event: BookingEvent): string {
+  switch (event.type) {
+    case "bookingRequested":
+      return "this booking id is already in use";
+    case "bookingStatusChanged":
+      return `the booking is no longer ${event.from}`;
+    case "bookingExtended":
+      return `the booking is no longer ${event.status} until ${iso(event.fromEnd)}`;
+  }
+}
+
+function iso(instant: number): string {
+  return new Date(instant).toISOString();
+}

@@ -1,0 +1,143 @@
+// What a space actor holds in memory (and in Redis between activations): the space's settings
+// (availability rules, rates, booking mode, currency) and its bookings in the horizon. Plain JSON
+// data with a strict zod schema, so a state read back from Redis is checked before it is used.
+import { z } from "zod";
+import {
+  type AvailabilityRules,
+  availabilityRulesSchema,
+  type BookingMode,
+  type BookingStatus,
+  bookingModeSchema,
+  bookingStatusSchema,
+  isFinal,
+  type SpaceRates,
+} from "../../src/domain/index.ts";
+
+const INT4_MAX = 2_147_483_647;
+const rate = z.number().int().min(0).max(INT4_MAX);
+/** UTC epoch milliseconds, within years 2000–2199 (every such instant has an ISO form and a time zone offset). */
+export const instantSchema = z
+  .number()
+  .int()
+  .min(Date.UTC(2000, 0, 1))
+  .max(Date.UTC(2200, 0, 1));
+
+export const spaceRatesSchema = z.strictObject({
+  hourly: rate,
+  daily: rate.nullable(),
+  monthly: rate.nullable(),
+});
+
+export const spaceSettingsSchema = z.strictObject({
+  hostId: z.string().min(1),
+  bookingMode: bookingModeSchema,
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  rates: spaceRatesSchema,
+  rules: availabilityRulesSchema,
+  /** False while the space is inactive: its bookings stand, new requests are refused. */
+  accepting: z.boolean(),
+});
+
+export interface SpaceSettings {
+  readonly hostId: string;
+  readonly bookingMode: BookingMode;
+  readonly currency: string;
+  readonly rates: SpaceRates;
+  readonly rules: AvailabilityRules;
+  readonly accepting: boolean;
+}
+
+export const spaceBookingSchema = z.strictObject({
+  id: z.string().min(1),
+  driverId: z.string().min(1),
+  status: bookingStatusSchema,
+  start: instantSchema,
+  end: instantSchema,
+  /** Deadline of a booking waiting for payment or approval; null otherwise. */
+  expiresAt: instantSchema.nullable(),
+  currency: z.string(),
+  totalAmount: rate,
+  platformFee: rate,
+  hostEarnings: rate,
+  /** The command that created it: a re-delivered request is answered with this booking. */
+  commandId: z.string(),
+});
+
+/** One booking as the actor sees it (the fields its decisions need and its answers carry). */
+export interface SpaceBooking {
+  readonly id: string;
+  readonly driverId: string;
+  readonly status: BookingStatus;
+  readonly start: number;
+  readonly end: number;
+  readonly expiresAt: number | null;
+  readonly currency: string;
+  readonly totalAmount: number;
+  readonly platformFee: number;
+  readonly hostEarnings: number;
+  readonly commandId: string;
+}
+
+export const spaceStateSchema = z.strictObject({
+  spaceId: z.string().min(1),
+  settings: spaceSettingsSchema,
+  bookings: z.array(spaceBookingSchema),
+});
+
+export interface SpaceState {
+  readonly spaceId: string;
+  readonly settings: SpaceSettings;
+  /**
+   * Every booking that holds the slot, and final ones until their window has passed, sorted by
+   * start then id. An array, not a record keyed by id: copying it per event stays cheap with
+   * thousands of bookings, where V8's dictionary-mode objects do not.
+   */
+  readonly bookings: readonly SpaceBooking[];
+}
+
+/** The booking with this id, if the space has it. */
+export function findSpaceBooking(state: SpaceState, bookingId: string): SpaceBooking | undefined {
+  for (const booking of state.bookings) if (booking.id === bookingId) return booking;
+  return undefined;
+}
+
+/** Orders bookings by start, then id: the order `bookings` is kept in. */
+export function compareBookings(a: SpaceBooking, b: SpaceBooking): number {
+  return a.start - b.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** The state with `booking` added, or replacing the booking with its id; order kept. */
+export function withBooking(state: SpaceState, booking: SpaceBooking): SpaceState {
+  const current = state.bookings.findIndex((b) => b.id === booking.id);
+  if (current >= 0 && state.bookings[current]!.start === booking.start) {
+    // Same place in the order (status changes and extensions keep the start).
+    const bookings = state.bookings.slice();
+    bookings[current] = booking;
+    return { ...state, bookings };
+  }
+  const bookings = current >= 0 ? state.bookings.filter((_, i) => i !== current) : state.bookings.slice();
+  let lo = 0;
+  let hi = bookings.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareBookings(bookings[mid]!, booking) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  bookings.splice(lo, 0, booking);
+  return { ...state, bookings };
+}
+
+/** Parses a state read from outside (Redis); throws a ZodError when it is not a valid state. */
+export function parseSpaceState(value: unknown): SpaceState {
+  const state = spaceStateSchema.parse(value);
+  return { ...state, bookings: state.bookings.sort(compareBookings) };
+}
+
+/**
+ * Drops final bookings whose window has ended by `now`: they can no longer change, and nothing
+ * new can overlap them in the past. Slot-holding bookings stay until a reminder settles them.
+ */
+export function pruneSpaceState(state: SpaceState, now: number): SpaceState {
+  const kept = state.bookings.filter((b) => !(isFinal(b.status) && b.end <= now));
+  return kept.length === state.bookings.length ? state : { ...state, bookings: kept };
+}
