@@ -10,6 +10,18 @@ export {
 } from "./cell-keys.ts";
 export { type AggregateCounts, type CellRead, readAggregates, readCell } from "./cell-reader.ts";
 export { type CellPosition, ensureCellBuilt, loadCellFromLedger } from "./cell-rebuild.ts";
+export {
+  type ApprovalRequest,
+  approvalRequestSchema,
+  encodeApprovalRequest,
+  hostOfPromptChannel,
+  hostPromptKeys,
+  notifyApprovalRequest,
+  pendingApprovalRequests,
+  type ResolvedStatus,
+  resolveApprovalRequest,
+  resolvedStatusSchema,
+} from "./host-prompts.ts";
 export { liveStateFromLedger } from "./ledger-live-state.ts";
 export { createLiveContext, type LiveContext, liveResolutions } from "./live-context.ts";
 export { type PublishResult, publishSpaceChange, removeSpaceFromCell } from "./publisher.ts";

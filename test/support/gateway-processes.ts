@@ -1,0 +1,36 @@
+// Spawns real gateway processes (workers/gateway.ts) on free ports against the test Redis and
+// PostgreSQL, for end-to-end suites; each is stopped after the file's tests.
+import { fileURLToPath } from "node:url";
+import { freePort } from "../../devstack/stack.ts";
+import { type ManagedProcess, startProcess, waitUntil } from "../../devstack/managed-process.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface GatewayProcess {
+  url: string;
+  process: ManagedProcess;
+  metric(name: string, labels?: string): Promise<number>;
+}
+
+export async function startGateways(count: number, env: Record<string, string>): Promise<GatewayProcess[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const port = await freePort();
+      const child = startProcess(`gateway-${i + 1}`, process.execPath, ["--import", "tsx", "workers/gateway.ts"], {
+        cwd: root,
+        env: { ...process.env, LOG_LEVEL: "warn", ...env, HTTP_PORT: String(port), HTTP_HOST: "127.0.0.1" },
+      });
+      const url = `http://127.0.0.1:${port}`;
+      await waitUntil(`gateway-${i + 1}`, async () => (await fetch(`${url}/healthz`)).ok, 30_000, child.exited);
+      return {
+        url,
+        process: child,
+        async metric(name: string, labels = "") {
+          const text = await (await fetch(`${url}/metrics`)).text();
+          const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+          return line ? Number(line.split(" ").at(-1)) : 0;
+        },
+      };
+    }),
+  );
+}

@@ -1,0 +1,131 @@
+// Test clients for the live protocol over both transports, behind one small interface, so the
+// conformance suite is written once: connect, send, wait for a message, observe the close.
+import { io as ioClient, type Socket } from "socket.io-client";
+import { WebSocket } from "ws";
+
+export type TransportName = "ws" | "socket.io";
+
+export interface LiveTestClient {
+  readonly messages: any[];
+  send(message: unknown): void;
+  /** Sends raw text (ws) or a raw event value (socket.io). */
+  sendRaw(value: string): void;
+  next(predicate: (m: any) => boolean, timeoutMs?: number): Promise<any>;
+  closed: Promise<{ code: number }>;
+  /** Stops reading from the socket (the kernel buffers fill, then the server's). */
+  stopReading(): void;
+  close(): void;
+}
+
+export interface ConnectOptions {
+  origin?: string;
+  token?: string;
+}
+
+function waiter(messages: any[]) {
+  const waiting = new Set<{ predicate: (m: any) => boolean; resolve: (m: any) => void }>();
+  let seen = 0;
+  return {
+    push(message: any) {
+      messages.push(message);
+      for (const w of waiting) {
+        if (w.predicate(message)) {
+          waiting.delete(w);
+          w.resolve(message);
+        }
+      }
+    },
+    /** Waits for a message matching `predicate` that came after the last one `next` returned. */
+    next(predicate: (m: any) => boolean, timeoutMs = 5000): Promise<any> {
+      for (let i = seen; i < messages.length; i++) {
+        if (predicate(messages[i])) {
+          seen = i + 1;
+          return Promise.resolve(messages[i]);
+        }
+      }
+      return new Promise((resolve, reject) => {
+        const entry = {
+          predicate,
+          resolve: (m: any) => {
+            clearTimeout(timer);
+            seen = messages.indexOf(m) + 1;
+            resolve(m);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiting.delete(entry);
+          reject(new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages.slice(-5))}`));
+        }, timeoutMs);
+        waiting.add(entry);
+      });
+    },
+  };
+}
+
+export function connectWs(baseUrl: string, options: ConnectOptions = {}): Promise<LiveTestClient> {
+  const headers: Record<string, string> = {};
+  if (options.origin) headers.origin = options.origin;
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const socket = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/ws`, { headers });
+  const messages: any[] = [];
+  const w = waiter(messages);
+  socket.on("message", (data) => w.push(JSON.parse(data.toString())));
+  const closed = new Promise<{ code: number }>((resolve) => socket.once("close", (code) => resolve({ code })));
+  return new Promise((resolve, reject) => {
+    socket.once("unexpected-response", (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
+    socket.once("error", reject);
+    socket.once("open", () =>
+      resolve({
+        messages,
+        send: (m) => socket.send(JSON.stringify(m)),
+        sendRaw: (v) => socket.send(v),
+        next: w.next,
+        closed,
+        stopReading: () => (socket as unknown as { _socket: { pause(): void } })._socket.pause(),
+        close: () => socket.terminate(),
+      }),
+    );
+  });
+}
+
+export function connectSocketIo(baseUrl: string, options: ConnectOptions = {}): Promise<LiveTestClient> {
+  const extraHeaders: Record<string, string> = {};
+  if (options.origin) extraHeaders.origin = options.origin;
+  if (options.token) extraHeaders.authorization = `Bearer ${options.token}`;
+  const socket: Socket = ioClient(`${baseUrl}/live`, {
+    transports: ["websocket"],
+    extraHeaders,
+    reconnection: false,
+    forceNew: true,
+  });
+  const messages: any[] = [];
+  const w = waiter(messages);
+  socket.on("message", (m: unknown) => w.push(m));
+  let closeCode = 1005;
+  const closed = new Promise<{ code: number }>((resolve) => socket.once("disconnect", () => resolve({ code: closeCode })));
+  return new Promise((resolve, reject) => {
+    socket.once("connect_error", (error) => {
+      socket.close();
+      reject(new Error(`refused: ${error.message}`));
+    });
+    socket.once("connect", () => {
+      const ws = (socket.io.engine as unknown as { transport: { ws: WebSocket } }).transport.ws;
+      ws.addEventListener("close", (event) => {
+        closeCode = event.code;
+      });
+      resolve({
+        messages,
+        send: (m) => socket.emit("message", m),
+        sendRaw: (v) => socket.emit("message", v),
+        next: w.next,
+        closed,
+        stopReading: () => (ws as unknown as { _socket: { pause(): void } })._socket.pause(),
+        close: () => socket.close(),
+      });
+    });
+  });
+}
+
+export function connectLive(transport: TransportName, baseUrl: string, options: ConnectOptions = {}) {
+  return transport === "ws" ? connectWs(baseUrl, options) : connectSocketIo(baseUrl, options);
+}
