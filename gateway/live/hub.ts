@@ -17,6 +17,8 @@ export interface CellWatch {
   offset: number;
   /** Deltas that arrived while the watcher was (re)reading the cell; null when live. */
   queue: CellDelta[] | null;
+  /** The cell was reset while the watcher was reading it: read again once done. */
+  stale: boolean;
 }
 
 export interface CellDelta {
@@ -79,7 +81,7 @@ export class LocalHub {
   /** Starts watching a map cell; the watch starts queueing until the session read the cell. */
   watchCell(cell: string, watcher: Watcher): { watch: CellWatch; ready: Promise<void> } {
     const existing = this.cells.get(cell)?.watchers.get(watcher);
-    const watch = existing ?? { epoch: null, offset: 0, queue: [] };
+    const watch = existing ?? { epoch: null, offset: 0, queue: [], stale: false };
     return { watch, ready: this.join("cell", this.cells, cell, watcher, watch) };
   }
 
@@ -121,6 +123,7 @@ export class LocalHub {
     if (!stream) return;
     for (const [watcher, watch] of stream.watchers) {
       if (watch.queue === null) watcher.resync(cell);
+      else watch.stale = true;
     }
   }
 
@@ -144,7 +147,10 @@ export class LocalHub {
   /** After the cross-process feed was interrupted: every live watcher of every cell catches up. */
   resyncAll() {
     for (const [cell, stream] of this.cells) {
-      for (const [watcher, watch] of stream.watchers) if (watch.queue === null) watcher.resync(cell);
+      for (const [watcher, watch] of stream.watchers) {
+        if (watch.queue === null) watcher.resync(cell);
+        else watch.stale = true;
+      }
     }
   }
 

@@ -248,7 +248,10 @@ export class LiveSession implements Watcher {
       watch.offset = read.offset;
       const queued = watch.queue ?? [];
       watch.queue = null;
-      if (queued.length >= MAX_QUEUED) return this.resync(cell);
+      if (queued.length >= MAX_QUEUED || watch.stale) {
+        watch.stale = false;
+        return this.resync(cell);
+      }
       for (const delta of queued) applyDelta(this, cell, watch, delta);
     } catch (error) {
       this.failCell(cell, error);

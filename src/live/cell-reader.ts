@@ -21,7 +21,7 @@ export interface AggregateCounts {
 /** Snapshot (no `since`) or the deltas after `since` (canonical JSON strings, ready for the wire). */
 export async function readCell(live: LiveContext, cell: string, since?: CellPosition): Promise<CellRead> {
   const keys = cellKeys(cell, live.resolutions);
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 5; attempt++) {
     const reply = await runLiveScript(
       live.redis,
       "read-cell",

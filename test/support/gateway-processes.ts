@@ -1,8 +1,8 @@
 // Spawns real gateway processes (workers/gateway.ts) on free ports against the test Redis and
 // PostgreSQL, for end-to-end suites; each is stopped after the file's tests.
 import { fileURLToPath } from "node:url";
-import { freePort } from "../../devstack/stack.ts";
 import { type ManagedProcess, startProcess, waitUntil } from "../../devstack/managed-process.ts";
+import { freePort } from "../../devstack/stack.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -16,12 +16,22 @@ export async function startGateways(count: number, env: Record<string, string>):
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const port = await freePort();
-      const child = startProcess(`gateway-${i + 1}`, process.execPath, ["--import", "tsx", "workers/gateway.ts"], {
-        cwd: root,
-        env: { ...process.env, LOG_LEVEL: "warn", ...env, HTTP_PORT: String(port), HTTP_HOST: "127.0.0.1" },
-      });
+      const child = startProcess(
+        `gateway-${i + 1}`,
+        process.execPath,
+        ["--import", "tsx", "workers/gateway.ts"],
+        {
+          cwd: root,
+          env: { ...process.env, LOG_LEVEL: "warn", ...env, HTTP_PORT: String(port), HTTP_HOST: "127.0.0.1" },
+        },
+      );
       const url = `http://127.0.0.1:${port}`;
-      await waitUntil(`gateway-${i + 1}`, async () => (await fetch(`${url}/healthz`)).ok, 30_000, child.exited);
+      await waitUntil(
+        `gateway-${i + 1}`,
+        async () => (await fetch(`${url}/healthz`)).ok,
+        30_000,
+        child.exited,
+      );
       return {
         url,
         process: child,

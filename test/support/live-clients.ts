@@ -54,7 +54,11 @@ function waiter(messages: any[]) {
         };
         const timer = setTimeout(() => {
           waiting.delete(entry);
-          reject(new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages.slice(-5))}`));
+          reject(
+            new Error(
+              `no matching message within ${timeoutMs} ms; last ones: ${JSON.stringify(messages.slice(-5)).slice(0, 600)}`,
+            ),
+          );
         }, timeoutMs);
         waiting.add(entry);
       });
@@ -70,7 +74,9 @@ export function connectWs(baseUrl: string, options: ConnectOptions = {}): Promis
   const messages: any[] = [];
   const w = waiter(messages);
   socket.on("message", (data) => w.push(JSON.parse(data.toString())));
-  const closed = new Promise<{ code: number }>((resolve) => socket.once("close", (code) => resolve({ code })));
+  const closed = new Promise<{ code: number }>((resolve) =>
+    socket.once("close", (code) => resolve({ code })),
+  );
   return new Promise((resolve, reject) => {
     socket.once("unexpected-response", (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
     socket.once("error", reject);
@@ -101,8 +107,12 @@ export function connectSocketIo(baseUrl: string, options: ConnectOptions = {}): 
   const messages: any[] = [];
   const w = waiter(messages);
   socket.on("message", (m: unknown) => w.push(m));
-  let closeCode = 1005;
-  const closed = new Promise<{ code: number }>((resolve) => socket.once("disconnect", () => resolve({ code: closeCode })));
+  // The close code of the underlying WebSocket comes with the disconnect's details.
+  const closed = new Promise<{ code: number }>((resolve) =>
+    socket.once("disconnect", (_reason, details) =>
+      resolve({ code: (details as { context?: { code?: number } } | undefined)?.context?.code ?? 1005 }),
+    ),
+  );
   return new Promise((resolve, reject) => {
     socket.once("connect_error", (error) => {
       socket.close();
@@ -110,9 +120,6 @@ export function connectSocketIo(baseUrl: string, options: ConnectOptions = {}): 
     });
     socket.once("connect", () => {
       const ws = (socket.io.engine as unknown as { transport: { ws: WebSocket } }).transport.ws;
-      ws.addEventListener("close", (event) => {
-        closeCode = event.code;
-      });
       resolve({
         messages,
         send: (m) => socket.emit("message", m),

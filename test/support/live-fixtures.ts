@@ -72,3 +72,26 @@ export async function insertSpace(
   );
   return { id: rows[0]!.id, lat: point.lat, lng: point.lng, cell, hourly };
 }
+
+/** Many spaces at once (one statement), all instant, always open (no weekly hours). */
+export async function insertSpaces(
+  pool: Pool,
+  config: Config,
+  hostId: string,
+  points: ReadonlyArray<{ lat: number; lng: number }>,
+): Promise<SpaceRow[]> {
+  const rows = points.map((p) => ({
+    ...p,
+    ...cellsOf(p.lat, p.lng, { map: config.H3_MAP_RESOLUTION, shard: config.H3_SHARD_RESOLUTION }),
+  }));
+  const { rows: inserted } = await pool.query<{ id: string; lat: number; lng: number; h3_cell: string }>(
+    `insert into parking_spaces (host_id, title, address_line1, city, postal_code, country, lat, lng, h3_cell,
+       h3_shard_cell, timezone, space_type, space_size, booking_mode, currency, hourly_rate)
+     select $1, 'Test space', 'Street 1', 'Madrid', '28001', 'ES', x.lat, x.lng, x.cell, x."shardCell", 'UTC',
+       'garage', 'standard', 'instant', 'EUR', 250
+       from jsonb_to_recordset($2::jsonb) as x(lat float8, lng float8, cell text, "shardCell" text)
+     returning id, lat, lng, h3_cell`,
+    [hostId, JSON.stringify(rows)],
+  );
+  return inserted.map((r) => ({ id: r.id, lat: r.lat, lng: r.lng, cell: r.h3_cell, hourly: 250 }));
+}
