@@ -24,31 +24,31 @@ export interface ConnectOptions {
 
 function waiter(messages: any[]) {
   const waiting = new Set<{ predicate: (m: any) => boolean; resolve: (m: any) => void }>();
-  let seen = 0;
+  const taken = new Set<any>();
   return {
     push(message: any) {
       messages.push(message);
       for (const w of waiting) {
         if (w.predicate(message)) {
           waiting.delete(w);
+          taken.add(message);
           w.resolve(message);
+          return;
         }
       }
     },
-    /** Waits for a message matching `predicate` that came after the last one `next` returned. */
+    /** The oldest message matching `predicate` that no earlier `next` returned (waiting for one if needed). */
     next(predicate: (m: any) => boolean, timeoutMs = 5000): Promise<any> {
-      for (let i = seen; i < messages.length; i++) {
-        if (predicate(messages[i])) {
-          seen = i + 1;
-          return Promise.resolve(messages[i]);
-        }
+      const found = messages.find((m) => !taken.has(m) && predicate(m));
+      if (found !== undefined) {
+        taken.add(found);
+        return Promise.resolve(found);
       }
       return new Promise((resolve, reject) => {
         const entry = {
           predicate,
           resolve: (m: any) => {
             clearTimeout(timer);
-            seen = messages.indexOf(m) + 1;
             resolve(m);
           },
         };
