@@ -3,6 +3,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { AppError } from "../../src/errors.ts";
+import { mapRoutes } from "../web/map-routes.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { AppDeps } from "./deps.ts";
 import { onError, onNotFound, validationHook } from "./errors.ts";
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps) {
 
   app.route("/", healthRoutes(deps));
   app.route("/", docsRoutes());
+  app.route("/", mapRoutes());
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",

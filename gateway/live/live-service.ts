@@ -40,6 +40,7 @@ export function liveLimits(config: Config): LiveLimits {
     maxPayloadBytes: config.LIVE_MAX_PAYLOAD_BYTES,
     maxBufferedBytes: config.LIVE_MAX_BUFFERED_BYTES,
     pingIntervalMs: config.LIVE_PING_INTERVAL_MS,
-    allowedOrigins: config.LIVE_ALLOWED_ORIGINS,
+    // The gateway's own page is always allowed to connect.
+    allowedOrigins: [...config.LIVE_ALLOWED_ORIGINS, new URL(config.PUBLIC_URL).origin],
   };
 }
