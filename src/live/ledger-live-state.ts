@@ -43,11 +43,21 @@ const HOLDING = new Set(["awaiting_payment", "pending_approval"]);
 const OCCUPYING = new Set(["confirmed", "active"]);
 const HORIZON_DAYS = 8;
 
+// Time-zone arithmetic is the slow part of a rebuild; spaces of one cell share zones and hours.
+const instantCache = new Map<string, number>();
+
 function localInstant(day: DateTime, minute: number): number {
-  return day
-    .plus({ days: Math.floor(minute / 1440) })
-    .set({ hour: Math.floor((minute % 1440) / 60), minute: minute % 60, second: 0, millisecond: 0 })
-    .toMillis();
+  const key = `${day.zoneName}|${day.toMillis()}|${minute}`;
+  let instant = instantCache.get(key);
+  if (instant === undefined) {
+    instant = day
+      .plus({ days: Math.floor(minute / 1440) })
+      .set({ hour: Math.floor((minute % 1440) / 60), minute: minute % 60, second: 0, millisecond: 0 })
+      .toMillis();
+    if (instantCache.size > 50_000) instantCache.clear();
+    instantCache.set(key, instant);
+  }
+  return instant;
 }
 
 function mergeIntervals(intervals: Interval[]): Interval[] {

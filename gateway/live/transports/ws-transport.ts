@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
+import * as wsModule from "ws";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { AccessClaims, AccessTokens } from "../../../src/auth/access-tokens.ts";
 import type { Frame, LiveConnection } from "../frame.ts";
@@ -13,6 +14,25 @@ import type { LiveService } from "../live-service.ts";
 import { LiveSession } from "../session.ts";
 
 export const WS_PATH = "/ws";
+
+/** The parts of ws's (untyped) Sender used to write one pre-built frame to many sockets. */
+interface FrameSender {
+  _state: number;
+  sendFrame(list: Buffer[], cb?: () => void): void;
+}
+const Sender = (wsModule as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }).Sender;
+
+/** A whole unmasked text frame (header + payload) built once, written as is to every socket. */
+function textFrame(text: string): Buffer {
+  const parts = Sender.frame(Buffer.from(text), {
+    fin: true,
+    rsv1: false,
+    opcode: 1,
+    mask: false,
+    readOnly: false,
+  });
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
 
 function refuseUpgrade(socket: Duplex, status: number, code: string, message: string) {
   const body = JSON.stringify({ error: { code, message } });
@@ -40,10 +60,12 @@ class WsConnection implements LiveConnection {
       this.socket.terminate();
       return;
     }
-    this.socket.send(
-      frame.as("ws", (text) => Buffer.from(text)),
-      { binary: false },
-    );
+    const sender = (this.socket as unknown as { _sender?: FrameSender })._sender;
+    if (sender && sender._state === 0) {
+      sender.sendFrame([frame.as("ws-frame", textFrame)]);
+      return;
+    }
+    this.socket.send(frame.text, { binary: false });
   }
 
   close(code: number, reason: string) {
