@@ -94,8 +94,11 @@ while (delivered < expected && Date.now() < deadline) await new Promise((r) => s
 const seconds = (performance.now() - started) / 1000;
 
 latencies.sort((a, b) => a - b);
-const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-const perConnectionKb = gateways.map((_, i) => ((idle[i]! - before[i]!) / (subscribers / gateways.length) / 1024).toFixed(1));
+const pct = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+const perConnectionKb = gateways.map((_, i) =>
+  ((idle[i]! - before[i]!) / (subscribers / gateways.length) / 1024).toFixed(1),
+);
 console.table([
   {
     gateways: gateways.length,

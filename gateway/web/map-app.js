@@ -4,7 +4,9 @@
 /* global L, h3 */
 (() => {
   const colours = { available: "#2e9d4f", held: "#e3a21a", occupied: "#d64545", closed: "#8a8f98" };
-  const map = L.map("map", { preferCanvas: true }).setView([40.4168, -3.7038], 16);
+  const params = new URLSearchParams(location.search);
+  const start = [Number(params.get("lat") || 40.4168), Number(params.get("lng") || -3.7038)];
+  const map = L.map("map", { preferCanvas: true }).setView(start, Number(params.get("zoom") || 16));
   const cells = new Map(); // cell -> { epoch, offset, outline, markers: Map(id -> marker), spaces: Map }
   const aggregates = new Map(); // cell -> { version, shape }
   const statusEl = document.getElementById("status");
@@ -207,6 +209,11 @@
     map,
     stateOf: (spaceId) => {
       for (const c of cells.values()) if (c.spaces.has(spaceId)) return c.spaces.get(spaceId).state;
+      return undefined;
+    },
+    colourOf: (spaceId) => {
+      for (const c of cells.values())
+        if (c.markers.has(spaceId)) return c.markers.get(spaceId).options.fillColor;
       return undefined;
     },
     cells,

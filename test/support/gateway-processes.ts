@@ -16,16 +16,23 @@ export async function startGateways(count: number, env: Record<string, string>):
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
       const child = startProcess(
         `gateway-${i + 1}`,
         process.execPath,
         ["--import", "tsx", "workers/gateway.ts"],
         {
           cwd: root,
-          env: { ...process.env, LOG_LEVEL: "warn", ...env, HTTP_PORT: String(port), HTTP_HOST: "127.0.0.1" },
+          env: {
+            ...process.env,
+            LOG_LEVEL: "warn",
+            PUBLIC_URL: url,
+            ...env,
+            HTTP_PORT: String(port),
+            HTTP_HOST: "127.0.0.1",
+          },
         },
       );
-      const url = `http://127.0.0.1:${port}`;
       await waitUntil(
         `gateway-${i + 1}`,
         async () => (await fetch(`${url}/healthz`)).ok,
