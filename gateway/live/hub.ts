@@ -56,8 +56,12 @@ export class LocalHub {
   ): Promise<void> {
     let stream = streams.get(id);
     if (!stream) {
-      stream = { watchers: new Map(), ready: this.subscriptions.subscribe(kind, id) };
-      stream.ready.catch(() => {});
+      const created: Stream<W> = { watchers: new Map(), ready: this.subscriptions.subscribe(kind, id) };
+      // A failed subscription is forgotten, so the next watcher tries again.
+      created.ready.catch(() => {
+        if (streams.get(id) === created) streams.delete(id);
+      });
+      stream = created;
       streams.set(id, stream);
     }
     stream.watchers.set(watcher, state);

@@ -36,6 +36,9 @@ const gatewayEnv = {
   LIVE_MAX_BUFFERED_BYTES: String(64 * 1024),
   LIVE_MAX_PAYLOAD_BYTES: String(16 * 1024),
 };
+// The second gateway pings often, to show dead peers dropped; the first keeps the default so its
+// non-reading client is cut off by the send-buffer bound, not by the heartbeat.
+const perGatewayEnv: Array<Record<string, string>> = [{}, { LIVE_PING_INTERVAL_MS: "1500" }];
 const config = testConfig(gatewayEnv);
 const pool = createPool(config.DATABASE_URL, 4);
 const redis = new Redis(config.REDIS_URL);
@@ -45,7 +48,7 @@ let gateways: GatewayProcess[] = [];
 const clients: LiveTestClient[] = [];
 
 beforeAll(async () => {
-  gateways = await startGateways(2, gatewayEnv);
+  gateways = await startGateways(2, gatewayEnv, perGatewayEnv);
 }, 60_000);
 
 afterAll(async () => {
@@ -257,6 +260,14 @@ describe.each<TransportName>(["ws", "socket.io"])("live protocol over %s", (tran
     expect(fast.messages.filter((m) => m.type === "snapshot").length).toBeGreaterThan(rebuilds / 2);
     await expect.poll(metric, { timeout: 5000 }).toBeGreaterThan(before);
     expect(slow.messages.length).toBeLessThan(fast.messages.length);
+  });
+
+  it("drops a peer that stops answering pings", async () => {
+    const metric = () => gateways[1]!.metric("live_connections", `transport="${transport}"`);
+    const peer = await connect(1);
+    const open = await metric();
+    peer.stopReading();
+    await expect.poll(metric, { timeout: 8000, interval: 250 }).toBeLessThan(open);
   });
 
   it("puts approval prompts in front of the host, again after a reconnect, until resolved", async () => {

@@ -12,7 +12,12 @@ export interface GatewayProcess {
   metric(name: string, labels?: string): Promise<number>;
 }
 
-export async function startGateways(count: number, env: Record<string, string>): Promise<GatewayProcess[]> {
+/** `perGateway[i]` adds settings for the i-th gateway only. */
+export async function startGateways(
+  count: number,
+  env: Record<string, string>,
+  perGateway: Array<Record<string, string>> = [],
+): Promise<GatewayProcess[]> {
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const port = await freePort();
@@ -28,6 +33,7 @@ export async function startGateways(count: number, env: Record<string, string>):
             LOG_LEVEL: "warn",
             PUBLIC_URL: url,
             ...env,
+            ...perGateway[i],
             HTTP_PORT: String(port),
             HTTP_HOST: "127.0.0.1",
           },
