@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { aggregateKeys, cellKeys, parseLiveChannel } from "../../src/live/cell-keys.ts";
 import { type AggregateCounts, type CellRead, readAggregates, readCell } from "../../src/live/cell-reader.ts";
-import type { CellPosition } from "../../src/live/cell-rebuild.ts";
+import { type CellPosition, ensureCellsBuilt } from "../../src/live/cell-rebuild.ts";
 import { hostOfPromptChannel, hostPromptKeys, pendingApprovalRequests } from "../../src/live/host-prompts.ts";
 import type { LiveContext } from "../../src/live/live-context.ts";
 import type { Logger } from "../../src/logger.ts";
@@ -62,6 +62,11 @@ export class RedisBroker implements StreamSubscriptions {
 
   readCell(cell: string, since?: CellPosition): Promise<CellRead> {
     return readCell(this.live, cell, since);
+  }
+
+  /** Builds, with one ledger read, the cells among `cells` that Redis has no state for. */
+  prebuild(cells: readonly string[]): Promise<void> {
+    return ensureCellsBuilt(this.live, cells);
   }
 
   readAggregates(cells: readonly string[]): Promise<AggregateCounts[]> {

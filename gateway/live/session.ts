@@ -191,8 +191,15 @@ export class LiveSession implements Watcher {
       if (w && viaViewport === false) w.viaViewport = false; // asked for explicitly: stays when the viewport moves
     }
     const aggregates = fresh.filter((c) => this.kindOf(c) === "aggregate");
+    const mapCells = fresh.filter((c) => this.kindOf(c) === "cell");
+    if (mapCells.length > 1) {
+      // One ledger read for every cell Redis lost, instead of one per cell; a failure here is retried per cell.
+      await this.service.broker.prebuild(mapCells).catch((error: unknown) => {
+        this.service.logger.warn({ err: error }, "live: prebuilding cells failed");
+      });
+    }
     await Promise.all([
-      ...fresh.filter((c) => this.kindOf(c) === "cell").map((c) => this.watchCell(c, viaViewport)),
+      ...mapCells.map((c) => this.watchCell(c, viaViewport)),
       aggregates.length ? this.watchAggregates(aggregates, viaViewport) : Promise.resolve(),
     ]);
   }

@@ -3,7 +3,7 @@
 // A cell or aggregate that Redis has no state for is rebuilt from the ledger first.
 import { cellToParent, getResolution } from "h3-js";
 import { aggregateKeys, cellKeys } from "./cell-keys.ts";
-import { type CellPosition, ensureCellBuilt } from "./cell-rebuild.ts";
+import { type CellPosition, ensureCellBuilt, ensureCellsBuilt } from "./cell-rebuild.ts";
 import type { LiveContext } from "./live-context.ts";
 import { runLiveScript } from "./live-scripts.ts";
 
@@ -42,19 +42,19 @@ export async function readCell(live: LiveContext, cell: string, since?: CellPosi
   throw new Error(`live cell ${cell}: state vanished while reading`);
 }
 
-/** Map cells (with active spaces in the ledger) under an aggregate cell. */
-async function mapCellsUnder(live: LiveContext, aggregateCell: string): Promise<string[]> {
-  const shard = cellToParent(aggregateCell, live.resolutions.shard);
+/** Map cells (with active spaces in the ledger) under each of the aggregate cells, in one query. */
+async function mapCellsUnder(live: LiveContext, aggregateCells: readonly string[]): Promise<string[]> {
+  const wanted = new Set(aggregateCells);
+  const shards = [...new Set(aggregateCells.map((c) => cellToParent(c, live.resolutions.shard)))];
   const { rows } = await live.pool.query<{ h3_cell: string }>(
-    "select distinct h3_cell from parking_spaces where h3_shard_cell = $1 and status = 'active'",
-    [shard],
+    "select distinct h3_cell from parking_spaces where h3_shard_cell = any($1::text[]) and status = 'active'",
+    [shards],
   );
   return rows
     .map((r) => r.h3_cell)
     .filter(
       (c) =>
-        getResolution(c) === live.resolutions.map &&
-        cellToParent(c, live.resolutions.aggregate) === aggregateCell,
+        getResolution(c) === live.resolutions.map && wanted.has(cellToParent(c, live.resolutions.aggregate)),
     );
 }
 
@@ -63,15 +63,26 @@ export async function readAggregates(
   live: LiveContext,
   cells: readonly string[],
 ): Promise<AggregateCounts[]> {
+  const keys = cells.map((cell) => aggregateKeys(cell, live.resolutions));
+  const built = await Promise.all(keys.map((k) => live.redis.exists(k.built)));
+  const unbuilt = keys.filter((_, i) => !built[i]);
+  if (unbuilt.length > 0) {
+    const mapCells = await mapCellsUnder(
+      live,
+      unbuilt.map((k) => k.cell),
+    );
+    await ensureCellsBuilt(live, mapCells);
+    await Promise.all(unbuilt.map((k) => live.redis.set(k.built, "1")));
+  }
   return Promise.all(
-    cells.map(async (cell) => {
-      const keys = aggregateKeys(cell, live.resolutions);
-      if (!(await live.redis.exists(keys.built))) {
-        for (const mapCell of await mapCellsUnder(live, cell)) await ensureCellBuilt(live, mapCell);
-        await live.redis.set(keys.built, "1");
-      }
-      const [free, total, version] = await live.redis.hmget(keys.counts, "free", "total", "version");
-      return { cell, free: Number(free ?? 0), total: Number(total ?? 0), version: Number(version ?? 0) };
+    keys.map(async (k) => {
+      const [free, total, version] = await live.redis.hmget(k.counts, "free", "total", "version");
+      return {
+        cell: k.cell,
+        free: Number(free ?? 0),
+        total: Number(total ?? 0),
+        version: Number(version ?? 0),
+      };
     }),
   );
 }

@@ -26,14 +26,20 @@ export function newEpoch(): string {
   return `${Date.now().toString(36)}${randomBytes(4).toString("hex")}`;
 }
 
-/** Every active space of `cell` as the map should show it at `now`, from the ledger. */
-export async function loadCellFromLedger(db: Queryable, cell: string, now: Date): Promise<SpaceLiveState[]> {
-  const { rows: spaces } = await db.query<LedgerSpace & { id: string }>(
-    `select id, lat, lng, hourly_rate as hourly, currency, timezone
-       from parking_spaces where h3_cell = $1 and status = 'active' order by id`,
-    [cell],
+/** Every active space of each of `cells` as the map should show it at `now`, from the ledger (4 queries in all). */
+export async function loadCellsFromLedger(
+  db: Queryable,
+  cells: readonly string[],
+  now: Date,
+): Promise<Map<string, SpaceLiveState[]>> {
+  const result = new Map<string, SpaceLiveState[]>(cells.map((c) => [c, []]));
+  if (cells.length === 0) return result;
+  const { rows: spaces } = await db.query<LedgerSpace & { h3_cell: string }>(
+    `select id, h3_cell, lat, lng, hourly_rate as hourly, currency, timezone
+       from parking_spaces where h3_cell = any($1::text[]) and status = 'active' order by id`,
+    [cells],
   );
-  if (spaces.length === 0) return [];
+  if (spaces.length === 0) return result;
   const ids = spaces.map((s) => s.id);
   const [windows, exceptions, bookings] = await Promise.all([
     db.query<WeeklyWindow & { space_id: string }>(
@@ -58,21 +64,90 @@ export async function loadCellFromLedger(db: Queryable, cell: string, now: Date)
   ]);
   const bySpace = <T extends { space_id: string }>(rows: T[]) => {
     const map = new Map<string, T[]>();
-    for (const row of rows) map.set(row.space_id, [...(map.get(row.space_id) ?? []), row]);
+    for (const row of rows) {
+      const list = map.get(row.space_id);
+      if (list) list.push(row);
+      else map.set(row.space_id, [row]);
+    }
     return map;
   };
   const w = bySpace(windows.rows);
   const e = bySpace(exceptions.rows);
   const b = bySpace(bookings.rows);
-  return spaces.map((space) =>
-    liveStateFromLedger(
+  for (const space of spaces) {
+    const state = liveStateFromLedger(
       { ...space, currency: space.currency.trim() },
       w.get(space.id) ?? [],
       e.get(space.id) ?? [],
       b.get(space.id) ?? [],
       now,
-    ),
+    );
+    result.get(space.h3_cell)?.push(state);
+  }
+  return result;
+}
+
+/** Every active space of `cell` as the map should show it at `now`, from the ledger. */
+export async function loadCellFromLedger(db: Queryable, cell: string, now: Date): Promise<SpaceLiveState[]> {
+  return (await loadCellsFromLedger(db, [cell], now)).get(cell) ?? [];
+}
+
+/** Installs a cell's ledger state unless built meanwhile; -1 when a change was missed (read again). */
+async function installCell(live: LiveContext, cell: string, missedBefore: string, spaces: SpaceLiveState[]) {
+  const keys = cellKeys(cell, live.resolutions);
+  const pairs = spaces.flatMap((s) => [s.id, encodeSpaceLiveState(s)]);
+  const free = spaces.filter((s) => s.state === "available").length;
+  const [code, epoch, offset] = await runLiveScript(
+    live.redis,
+    "init-cell",
+    [keys.meta, keys.spaces, keys.history, keys.missed, keys.aggregate.counts],
+    [
+      cell,
+      missedBefore,
+      newEpoch(),
+      keys.channel,
+      keys.aggregate.channel,
+      keys.aggregateCell,
+      free,
+      spaces.length,
+      ...pairs,
+    ],
   );
+  return { code: Number(code), epoch: String(epoch), offset: Number(offset) };
+}
+
+/**
+ * Makes sure every one of `cells` has live state in Redis, reading the ledger once for all that
+ * have none (a zoomed-out map or a fresh viewport after Redis lost its state).
+ */
+export async function ensureCellsBuilt(live: LiveContext, cells: readonly string[]): Promise<void> {
+  let pending = [...new Set(cells)];
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS && pending.length > 0; attempt++) {
+    const pipeline = live.redis.pipeline();
+    for (const cell of pending) {
+      const keys = cellKeys(cell, live.resolutions);
+      pipeline.exists(keys.meta).get(keys.missed);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    const missing: Array<{ cell: string; missed: string }> = [];
+    pending.forEach((cell, i) => {
+      const missed = replies[2 * i + 1]?.[1];
+      if (Number(replies[2 * i]?.[1] ?? 0) === 0)
+        missing.push({ cell, missed: missed == null ? "" : String(missed) });
+    });
+    if (missing.length === 0) return;
+    const states = await loadCellsFromLedger(
+      live.pool,
+      missing.map((m) => m.cell),
+      new Date(),
+    );
+    const results = await Promise.all(
+      missing.map((m) => installCell(live, m.cell, m.missed, states.get(m.cell) ?? [])),
+    );
+    pending = missing.filter((_, i) => results[i]!.code === -1).map((m) => m.cell);
+  }
+  if (pending.length > 0)
+    throw new Error(`live cells ${pending.join(", ")}: could not rebuild, changes kept arriving`);
 }
 
 /**
@@ -89,25 +164,8 @@ export async function ensureCellBuilt(
     if (existing[0]) return { epoch: existing[0], offset: Number(existing[1] ?? 0), built: false };
     const missedBefore = (await live.redis.get(keys.missed)) ?? "";
     const spaces = await loadCellFromLedger(live.pool, cell, new Date());
-    const pairs = spaces.flatMap((s) => [s.id, encodeSpaceLiveState(s)]);
-    const free = spaces.filter((s) => s.state === "available").length;
-    const [code, epoch, offset] = await runLiveScript(
-      live.redis,
-      "init-cell",
-      [keys.meta, keys.spaces, keys.history, keys.missed, keys.aggregate.counts],
-      [
-        cell,
-        missedBefore,
-        newEpoch(),
-        keys.channel,
-        keys.aggregate.channel,
-        keys.aggregateCell,
-        free,
-        spaces.length,
-        ...pairs,
-      ],
-    );
-    if (code !== -1) return { epoch: String(epoch), offset: Number(offset), built: code === 1 };
+    const result = await installCell(live, cell, missedBefore, spaces);
+    if (result.code !== -1) return { epoch: result.epoch, offset: result.offset, built: result.code === 1 };
   }
   throw new Error(`live cell ${cell}: could not rebuild, changes kept arriving`);
 }

@@ -9,7 +9,13 @@ export {
   parseLiveChannel,
 } from "./cell-keys.ts";
 export { type AggregateCounts, type CellRead, readAggregates, readCell } from "./cell-reader.ts";
-export { type CellPosition, ensureCellBuilt, loadCellFromLedger } from "./cell-rebuild.ts";
+export {
+  type CellPosition,
+  ensureCellBuilt,
+  ensureCellsBuilt,
+  loadCellFromLedger,
+  loadCellsFromLedger,
+} from "./cell-rebuild.ts";
 export {
   type ApprovalRequest,
   approvalRequestSchema,

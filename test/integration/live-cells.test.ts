@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   cellKeys,
   createLiveContext,
+  ensureCellsBuilt,
   publishSpaceChange,
   readAggregates,
   readCell,
@@ -131,5 +132,21 @@ describe("live cells", () => {
     await expect(publishSpaceChange(live, other, stateOf(spaces[0]!, "held"))).rejects.toThrow(
       /lies in cell/,
     );
+  });
+});
+
+describe("building many cells at once", () => {
+  it("builds every unbuilt cell from one ledger read and leaves built ones alone", async () => {
+    const a = await cellWithSpaces(2);
+    const b = await cellWithSpaces(3);
+    const empty = pointsInCell(randomPoint(), 1, config.H3_MAP_RESOLUTION).cell;
+    const before = await readCell(live, a.cell);
+    await publishSpaceChange(live, a.cell, stateOf(a.spaces[0]!, "held"));
+    await ensureCellsBuilt(live, [a.cell, b.cell, empty]);
+    const again = await readCell(live, a.cell);
+    expect([again.epoch, again.offset]).toEqual([before.epoch, 1]);
+    const built = await readCell(live, b.cell);
+    expect(built.kind === "snapshot" && built.spaces.length).toBe(3);
+    expect(await redis.hget(cellKeys(empty, live.resolutions).meta, "offset")).toBe("0");
   });
 });
