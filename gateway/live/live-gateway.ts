@@ -33,6 +33,11 @@ export function attachLiveGateway(server: Server, deps: LiveGatewayDeps) {
   const subscriber = createRedis(config.REDIS_URL, "gateway-live-sub");
   const ioPub = createRedis(config.REDIS_URL, "gateway-socketio-pub");
   const ioSub = createRedis(config.REDIS_URL, "gateway-socketio-sub");
+  for (const connection of [subscriber, ioPub, ioSub]) {
+    connection.on("error", (error: Error) =>
+      logger.warn({ err: error.message }, "live: redis connection error"),
+    );
+  }
   const broker = new RedisBroker(live, subscriber, logger);
   const hub = new LocalHub(broker);
   broker.attach(hub);

@@ -49,7 +49,7 @@ const clients: LiveTestClient[] = [];
 
 beforeAll(async () => {
   gateways = await startGateways(2, gatewayEnv, perGatewayEnv);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   for (const c of clients) c.close();

@@ -42,7 +42,7 @@ export async function startGateways(
       await waitUntil(
         `gateway-${i + 1}`,
         async () => (await fetch(`${url}/healthz`)).ok,
-        30_000,
+        90_000,
         child.exited,
       );
       return {
