@@ -60,9 +60,16 @@ export async function pendingApprovalRequests(
   hostId: string,
   now = new Date(),
 ): Promise<string[]> {
-  const values = await redis.hvals(hostPromptKeys(hostId).pending);
-  return values
-    .map((message) => ({ message, expiresAt: Date.parse(JSON.parse(message).expiresAt as string) }))
+  const key = hostPromptKeys(hostId).pending;
+  const prompts = Object.entries(await redis.hgetall(key)).map(([bookingId, message]) => ({
+    bookingId,
+    message,
+    expiresAt: Date.parse(JSON.parse(message).expiresAt as string),
+  }));
+  // A prompt whose deadline passed without a resolution being reported is dropped here.
+  const expired = prompts.filter((p) => !(p.expiresAt > now.getTime())).map((p) => p.bookingId);
+  if (expired.length > 0) await redis.hdel(key, ...expired);
+  return prompts
     .filter((p) => p.expiresAt > now.getTime())
     .sort((a, b) => a.expiresAt - b.expiresAt)
     .map((p) => p.message);

@@ -13,7 +13,9 @@ import { AppError } from "../../src/errors.ts";
 import {
   createLiveContext,
   ensureCellBuilt,
+  hostPromptKeys,
   notifyApprovalRequest,
+  pendingApprovalRequests,
   publishSpaceChange,
   resolveApprovalRequest,
 } from "../../src/live/index.ts";
@@ -128,6 +130,29 @@ async function pendingRequest() {
   const token = await tokens.sign({ userId: hostId, roles: ["driver", "host"] });
   return { hostId, bookingId, space, cell, token };
 }
+
+describe("pending prompts", () => {
+  it("drops prompts whose deadline passed and refuses upgrades to unknown paths", async () => {
+    const hostId = randomUUID();
+    const prompt = (bookingId: string, expiresAt: Date) => ({
+      bookingId,
+      spaceId: randomUUID(),
+      driver: { id: randomUUID(), name: "Dana Driver" },
+      start: new Date(Date.now() + 3_600_000).toISOString(),
+      end: new Date(Date.now() + 7_200_000).toISOString(),
+      totalAmount: 500,
+      currency: "EUR",
+      expiresAt: expiresAt.toISOString(),
+    });
+    const live = randomUUID();
+    await notifyApprovalRequest(redis, hostId, prompt(randomUUID(), new Date(Date.now() - 1000)));
+    await notifyApprovalRequest(redis, hostId, prompt(live, new Date(Date.now() + 60_000)));
+    const pending = await pendingApprovalRequests(redis, hostId);
+    expect(pending.map((p) => JSON.parse(p).bookingId)).toEqual([live]);
+    expect(await redis.hlen(hostPromptKeys(hostId).pending)).toBe(1);
+    await expect(connectLive("ws", `${url}/elsewhere`)).rejects.toThrow(/refused: 404/);
+  });
+});
 
 describe.each<TransportName>(["ws", "socket.io"])("host channel over %s", (transport) => {
   async function connect(token?: string) {

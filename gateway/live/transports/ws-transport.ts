@@ -34,9 +34,9 @@ function textFrame(text: string): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-function refuseUpgrade(socket: Duplex, status: number, code: string, message: string) {
+function refuseUpgrade(socket: Duplex, status: 401 | 403 | 404, code: string, message: string) {
   const body = JSON.stringify({ error: { code, message } });
-  const reason = status === 401 ? "Unauthorized" : "Forbidden";
+  const reason = { 401: "Unauthorized", 403: "Forbidden", 404: "Not Found" }[status];
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
@@ -84,7 +84,12 @@ export function attachWsTransport(server: Server, service: LiveService, tokens: 
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? "/", "http://gateway").pathname;
-    if (path !== WS_PATH) return;
+    if (path.startsWith("/socket.io/")) return; // socket.io's own upgrade handler takes it
+    if (path !== WS_PATH) {
+      socket.on("error", () => {});
+      refuseUpgrade(socket, 404, "not_found", `no WebSocket endpoint at ${path}; use ${WS_PATH}`);
+      return;
+    }
     socket.on("error", () => {});
     checkHandshake(req, service.limits.allowedOrigins, tokens)
       .then((result) => {
