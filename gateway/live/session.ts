@@ -181,7 +181,8 @@ export class LiveSession implements Watcher {
         ),
       ),
     );
-    await Promise.all(entries.map(([cell, position]) => this.watchCell(cell, false, position)));
+    // Resumed cells count as viewport cells: the next viewport subscription drops those outside it.
+    await Promise.all(entries.map(([cell, position]) => this.watchCell(cell, true, position)));
   }
 
   private async watchAll(cells: readonly string[], viaViewport: boolean) {
