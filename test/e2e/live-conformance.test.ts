@@ -112,6 +112,10 @@ describe.each<TransportName>(["ws", "socket.io"])("live protocol over %s", (tran
     expect(zoomedOut.cells).toContain(parent);
     const aggregate = await client.next((m) => m.type === "aggregate" && m.cell === parent);
     expect(aggregate).toMatchObject({ free: 2, total: 2 });
+    // A new viewport replaced the previous one: only its cells are watched now.
+    client.send({ type: "unsubscribe", ref: "all" });
+    const dropped = await client.next((m) => m.type === "unsubscribed" && m.ref === "all");
+    expect([...dropped.cells].sort()).toEqual([...zoomedOut.cells].sort());
 
     client.send({
       type: "subscribe",
