@@ -1,6 +1,7 @@
 // The HTTP gateway's Hono app: middleware in order (request context, body limit, identity, rate
 // limits, idempotency), the /api/v1 routes, health, metrics, OpenAPI and docs.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { mapRoutes } from "../web/map-routes.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { AppDeps } from "./deps.ts";
 import { onError, onNotFound, validationHook } from "./errors.ts";
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps) {
 
   app.route("/", healthRoutes(deps));
   app.route("/", docsRoutes());
+  app.route("/", mapRoutes());
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
