@@ -15,6 +15,7 @@ import { authRoutes } from "./routes/auth-routes.ts";
 import { devMailboxRoutes } from "./routes/dev-mailbox-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { searchRoutes } from "./routes/search-routes.ts";
 import { userRoutes } from "./routes/user-routes.ts";
 
 export function createApp(deps: AppDeps) {
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps) {
     .route("/", userRoutes(deps))
     .route("/", adminRoutes(deps));
   if (deps.devMailbox) api.route("/", devMailboxRoutes(deps.devMailbox));
+  api.route("/", searchRoutes(deps));
   app.route("/api/v1", api);
 
   app.route("/", healthRoutes(deps));
