@@ -10,11 +10,20 @@ export interface CellRange {
   readonly hi: string;
 }
 
+/** A cell's range with bounds on how far from the searched point the cell's points can be. */
+export interface NearCellRange extends CellRange {
+  /** No point of the cell is nearer than this (metres). */
+  readonly nearestM: number;
+  /** No point of the cell is farther than this (metres). */
+  readonly farthestM: number;
+}
+
 export interface SearchCells {
   /** Resolution of the disk the ranges were built from. */
   readonly resolution: number;
   readonly ringCount: number;
-  readonly ranges: readonly CellRange[];
+  /** Nearest first. */
+  readonly ranges: readonly NearCellRange[];
 }
 
 /** Largest disk (before pruning) worth scanning; past it a coarser resolution is used. */
@@ -39,15 +48,20 @@ export function searchCells(lat: number, lng: number, radiusM: number, mapResolu
     const longest = Math.max(...edges) * EDGE_GROW;
     const rings = Math.ceil((radiusM + 2 * longest) / (1.5 * shortest)) + 1;
     if (diskSize(rings) > MAX_DISK_CELLS && resolution > 0) continue;
-    const reach = radiusM + longest;
-    const ranges: CellRange[] = [];
+    // A cell's points lie within `longest` of its centre (a hexagon's circumradius is its edge).
+    const ranges: NearCellRange[] = [];
     for (const cell of gridDisk(origin, rings)) {
       const [cellLat, cellLng] = cellToLatLng(cell);
-      if (haversineMeters(lat, lng, cellLat, cellLng) <= reach) {
-        ranges.push(descendantRange(cell, resolution, mapResolution));
+      const centreM = haversineMeters(lat, lng, cellLat, cellLng);
+      if (centreM - longest <= radiusM) {
+        ranges.push({
+          ...descendantRange(cell, resolution, mapResolution),
+          nearestM: Math.max(0, centreM - longest),
+          farthestM: centreM + longest,
+        });
       }
     }
-    ranges.sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+    ranges.sort((a, b) => a.nearestM - b.nearestM || (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
     return { resolution, ringCount: rings, ranges };
   }
 }

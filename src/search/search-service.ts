@@ -1,17 +1,17 @@
 // Space search: a radius and a time window in, the spaces bookable for the whole window out, with
 // their price, in distance or price order, a page at a time. Candidates come from H3 cell ranges in
-// the ledger; only the first few in order are checked against their rules and bookings, in batches,
-// until a page (plus one result, to know whether another page exists) is filled.
+// the ledger (nearest cells first when sorting by distance); only the first few in order are checked
+// against their rules and bookings, in batches, until a page (plus one result, to know whether
+// another page exists) is filled.
 import { MS_PER_MINUTE, type PriceBreakdown } from "../domain/index.ts";
 import { boxAround } from "../geo/distance.ts";
-import { searchCells } from "../geo/search-cells.ts";
+import { type NearCellRange, searchCells } from "../geo/search-cells.ts";
 import type { Queryable } from "../storage/postgres.ts";
 import {
   type Candidate,
   type CandidateQuery,
   findCandidates,
   loadForWindow,
-  nextByDistance,
   type SpaceForWindow,
 } from "../storage/search-repository.ts";
 import { decodeCursor, encodeCursor, type SortKey } from "./search-cursor.ts";
@@ -51,6 +51,8 @@ export interface SpaceSearchOptions {
 
 /** Candidates checked per round trip at most. */
 const MAX_BATCH = 400;
+/** Cell ranges read by the first candidate query of a distance walk (then twice as many each time). */
+const FIRST_CELL_GROUP = 12;
 
 export class SpaceSearch {
   constructor(
@@ -62,8 +64,9 @@ export class SpaceSearch {
   async search(request: SearchRequest, now: number): Promise<SearchPage> {
     const after = request.cursor === null ? null : decodeCursor(request, request.cursor);
     const window = { start: request.start, end: request.end };
+    const { ranges } = searchCells(request.lat, request.lng, request.radiusM, this.options.mapResolution);
     const query: CandidateQuery = {
-      ranges: searchCells(request.lat, request.lng, request.radiusM, this.options.mapResolution).ranges,
+      ranges,
       lat: request.lat,
       lng: request.lng,
       radiusM: request.radiusM,
@@ -76,7 +79,7 @@ export class SpaceSearch {
     const wanted = request.limit + 1;
     const found =
       request.sort === "distance"
-        ? await this.walkByDistance(query, request, now, after, wanted)
+        ? await this.walkByDistance(query, ranges, request, now, after, wanted)
         : await this.walkByPrice(query, request, now, after, wanted);
     const results = found.slice(0, request.limit);
     const last = results.at(-1);
@@ -97,27 +100,53 @@ export class SpaceSearch {
     return price === null ? null : toResult(space, price);
   }
 
-  /** Distance order is the database's: walk it in growing batches until enough spaces are bookable. */
+  /**
+   * Distance order grows outwards: cell ranges are read nearest first, in growing groups, and a
+   * fetched candidate is checked only once no unread cell can hold a nearer one (its distance is
+   * below the next unread cell's nearest point). In a dense area the first group fills the page.
+   */
   private async walkByDistance(
     query: CandidateQuery,
+    ranges: readonly NearCellRange[],
     request: SearchRequest,
     now: number,
     after: SortKey | null,
     wanted: number,
   ): Promise<SearchResult[]> {
     const found: SearchResult[] = [];
-    let position: { distanceM: number; id: string } | null = after;
-    let batch = firstBatch(wanted);
+    // Cells wholly nearer than the cursor hold nothing the next page needs.
+    const unread = after === null ? [...ranges] : ranges.filter((r) => r.farthestM >= after.distanceM);
+    let next = 0;
+    let group = FIRST_CELL_GROUP;
+    let pending: { candidate: Candidate; key: SortKey }[] = [];
     for (;;) {
-      const window = { start: request.start, end: request.end };
-      const spaces = await nextByDistance(this.db, query, window, position, batch);
-      for (const space of spaces) {
-        position = space;
-        const result = this.quote(space, request, now);
-        if (result !== null && found.push(result) === wanted) return found;
+      const safeBelow = next < unread.length ? unread[next]!.nearestM : Number.POSITIVE_INFINITY;
+      let ready = 0;
+      while (ready < pending.length && pending[ready]!.key.distanceM < safeBelow) ready++;
+      if (ready > 0) {
+        const batch = pending.slice(0, Math.min(ready, firstBatch(wanted - found.length)));
+        pending = pending.slice(batch.length);
+        const window = { start: request.start, end: request.end };
+        const spaces = await loadForWindow(
+          this.db,
+          batch.map((b) => b.candidate),
+          window,
+        );
+        for (const space of spaces) {
+          const result = this.quote(space, request, now);
+          if (result !== null && found.push(result) === wanted) return found;
+        }
+        continue;
       }
-      if (spaces.length < batch) return found;
-      batch = Math.min(batch * 2, MAX_BATCH);
+      if (next >= unread.length) return found;
+      const reading = unread.slice(next, next + group);
+      next += reading.length;
+      group *= 2;
+      for (const candidate of await findCandidates(this.db, { ...query, ranges: reading })) {
+        const key = sortKeyOf("distance", { ...candidate, total: 0 });
+        if (after === null || compareKeys(key, after) > 0) pending.push({ candidate, key });
+      }
+      pending.sort((a, b) => compareKeys(a.key, b.key));
     }
   }
 

@@ -46,23 +46,28 @@ const DISTANCE = `(2 * ${EARTH_RADIUS_M} * asin(least(1, sqrt(
     + cos(radians($3)) * cos(radians(s.lat)) * power(sin(radians(s.lng - $4) / 2), 2)))))`;
 
 /**
- * Candidates within the radius and passing the cheap filters. The cell ranges drive index range
- * scans on parking_spaces_h3_cell_search_idx; the box and the exact distance cut the cells' edges.
+ * Candidates within the radius and passing the cheap filters. Each cell range is one index range
+ * scan on parking_spaces_h3_cell_search_idx (the lateral join, kept apart by offset 0, makes the range the scan's bounds);
+ * the box and the exact distance cut the edges of the cells.
  */
 const CANDIDATES = `
-  select s.id, ${DISTANCE} as distance_m, s.hourly_rate, s.daily_rate, s.monthly_rate
+  select s.id, s.distance_m, s.hourly_rate, s.daily_rate, s.monthly_rate
     from unnest($1::text[], $2::text[]) as r (lo, hi)
-    join parking_spaces s on s.h3_cell collate "C" >= r.lo and s.h3_cell collate "C" <= r.hi
-   where s.status = 'active'
-     and s.lat between $6 and $7
-     and ($8::float8 is null or s.lng between $8 and $9)
-     and ($10::text[] is null or s.space_type = any ($10))
-     and s.min_duration_minutes <= $11
-     and (s.max_duration_minutes is null or s.max_duration_minutes >= $11)
-     and s.min_notice_minutes <= $12
-     and ($13::text[] is null or (select count(*) from space_amenities a
-                                   where a.space_id = s.id and a.amenity = any ($13)) = cardinality($13))
-     and ${DISTANCE} <= $5`;
+   cross join lateral (
+     select s.id, ${DISTANCE} as distance_m, s.hourly_rate, s.daily_rate, s.monthly_rate
+       from parking_spaces s
+      where s.h3_cell collate "C" >= r.lo and s.h3_cell collate "C" <= r.hi
+        and s.status = 'active'
+        and s.lat between $6 and $7
+        and ($8::float8 is null or s.lng between $8 and $9)
+        and ($10::text[] is null or s.space_type = any ($10))
+        and s.min_duration_minutes <= $11
+        and (s.max_duration_minutes is null or s.max_duration_minutes >= $11)
+        and s.min_notice_minutes <= $12
+        and ($13::text[] is null or (select count(*) from space_amenities a
+                                      where a.space_id = s.id and a.amenity = any ($13)) = cardinality($13))
+        and ${DISTANCE} <= $5
+     offset 0) s`;
 
 function candidateParams(q: CandidateQuery): unknown[] {
   return [
@@ -213,39 +218,6 @@ const toSpace = (row: SpaceStateRow): SpaceForWindow => ({
 export interface WindowRange {
   readonly start: number;
   readonly end: number;
-}
-
-/**
- * The next `limit` candidates in distance order (distance, then id) strictly after `after`, each
- * with its rules and the bookings near the window: one round trip per page walked.
- */
-export async function nextByDistance(
-  db: Queryable,
-  q: CandidateQuery,
-  window: WindowRange,
-  after: { distanceM: number; id: string } | null,
-  limit: number,
-): Promise<SpaceForWindow[]> {
-  const params = candidateParams(q);
-  const n = params.length;
-  params.push(
-    after?.distanceM ?? null,
-    after?.id ?? null,
-    limit,
-    new Date(window.start),
-    new Date(window.end),
-  );
-  const sql = `
-    with page as (
-      select c.* from (${CANDIDATES}) c
-       where $${n + 1}::float8 is null or (c.distance_m, c.id) > ($${n + 1}, $${n + 2}::uuid)
-       order by c.distance_m, c.id
-       limit $${n + 3})
-    select page.*, ${spaceState(`$${n + 4}`, `$${n + 5}`)}
-      from page join parking_spaces s on s.id = page.id
-     order by page.distance_m, page.id`;
-  const { rows } = await db.query<SpaceStateRow>(sql, params);
-  return rows.map(toSpace);
 }
 
 /** The spaces of `candidates` (in that order), with rules and the bookings near the window. */
