@@ -339,3 +339,19 @@ describe("GET /search/popular", () => {
     expect(longer.body.spaces.map((s: { id: string }) => s.id)).toEqual([ids[1], ids[0]]);
   });
 });
+
+describe("OpenAPI", () => {
+  it("documents the search endpoints", async () => {
+    const res = await api.get("/openapi.json");
+    expect(res.status).toBe(200);
+    for (const path of [
+      "/api/v1/search/spaces",
+      "/api/v1/search/nearby",
+      "/api/v1/search/suggestions",
+      "/api/v1/search/popular",
+    ]) {
+      expect(res.body.paths[path], path).toBeDefined();
+    }
+    expect(res.body.paths["/api/v1/search/spaces"].post).toBeDefined();
+  });
+});
