@@ -15,6 +15,7 @@ import { authRoutes } from "./routes/auth-routes.ts";
 import { devMailboxRoutes } from "./routes/dev-mailbox-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { searchRoutes } from "./routes/search-routes.ts";
 import { spaceAvailabilityRoutes } from "./routes/space-availability-routes.ts";
 import { spaceRoutes } from "./routes/space-routes.ts";
 import { userRoutes } from "./routes/user-routes.ts";
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps) {
   if (deps.devMailbox) api.route("/", devMailboxRoutes(deps.devMailbox));
   api.route("/", spaceRoutes(deps));
   api.route("/", spaceAvailabilityRoutes(deps));
+  api.route("/", searchRoutes(deps));
   app.route("/api/v1", api);
 
   app.route("/", healthRoutes(deps));
