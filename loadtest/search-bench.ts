@@ -13,13 +13,13 @@ import { createApp } from "../gateway/http/app.ts";
 import { createDeps } from "../gateway/http/deps.ts";
 import { loadConfig } from "../src/config/index.ts";
 import { checkWindow, type DateException, priceWindow, type WeeklyHours } from "../src/domain/index.ts";
+import { SLOT_HOLDING_STATUSES } from "../src/domain/space-listing.ts";
 import { boxAround, haversineMeters } from "../src/geo/distance.ts";
 import { createLogger } from "../src/logger.ts";
 import { type SearchRequest, toSearchRequest } from "../src/search/search-request.ts";
 import { SpaceSearch } from "../src/search/search-service.ts";
 import { migrate } from "../src/storage/migrate.ts";
 import { createPool, type Pool } from "../src/storage/postgres.ts";
-import { SLOT_HOLDING_STATUSES } from "../src/storage/search-repository.ts";
 import {
   type BookingSeed,
   insertBookings,

@@ -7,13 +7,11 @@
 // or hold. Reading it here means a search made a moment after a booking already excludes that slot,
 // with no event stream to lag behind.
 import type { AvailabilityRules } from "../domain/index.ts";
+import { SLOT_HOLDING_STATUSES } from "../domain/space-listing.ts";
 import type { LatLngBox } from "../geo/distance.ts";
 import { EARTH_RADIUS_M } from "../geo/distance.ts";
 import type { CellRange } from "../geo/search-cells.ts";
 import type { Queryable } from "./postgres.ts";
-
-/** Booking statuses that hold their slot: exactly those the bookings_no_overlap constraint covers. */
-export const SLOT_HOLDING_STATUSES = ["awaiting_payment", "pending_approval", "confirmed", "active"] as const;
 
 /** The longest stay the domain accepts (MAX_WINDOW_MINUTES); longer stored limits are clamped to it. */
 const MAX_MINUTES = 366 * 24 * 60;

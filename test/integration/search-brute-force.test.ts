@@ -11,10 +11,10 @@ import {
   priceWindow,
   type WeeklyHours,
 } from "../../src/domain/index.ts";
+import { SLOT_HOLDING_STATUSES } from "../../src/domain/space-listing.ts";
 import { haversineMeters } from "../../src/geo/distance.ts";
 import { type SearchRequest, toSearchRequest } from "../../src/search/search-request.ts";
 import { type SearchResult, SpaceSearch } from "../../src/search/search-service.ts";
-import { SLOT_HOLDING_STATUSES } from "../../src/storage/search-repository.ts";
 import {
   type BookingSeed,
   insertBookings,
