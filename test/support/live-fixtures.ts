@@ -42,6 +42,15 @@ export interface SpaceRow {
   hourly: number;
 }
 
+/** Weekly hours 00:00–24:00 every day: a listing always has hours, and without them it is closed. */
+async function openAroundTheClock(pool: Pool, spaceIds: string[]) {
+  await pool.query(
+    `insert into space_availability (space_id, day_of_week, start_minute, end_minute)
+     select id, d, 0, 1440 from unnest($1::uuid[]) as id, generate_series(0, 6) as d`,
+    [spaceIds],
+  );
+}
+
 export async function insertSpace(
   pool: Pool,
   config: Config,
@@ -70,6 +79,7 @@ export async function insertSpace(
       hourly,
     ],
   );
+  await openAroundTheClock(pool, [rows[0]!.id]);
   return { id: rows[0]!.id, lat: point.lat, lng: point.lng, cell, hourly };
 }
 
@@ -92,6 +102,10 @@ export async function insertSpaces(
        from jsonb_to_recordset($2::jsonb) as x(lat float8, lng float8, cell text, "shardCell" text)
      returning id, lat, lng, h3_cell`,
     [hostId, JSON.stringify(rows)],
+  );
+  await openAroundTheClock(
+    pool,
+    inserted.map((r) => r.id),
   );
   return inserted.map((r) => ({ id: r.id, lat: r.lat, lng: r.lng, cell: r.h3_cell, hourly: 250 }));
 }

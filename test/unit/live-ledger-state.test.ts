@@ -65,8 +65,18 @@ describe("liveStateFromLedger", () => {
     expect(liveStateFromLedger(space, weekdays9to18, extra, [], saturday).state).toBe("available");
   });
 
-  it("is always open without weekly hours", () => {
-    expect(openIntervals("UTC", [], [], now)).toHaveLength(1);
-    expect(liveStateFromLedger(space, [], [], [], now).state).toBe("available");
+  it("is closed without weekly hours, as the booking rules decide", () => {
+    expect(openIntervals("UTC", [], [], now)).toHaveLength(0);
+    expect(liveStateFromLedger(space, [], [], [], now).state).toBe("closed");
+  });
+
+  it("agrees with the domain rules on a spring-forward night (02:00–03:00 does not exist in Madrid)", () => {
+    const nightly = [0, 1, 2, 3, 4, 5, 6].map((day) => ({ day, start: 120, end: 180 }));
+    const sundayMarch29 = new Date("2026-03-29T00:30:00Z"); // 01:30 local, just before the skipped hour
+    const open = openIntervals("Europe/Madrid", nightly, [], sundayMarch29);
+    const onThatDay = open.filter(
+      (i) => i.start < Date.parse("2026-03-29T12:00:00Z") && i.end > sundayMarch29.getTime(),
+    );
+    expect(onThatDay).toEqual([]);
   });
 });
