@@ -11,6 +11,7 @@ import { hashPassword } from "../src/auth/passwords.ts";
 import type { Amenity } from "../src/domain/space-listing.ts";
 import { type Pool, withTransaction } from "../src/storage/postgres.ts";
 import { findUserByEmail, insertUser, markEmailVerified } from "../src/storage/users-repository.ts";
+import { seededRandom } from "./seeded-random.ts";
 
 export const DEMO_PASSWORD = "parkealo-demo";
 export const DEMO_DOMAIN = "demo.parkealo.live";
@@ -19,16 +20,7 @@ const DRIVERS = 5;
 const SPACES = 2400;
 const CANARY_SPACES = 120;
 
-function prng(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 // Neighbourhood centres of Madrid with a spread (km) and a weight (share of spaces).
 const neighbourhoods = [

@@ -3,6 +3,7 @@
 // price order, filters, any page size) lists exactly what a brute-force scan over all of them
 // finds, in the same order, and its pages cover that list exactly once.
 import { beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../../devstack/seeded-random.ts";
 import {
   type AvailabilityRules,
   checkWindow,
@@ -52,16 +53,7 @@ const ALL_STATUSES = [
   "payment_failed",
 ];
 
-function prng(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 const random = prng(SEED);
 const int = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
 const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
