@@ -119,6 +119,7 @@ export async function commitSpaceEvents(pool: Pool, commit: LedgerCommit): Promi
  */
 export async function commitSpaceBatch(pool: Pool, commits: readonly LedgerCommit[]): Promise<void> {
   await withTransaction(pool, async (client) => {
+    await lockSpacesForBooking(client, commits);
     for (const commit of commits) {
       const events = commit.events.filter((e) => e.type !== "spaceSettingsChanged");
       for (const [index, event] of events.entries()) {
@@ -137,6 +138,30 @@ export async function commitSpaceBatch(pool: Pool, commits: readonly LedgerCommi
       }
     }
   });
+}
+
+/**
+ * A batch that takes new time (a request, an extension) holds the space row `for share` for its
+ * transaction, so a schedule change, an edit or a delete (which lock it `for update`) either waits
+ * for the booking and then sees it, or comes first. A space no longer active takes no new time:
+ * the actor's state was stale, and it is told so with a refusal it reloads on.
+ */
+async function lockSpacesForBooking(db: Queryable, commits: readonly LedgerCommit[]): Promise<void> {
+  const spaceIds = [
+    ...new Set(
+      commits
+        .filter((c) => c.events.some((e) => e.type === "bookingRequested" || e.type === "bookingExtended"))
+        .map((c) => c.spaceId),
+    ),
+  ];
+  if (spaceIds.length === 0) return;
+  const { rows } = await db.query<{ id: string }>(
+    `select id from parking_spaces where id = any($1::uuid[]) and status = 'active' for share`,
+    [spaceIds],
+  );
+  if (rows.length !== spaceIds.length) {
+    throw ledgerRejectionError("conflict", "this space is not taking bookings right now");
+  }
 }
 
 /** The booking a command changed, if that command was committed; null when it never was. */
