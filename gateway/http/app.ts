@@ -11,6 +11,7 @@ import { ipRateLimit } from "./middleware/ip-rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
+import { bookingRoutes } from "./routes/booking-routes.ts";
 import { devMailboxRoutes } from "./routes/dev-mailbox-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps) {
   if (deps.devMailbox) api.route("/", devMailboxRoutes(deps.devMailbox));
   api.route("/", spaceRoutes(deps));
   api.route("/", spaceAvailabilityRoutes(deps));
+  api.route("/", bookingRoutes(deps));
   app.route("/api/v1", api);
 
   app.route("/", healthRoutes(deps));
