@@ -41,6 +41,35 @@ type SpaceContext = ActorContext<SpaceState, LedgerCommit>;
  * same transaction already carries the event; the live availability feed will publish from here
  * once its contract exists. Until then it does nothing.
  */
+/** Host id of the state a missing space's actor holds: it takes nothing, every command is a 404. */
+const GONE = "-";
+
+/** The state of a space that does not exist or was deleted (kept so its actor answers 404, not retries). */
+function goneSpace(spaceId: string): SpaceState {
+  return {
+    spaceId,
+    settings: {
+      hostId: GONE,
+      bookingMode: "instant",
+      currency: "EUR",
+      rates: { hourly: 0, daily: null, monthly: null },
+      rules: {
+        timeZone: "UTC",
+        weeklyHours: [],
+        exceptions: [],
+        bufferMinutes: 0,
+        minNoticeMinutes: 0,
+        minDurationMinutes: 1,
+        maxDurationMinutes: null,
+      },
+      accepting: false,
+    },
+    bookings: [],
+  };
+}
+
+const spaceNotFound = () => new AppError("not_found", 404, "space not found");
+
 export function onBookingCommitted(_spaceId: string, _events: readonly SpaceEvent[], _logger: Logger): void {}
 
 /** The address-free description of the actor, for `client.ask` (type, and the reply type). */
@@ -54,8 +83,7 @@ export function createSpaceActor(options: SpaceActorOptions) {
 
   async function current(ctx: SpaceContext): Promise<SpaceState> {
     if (!stale.has(ctx.actorId)) return pruneSpaceState(ctx.state, ctx.now());
-    const fresh = await loadSpaceState(pool, ctx.actorId, ctx.now());
-    if (fresh === null) throw new AppError("not_found", 404, "space not found");
+    const fresh = (await loadSpaceState(pool, ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);
     stale.delete(ctx.actorId);
     // The reminders may be as stale as the state was: set every one it needs, drop the rest.
     const needed = spaceReminders(fresh);
@@ -104,17 +132,19 @@ export function createSpaceActor(options: SpaceActorOptions) {
     stateSchema: spaceStateSchema.transform((value) => parseSpaceState(value)),
     commandSchema: spaceCommandSchema,
     async rebuild(ctx) {
-      const state = await loadSpaceState(pool, ctx.actorId, ctx.now());
-      if (state === null) throw new AppError("not_found", 404, "space not found");
+      const state = (await loadSpaceState(pool, ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);
       stale.delete(ctx.actorId);
       for (const r of spaceReminders(state)) ctx.setReminder(r.key, r.at);
       return state;
     },
     async handle(ctx, command) {
-      return run(ctx, await current(ctx), command);
+      const state = await current(ctx);
+      if (state.settings.hostId === GONE) throw spaceNotFound();
+      return run(ctx, state, command);
     },
     async onReminder(ctx, name) {
       const state = await current(ctx);
+      if (state.settings.hostId === GONE) return;
       const bookingId = name.slice(name.indexOf(":") + 1);
       const booking = findSpaceBooking(state, bookingId);
       // The command the booking needs under this name now; none when it settled or moved on.
