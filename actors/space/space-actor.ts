@@ -13,7 +13,7 @@ import { decide } from "./decide.ts";
 import { type SpaceCommand, type SpaceEvent, spaceCommandSchema } from "./space-commands.ts";
 import { rejectionError } from "./space-errors.ts";
 import { commitSpaceBatch, findCommandOutcome, type LedgerCommit } from "./space-ledger.ts";
-import { loadSpaceState } from "./space-loader.ts";
+import { loadSpaceState, loadSpaceVersion } from "./space-loader.ts";
 import type { SpacePolicy } from "./space-policy.ts";
 import { bookingReminders, reminderChanges, spaceReminders } from "./space-reminders.ts";
 import {
@@ -25,6 +25,9 @@ import {
 } from "./space-state.ts";
 
 export const SPACE_ACTOR_TYPE = "space";
+
+/** How often an active space actor compares its settings' version with PostgreSQL. */
+export const SETTINGS_CHECK_MS = 1000;
 
 /** The reply to every space command: the booking it concerned, after it; null for space-wide commands. */
 export type SpaceActorReply = BookingView | null;
@@ -81,10 +84,29 @@ export function createSpaceActor(options: SpaceActorOptions) {
    */
   const stale = new Set<string>();
 
+  /** When each space's version was last compared with PostgreSQL (wall-clock ms). */
+  const checkedAt = new Map<string, number>();
+
+  /**
+   * A space edited since its state was read (hours, rates, booking mode) must be reloaded: a refusal
+   * decided on old hours never reaches the ledger's check. Compared at most once per
+   * SETTINGS_CHECK_MS per space; acceptances are checked in the commit transaction regardless.
+   */
+  async function checkVersion(ctx: SpaceContext): Promise<void> {
+    const wall = Date.now();
+    if (wall - (checkedAt.get(ctx.actorId) ?? 0) < SETTINGS_CHECK_MS) return;
+    if (checkedAt.size >= 100_000) checkedAt.clear();
+    checkedAt.set(ctx.actorId, wall);
+    const version = await loadSpaceVersion(pool, ctx.actorId);
+    if (version !== (ctx.state.settingsVersion ?? null)) stale.add(ctx.actorId);
+  }
+
   async function current(ctx: SpaceContext): Promise<SpaceState> {
+    if (ctx.state.settings.hostId !== GONE) await checkVersion(ctx);
     if (!stale.has(ctx.actorId)) return pruneSpaceState(ctx.state, ctx.now());
     const fresh = (await loadSpaceState(pool, ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);
     stale.delete(ctx.actorId);
+    checkedAt.set(ctx.actorId, Date.now());
     // The reminders may be as stale as the state was: set every one it needs, drop the rest.
     const needed = spaceReminders(fresh);
     const keep = new Set(needed.map((r) => r.key));
@@ -121,6 +143,7 @@ export function createSpaceActor(options: SpaceActorOptions) {
       commandId: command.commandId,
       commandType: command.type,
       events,
+      settingsVersion: state.settingsVersion,
     });
     ctx.afterCommit(() => onBookingCommitted(state.spaceId, events, ctx.logger));
     const booking = bookingId === null ? undefined : findSpaceBooking(next, bookingId);
@@ -134,6 +157,7 @@ export function createSpaceActor(options: SpaceActorOptions) {
     async rebuild(ctx) {
       const state = (await loadSpaceState(pool, ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);
       stale.delete(ctx.actorId);
+      checkedAt.set(ctx.actorId, Date.now());
       for (const r of spaceReminders(state)) ctx.setReminder(r.key, r.at);
       return state;
     },

@@ -12,6 +12,7 @@ import {
 } from "../../src/storage/postgres.ts";
 import type { SpaceCommandType, SpaceEvent } from "./space-commands.ts";
 import { ledgerRejectionError } from "./space-errors.ts";
+import { SETTINGS_VERSION } from "./space-loader.ts";
 
 /** One decision to commit: the command it answers and the events it produced. */
 export interface LedgerCommit {
@@ -19,6 +20,8 @@ export interface LedgerCommit {
   readonly commandId: string;
   readonly commandType: SpaceCommandType;
   readonly events: readonly SpaceEvent[];
+  /** The space version the decision was made on (SpaceState.settingsVersion); checked for new time. */
+  readonly settingsVersion?: string | undefined;
 }
 
 /** A booking row as the ledger holds it (times in UTC epoch ms). */
@@ -147,20 +150,27 @@ export async function commitSpaceBatch(pool: Pool, commits: readonly LedgerCommi
  * the actor's state was stale, and it is told so with a refusal it reloads on.
  */
 async function lockSpacesForBooking(db: Queryable, commits: readonly LedgerCommit[]): Promise<void> {
-  const spaceIds = [
-    ...new Set(
-      commits
-        .filter((c) => c.events.some((e) => e.type === "bookingRequested" || e.type === "bookingExtended"))
-        .map((c) => c.spaceId),
-    ),
-  ];
+  const taking = commits.filter((c) =>
+    c.events.some((e) => e.type === "bookingRequested" || e.type === "bookingExtended"),
+  );
+  const spaceIds = [...new Set(taking.map((c) => c.spaceId))];
   if (spaceIds.length === 0) return;
-  const { rows } = await db.query<{ id: string }>(
-    `select id from parking_spaces where id = any($1::uuid[]) and status = 'active' for share`,
+  const { rows } = await db.query<{ id: string; status: string; version: string }>(
+    `select id, status, ${SETTINGS_VERSION} as version from parking_spaces where id = any($1::uuid[]) for share`,
     [spaceIds],
   );
-  if (rows.length !== spaceIds.length) {
-    throw ledgerRejectionError("conflict", "this space is not taking bookings right now");
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  for (const commit of taking) {
+    const space = byId.get(commit.spaceId);
+    if (space === undefined || space.status !== "active") {
+      throw ledgerRejectionError("conflict", "this space is not taking bookings right now");
+    }
+    if (commit.settingsVersion !== undefined && commit.settingsVersion !== space.version) {
+      throw ledgerRejectionError(
+        "conflict",
+        "the space's hours or terms just changed; send the request again",
+      );
+    }
   }
 }
 

@@ -2,8 +2,10 @@
 // requests decided as confirmed / pending / taken / refused by the rules, approve, reject, cancel
 // and extend, reads with their ownership checks, validation that writes nothing, and the ledger
 // (row, status history, outbox, command record) behind every acknowledged answer.
+import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bookingCount, ledgerOf, openSpace, window } from "../support/booking-fixtures.ts";
+import { SETTINGS_CHECK_MS } from "../../actors/space/space-actor.ts";
+import { allWeek, bookingCount, ledgerOf, openSpace, window } from "../support/booking-fixtures.ts";
 import { signUpAdmin } from "../support/space-fixtures.ts";
 import { actorPrefix, startSpaceHost } from "../support/space-host.ts";
 import { createTestApp, expectErrorShape } from "../support/test-app.ts";
@@ -303,5 +305,42 @@ describe("reads and who may see them", () => {
       expectErrorShape(res.body);
     }
     expect((await t.client().get("/api/v1/bookings")).status).toBe(401);
+  });
+});
+
+describe("a space's hours change under its actor", () => {
+  const dayHours = [0, 1, 2, 3, 4, 5, 6].map((dayOfWeek) => ({ dayOfWeek, start: "06:00", end: "22:00" }));
+  const lateEvening = () => {
+    const day = new Date(Date.parse(window(0).start) + 86_400_000).toISOString().slice(0, 10);
+    return { start: `${day}T22:00:00Z`, end: `${day}T23:00:00Z` };
+  };
+
+  it("takes bookings in hours opened after it was activated", async () => {
+    const { spaceId, host } = await openSpace(t, { schedule: dayHours });
+    const driver = await t.signUp("driver");
+    const refused = await driver.client.post("/api/v1/bookings", { spaceId, ...lateEvening() });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe("outside_schedule");
+    const changed = await host.client.post(`/api/v1/spaces/${spaceId}/availability`, { schedule: allWeek });
+    expect(changed.status).toBe(200);
+    await sleep(SETTINGS_CHECK_MS + 100);
+    const taken = await driver.client.post("/api/v1/bookings", { spaceId, ...lateEvening() });
+    expect(taken.status).toBe(201);
+  });
+
+  it("never commits a booking in hours closed after it was activated", async () => {
+    const { spaceId, host } = await openSpace(t);
+    const driver = await t.signUp("driver");
+    expect((await driver.client.post("/api/v1/bookings", { spaceId, ...window(1) })).status).toBe(201);
+    const changed = await host.client.post(`/api/v1/spaces/${spaceId}/availability`, { schedule: dayHours });
+    expect(changed.status).toBe(200);
+    // At once: the actor may still hold the old hours, but the commit checks the space's version.
+    const first = await driver.client.post("/api/v1/bookings", { spaceId, ...lateEvening() });
+    expect(first.status).not.toBe(201);
+    expectErrorShape(first.body);
+    const second = await driver.client.post("/api/v1/bookings", { spaceId, ...lateEvening() });
+    expect(second.status).toBe(422);
+    expect(second.body.error.code).toBe("outside_schedule");
+    expect(await bookingCount(t, "space_id = $1", [spaceId])).toBe(1);
   });
 });
