@@ -119,6 +119,7 @@ try {
   const accounts = demoAccounts();
   console.log(`
 Parkealo live is running.
+  live map     http://localhost:${ports.gateway}/   (WebSocket: /ws, socket.io: /live)
   API          http://localhost:${ports.gateway}/api/v1
   API docs     http://localhost:${ports.gateway}/docs   (OpenAPI: /openapi.json)
   health       http://localhost:${ports.gateway}/readyz   metrics: /metrics

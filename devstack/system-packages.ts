@@ -85,3 +85,14 @@ export function postgresAccount(): { uid: number; gid: number; name: string } | 
   }
   throw new Error("running as root but no unprivileged account (postgres or nobody) to run PostgreSQL under");
 }
+
+/** Path of a headless-capable Chromium for browser tests, installing Debian's `chromium` when missing and root. */
+export function chromiumBinary(): string {
+  const existing = onPath("chromium") ?? onPath("chromium-browser");
+  if (existing) return existing;
+  if (!isRoot()) throw new Error("chromium not found: install the Debian package `chromium`");
+  aptInstall("chromium");
+  const installed = onPath("chromium");
+  if (!installed) throw new Error("chromium still not on PATH after installing the `chromium` package");
+  return installed;
+}

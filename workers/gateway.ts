@@ -1,7 +1,9 @@
-// Gateway process: the HTTP API (and, as their issues land, the live WebSocket transports).
+// Gateway process: the HTTP API and the live WebSocket transports (raw ws at /ws, socket.io at /live).
+import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { createApp } from "../gateway/http/app.ts";
 import { createDeps } from "../gateway/http/deps.ts";
+import { attachLiveGateway } from "../gateway/live/index.ts";
 import { loadConfigOrExit } from "../src/config/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { onShutdown } from "../src/process-lifecycle.ts";
@@ -15,7 +17,10 @@ const server = serve({ fetch: app.fetch, hostname: config.HTTP_HOST, port: confi
   logger.info({ url: `http://${info.address}:${info.port}` }, "gateway listening");
 });
 
+const live = attachLiveGateway(server as Server, deps);
+
 onShutdown(logger, async () => {
+  await live.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await deps.close();
 });

@@ -1,6 +1,7 @@
 // The HTTP gateway's Hono app: middleware in order (request context, body limit, identity, rate
 // limits, idempotency), the /api/v1 routes, health, metrics, OpenAPI and docs.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { mapRoutes } from "../web/map-routes.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { AppDeps } from "./deps.ts";
 import { onError, onNotFound, validationHook } from "./errors.ts";
@@ -15,6 +16,7 @@ import { bookingRoutes } from "./routes/booking-routes.ts";
 import { devMailboxRoutes } from "./routes/dev-mailbox-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { searchRoutes } from "./routes/search-routes.ts";
 import { spaceAvailabilityRoutes } from "./routes/space-availability-routes.ts";
 import { spaceRoutes } from "./routes/space-routes.ts";
 import { userRoutes } from "./routes/user-routes.ts";
@@ -48,11 +50,13 @@ export function createApp(deps: AppDeps) {
   if (deps.devMailbox) api.route("/", devMailboxRoutes(deps.devMailbox));
   api.route("/", spaceRoutes(deps));
   api.route("/", spaceAvailabilityRoutes(deps));
+  api.route("/", searchRoutes(deps));
   api.route("/", bookingRoutes(deps));
   app.route("/api/v1", api);
 
   app.route("/", healthRoutes(deps));
   app.route("/", docsRoutes());
+  app.route("/", mapRoutes());
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",

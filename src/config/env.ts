@@ -56,6 +56,27 @@ export const envSchema = z
     BOOKING_APPROVAL_WINDOW_MINUTES: int(1, 8640).default(1440),
     /** How long a request may wait for its payment authorization before it expires. */
     BOOKING_PAYMENT_WINDOW_MINUTES: int(1, 1440).default(15),
+    // Live gateway (WebSocket + socket.io). Origins: comma-separated; a connection without Origin
+    // (non-browser client) is allowed, a browser's Origin must be listed.
+    LIVE_ALLOWED_ORIGINS: z
+      .string()
+      .default("http://localhost:3000,http://127.0.0.1:3000")
+      .transform((v) =>
+        v
+          .split(",")
+          .map((o) => o.trim())
+          .filter(Boolean),
+      ),
+    LIVE_MAX_PAYLOAD_BYTES: int(256, 1024 * 1024).default(16 * 1024),
+    LIVE_MAX_BUFFERED_BYTES: int(4096).default(1024 * 1024),
+    LIVE_MESSAGES_PER_SECOND: int(1).default(20),
+    LIVE_MESSAGE_BURST: int(1).default(40),
+    LIVE_PING_INTERVAL_MS: int(100).default(25_000),
+    LIVE_HISTORY_LENGTH: int(1, 100_000).default(500),
+    LIVE_AGGREGATE_RESOLUTION: int(0, 15).default(7),
+    LIVE_SPACES_MIN_ZOOM: int(0, 24).default(15),
+    LIVE_MAX_CELLS_PER_SUBSCRIPTION: int(1, 10_000).default(400),
+    LIVE_MAX_WATCHED_CELLS: int(1, 100_000).default(2000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && env.JWT_SECRET === DEV_JWT_SECRET) {
@@ -66,6 +87,16 @@ export const envSchema = z
         code: "custom",
         path: ["H3_SHARD_RESOLUTION"],
         message: "must not be finer than H3_MAP_RESOLUTION",
+      });
+    }
+    if (
+      env.LIVE_AGGREGATE_RESOLUTION < env.H3_SHARD_RESOLUTION ||
+      env.LIVE_AGGREGATE_RESOLUTION >= env.H3_MAP_RESOLUTION
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["LIVE_AGGREGATE_RESOLUTION"],
+        message: "must lie between H3_SHARD_RESOLUTION (inclusive) and H3_MAP_RESOLUTION (exclusive)",
       });
     }
   })

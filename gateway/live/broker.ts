@@ -1,0 +1,122 @@
+// Cross-process side of the live gateway: Redis shard channels (SSUBSCRIBE) for the cells,
+// aggregates and hosts this process watches, and the reads (snapshots, history, counts, pending
+// prompts). Messages from Redis are treated as untrusted: malformed ones are logged and dropped.
+import { z } from "zod";
+import { aggregateKeys, cellKeys, parseLiveChannel } from "../../src/live/cell-keys.ts";
+import { type AggregateCounts, type CellRead, readAggregates, readCell } from "../../src/live/cell-reader.ts";
+import { type CellPosition, ensureCellsBuilt } from "../../src/live/cell-rebuild.ts";
+import { hostOfPromptChannel, hostPromptKeys, pendingApprovalRequests } from "../../src/live/host-prompts.ts";
+import type { LiveContext } from "../../src/live/live-context.ts";
+import type { Logger } from "../../src/logger.ts";
+import type { Redis } from "../../src/storage/redis.ts";
+import { Frame } from "./frame.ts";
+import type { LocalHub, StreamSubscriptions } from "./hub.ts";
+
+const cellMessage = z.union([
+  z.looseObject({ type: z.literal("delta"), epoch: z.string(), offset: z.number().int() }),
+  z.looseObject({ type: z.literal("cell_reset") }),
+]);
+const aggregateMessage = z.looseObject({ type: z.literal("aggregate"), version: z.number().int() });
+const hostMessage = z.looseObject({
+  type: z.enum(["approval_request", "approval_resolved"]),
+  bookingId: z.string(),
+});
+
+export class RedisBroker implements StreamSubscriptions {
+  private hub: LocalHub | undefined;
+  private connectedOnce = false;
+
+  constructor(
+    private readonly live: LiveContext,
+    private readonly subscriber: Redis,
+    private readonly logger: Logger,
+  ) {
+    subscriber.on("smessage", (channel: string, message: string) => this.onMessage(channel, message));
+    subscriber.on("ready", () => {
+      // After a reconnect the shard channels are re-subscribed, but what was published meanwhile is
+      // gone: every watcher of every cell catches up from the history.
+      if (this.connectedOnce) this.hub?.resyncAll();
+      this.connectedOnce = true;
+    });
+  }
+
+  attach(hub: LocalHub) {
+    this.hub = hub;
+  }
+
+  private channelOf(kind: "cell" | "aggregate" | "host", id: string): string {
+    if (kind === "cell") return cellKeys(id, this.live.resolutions).channel;
+    if (kind === "aggregate") return aggregateKeys(id, this.live.resolutions).channel;
+    return hostPromptKeys(id).channel;
+  }
+
+  async subscribe(kind: "cell" | "aggregate" | "host", id: string): Promise<void> {
+    await this.subscriber.ssubscribe(this.channelOf(kind, id));
+  }
+
+  unsubscribe(kind: "cell" | "aggregate" | "host", id: string): void {
+    this.subscriber.sunsubscribe(this.channelOf(kind, id)).catch((error: unknown) => {
+      this.logger.warn({ err: error, kind, id }, "live: unsubscribe failed");
+    });
+  }
+
+  readCell(cell: string, since?: CellPosition): Promise<CellRead> {
+    return readCell(this.live, cell, since);
+  }
+
+  /** Builds, with one ledger read, the cells among `cells` that Redis has no state for. */
+  prebuild(cells: readonly string[]): Promise<void> {
+    return ensureCellsBuilt(this.live, cells);
+  }
+
+  readAggregates(cells: readonly string[]): Promise<AggregateCounts[]> {
+    return readAggregates(this.live, cells);
+  }
+
+  pendingPrompts(hostId: string): Promise<string[]> {
+    return pendingApprovalRequests(this.live.redis, hostId);
+  }
+
+  private onMessage(channel: string, text: string) {
+    const hub = this.hub;
+    if (!hub) return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      this.logger.warn({ channel }, "live: dropped a message that is not JSON");
+      return;
+    }
+    const stream = parseLiveChannel(channel);
+    if (stream?.kind === "cell") {
+      const parsed = cellMessage.safeParse(raw);
+      if (!parsed.success) return this.drop(channel);
+      if (parsed.data.type === "cell_reset") hub.resetCell(stream.cell);
+      else
+        hub.deliverDelta(stream.cell, {
+          epoch: parsed.data.epoch,
+          offset: parsed.data.offset,
+          frame: new Frame(text),
+        });
+      return;
+    }
+    if (stream?.kind === "aggregate") {
+      const parsed = aggregateMessage.safeParse(raw);
+      if (!parsed.success) return this.drop(channel);
+      hub.deliverAggregate(stream.cell, parsed.data.version, new Frame(text));
+      return;
+    }
+    const hostId = hostOfPromptChannel(channel);
+    const parsed = hostMessage.safeParse(raw);
+    if (hostId === undefined || !parsed.success) return this.drop(channel);
+    hub.deliverToHost(hostId, parsed.data, new Frame(text));
+  }
+
+  private drop(channel: string) {
+    this.logger.warn({ channel }, "live: dropped a malformed message");
+  }
+
+  async close() {
+    this.subscriber.disconnect();
+  }
+}

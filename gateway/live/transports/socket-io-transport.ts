@@ -1,0 +1,121 @@
+// socket.io transport: namespace /live, WebSocket transport only, with the sharded Redis adapter
+// (SSUBSCRIBE/SPUBLISH, Redis 7) so socket.io rooms and emits reach every gateway process. Every
+// protocol message travels as the event "message" whose argument is the protocol's JSON object;
+// server frames are written pre-encoded (one packet string per frame for all sockets).
+import type { Server as HttpServer, IncomingMessage } from "node:http";
+import { createShardedAdapter } from "@socket.io/redis-adapter";
+import { Server, type Socket } from "socket.io";
+import type { AccessClaims, AccessTokens } from "../../../src/auth/access-tokens.ts";
+import type { Redis } from "../../../src/storage/redis.ts";
+import type { Frame, LiveConnection } from "../frame.ts";
+import { checkHandshake } from "../handshake.ts";
+import type { LiveService } from "../live-service.ts";
+import { LiveSession } from "../session.ts";
+
+export const SOCKET_IO_NAMESPACE = "/live";
+export const SOCKET_IO_EVENT = "message";
+const HANDSHAKE_USER = Symbol("liveUser");
+
+type HandshakeRequest = IncomingMessage & { [HANDSHAKE_USER]?: AccessClaims };
+
+/** An engine.io socket as far as we look into it: its write buffer and its ws transport's buffer. */
+interface EngineSocket {
+  readyState: string;
+  writeBuffer: Array<{ data?: unknown }>;
+  transport: { socket?: { bufferedAmount?: number } };
+  write(data: string): void;
+}
+
+class SocketIoConnection implements LiveConnection {
+  readonly transport = "socket.io" as const;
+  constructor(
+    private readonly socket: Socket,
+    private readonly service: LiveService,
+  ) {}
+
+  get id() {
+    return this.socket.id;
+  }
+
+  private buffered(engine: EngineSocket): number {
+    let bytes = engine.transport.socket?.bufferedAmount ?? 0;
+    if (bytes > this.service.limits.maxBufferedBytes) return bytes;
+    for (const packet of engine.writeBuffer)
+      bytes += typeof packet.data === "string" ? packet.data.length : 0;
+    return bytes;
+  }
+
+  send(frame: Frame) {
+    const engine = this.socket.conn as unknown as EngineSocket;
+    if (engine.readyState !== "open") return;
+    if (this.buffered(engine) > this.service.limits.maxBufferedBytes) {
+      this.service.metrics.slowConsumers.inc({ transport: "socket.io" });
+      this.socket.disconnect(true);
+      (this.socket.conn as unknown as { close(discard?: boolean): void }).close(true);
+      return;
+    }
+    // socket.io packet type 2 (EVENT) for our namespace: what emit("message", obj) would produce.
+    engine.write(frame.as("socket.io", (text) => `2${SOCKET_IO_NAMESPACE},["${SOCKET_IO_EVENT}",${text}]`));
+  }
+
+  close(_code: number, _reason: string) {
+    this.socket.disconnect(true);
+  }
+}
+
+export function attachSocketIoTransport(
+  server: HttpServer,
+  service: LiveService,
+  tokens: AccessTokens,
+  redis: { pub: Redis; sub: Redis },
+) {
+  const io = new Server(server, {
+    transports: ["websocket"],
+    maxHttpBufferSize: service.limits.maxPayloadBytes,
+    pingInterval: service.limits.pingIntervalMs,
+    pingTimeout: Math.min(20_000, service.limits.pingIntervalMs),
+    perMessageDeflate: false,
+    serveClient: false,
+    destroyUpgrade: false,
+    allowRequest: (req, callback) => {
+      checkHandshake(req, service.limits.allowedOrigins, tokens)
+        .then((result) => {
+          if (!result.ok) {
+            service.metrics.refused.inc({ transport: "socket.io", reason: result.code });
+            return callback(result.message, false);
+          }
+          if (result.user) (req as HandshakeRequest)[HANDSHAKE_USER] = result.user;
+          callback(null, true);
+        })
+        .catch(() => callback("handshake failed", false));
+    },
+    adapter: createShardedAdapter(redis.pub, redis.sub, { subscriptionMode: "dynamic" }),
+  });
+
+  const live = io.of(SOCKET_IO_NAMESPACE);
+  live.on("connection", (socket) => {
+    const user = (socket.request as HandshakeRequest)[HANDSHAKE_USER];
+    const session = new LiveSession(new SocketIoConnection(socket, service), user, service);
+    service.metrics.connections.inc({ transport: "socket.io" });
+    if (user) void socket.join(`user:${user.userId}`);
+    socket.on(SOCKET_IO_EVENT, (value: unknown) => session.receiveValue(value));
+    socket.onAny((event: string) => {
+      if (event !== SOCKET_IO_EVENT)
+        session.receiveUnreadable(`unknown event ${JSON.stringify(event).slice(0, 80)}; use "message"`);
+    });
+    socket.once("disconnect", () => {
+      service.metrics.connections.dec({ transport: "socket.io" });
+      session.close();
+    });
+    session.start();
+  });
+
+  return {
+    io,
+    async close() {
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+      });
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// The publish contract of live availability: what the space actor calls after it has committed a
+// change to PostgreSQL. One atomic script bumps the cell's offset, updates its state, appends to its
+// history and publishes; a cell that Redis has no state for is rebuilt from the ledger instead
+// (which already holds the committed change), under a new epoch.
+import { latLngToCell } from "h3-js";
+import { cellKeys } from "./cell-keys.ts";
+import { type CellPosition, ensureCellBuilt } from "./cell-rebuild.ts";
+import type { LiveContext } from "./live-context.ts";
+import { runLiveScript } from "./live-scripts.ts";
+import { encodeSpaceLiveState, type SpaceLiveState, spaceLiveStateSchema } from "./space-live-state.ts";
+
+export type PublishResult = CellPosition & {
+  /** published: a delta went out; unchanged: same state as before, nothing sent; rebuilt: cell rebuilt from the ledger. */
+  outcome: "published" | "unchanged" | "rebuilt";
+};
+
+async function apply(
+  live: LiveContext,
+  cell: string,
+  spaceId: string,
+  state: string,
+  json: string,
+): Promise<PublishResult> {
+  const keys = cellKeys(cell, live.resolutions);
+  const [code, epoch, offset] = await runLiveScript(
+    live.redis,
+    "apply-space-change",
+    [keys.meta, keys.spaces, keys.history, keys.missed, keys.aggregate.counts],
+    [
+      cell,
+      spaceId,
+      state,
+      json,
+      live.historyLength,
+      keys.channel,
+      keys.aggregate.channel,
+      keys.aggregateCell,
+    ],
+  );
+  if (code === -1) {
+    const position = await ensureCellBuilt(live, cell);
+    return { epoch: position.epoch, offset: position.offset, outcome: "rebuilt" };
+  }
+  return { epoch: String(epoch), offset: Number(offset), outcome: code === 1 ? "published" : "unchanged" };
+}
+
+/**
+ * Publishes a space's new live state to its map cell (call after the change is committed).
+ * `cell` must be the space's h3_cell (its point's cell at H3_MAP_RESOLUTION).
+ */
+export async function publishSpaceChange(
+  live: LiveContext,
+  cell: string,
+  space: SpaceLiveState,
+): Promise<PublishResult> {
+  const valid = spaceLiveStateSchema.parse(space);
+  const expected = latLngToCell(valid.lat, valid.lng, live.resolutions.map);
+  if (expected !== cell) throw new Error(`space ${valid.id} lies in cell ${expected}, not ${cell}`);
+  return apply(live, cell, valid.id, valid.state, encodeSpaceLiveState(valid));
+}
+
+/** Takes a space off a cell's map (listing deactivated or deleted, or moved to another cell). */
+export function removeSpaceFromCell(
+  live: LiveContext,
+  cell: string,
+  spaceId: string,
+): Promise<PublishResult> {
+  return apply(live, cell, spaceId, "", "");
+}
