@@ -3,7 +3,7 @@
 // before any reply, reminders (deadline, start, end) kept in step with the bookings.
 
 import { AppError } from "../../src/errors.ts";
-import type { Logger } from "../../src/logger.ts";
+import type { LiveContext } from "../../src/live/index.ts";
 import type { Pool } from "../../src/storage/postgres.ts";
 import type { ActorContext } from "../runtime/actor.ts";
 import { defineActor } from "../runtime/index.ts";
@@ -13,6 +13,7 @@ import { decide } from "./decide.ts";
 import { type SpaceCommand, type SpaceEvent, spaceCommandSchema } from "./space-commands.ts";
 import { rejectionError } from "./space-errors.ts";
 import { commitSpaceBatch, findCommandOutcome, type LedgerCommit } from "./space-ledger.ts";
+import { publishSpaceDecision } from "./space-live-publisher.ts";
 import { loadSpaceState, loadSpaceVersion } from "./space-loader.ts";
 import type { SpacePolicy } from "./space-policy.ts";
 import { bookingReminders, reminderChanges, spaceReminders } from "./space-reminders.ts";
@@ -35,15 +36,12 @@ export type SpaceActorReply = BookingView | null;
 export interface SpaceActorOptions {
   readonly pool: Pool;
   readonly policy: SpacePolicy;
+  /** Where committed decisions are published for the live map and host prompts; none: not published. */
+  readonly live?: LiveContext | undefined;
 }
 
 type SpaceContext = ActorContext<SpaceState, LedgerCommit>;
 
-/**
- * Called once a space's decision is committed (PostgreSQL and Redis). The outbox row written in the
- * same transaction already carries the event; the live availability feed will publish from here
- * once its contract exists. Until then it does nothing.
- */
 /** Host id of the state a missing space's actor holds: it takes nothing, every command is a 404. */
 const GONE = "-";
 
@@ -73,11 +71,22 @@ function goneSpace(spaceId: string): SpaceState {
 
 const spaceNotFound = () => new AppError("not_found", 404, "space not found");
 
-export function onBookingCommitted(_spaceId: string, _events: readonly SpaceEvent[], _logger: Logger): void {}
+/**
+ * Called once a space's decision is committed (PostgreSQL and Redis): publishes the space's new map
+ * state and the host's approval prompts through the live publish contract when the worker has a
+ * live context; otherwise the outbox row written in the same transaction is all there is.
+ */
+export async function onBookingCommitted(
+  live: LiveContext | undefined,
+  state: SpaceState,
+  events: readonly SpaceEvent[],
+): Promise<void> {
+  if (live !== undefined) await publishSpaceDecision(live, state, events);
+}
 
 /** The address-free description of the actor, for `client.ask` (type, and the reply type). */
 export function createSpaceActor(options: SpaceActorOptions) {
-  const { pool, policy } = options;
+  const { pool, policy, live } = options;
   /**
    * Spaces whose state PostgreSQL contradicted (a taken slot or a moved status only the ledger saw):
    * their next command reloads the state from PostgreSQL before deciding.
@@ -145,7 +154,7 @@ export function createSpaceActor(options: SpaceActorOptions) {
       events,
       settingsVersion: state.settingsVersion,
     });
-    ctx.afterCommit(() => onBookingCommitted(state.spaceId, events, ctx.logger));
+    ctx.afterCommit(() => onBookingCommitted(live, next, events));
     const booking = bookingId === null ? undefined : findSpaceBooking(next, bookingId);
     return booking === undefined ? null : bookingView(next.spaceId, booking);
   }

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SETTINGS_CHECK_MS } from "../../actors/space/space-actor.ts";
+import { createLiveContext, pendingApprovalRequests, readCell } from "../../src/live/index.ts";
 import { allWeek, bookingCount, ledgerOf, openSpace, window } from "../support/booking-fixtures.ts";
 import { signUpAdmin } from "../support/space-fixtures.ts";
 import { actorPrefix, startSpaceHost } from "../support/space-host.ts";
@@ -12,8 +13,10 @@ import { createTestApp, expectErrorShape } from "../support/test-app.ts";
 
 const t = createTestApp({ ACTOR_KEY_PREFIX: actorPrefix(), ACTOR_SHARD_COUNT: "4" });
 
+const live = createLiveContext(t.config, t.deps.redis, t.deps.pool);
+
 beforeAll(async () => {
-  await startSpaceHost(t.config, t.deps.pool);
+  await startSpaceHost(t.config, t.deps.pool, "test-space-host", live);
 });
 
 describe("POST /bookings", () => {
@@ -342,5 +345,29 @@ describe("a space's hours change under its actor", () => {
     expect(second.status).toBe(422);
     expect(second.body.error.code).toBe("outside_schedule");
     expect(await bookingCount(t, "space_id = $1", [spaceId])).toBe(1);
+  });
+});
+
+describe("live publishing after a commit", () => {
+  it("puts a request in front of its host until decided, and shows the space's next booking on the map", async () => {
+    const { spaceId, host, space } = await openSpace(t, { bookingMode: "request" });
+    const driver = await t.signUp("driver");
+    const w = window(1, 2);
+    const requested = await driver.client.post("/api/v1/bookings", { spaceId, ...w });
+    expect(requested.status).toBe(201);
+    const prompts = async () =>
+      (await pendingApprovalRequests(t.deps.redis, host.userId)).map((m) => JSON.parse(m).bookingId);
+    // Published after the commit: the answer may arrive a moment before.
+    for (let i = 0; i < 50 && (await prompts()).length === 0; i++) await sleep(20);
+    expect(await prompts()).toEqual([requested.body.id]);
+
+    const cell = await readCell(live, space.cells.map);
+    expect(cell.kind).toBe("snapshot");
+    const shown = (cell.kind === "snapshot" ? cell.spaces : []).map((s) => JSON.parse(s));
+    expect(shown.find((s) => s.id === spaceId)).toMatchObject({ state: "available", freeUntil: w.start });
+
+    expect((await host.client.put(`/api/v1/bookings/${requested.body.id}/approve`)).status).toBe(200);
+    for (let i = 0; i < 50 && (await prompts()).length > 0; i++) await sleep(20);
+    expect(await prompts()).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { actorDriverFromConfig, runtimeSettingsFromConfig } from "../../actors/r
 import { ActorHost } from "../../actors/runtime/index.ts";
 import { createSpaceActor, spacePolicyFromConfig } from "../../actors/space/index.ts";
 import type { Config } from "../../src/config/index.ts";
+import type { LiveContext } from "../../src/live/index.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { Pool } from "../../src/storage/postgres.ts";
 
@@ -15,14 +16,19 @@ export function actorPrefix(): string {
   return `t${randomBytes(4).toString("hex")}`;
 }
 
-export async function startSpaceHost(config: Config, pool: Pool, workerId = "test-space-host") {
+export async function startSpaceHost(
+  config: Config,
+  pool: Pool,
+  workerId = "test-space-host",
+  live?: LiveContext,
+) {
   const driver = actorDriverFromConfig(config, workerId);
   const host = new ActorHost({
     driver,
     workerId,
     shardCount: config.ACTOR_SHARD_COUNT,
     logger: createLogger(config, workerId),
-    actors: [createSpaceActor({ pool, policy: spacePolicyFromConfig(config) })],
+    actors: [createSpaceActor({ pool, policy: spacePolicyFromConfig(config), live })],
     settings: runtimeSettingsFromConfig(config),
   });
   await host.start();
