@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SETTINGS_CHECK_MS } from "../../actors/space/space-actor.ts";
+import { spaceBookingCommands } from "../../gateway/http/space-booking-commands.ts";
 import { createLiveContext, pendingApprovalRequests, readCell } from "../../src/live/index.ts";
 import { allWeek, bookingCount, ledgerOf, openSpace, window } from "../support/booking-fixtures.ts";
 import { signUpAdmin } from "../support/space-fixtures.ts";
@@ -369,5 +370,30 @@ describe("live publishing after a commit", () => {
     expect((await host.client.put(`/api/v1/bookings/${requested.body.id}/approve`)).status).toBe(200);
     for (let i = 0; i < 50 && (await prompts()).length > 0; i++) await sleep(20);
     expect(await prompts()).toEqual([]);
+  });
+});
+
+describe("the live host channel's approve / reject", () => {
+  it("decides through the space's actor with the same ownership checks as REST", async () => {
+    const commands = spaceBookingCommands(t.deps.pool, t.deps.spaceCommands);
+    const { spaceId, host } = await openSpace(t, { bookingMode: "request" });
+    const driver = await t.signUp("driver");
+    const first = await driver.client.post("/api/v1/bookings", { spaceId, ...window(1) });
+    const second = await driver.client.post("/api/v1/bookings", { spaceId, ...window(4) });
+    await expect(commands.approve({ hostId: driver.userId, bookingId: first.body.id })).rejects.toMatchObject(
+      {
+        status: 403,
+      },
+    );
+    await expect(commands.approve({ hostId: host.userId, bookingId: first.body.id })).resolves.toEqual({
+      bookingId: first.body.id,
+      status: "confirmed",
+    });
+    await expect(
+      commands.reject({ hostId: host.userId, bookingId: second.body.id, reason: "full" }),
+    ).resolves.toEqual({ bookingId: second.body.id, status: "rejected" });
+    await expect(
+      commands.approve({ hostId: host.userId, bookingId: "00000000-0000-4000-8000-000000000000" }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 });
