@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { createApp } from "../gateway/http/app.ts";
 import { createDeps } from "../gateway/http/deps.ts";
+import { spaceBookingCommands } from "../gateway/http/space-booking-commands.ts";
 import { attachLiveGateway } from "../gateway/live/index.ts";
 import { loadConfigOrExit } from "../src/config/index.ts";
 import { createLogger } from "../src/logger.ts";
@@ -17,7 +18,10 @@ const server = serve({ fetch: app.fetch, hostname: config.HTTP_HOST, port: confi
   logger.info({ url: `http://${info.address}:${info.port}` }, "gateway listening");
 });
 
-const live = attachLiveGateway(server as Server, deps);
+const live = attachLiveGateway(server as Server, {
+  ...deps,
+  commands: spaceBookingCommands(deps.pool, deps.spaceCommands),
+});
 
 onShutdown(logger, async () => {
   await live.close();

@@ -1,5 +1,14 @@
-// Shard worker process: hosts the product's actors on the shards it leases (see
-// workers/shard-worker-process.ts). The space actor registers here once it lands.
+// Shard worker process: hosts the product's actors (the space actor) on the shards it leases (see
+// workers/shard-worker-process.ts); committed booking decisions are published to the live map.
+import { createSpaceActor } from "../actors/space/index.ts";
+import { spacePolicyFromConfig } from "../actors/space/space-policy.ts";
+import { createLiveContext } from "../src/live/index.ts";
 import { runShardWorker } from "./shard-worker-process.ts";
 
-await runShardWorker(() => []);
+await runShardWorker(({ pool, redis, config }) => [
+  createSpaceActor({
+    pool,
+    policy: spacePolicyFromConfig(config),
+    live: createLiveContext(config, redis, pool),
+  }),
+]);

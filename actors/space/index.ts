@@ -8,6 +8,14 @@ export {
   type SpaceActorDeps,
   type SpaceOutcome,
   type SpaceReply,
+} from "./handle-space-command.ts";
+export {
+  createSpaceActor,
+  onBookingCommitted,
+  SPACE_ACTOR_TYPE,
+  type SpaceActor,
+  type SpaceActorOptions,
+  type SpaceActorReply,
 } from "./space-actor.ts";
 export {
   REJECTION_STATUS,

@@ -1,148 +1,206 @@
-// One command through a space actor, as the runtime runs it for each mailbox entry: decide on the
-// state in hand, commit to PostgreSQL before answering, fold the events in, and say which
-// reminders to set or cancel. A stale state (the ledger knew better) is rebuilt from PostgreSQL
-// and the command decided again, so a worker that took over with old state still answers right.
+// The space actor as the runtime runs it (`defineActor`): state rebuilt from PostgreSQL when Redis
+// has none, each command decided in memory, its events committed to PostgreSQL for the whole batch
+// before any reply, reminders (deadline, start, end) kept in step with the bookings.
+
+import { AppError } from "../../src/errors.ts";
+import type { LiveContext } from "../../src/live/index.ts";
 import type { Pool } from "../../src/storage/postgres.ts";
+import type { ActorContext } from "../runtime/actor.ts";
+import { defineActor } from "../runtime/index.ts";
 import { applyAll } from "./apply.ts";
 import { type BookingView, bookingView } from "./booking-view.ts";
 import { decide } from "./decide.ts";
-import type { SpaceCommand, SpaceEvent, SpaceRejection } from "./space-commands.ts";
-import { REJECTION_STATUS } from "./space-commands.ts";
-import { commitSpaceEvents, findCommandOutcome } from "./space-ledger.ts";
-import { loadSpaceState } from "./space-loader.ts";
+import { type SpaceCommand, type SpaceEvent, spaceCommandSchema } from "./space-commands.ts";
+import { rejectionError } from "./space-errors.ts";
+import { commitSpaceBatch, findCommandOutcome, type LedgerCommit } from "./space-ledger.ts";
+import { publishSpaceDecision } from "./space-live-publisher.ts";
+import { loadSpaceState, loadSpaceVersion } from "./space-loader.ts";
 import type { SpacePolicy } from "./space-policy.ts";
-import { reminderChanges, type SpaceReminder, spaceReminders } from "./space-reminders.ts";
-import { findSpaceBooking, type SpaceState } from "./space-state.ts";
+import { bookingReminders, reminderChanges, spaceReminders } from "./space-reminders.ts";
+import {
+  findSpaceBooking,
+  parseSpaceState,
+  pruneSpaceState,
+  type SpaceState,
+  spaceStateSchema,
+} from "./space-state.ts";
 
-export interface SpaceActorDeps {
+export const SPACE_ACTOR_TYPE = "space";
+
+/** How often an active space actor compares its settings' version with PostgreSQL. */
+export const SETTINGS_CHECK_MS = 1000;
+
+/** The reply to every space command: the booking it concerned, after it; null for space-wide commands. */
+export type SpaceActorReply = BookingView | null;
+
+export interface SpaceActorOptions {
   readonly pool: Pool;
   readonly policy: SpacePolicy;
-  readonly now?: () => number;
+  /** Where committed decisions are published for the live map and host prompts; none: not published. */
+  readonly live?: LiveContext | undefined;
 }
 
-export type SpaceReply =
-  | {
-      readonly ok: true;
-      /** The booking the command concerned, after it; null for space-wide commands. */
-      readonly booking: BookingView | null;
-      /** True when the command had been committed before and this answer repeats its outcome. */
-      readonly replayed: boolean;
-    }
-  | {
-      readonly ok: false;
-      readonly status: 403 | 404 | 409 | 422;
-      readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
-    };
+type SpaceContext = ActorContext<SpaceState, LedgerCommit>;
 
-export interface SpaceOutcome {
-  /** The state to keep (write it to Redis, fenced). */
-  readonly state: SpaceState;
-  readonly reply: SpaceReply;
-  /** The events committed by this command (for the live availability feed); empty otherwise. */
-  readonly events: readonly SpaceEvent[];
-  /** Reminders to schedule and keys to cancel. After a rebuild: every reminder the state needs. */
-  readonly reminders: { readonly set: readonly SpaceReminder[]; readonly cancel: readonly string[] };
-  /** True when the state was rebuilt from PostgreSQL along the way. */
-  readonly rebuilt: boolean;
-}
+/** Host id of the state a missing space's actor holds: it takes nothing, every command is a 404. */
+const GONE = "-";
 
-/** Rejections a command delivered again after its effect would get: worth asking the ledger. */
-const MAYBE_ALREADY_DONE = new Set(["invalid_transition", "invalid_window"]);
-
-export async function handleSpaceCommand(
-  deps: SpaceActorDeps,
-  initial: SpaceState,
-  command: SpaceCommand,
-): Promise<SpaceOutcome> {
-  const now = (deps.now ?? Date.now)();
-  let state = initial;
-  let rebuilt = false;
-  // At most one rebuild: the second decision runs on the ledger's own state.
-  for (let attempt = 0; ; attempt++) {
-    const decision = decide(state, command, now, deps.policy);
-    if (!decision.ok) {
-      if (MAYBE_ALREADY_DONE.has(decision.rejection.code) && command.type !== "scheduleChanged") {
-        const first = await findCommandOutcome(deps.pool, command.commandId);
-        if (first !== null) return done(initial, state, rebuilt, [], replay(state, first));
-      }
-      return done(initial, state, rebuilt, [], rejected(decision.rejection));
-    }
-    if (decision.events.length === 0) {
-      const booking = decision.bookingId === null ? undefined : findSpaceBooking(state, decision.bookingId);
-      return done(initial, state, rebuilt, [], {
-        ok: true,
-        booking: booking === undefined ? null : bookingView(state.spaceId, booking),
-        replayed: true,
-      });
-    }
-    const result = await commitSpaceEvents(deps.pool, {
-      spaceId: state.spaceId,
-      commandId: command.commandId,
-      commandType: command.type,
-      events: decision.events,
-    });
-    if (result.outcome === "committed") {
-      const next = applyAll(state, decision.events);
-      const booking = decision.bookingId === null ? undefined : findSpaceBooking(next, decision.bookingId);
-      return done(initial, next, rebuilt, decision.events, {
-        ok: true,
-        booking: booking === undefined ? null : bookingView(next.spaceId, booking),
-        replayed: false,
-      });
-    }
-    // The ledger disagrees with the state: rebuild it, then answer from the fresh state.
-    const fresh = await loadSpaceState(deps.pool, state.spaceId, now);
-    if (fresh === null) return done(initial, state, rebuilt, [], rejected(notFound("space")));
-    state = fresh;
-    rebuilt = true;
-    if (result.outcome === "replayed")
-      return done(initial, state, rebuilt, [], replay(state, result.booking));
-    if (attempt >= 1) {
-      return done(initial, state, rebuilt, [], {
-        ok: false,
-        status: 409,
-        error: { code: result.code, message: result.message },
-      });
-    }
-  }
-}
-
-function done(
-  initial: SpaceState,
-  state: SpaceState,
-  rebuilt: boolean,
-  events: readonly SpaceEvent[],
-  reply: SpaceReply,
-): SpaceOutcome {
-  if (!rebuilt) {
-    const touched = events.flatMap((e) =>
-      e.type === "bookingRequested" ? [e.booking.id] : "bookingId" in e ? [e.bookingId] : [],
-    );
-    return { state, reply, events, reminders: reminderChanges(initial, state, touched), rebuilt };
-  }
-  // The reminders may be as stale as the state was: set every one it needs, drop the rest.
-  const set = spaceReminders(state);
-  const needed = new Set(set.map((r) => r.key));
-  const cancel = spaceReminders(initial)
-    .map((r) => r.key)
-    .filter((key) => !needed.has(key));
-  const reminders = { set, cancel };
-  return { state, reply, events, reminders, rebuilt };
-}
-
-function replay(state: SpaceState, booking: Parameters<typeof bookingView>[1]): SpaceReply {
-  return { ok: true, booking: bookingView(state.spaceId, booking), replayed: true };
-}
-
-function rejected(rejection: SpaceRejection): SpaceReply {
-  const { code, message, details } = rejection;
+/** The state of a space that does not exist or was deleted (kept so its actor answers 404, not retries). */
+function goneSpace(spaceId: string): SpaceState {
   return {
-    ok: false,
-    status: REJECTION_STATUS[code],
-    error: details === undefined ? { code, message } : { code, message, details },
+    spaceId,
+    settings: {
+      hostId: GONE,
+      bookingMode: "instant",
+      currency: "EUR",
+      rates: { hourly: 0, daily: null, monthly: null },
+      rules: {
+        timeZone: "UTC",
+        weeklyHours: [],
+        exceptions: [],
+        bufferMinutes: 0,
+        minNoticeMinutes: 0,
+        minDurationMinutes: 1,
+        maxDurationMinutes: null,
+      },
+      accepting: false,
+    },
+    bookings: [],
   };
 }
 
-function notFound(what: string): SpaceRejection {
-  return { code: "not_found", message: `${what} not found` };
+const spaceNotFound = () => new AppError("not_found", 404, "space not found");
+
+/**
+ * Called once a space's decision is committed (PostgreSQL and Redis): publishes the space's new map
+ * state and the host's approval prompts through the live publish contract when the worker has a
+ * live context; otherwise the outbox row written in the same transaction is all there is.
+ */
+export async function onBookingCommitted(
+  live: LiveContext | undefined,
+  state: SpaceState,
+  events: readonly SpaceEvent[],
+): Promise<void> {
+  if (live !== undefined) await publishSpaceDecision(live, state, events);
 }
+
+/** The address-free description of the actor, for `client.ask` (type, and the reply type). */
+export function createSpaceActor(options: SpaceActorOptions) {
+  const { pool, policy, live } = options;
+  /**
+   * Spaces whose state PostgreSQL contradicted (a taken slot or a moved status only the ledger saw):
+   * their next command reloads the state from PostgreSQL before deciding.
+   */
+  const stale = new Set<string>();
+
+  /** When each space's version was last compared with PostgreSQL (wall-clock ms). */
+  const checkedAt = new Map<string, number>();
+
+  /**
+   * A space edited since its state was read (hours, rates, booking mode) must be reloaded: a refusal
+   * decided on old hours never reaches the ledger's check. Compared at most once per
+   * SETTINGS_CHECK_MS per space; acceptances are checked in the commit transaction regardless.
+   */
+  async function checkVersion(ctx: SpaceContext): Promise<void> {
+    const wall = Date.now();
+    if (wall - (checkedAt.get(ctx.actorId) ?? 0) < SETTINGS_CHECK_MS) return;
+    if (checkedAt.size >= 100_000) checkedAt.clear();
+    checkedAt.set(ctx.actorId, wall);
+    const version = await loadSpaceVersion(pool, ctx.actorId);
+    if (version !== (ctx.state.settingsVersion ?? null)) stale.add(ctx.actorId);
+  }
+
+  async function current(ctx: SpaceContext): Promise<SpaceState> {
+    if (ctx.state.settings.hostId !== GONE) await checkVersion(ctx);
+    if (!stale.has(ctx.actorId)) return pruneSpaceState(ctx.state, ctx.now());
+    const fresh = (await loadSpaceState(pool, ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);
+    stale.delete(ctx.actorId);
+    checkedAt.set(ctx.actorId, Date.now());
+    // The reminders may be as stale as the state was: set every one it needs, drop the rest.
+    const needed = spaceReminders(fresh);
+    const keep = new Set(needed.map((r) => r.key));
+    for (const r of spaceReminders(ctx.state)) if (!keep.has(r.key)) ctx.cancelReminder(r.key);
+    for (const r of needed) ctx.setReminder(r.key, r.at);
+    ctx.setState(fresh);
+    return fresh;
+  }
+
+  async function run(ctx: SpaceContext, state: SpaceState, command: SpaceCommand): Promise<SpaceActorReply> {
+    const decision = decide(state, command, ctx.now(), policy);
+    if (!decision.ok) {
+      if (decision.rejection.code === "invalid_transition" && command.type !== "scheduleChanged") {
+        // Delivered again after its effect (and after its stored reply was dropped): answer the same.
+        const first = await findCommandOutcome(pool, command.commandId);
+        if (first !== null) return bookingView(state.spaceId, first);
+      }
+      throw rejectionError(decision.rejection);
+    }
+    const { events, bookingId } = decision;
+    if (events.length === 0) {
+      // A request delivered again: its booking is already in the state.
+      const booking = bookingId === null ? undefined : findSpaceBooking(state, bookingId);
+      return booking === undefined ? null : bookingView(state.spaceId, booking);
+    }
+    const next = applyAll(state, events);
+    ctx.setState(next);
+    const touched = bookingId === null ? [] : [bookingId];
+    const reminders = reminderChanges(state, next, touched);
+    for (const key of reminders.cancel) ctx.cancelReminder(key);
+    for (const r of reminders.set) ctx.setReminder(r.key, r.at);
+    ctx.stageWrite({
+      spaceId: state.spaceId,
+      commandId: command.commandId,
+      commandType: command.type,
+      events,
+      settingsVersion: state.settingsVersion,
+    });
+    ctx.afterCommit(() => onBookingCommitted(live, next, events));
+    const booking = bookingId === null ? undefined : findSpaceBooking(next, bookingId);
+    return booking === undefined ? null : bookingView(next.spaceId, booking);
+  }
+
+  return defineActor<SpaceState, SpaceCommand, SpaceActorReply, LedgerCommit>({
+    type: SPACE_ACTOR_TYPE,
+    stateSchema: spaceStateSchema.transform((value) => parseSpaceState(value)),
+    commandSchema: spaceCommandSchema,
+    async rebuild(ctx) {
+      const state = (await loadSpaceState(pool, ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);
+      stale.delete(ctx.actorId);
+      checkedAt.set(ctx.actorId, Date.now());
+      for (const r of spaceReminders(state)) ctx.setReminder(r.key, r.at);
+      return state;
+    },
+    async handle(ctx, command) {
+      const state = await current(ctx);
+      if (state.settings.hostId === GONE) throw spaceNotFound();
+      return run(ctx, state, command);
+    },
+    async onReminder(ctx, name) {
+      const state = await current(ctx);
+      if (state.settings.hostId === GONE) return;
+      const bookingId = name.slice(name.indexOf(":") + 1);
+      const booking = findSpaceBooking(state, bookingId);
+      // The command the booking needs under this name now; none when it settled or moved on.
+      const due = booking === undefined ? undefined : bookingReminders(booking).find((r) => r.key === name);
+      if (due === undefined || due.at > ctx.now()) return;
+      try {
+        await run(ctx, state, due.command);
+      } catch (error) {
+        // Not due any more, or settled meanwhile: nothing to do.
+        if (error instanceof AppError && error.status !== 500) return;
+        throw error;
+      }
+    },
+    async flushWrites(writes, ctx) {
+      ctx.assertLeaseHeld();
+      try {
+        await commitSpaceBatch(pool, writes);
+      } catch (error) {
+        if (error instanceof AppError) for (const w of writes) stale.add(w.spaceId);
+        throw error;
+      }
+    },
+  });
+}
+
+export type SpaceActor = ReturnType<typeof createSpaceActor>;

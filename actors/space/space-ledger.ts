@@ -12,6 +12,7 @@ import {
 } from "../../src/storage/postgres.ts";
 import type { SpaceCommandType, SpaceEvent } from "./space-commands.ts";
 import { ledgerRejectionError } from "./space-errors.ts";
+import { SETTINGS_VERSION } from "./space-loader.ts";
 
 /** One decision to commit: the command it answers and the events it produced. */
 export interface LedgerCommit {
@@ -19,6 +20,8 @@ export interface LedgerCommit {
   readonly commandId: string;
   readonly commandType: SpaceCommandType;
   readonly events: readonly SpaceEvent[];
+  /** The space version the decision was made on (SpaceState.settingsVersion); checked for new time. */
+  readonly settingsVersion?: string | undefined;
 }
 
 /** A booking row as the ledger holds it (times in UTC epoch ms). */
@@ -119,6 +122,7 @@ export async function commitSpaceEvents(pool: Pool, commit: LedgerCommit): Promi
  */
 export async function commitSpaceBatch(pool: Pool, commits: readonly LedgerCommit[]): Promise<void> {
   await withTransaction(pool, async (client) => {
+    await lockSpacesForBooking(client, commits);
     for (const commit of commits) {
       const events = commit.events.filter((e) => e.type !== "spaceSettingsChanged");
       for (const [index, event] of events.entries()) {
@@ -137,6 +141,37 @@ export async function commitSpaceBatch(pool: Pool, commits: readonly LedgerCommi
       }
     }
   });
+}
+
+/**
+ * A batch that takes new time (a request, an extension) holds the space row `for share` for its
+ * transaction, so a schedule change, an edit or a delete (which lock it `for update`) either waits
+ * for the booking and then sees it, or comes first. A space no longer active takes no new time:
+ * the actor's state was stale, and it is told so with a refusal it reloads on.
+ */
+async function lockSpacesForBooking(db: Queryable, commits: readonly LedgerCommit[]): Promise<void> {
+  const taking = commits.filter((c) =>
+    c.events.some((e) => e.type === "bookingRequested" || e.type === "bookingExtended"),
+  );
+  const spaceIds = [...new Set(taking.map((c) => c.spaceId))];
+  if (spaceIds.length === 0) return;
+  const { rows } = await db.query<{ id: string; status: string; version: string }>(
+    `select id, status, ${SETTINGS_VERSION} as version from parking_spaces where id = any($1::uuid[]) for share`,
+    [spaceIds],
+  );
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  for (const commit of taking) {
+    const space = byId.get(commit.spaceId);
+    if (space === undefined || space.status !== "active") {
+      throw ledgerRejectionError("conflict", "this space is not taking bookings right now");
+    }
+    if (commit.settingsVersion !== undefined && commit.settingsVersion !== space.version) {
+      throw ledgerRejectionError(
+        "conflict",
+        "the space's hours or terms just changed; send the request again",
+      );
+    }
+  }
 }
 
 /** The booking a command changed, if that command was committed; null when it never was. */

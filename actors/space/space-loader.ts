@@ -11,6 +11,9 @@ import {
 import type { Queryable } from "../../src/storage/postgres.ts";
 import { compareBookings, type SpaceBooking, type SpaceState } from "./space-state.ts";
 
+/** How a space row's version reads (its updated_at to the microsecond, as text). */
+export const SETTINGS_VERSION = `to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+
 /** Exceptions this many days before today still matter (a stay that began then may be extended). */
 const EXCEPTION_LOOKBACK_DAYS = 3;
 
@@ -27,6 +30,7 @@ interface SpaceRow {
   minDurationMinutes: number;
   maxDurationMinutes: number | null;
   status: "active" | "inactive" | "deleted";
+  version: string;
 }
 
 /** The state of the space's actor as of `now`; null when the space does not exist or was deleted. */
@@ -39,7 +43,8 @@ export async function loadSpaceState(
     `select host_id as "hostId", booking_mode as "bookingMode", currency, hourly_rate as hourly,
             daily_rate as daily, monthly_rate as monthly, timezone as "timeZone",
             buffer_minutes as "bufferMinutes", min_notice_minutes as "minNoticeMinutes",
-            min_duration_minutes as "minDurationMinutes", max_duration_minutes as "maxDurationMinutes", status
+            min_duration_minutes as "minDurationMinutes", max_duration_minutes as "maxDurationMinutes", status,
+            ${SETTINGS_VERSION} as version
        from parking_spaces where id = $1`,
     [spaceId],
   );
@@ -99,6 +104,16 @@ export async function loadSpaceState(
       rules,
       accepting: space.status === "active",
     },
+    settingsVersion: space.version,
     bookings: byStart,
   };
+}
+
+/** The space row's current version (see SpaceState.settingsVersion); null when the row is missing. */
+export async function loadSpaceVersion(db: Queryable, spaceId: string): Promise<string | null> {
+  const { rows } = await db.query<{ version: string }>(
+    `select ${SETTINGS_VERSION} as version from parking_spaces where id = $1`,
+    [spaceId],
+  );
+  return rows[0]?.version ?? null;
 }

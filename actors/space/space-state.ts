@@ -81,12 +81,20 @@ export interface SpaceBooking {
 export const spaceStateSchema = z.strictObject({
   spaceId: z.string().min(1),
   settings: spaceSettingsSchema,
+  /** The space row's updated_at (to the microsecond) the settings were read at; see SpaceState. */
+  settingsVersion: z.string().max(40).optional(),
   bookings: z.array(spaceBookingSchema),
 });
 
 export interface SpaceState {
   readonly spaceId: string;
   readonly settings: SpaceSettings;
+  /**
+   * The space row's `updated_at` when the settings were read from PostgreSQL. A booking commit
+   * checks it under the space row's lock: any change to the space (hours, rates, mode) since then
+   * refuses the commit, and the actor reloads before deciding again.
+   */
+  readonly settingsVersion?: string;
   /**
    * Every booking that holds the slot, and final ones until their window has passed, sorted by
    * start then id. An array, not a record keyed by id: copying it per event stays cheap with

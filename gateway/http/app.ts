@@ -12,6 +12,7 @@ import { ipRateLimit } from "./middleware/ip-rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
+import { bookingRoutes } from "./routes/booking-routes.ts";
 import { devMailboxRoutes } from "./routes/dev-mailbox-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps) {
   api.route("/", spaceRoutes(deps));
   api.route("/", spaceAvailabilityRoutes(deps));
   api.route("/", searchRoutes(deps));
+  api.route("/", bookingRoutes(deps));
   app.route("/api/v1", api);
 
   app.route("/", healthRoutes(deps));

@@ -11,6 +11,7 @@ import { LocalObjectStorage } from "../../src/storage/local-object-storage.ts";
 import type { ObjectStorage } from "../../src/storage/object-storage.ts";
 import { createPool, type Pool } from "../../src/storage/postgres.ts";
 import { createRedis, type Redis } from "../../src/storage/redis.ts";
+import { SpaceCommands } from "./space-commands.ts";
 
 export interface AppDeps {
   config: Config;
@@ -23,6 +24,8 @@ export interface AppDeps {
   mailer: Mailer;
   devMailbox?: DevMailbox;
   objects: ObjectStorage;
+  /** Booking commands to space actors (the actor client starts on first use). */
+  spaceCommands: SpaceCommands;
 }
 
 export function createDeps(
@@ -40,6 +43,7 @@ export function createDeps(
     windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
   });
   const auth = new AuthService(pool, config, accessTokens, throttle, mailer);
+  const spaceCommands = new SpaceCommands(pool, config, logger, component);
   return {
     config,
     logger,
@@ -50,8 +54,10 @@ export function createDeps(
     auth,
     mailer,
     objects: new LocalObjectStorage(config.OBJECT_STORAGE_DIR),
+    spaceCommands,
     ...(devMailbox ? { devMailbox } : {}),
     async close() {
+      await spaceCommands.close().catch(() => {});
       await Promise.allSettled([pool.end(), redis.quit()]);
     },
   };

@@ -130,6 +130,7 @@ describe("loading a space actor's state", () => {
         },
         accepting: true,
       },
+      settingsVersion: expect.any(String),
       bookings: [],
     });
     const closed = decide(state, requestCommand("2030-01-25T10:00Z", "2030-01-25T11:00Z"), now);

@@ -8,6 +8,8 @@ import type { HostSnapshot } from "../../actors/runtime/index.ts";
 import { freePort } from "../../devstack/stack.ts";
 
 const ENTRY = fileURLToPath(new URL("./counter-shard-worker.ts", import.meta.url));
+/** The product's shard worker (the space actor). */
+export const SHARD_WORKER_ENTRY = fileURLToPath(new URL("../../workers/shard-worker.ts", import.meta.url));
 
 export interface WorkerProcess {
   workerId: string;
@@ -17,9 +19,13 @@ export interface WorkerProcess {
   output(): string;
 }
 
-export async function spawnWorker(workerId: string, env: Record<string, string>): Promise<WorkerProcess> {
+export async function spawnWorker(
+  workerId: string,
+  env: Record<string, string>,
+  entry = ENTRY,
+): Promise<WorkerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY], {
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
     env: { ...process.env, ...env, WORKER_ID: workerId, HEALTH_PORT: String(port), HTTP_HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],
   });

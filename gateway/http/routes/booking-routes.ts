@@ -1,0 +1,311 @@
+// /api/v1/bookings: drivers request a space's time and the space's actor decides (confirmed, pending
+// the host's approval, or 409 slot_unavailable); hosts approve or reject; either side cancels; the
+// driver extends. Every change goes through the space actor, which commits to PostgreSQL before it
+// answers; reads come straight from PostgreSQL, each with its ownership check.
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { errors } from "../../../src/errors.ts";
+import {
+  type BookingRecord,
+  bookingHistory,
+  findBookingRecord,
+  listBookings,
+} from "../../../src/storage/bookings-repository.ts";
+import type { AppEnv, AuthUser } from "../app-env.ts";
+import {
+  BookingCreate,
+  BookingExtend,
+  BookingListQuery,
+  BookingListSchema,
+  BookingParams,
+  BookingReason,
+  BookingSchema,
+  BookingWithHistorySchema,
+  SpaceBookingsParams,
+  UserParams,
+} from "../booking-schemas.ts";
+import { decodeBookingCursor, encodeBookingCursor, toBookingDetail } from "../booking-view.ts";
+import type { AppDeps } from "../deps.ts";
+import { validationHook } from "../errors.ts";
+import { currentUser, requireAuth, requireRole } from "../middleware/authenticate.ts";
+import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { bookingIdFor, commandIdFor } from "../space-commands.ts";
+
+const tags = ["bookings"];
+const signedIn = { security: bearerSecurity, middleware: requireAuth };
+
+const commandErrors = {
+  400: errorResponses[400],
+  401: errorResponses[401],
+  403: errorResponses[403],
+  404: errorResponses[404],
+  409: errorResponses[409],
+  422: errorResponses[422],
+} as const;
+
+const createBooking = createRoute({
+  method: "post",
+  path: "/bookings",
+  tags,
+  security: bearerSecurity,
+  middleware: requireRole("driver"),
+  summary:
+    "Request a space's time: 201 confirmed (instant space) or pending_approval (request-to-book, with expiresAt); 409 slot_unavailable; 422 outside_schedule / too_short / too_long / too_soon / invalid_window",
+  request: { body: jsonBody(BookingCreate) },
+  responses: { 201: jsonResponse(BookingSchema, "Decided and recorded"), ...commandErrors },
+});
+
+const listMine = createRoute({
+  method: "get",
+  path: "/bookings",
+  tags,
+  ...signedIn,
+  summary: "My bookings as a driver, newest first",
+  request: { query: BookingListQuery },
+  responses: {
+    200: jsonResponse(BookingListSchema, "A page; pass nextCursor as cursor for the next"),
+    400: errorResponses[400],
+    401: errorResponses[401],
+  },
+});
+
+const listForUser = createRoute({
+  method: "get",
+  path: "/bookings/user/{userId}",
+  tags,
+  ...signedIn,
+  summary: "A driver's bookings, newest first (the driver themself or an admin)",
+  request: { params: UserParams, query: BookingListQuery },
+  responses: {
+    200: jsonResponse(BookingListSchema, "A page; pass nextCursor as cursor for the next"),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+  },
+});
+
+const listForSpace = createRoute({
+  method: "get",
+  path: "/bookings/space/{spaceId}",
+  tags,
+  ...signedIn,
+  summary: "A space's bookings, newest first (its host or an admin)",
+  request: { params: SpaceBookingsParams, query: BookingListQuery },
+  responses: {
+    200: jsonResponse(BookingListSchema, "A page; pass nextCursor as cursor for the next"),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+    404: errorResponses[404],
+  },
+});
+
+const getBooking = createRoute({
+  method: "get",
+  path: "/bookings/{id}",
+  tags,
+  ...signedIn,
+  summary: "One booking with its status history (its driver, the space's host, or an admin)",
+  request: { params: BookingParams },
+  responses: {
+    200: jsonResponse(BookingWithHistorySchema, "The booking"),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+    404: errorResponses[404],
+  },
+});
+
+const statusRoute = (action: "approve" | "reject" | "cancel", summary: string) =>
+  createRoute({
+    method: "put",
+    path: `/bookings/{id}/${action}`,
+    tags,
+    ...signedIn,
+    summary,
+    request: {
+      params: BookingParams,
+      body: { required: false, content: { "application/json": { schema: BookingReason } } },
+    },
+    responses: { 200: jsonResponse(BookingSchema, "Decided and recorded"), ...commandErrors },
+  });
+
+const approveBooking = statusRoute("approve", "The space's host accepts a pending request");
+const rejectBooking = statusRoute(
+  "reject",
+  "The space's host turns a pending request down; the slot reopens",
+);
+const cancelBooking = statusRoute("cancel", "The driver or the space's host cancels; the slot reopens");
+
+const extendBooking = createRoute({
+  method: "put",
+  path: "/bookings/{id}/extend",
+  tags,
+  ...signedIn,
+  summary: "The driver moves the end later; the extra time must be open and free",
+  request: { params: BookingParams, body: jsonBody(BookingExtend) },
+  responses: { 200: jsonResponse(BookingSchema, "Decided and recorded"), ...commandErrors },
+});
+
+const isAdmin = (user: AuthUser) => user.roles.includes("admin");
+
+/** Who may do what to a booking; a stranger gets 403 before anything reaches the actor. */
+function assertMay(
+  user: AuthUser,
+  booking: BookingRecord,
+  action: "view" | "approve" | "reject" | "cancel" | "extend",
+) {
+  const isHost = user.id === booking.hostId;
+  const isDriver = user.id === booking.driverId;
+  const allowed =
+    action === "view"
+      ? isHost || isDriver || isAdmin(user)
+      : action === "approve" || action === "reject"
+        ? isHost
+        : action === "cancel"
+          ? isHost || isDriver
+          : isDriver;
+  if (!allowed) {
+    throw errors.forbidden(
+      action === "view"
+        ? "only the booking's driver, the space's host or an admin may see this booking"
+        : action === "approve" || action === "reject"
+          ? `only the space's host may ${action} this booking`
+          : action === "cancel"
+            ? "only the booking's driver or the space's host may cancel it"
+            : "only the booking's driver may extend it",
+    );
+  }
+}
+
+export function bookingRoutes(deps: AppDeps) {
+  const { pool, spaceCommands } = deps;
+
+  const loadBooking = async (id: string) => {
+    const booking = await findBookingRecord(pool, id);
+    if (!booking) throw errors.notFound("booking");
+    return booking;
+  };
+
+  const page = async (
+    filter: { driverId: string } | { spaceId: string },
+    query: { limit: number; cursor?: string | undefined; status?: string | undefined },
+  ) => {
+    const result = await listBookings(pool, filter, {
+      limit: query.limit,
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.cursor ? { after: decodeBookingCursor(query.cursor) } : {}),
+    });
+    return {
+      bookings: result.bookings.map(toBookingDetail),
+      nextCursor: result.next ? encodeBookingCursor(result.next) : null,
+    };
+  };
+
+  /** A person's command about one booking, sent to its space's actor. */
+  const change = async (
+    c: Context<AppEnv>,
+    id: string,
+    action: "approve" | "reject" | "cancel" | "extend",
+    extra: { reason?: string | undefined; end?: number },
+  ) => {
+    const user = currentUser(c);
+    const booking = await loadBooking(id);
+    assertMay(user, booking, action);
+    const commandId = commandIdFor(user.id, `${action}:${id}`, c.req.header("idempotency-key"));
+    const reply =
+      action === "extend"
+        ? await spaceCommands.send(
+            booking.spaceId,
+            { type: "extend", bookingId: id, by: user.id, end: extra.end! },
+            commandId,
+          )
+        : await spaceCommands.send(
+            booking.spaceId,
+            { type: action, bookingId: id, by: user.id, ...(extra.reason ? { reason: extra.reason } : {}) },
+            commandId,
+          );
+    if (reply === null) throw errors.notFound("booking");
+    return reply;
+  };
+
+  const reasonOf = async (c: Context<AppEnv>) => {
+    // The body is optional: none, or {reason}.
+    const text = await c.req.text();
+    if (text.trim() === "") return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw errors.validation("invalid JSON body");
+    }
+    const parsed = BookingReason.safeParse(json);
+    if (!parsed.success) throw errors.validation("invalid body", parsed.error.issues);
+    return parsed.data.reason;
+  };
+
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+    .openapi(createBooking, async (c) => {
+      const user = currentUser(c);
+      const body = c.req.valid("json");
+      const commandId = commandIdFor(user.id, "request", c.req.header("idempotency-key"));
+      const reply = await spaceCommands.send(
+        body.spaceId,
+        {
+          type: "requestBooking",
+          bookingId: bookingIdFor(commandId),
+          driverId: user.id,
+          start: Date.parse(body.start),
+          end: Date.parse(body.end),
+          ...(body.vehicle ? { vehicle: body.vehicle } : {}),
+          ...(body.specialRequests ? { specialRequests: body.specialRequests } : {}),
+        },
+        commandId,
+      );
+      if (reply === null) throw errors.internal("the space actor answered a request without a booking");
+      return c.json(reply, 201);
+    })
+    .openapi(listMine, async (c) => {
+      const user = currentUser(c);
+      return c.json(await page({ driverId: user.id }, c.req.valid("query")), 200);
+    })
+    .openapi(listForUser, async (c) => {
+      const user = currentUser(c);
+      const { userId } = c.req.valid("param");
+      if (userId !== user.id && !isAdmin(user))
+        throw errors.forbidden("only admins may list another user's bookings");
+      return c.json(await page({ driverId: userId }, c.req.valid("query")), 200);
+    })
+    .openapi(listForSpace, async (c) => {
+      const user = currentUser(c);
+      const { spaceId } = c.req.valid("param");
+      const space = await spaceCommands.space(spaceId);
+      if (space.hostId !== user.id && !isAdmin(user)) {
+        throw errors.forbidden("only the space's host or an admin may list its bookings");
+      }
+      return c.json(await page({ spaceId }, c.req.valid("query")), 200);
+    })
+    .openapi(getBooking, async (c) => {
+      const user = currentUser(c);
+      const booking = await loadBooking(c.req.valid("param").id);
+      assertMay(user, booking, "view");
+      return c.json({ ...toBookingDetail(booking), history: await bookingHistory(pool, booking.id) }, 200);
+    })
+    .openapi(approveBooking, async (c) => {
+      const { id } = c.req.valid("param");
+      return c.json(await change(c, id, "approve", { reason: await reasonOf(c) }), 200);
+    })
+    .openapi(rejectBooking, async (c) => {
+      const { id } = c.req.valid("param");
+      return c.json(await change(c, id, "reject", { reason: await reasonOf(c) }), 200);
+    })
+    .openapi(cancelBooking, async (c) => {
+      const { id } = c.req.valid("param");
+      return c.json(await change(c, id, "cancel", { reason: await reasonOf(c) }), 200);
+    })
+    .openapi(extendBooking, async (c) => {
+      const { id } = c.req.valid("param");
+      const { end } = c.req.valid("json");
+      return c.json(await change(c, id, "extend", { end: Date.parse(end) }), 200);
+    });
+}

@@ -1,0 +1,82 @@
+// How the gateway talks to space actors: an actor client started on first use (closed on shutdown),
+// the shard of a space from its shard cell (cached briefly), and command ids that map a REST retry
+// under the same Idempotency-Key to the same actor command.
+import { createHash, randomUUID } from "node:crypto";
+import type { ActorClient } from "../../actors/runtime/index.ts";
+import { createActorClient, shardOfShardCell } from "../../actors/runtime/index.ts";
+import { SPACE_ACTOR_TYPE, type SpaceActorReply, type SpaceCommand } from "../../actors/space/index.ts";
+import type { Config } from "../../src/config/index.ts";
+import { errors } from "../../src/errors.ts";
+import type { Logger } from "../../src/logger.ts";
+import { findSpaceRouting, type SpaceRouting } from "../../src/storage/bookings-repository.ts";
+import type { Queryable } from "../../src/storage/postgres.ts";
+
+/** A space's routing is read again after this long (a moved space changes shard cell). */
+const ROUTING_TTL_MS = 30_000;
+const ROUTING_CACHE_MAX = 10_000;
+
+type Command = SpaceCommand extends infer C ? (C extends SpaceCommand ? Omit<C, "commandId"> : never) : never;
+
+export class SpaceCommands {
+  private started: ReturnType<typeof createActorClient> | undefined;
+  private readonly routing = new Map<string, { value: SpaceRouting; until: number }>();
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly name = "gateway",
+  ) {}
+
+  private client(): Promise<ActorClient> {
+    this.started ??= createActorClient(this.config, this.logger, this.name);
+    return this.started.then((started) => started.client);
+  }
+
+  /** The space's host, status and shard cell; 404 when it does not exist or was deleted. */
+  async space(spaceId: string): Promise<SpaceRouting> {
+    const now = Date.now();
+    const cached = this.routing.get(spaceId);
+    if (cached !== undefined && cached.until > now) return cached.value;
+    const value = await findSpaceRouting(this.db, spaceId);
+    if (value === undefined || value.status === "deleted") throw errors.notFound("space");
+    if (this.routing.size >= ROUTING_CACHE_MAX) this.routing.clear();
+    this.routing.set(spaceId, { value, until: now + ROUTING_TTL_MS });
+    return value;
+  }
+
+  /** Sends a command to the space's actor and resolves with its reply (rejects with its AppError). */
+  async send(spaceId: string, command: Command, commandId: string): Promise<SpaceActorReply> {
+    const { shardCell } = await this.space(spaceId);
+    const shard = shardOfShardCell(shardCell, this.config.ACTOR_SHARD_COUNT);
+    const client = await this.client();
+    return client.send<SpaceActorReply>(
+      { actorType: SPACE_ACTOR_TYPE, actorId: spaceId, shard },
+      { ...command, commandId },
+      { commandId },
+    );
+  }
+
+  async close(): Promise<void> {
+    const started = this.started;
+    this.started = undefined;
+    if (started) await (await started).close();
+  }
+}
+
+/**
+ * The command id of a REST call: derived from the caller's Idempotency-Key (scoped to the user and
+ * the operation), so a retry after a timeout reaches the same command; otherwise a fresh one.
+ */
+export function commandIdFor(userId: string, operation: string, idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined) return `http:${randomUUID()}`;
+  const digest = createHash("sha256").update(`${userId}\n${operation}\n${idempotencyKey}`).digest("hex");
+  return `http:${digest}`;
+}
+
+/** A uuid named by a command id: the booking a request creates, the same on every retry. */
+export function bookingIdFor(commandId: string): string {
+  const hex = createHash("sha256").update(`booking\n${commandId}`).digest("hex");
+  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

@@ -1,0 +1,67 @@
+// Bookings for tests: spaces open around the clock (UTC) in either booking mode, future windows on
+// whole hours, and what the ledger holds for a booking (row, history, outbox, command record).
+
+import { hostWithSpace } from "./space-fixtures.ts";
+import type { TestApp } from "./test-app.ts";
+
+const HOUR = 3_600_000;
+
+export const allWeek = [0, 1, 2, 3, 4, 5, 6].map((dayOfWeek) => ({
+  dayOfWeek,
+  start: "00:00",
+  end: "24:00",
+}));
+
+/** A host and a space open every hour of the week in UTC, no buffer, 30 min notice, 30 min – 8 h. */
+export function openSpace(t: TestApp, overrides: Record<string, unknown> = {}) {
+  return hostWithSpace(t, {
+    timezone: "UTC",
+    schedule: allWeek,
+    bufferMinutes: 0,
+    minNoticeMinutes: 30,
+    minDurationMinutes: 30,
+    maxDurationMinutes: 480,
+    pricing: { currency: "EUR", hourly: 300, daily: null, monthly: null },
+    ...overrides,
+  });
+}
+
+/** A window `hours` long starting `fromNowHours` whole hours from now (days ahead, so never too soon). */
+export function window(fromNowHours: number, hours = 2) {
+  const base = Math.ceil(Date.now() / HOUR) * HOUR + 48 * HOUR;
+  const start = base + fromNowHours * HOUR;
+  return { start: new Date(start).toISOString(), end: new Date(start + hours * HOUR).toISOString() };
+}
+
+export async function ledgerOf(t: TestApp, bookingId: string) {
+  const { pool } = t.deps;
+  const booking = await pool.query(`select status, driver_id as "driverId" from bookings where id = $1`, [
+    bookingId,
+  ]);
+  const history = await pool.query(
+    `select from_status as "from", to_status as "to" from booking_status_history where booking_id = $1 order by id`,
+    [bookingId],
+  );
+  const outbox = await pool.query(
+    `select event_type as "type" from outbox where aggregate_type = 'booking' and aggregate_id = $1 order by id`,
+    [bookingId],
+  );
+  const commands = await pool.query(
+    `select command_type as "type" from booking_commands where booking_id = $1`,
+    [bookingId],
+  );
+  return {
+    row: booking.rows[0] as { status: string; driverId: string } | undefined,
+    history: history.rows as { from: string | null; to: string }[],
+    outbox: outbox.rows.map((r) => r.type as string),
+    commands: commands.rows.map((r) => r.type as string),
+  };
+}
+
+export async function bookingCount(t: TestApp, where: string, params: unknown[]): Promise<number> {
+  const { rows } = await t.deps.pool.query<{ n: number }>(
+    `select count(*)::int as n from bookings where ${where}`,
+    params,
+  );
+  return rows[0]!.n;
+}
