@@ -39,8 +39,8 @@ async function stopAll(code: number) {
   console.log("[start] stopped");
   process.exit(code);
 }
-process.once("SIGINT", () => void stopAll(0));
-process.once("SIGTERM", () => void stopAll(0));
+process.on("SIGINT", () => void stopAll(0)); // "on": under tsx a Ctrl-C arrives twice (terminal + relay)
+process.on("SIGTERM", () => void stopAll(0));
 
 try {
   const env = {

@@ -12,6 +12,7 @@ const dataDir = mkdtempSync(join(tmpdir(), "parkealo-test-"));
 chmodSync(dataDir, 0o755);
 let stack: Stack | undefined;
 let exitCode = 1;
+let interrupted = false;
 
 async function cleanup() {
   await stack?.stop();
@@ -20,7 +21,10 @@ async function cleanup() {
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
+  // "on", not "once": under tsx a Ctrl-C arrives twice (from the terminal and relayed by tsx).
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
     cleanup().finally(() => process.exit(130));
   });
 }

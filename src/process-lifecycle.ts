@@ -23,6 +23,7 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>, graceMs = 
         process.exit(1);
       });
   };
-  process.once("SIGINT", handler);
-  process.once("SIGTERM", handler);
+  // "on": a second signal (e.g. Ctrl-C relayed by a wrapper) must not kill the process mid-stop.
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
 }
