@@ -2,8 +2,7 @@
 // address line 2, which often holds a gate code or flat number), and the opaque list cursor.
 import type { z } from "@hono/zod-openapi";
 import { toEntry } from "../../src/domain/opening-hours.ts";
-import { errors } from "../../src/errors.ts";
-import type { SpaceListCursor, SpaceRecord } from "../../src/storage/spaces-repository.ts";
+import type { SpaceRecord } from "../../src/storage/spaces-repository.ts";
 import type { SpaceSchema } from "./space-schemas.ts";
 
 export const imageUrl = (spaceId: string, imageId: string) => `/api/v1/spaces/${spaceId}/images/${imageId}`;
@@ -45,27 +44,4 @@ export function toSpaceView(space: SpaceRecord, viewer: { isManager: boolean }):
     createdAt: space.createdAt.toISOString(),
     updatedAt: space.updatedAt.toISOString(),
   };
-}
-
-export function encodeCursor(cursor: SpaceListCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString("base64url");
-}
-
-export function decodeCursor(value: string): SpaceListCursor {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(value, "base64url").toString("utf8")) as unknown[];
-    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-    const timestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-    if (
-      typeof createdAt === "string" &&
-      timestamp.test(createdAt) &&
-      typeof id === "string" &&
-      uuid.test(id)
-    ) {
-      return { createdAt, id };
-    }
-  } catch {
-    // fall through
-  }
-  throw errors.validation("invalid query: cursor: not a cursor this API gave out");
 }

@@ -24,9 +24,10 @@ import {
   SpaceBookingsParams,
   UserParams,
 } from "../booking-schemas.ts";
-import { decodeBookingCursor, encodeBookingCursor, toBookingDetail } from "../booking-view.ts";
+import { toBookingDetail } from "../booking-view.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
+import { decodeListCursor, encodeListCursor } from "../list-cursor.ts";
 import { currentUser, requireAuth, requireRole } from "../middleware/authenticate.ts";
 import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
 import { bookingIdFor, commandIdFor } from "../space-commands.ts";
@@ -194,11 +195,11 @@ export function bookingRoutes(deps: AppDeps) {
     const result = await listBookings(pool, filter, {
       limit: query.limit,
       ...(query.status ? { status: query.status } : {}),
-      ...(query.cursor ? { after: decodeBookingCursor(query.cursor) } : {}),
+      ...(query.cursor ? { after: decodeListCursor(query.cursor) } : {}),
     });
     return {
       bookings: result.bookings.map(toBookingDetail),
-      nextCursor: result.next ? encodeBookingCursor(result.next) : null,
+      nextCursor: result.next ? encodeListCursor(result.next) : null,
     };
   };
 

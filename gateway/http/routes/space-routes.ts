@@ -9,6 +9,7 @@ import * as spacesRepo from "../../../src/storage/spaces-repository.ts";
 import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
+import { decodeListCursor, encodeListCursor } from "../list-cursor.ts";
 import { currentUser, requireRole } from "../middleware/authenticate.ts";
 import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
 import { canManageSpace, lockSpaceForChange, refuseWhileBooked } from "../space-access.ts";
@@ -21,7 +22,7 @@ import {
   SpaceSchema,
   SpaceUpdate,
 } from "../space-schemas.ts";
-import { decodeCursor, encodeCursor, toSpaceView } from "../space-view.ts";
+import { toSpaceView } from "../space-view.ts";
 import { spaceImageRoutes } from "./space-image-routes.ts";
 
 const tags = ["spaces"];
@@ -160,12 +161,12 @@ export function spaceRoutes(deps: AppDeps) {
           ...(query.spaceType ? { spaceType: query.spaceType } : {}),
           ...(query.bookingMode ? { bookingMode: query.bookingMode } : {}),
         },
-        { limit: query.limit, ...(query.cursor ? { after: decodeCursor(query.cursor) } : {}) },
+        { limit: query.limit, ...(query.cursor ? { after: decodeListCursor(query.cursor) } : {}) },
       );
       return c.json(
         {
           spaces: page.spaces.map((space) => toSpaceView(space, { isManager: true })),
-          nextCursor: page.next ? encodeCursor(page.next) : null,
+          nextCursor: page.next ? encodeListCursor(page.next) : null,
         },
         200,
       );
