@@ -9,7 +9,7 @@ COPY src ./src
 COPY actors ./actors
 COPY gateway ./gateway
 COPY workers ./workers
-COPY devstack/demo-data.ts ./devstack/demo-data.ts
+COPY devstack/demo-data.ts devstack/seeded-random.ts ./devstack/
 COPY tsconfig.json ./
 # Where the gateways keep space images (a volume in docker-compose.yml); the node user must own it.
 RUN mkdir -p /var/lib/parkealo/objects && chown node:node /var/lib/parkealo/objects
