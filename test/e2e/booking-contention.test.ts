@@ -1,12 +1,6 @@
-// Contention through REST with the space actor on two shard-worker processes (the real entry,
-// workers/shard-worker.ts): 500 concurrent requests for overlapping windows of one instant space
-// get exactly one 201 and 499 × 409 slot_unavailable with one slot-holding row in PostgreSQL; on a
-// request-to-book space the pending request holds its slot while a host approval races a second
-// approval and a crowd of requests, and only one approval wins.
-import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../support/actor-conformance.ts";
-import { ledgerOf, openSpace } from "../support/booking-fixtures.ts";
+import { ledgerOf, openSpace, sqlDrivers } from "../support/booking-fixtures.ts";
 import { actorPrefix } from "../support/space-host.ts";
 import { createTestApp } from "../support/test-app.ts";
 import { SHARD_WORKER_ENTRY, spawnWorker } from "../support/worker-processes.ts";
@@ -37,27 +31,6 @@ beforeAll(async () => {
   );
 }, 90_000);
 
-/** Drivers made straight in SQL (signing up hundreds through the API would hash hundreds of passwords). */
-async function drivers(count: number) {
-  const ids = Array.from({ length: count }, () => randomUUID());
-  await t.deps.pool.query(
-    `insert into users (id, email, password_hash, first_name, last_name)
-     select id, 'crowd-' || id || '@test.parkealo.live', 'x', 'Crowd', 'Driver' from unnest($1::uuid[]) id`,
-    [ids],
-  );
-  await t.deps.pool.query(
-    `insert into user_roles (user_id, role) select id, 'driver' from unnest($1::uuid[]) id`,
-    [ids],
-  );
-  return Promise.all(
-    ids.map(async (id) => {
-      const client = t.client();
-      client.setToken(await t.deps.accessTokens.sign({ userId: id, roles: ["driver"] }));
-      return client;
-    }),
-  );
-}
-
 /** A window inside [base, base + 5 h) that contains [base + 2 h, base + 3 h): all of them overlap. */
 function overlapping(base: number, i: number) {
   const start = base + (i % 8) * 15 * 60_000;
@@ -78,7 +51,7 @@ const base = Math.ceil(Date.now() / HOUR) * HOUR + 72 * HOUR;
 describe("booking contention", () => {
   it("500 concurrent overlapping requests on one instant space: one 201, 499 × 409, one row", async () => {
     const { spaceId } = await openSpace(t);
-    const crowd = await drivers(50);
+    const crowd = await sqlDrivers(t, 50, "crowd");
     const answers = await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
         crowd[i % crowd.length]!.post("/api/v1/bookings", { spaceId, ...overlapping(base, i) }),
@@ -99,7 +72,7 @@ describe("booking contention", () => {
 
   it("request-to-book: one pending request holds the slot while two approvals and a crowd race", async () => {
     const { spaceId, host } = await openSpace(t, { bookingMode: "request" });
-    const crowd = await drivers(20);
+    const crowd = await sqlDrivers(t, 20, "crowd");
     const first = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
         crowd[i % crowd.length]!.post("/api/v1/bookings", { spaceId, ...overlapping(base, i) }),

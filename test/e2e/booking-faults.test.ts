@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actorDriverFromConfig } from "../../actors/runtime/from-config.ts";
 import { shardOfShardCell } from "../../actors/runtime/index.ts";
 import { waitFor } from "../support/actor-conformance.ts";
-import { openSpace } from "../support/booking-fixtures.ts";
+import { openSpace, sqlDrivers } from "../support/booking-fixtures.ts";
 import { actorPrefix } from "../support/space-host.ts";
 import { createTestApp } from "../support/test-app.ts";
 import { SHARD_WORKER_ENTRY, spawnWorker, type WorkerProcess } from "../support/worker-processes.ts";
@@ -57,27 +57,6 @@ beforeAll(async () => {
   );
 }, 90_000);
 
-/** Drivers made straight in SQL (signing up each through the API would hash a password each). */
-async function drivers(count: number) {
-  const ids = Array.from({ length: count }, () => randomUUID());
-  await t.deps.pool.query(
-    `insert into users (id, email, password_hash, first_name, last_name)
-     select id, 'faults-' || id || '@test.parkealo.live', 'x', 'Fault', 'Driver' from unnest($1::uuid[]) id`,
-    [ids],
-  );
-  await t.deps.pool.query(
-    `insert into user_roles (user_id, role) select id, 'driver' from unnest($1::uuid[]) id`,
-    [ids],
-  );
-  return Promise.all(
-    ids.map(async (id) => {
-      const client = t.client();
-      client.setToken(await t.deps.accessTokens.sign({ userId: id, roles: ["driver"] }));
-      return client;
-    }),
-  );
-}
-
 /** Spaces spread over Spain, so that they land on many H3 shard cells and so on every shard worker. */
 async function spreadSpaces(count: number): Promise<string[]> {
   const ids: string[] = [];
@@ -102,7 +81,7 @@ function randomWindow(base: number) {
 }
 
 /** Drivers booking continuously; a 503 is retried with the same Idempotency-Key; a 201 is logged. */
-function bookingLoad(spaceIds: string[], crowd: Awaited<ReturnType<typeof drivers>>) {
+function bookingLoad(spaceIds: string[], crowd: Awaited<ReturnType<typeof sqlDrivers>>) {
   const base = Math.ceil(Date.now() / HOUR) * HOUR + 72 * HOUR;
   const acknowledged: { id: string; spaceId: string }[] = [];
   const unexpected: { status: number; body: unknown }[] = [];
@@ -173,7 +152,7 @@ const pendingOn = async (shards: number[]) =>
 describe("bookings under worker faults", () => {
   it("SIGKILL one worker and SIGSTOP/SIGCONT another under load: no overlap, no lost 201, nothing pending", async () => {
     const spaceIds = await spreadSpaces(SPACES);
-    const crowd = await drivers(DRIVERS);
+    const crowd = await sqlDrivers(t, DRIVERS, "faults");
     const [killed, frozen] = [workers[0]!, workers[1]!];
     const killedBefore = await killed.health();
     const killedShards = killedBefore.ownedShards.map((o) => o.shard);

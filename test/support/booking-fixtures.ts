@@ -1,6 +1,7 @@
 // Bookings for tests: spaces open around the clock (UTC) in either booking mode, future windows on
 // whole hours, and what the ledger holds for a booking (row, history, outbox, command record).
 
+import { randomUUID } from "node:crypto";
 import { hostWithSpace } from "./space-fixtures.ts";
 import type { TestApp } from "./test-app.ts";
 
@@ -64,4 +65,28 @@ export async function bookingCount(t: TestApp, where: string, params: unknown[])
     params,
   );
   return rows[0]!.n;
+}
+
+/**
+ * Signed-in driver clients whose accounts are made straight in SQL: signing up hundreds through the
+ * API would hash hundreds of passwords.
+ */
+export async function sqlDrivers(t: TestApp, count: number, label: string) {
+  const ids = Array.from({ length: count }, () => randomUUID());
+  await t.deps.pool.query(
+    `insert into users (id, email, password_hash, first_name, last_name)
+     select id, $2 || '-' || id || '@test.parkealo.live', 'x', 'Test', 'Driver' from unnest($1::uuid[]) id`,
+    [ids, label],
+  );
+  await t.deps.pool.query(
+    `insert into user_roles (user_id, role) select id, 'driver' from unnest($1::uuid[]) id`,
+    [ids],
+  );
+  return Promise.all(
+    ids.map(async (id) => {
+      const client = t.client();
+      client.setToken(await t.deps.accessTokens.sign({ userId: id, roles: ["driver"] }));
+      return client;
+    }),
+  );
 }
