@@ -1,6 +1,8 @@
 // One conformance suite for the live protocol, run over raw `ws` and over socket.io against two
-// spawned gateway processes and the real Redis: snapshots, cross-gateway deltas, resume, refusals
-// before the upgrade, oversize frames, malformed messages, rate limits, slow consumers, host prompts.
+// spawned gateway processes, two shard workers running the space actor, and the real Redis:
+// snapshots, deltas of bookings made through REST on every gateway, resume, refusals before the
+// upgrade, oversize frames, malformed messages, rate limits, slow consumers, host prompts of
+// requests made through REST, approve / reject over the socket through the actors.
 import { randomUUID } from "node:crypto";
 import { cellToParent } from "h3-js";
 import { Redis } from "ioredis";
@@ -16,7 +18,9 @@ import {
   type SpaceLiveState,
 } from "../../src/live/index.ts";
 import { createPool } from "../../src/storage/postgres.ts";
+import { waitFor } from "../support/actor-conformance.ts";
 import { type GatewayProcess, startGateways } from "../support/gateway-processes.ts";
+import { futureWindow, insertDriver, requestBooking, seedPendingStay } from "../support/live-bookings.ts";
 import { connectLive, type LiveTestClient, type TransportName } from "../support/live-clients.ts";
 import {
   insertHost,
@@ -26,11 +30,20 @@ import {
   randomPoint,
   type SpaceRow,
 } from "../support/live-fixtures.ts";
+import { actorPrefix } from "../support/space-host.ts";
 import { testConfig } from "../support/test-app.ts";
+import { SHARD_WORKER_ENTRY, spawnWorker } from "../support/worker-processes.ts";
 
 const ORIGIN = "http://map.parkealo.test";
 const HISTORY = 20;
+const SHARDS = 4;
+const actorEnv = {
+  ACTOR_KEY_PREFIX: actorPrefix(),
+  ACTOR_SHARD_COUNT: String(SHARDS),
+  ACTOR_REPLY_TIMEOUT_MS: "20000",
+};
 const gatewayEnv = {
+  ...actorEnv,
   LIVE_ALLOWED_ORIGINS: ORIGIN,
   LIVE_HISTORY_LENGTH: String(HISTORY),
   LIVE_MAX_BUFFERED_BYTES: String(64 * 1024),
@@ -48,7 +61,20 @@ let gateways: GatewayProcess[] = [];
 const clients: LiveTestClient[] = [];
 
 beforeAll(async () => {
-  gateways = await startGateways(2, gatewayEnv, perGatewayEnv);
+  const workerEnv = { ...actorEnv, LOG_LEVEL: "warn", NODE_ENV: "test" };
+  const [started, workers] = await Promise.all([
+    startGateways(2, gatewayEnv, perGatewayEnv),
+    Promise.all(
+      ["live-worker-1", "live-worker-2"].map((id) => spawnWorker(id, workerEnv, SHARD_WORKER_ENTRY)),
+    ),
+  ]);
+  gateways = started;
+  await waitFor(
+    () => Promise.all(workers.map((w) => w.health())),
+    (snapshots) => new Set(snapshots.flatMap((s) => s.ownedShards.map((o) => o.shard))).size === SHARDS,
+    30_000,
+    "every shard owned by a worker",
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -144,6 +170,141 @@ describe.each<TransportName>(["ws", "socket.io"])("live protocol over %s", (tran
       offset: result.offset,
       space: { id: spaces[0]!.id, state: "occupied" },
     });
+  });
+
+  it("sends a booking made through REST on one gateway to every watcher of its cell, on both gateways", async () => {
+    const { cell, spaces } = await cellWithSpaces(2);
+    const target = spaces[0]!;
+    // Watchers of this transport on both gateways, and of the other transport too: one stream.
+    const other: TransportName = transport === "ws" ? "socket.io" : "ws";
+    const watchers = [
+      await connect(0),
+      await connect(1),
+      ...(await Promise.all([0, 1].map((g) => connectLive(other, gateways[g]!.url, { origin: ORIGIN })))),
+    ];
+    clients.push(...watchers.slice(2));
+    const snapshots = await Promise.all(watchers.map((w) => subscribed(w, cell)));
+    const before = snapshots[0].spaces.find((s: any) => s.id === target.id);
+    expect(before).toMatchObject({ state: "available" });
+    const window = futureWindow(90);
+    expect(Date.parse(before.freeUntil)).toBeGreaterThan(Date.parse(window.start));
+
+    const driver = await insertDriver(pool, tokens);
+    const booked = await requestBooking(gateways[0]!.url, driver, { spaceId: target.id, ...window });
+    expect(booked.status).toBe(201);
+    expect(booked.body).toMatchObject({ spaceId: target.id, status: "confirmed" });
+    const deltas = await Promise.all(
+      watchers.map((w) => w.next((m) => m.type === "delta" && m.cell === cell, 15_000)),
+    );
+    for (const delta of deltas) expect(delta).toEqual(deltas[0]);
+    // Free now, until the booking starts.
+    expect(deltas[0]).toEqual({
+      type: "delta",
+      cell,
+      epoch: snapshots[0].epoch,
+      offset: snapshots[0].offset + 1,
+      space: { ...before, freeUntil: window.start },
+    });
+    expect(watchers.flatMap((w) => w.messages.filter((m) => m.type === "delta"))).toHaveLength(4);
+  });
+
+  it("puts a request-to-book made through REST in front of the host on the other gateway, again after a reconnect, and approves it over the socket", async () => {
+    const hostId = await insertHost(pool);
+    const { cell, points } = pointsInCell(randomPoint(), 1, config.H3_MAP_RESOLUTION);
+    const space = await insertSpace(pool, config, hostId, points[0]!, { bookingMode: "request" });
+    const token = await tokens.sign({ userId: hostId, roles: ["driver", "host"] });
+    const host = await connect(1, { token });
+    const map = await connect(1);
+    const snapshot = await subscribed(map, cell);
+
+    const driver = await insertDriver(pool, tokens);
+    const window = futureWindow(120, 90);
+    const requested = await requestBooking(gateways[0]!.url, driver, { spaceId: space.id, ...window });
+    expect(requested.status).toBe(201);
+    expect(requested.body.status).toBe("pending_approval");
+    const bookingId = requested.body.id as string;
+    const prompt = await host.next((m) => m.type === "approval_request", 15_000);
+    expect(prompt).toEqual({
+      type: "approval_request",
+      bookingId,
+      spaceId: space.id,
+      driver: { id: driver.id, name: "Dana D" },
+      start: window.start,
+      end: window.end,
+      totalAmount: requested.body.totalAmount,
+      currency: "EUR",
+      expiresAt: requested.body.expiresAt,
+    });
+    // The pending request holds its slot: the map shows the space free only until it.
+    expect(await map.next((m) => m.type === "delta", 15_000)).toMatchObject({
+      offset: snapshot.offset + 1,
+      space: { id: space.id, state: "available", freeUntil: window.start },
+    });
+
+    host.close();
+    const back = await connect(0, { token });
+    expect(await back.next((m) => m.type === "approval_request")).toEqual(prompt);
+    const otherTab = await connect(1, { token });
+    await otherTab.next((m) => m.type === "approval_request" && m.bookingId === bookingId);
+
+    back.send({ type: "approve", ref: "yes", bookingId });
+    expect(await back.next((m) => m.type === "ack", 20_000)).toEqual({
+      type: "ack",
+      ref: "yes",
+      bookingId,
+      status: "confirmed",
+    });
+    const resolved = { type: "approval_resolved", bookingId, status: "confirmed" };
+    expect(await back.next((m) => m.type === "approval_resolved")).toEqual(resolved);
+    expect(await otherTab.next((m) => m.type === "approval_resolved")).toEqual(resolved);
+    const { rows } = await pool.query("select status from bookings where id = $1", [bookingId]);
+    expect(rows).toEqual([{ status: "confirmed" }]);
+    // Decided: a host connecting now is not prompted any more.
+    const later = await connect(0, { token });
+    later.send({ type: "unsubscribe", ref: "sync" });
+    await later.next((m) => m.type === "unsubscribed");
+    expect(later.messages.filter((m) => m.type === "approval_request")).toEqual([]);
+  });
+
+  it("approving a stay that has begun turns the map from held to occupied; rejecting one, to available", async () => {
+    const hostId = await insertHost(pool);
+    const { cell, points } = pointsInCell(randomPoint(), 2, config.H3_MAP_RESOLUTION);
+    const [kept, refused] = [
+      await insertSpace(pool, config, hostId, points[0]!, { bookingMode: "request" }),
+      await insertSpace(pool, config, hostId, points[1]!, { bookingMode: "request" }),
+    ];
+    const driver = await insertDriver(pool, tokens);
+    const approved = await seedPendingStay(pool, kept, driver.id);
+    const rejected = await seedPendingStay(pool, refused, driver.id);
+    const watchers = [await connect(0), await connect(1)];
+    const [snapshot] = await Promise.all(watchers.map((w) => subscribed(w, cell)));
+    expect(snapshot.spaces.map((s: any) => s.state)).toEqual(["held", "held"]);
+
+    const host = await connect(1, { token: await tokens.sign({ userId: hostId, roles: ["host"] }) });
+    host.send({ type: "approve", ref: "a", bookingId: approved.bookingId });
+    expect(await host.next((m) => m.type === "ack" && m.ref === "a", 20_000)).toMatchObject({
+      status: "confirmed",
+    });
+    for (const w of watchers) {
+      expect(await w.next((m) => m.type === "delta", 15_000)).toMatchObject({
+        space: { id: kept.id, state: "occupied", nextFreeAt: approved.end },
+      });
+    }
+    host.send({ type: "reject", ref: "r", bookingId: rejected.bookingId, reason: "private event" });
+    expect(await host.next((m) => m.type === "ack" && m.ref === "r", 20_000)).toMatchObject({
+      status: "rejected",
+    });
+    for (const w of watchers) {
+      expect(await w.next((m) => m.type === "delta", 15_000)).toMatchObject({
+        space: { id: refused.id, state: "available" },
+      });
+    }
+    const { rows } = await pool.query(
+      "select status from bookings where id = any($1::uuid[]) order by status",
+      [[approved.bookingId, rejected.bookingId]],
+    );
+    // The approved stay has begun, so its start reminder may already have made it active.
+    expect(rows.map((r) => r.status)).toEqual([expect.stringMatching(/^(confirmed|active)$/), "rejected"]);
   });
 
   it("resumes after N missed changes with exactly those N", async () => {
