@@ -207,10 +207,11 @@
   // For tests and curious people: the state the map shows.
   window.parkealoMap = {
     map,
-    stateOf: (spaceId) => {
-      for (const c of cells.values()) if (c.spaces.has(spaceId)) return c.spaces.get(spaceId).state;
+    spaceOf: (spaceId) => {
+      for (const c of cells.values()) if (c.spaces.has(spaceId)) return c.spaces.get(spaceId);
       return undefined;
     },
+    stateOf: (spaceId) => window.parkealoMap.spaceOf(spaceId)?.state,
     colourOf: (spaceId) => {
       for (const c of cells.values())
         if (c.markers.has(spaceId)) return c.markers.get(spaceId).options.fillColor;
