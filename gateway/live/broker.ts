@@ -24,6 +24,10 @@ const hostMessage = z.looseObject({
 
 export class RedisBroker implements StreamSubscriptions {
   private hub: LocalHub | undefined;
+  /** Told of every change heard on a cell stream (a delta's space, or a reset), after the hub. */
+  onCellChange:
+    | ((cell: string, change: { type: "delta" | "cell_reset"; space?: unknown }) => void)
+    | undefined;
   private connectedOnce = false;
 
   constructor(
@@ -98,6 +102,7 @@ export class RedisBroker implements StreamSubscriptions {
           offset: parsed.data.offset,
           frame: new Frame(text),
         });
+      this.onCellChange?.(stream.cell, parsed.data);
       return;
     }
     if (stream?.kind === "aggregate") {

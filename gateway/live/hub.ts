@@ -158,6 +158,11 @@ export class LocalHub {
     }
   }
 
+  /** The map cells some local socket watches. */
+  watchedCells(): IterableIterator<string> {
+    return this.cells.keys();
+  }
+
   stats() {
     let cellWatches = 0;
     for (const s of this.cells.values()) cellWatches += s.watchers.size;

@@ -9,6 +9,7 @@ import type { Metrics } from "../../src/metrics.ts";
 import type { Pool } from "../../src/storage/postgres.ts";
 import { createRedis, type Redis } from "../../src/storage/redis.ts";
 import { type BookingCommands, unavailableBookingCommands } from "./booking-commands.ts";
+import { BoundaryTicker } from "./boundary-ticker.ts";
 import { RedisBroker } from "./broker.ts";
 import { LocalHub } from "./hub.ts";
 import { createLiveMetrics } from "./live-metrics.ts";
@@ -50,13 +51,24 @@ export function attachLiveGateway(server: Server, deps: LiveGatewayDeps) {
     logger,
     metrics: createLiveMetrics(deps.metrics),
   };
+  const ticker = new BoundaryTicker({
+    live,
+    watchedCells: () => hub.watchedCells(),
+    logger,
+    intervalMs: config.LIVE_BOUNDARY_TICK_MS,
+  });
+  broker.onCellChange = (cell, change) =>
+    change.type === "delta" ? ticker.onDelta(cell, change.space) : ticker.onReset(cell);
+  ticker.start();
   const ws = attachWsTransport(server, service, deps.accessTokens);
   const io = attachSocketIoTransport(server, service, deps.accessTokens, { pub: ioPub, sub: ioSub });
 
   return {
     service,
     io: io.io,
+    ticker,
     async close() {
+      await ticker.stop();
       await ws.close();
       await io.close();
       await broker.close();

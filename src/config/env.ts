@@ -77,6 +77,8 @@ export const envSchema = z
     LIVE_SPACES_MIN_ZOOM: int(0, 24).default(15),
     LIVE_MAX_CELLS_PER_SUBSCRIPTION: int(1, 10_000).default(400),
     LIVE_MAX_WATCHED_CELLS: int(1, 100_000).default(2000),
+    /** How often a gateway looks for watched cells whose spaces passed a time boundary (hours opening…). */
+    LIVE_BOUNDARY_TICK_MS: int(50, 60_000).default(1000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && env.JWT_SECRET === DEV_JWT_SECRET) {

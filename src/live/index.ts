@@ -1,5 +1,7 @@
 // Public door of live availability state: the publish contract the space actor calls, the reads
 // the live gateway makes, the key layout and the host approval prompts.
+
+export { type BoundaryRefresh, refreshCellBoundaries } from "./boundary-refresh.ts";
 export {
   type AggregateKeys,
   aggregateKeys,
@@ -30,7 +32,13 @@ export {
 } from "./host-prompts.ts";
 export { liveStateFromLedger } from "./ledger-live-state.ts";
 export { createLiveContext, type LiveContext, liveResolutions } from "./live-context.ts";
-export { type PublishResult, publishSpaceChange, removeSpaceFromCell } from "./publisher.ts";
+export {
+  type PublishResult,
+  publishSpaceChange,
+  refreshSpaceState,
+  removeSpaceFromCell,
+} from "./publisher.ts";
+export { boundaryOf, type DueSpaces, dueSpaces, type StoredSpace } from "./space-boundaries.ts";
 export {
   encodeSpaceLiveState,
   type LiveState,

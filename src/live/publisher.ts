@@ -20,6 +20,7 @@ async function apply(
   spaceId: string,
   state: string,
   json: string,
+  seen = "",
 ): Promise<PublishResult> {
   const keys = cellKeys(cell, live.resolutions);
   const [code, epoch, offset] = await runLiveScript(
@@ -35,6 +36,7 @@ async function apply(
       keys.channel,
       keys.aggregate.channel,
       keys.aggregateCell,
+      seen,
     ],
   );
   if (code === -1) {
@@ -66,4 +68,18 @@ export function removeSpaceFromCell(
   spaceId: string,
 ): Promise<PublishResult> {
   return apply(live, cell, spaceId, "", "");
+}
+
+/**
+ * Publishes a space's state recomputed outside its actor (a schedule boundary passed) only if the
+ * cell still holds `seen` for it: a change its actor published meanwhile is newer and stays.
+ */
+export function refreshSpaceState(
+  live: LiveContext,
+  cell: string,
+  space: SpaceLiveState,
+  seen: string,
+): Promise<PublishResult> {
+  const valid = spaceLiveStateSchema.parse(space);
+  return apply(live, cell, valid.id, valid.state, encodeSpaceLiveState(valid), seen);
 }

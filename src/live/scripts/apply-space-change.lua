@@ -20,10 +20,12 @@
   ARGV[6] cell channel
   ARGV[7] aggregate channel
   ARGV[8] aggregate cell
+  ARGV[9] optional: the JSON the caller last saw for the space; when given and the cell holds
+          something else now (a newer change came first), nothing changes (returns 0)
 
   Returns { code, epoch, offset }:
     1  published (offset is the new one)
-    0  unchanged (offset is the current one)
+    0  unchanged, or not what the caller last saw (offset is the current one)
    -1  the cell has no state (epoch "", offset 0)
 ]]
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
@@ -35,6 +37,9 @@ end
 
 local old = redis.call('HGET', KEYS[2], ARGV[2])
 local newJson = ARGV[4]
+if ARGV[9] and ARGV[9] ~= '' and old ~= ARGV[9] then
+  return { 0, epoch, tonumber(redis.call('HGET', KEYS[1], 'offset')) }
+end
 if (not old and newJson == '') or old == newJson then
   return { 0, epoch, tonumber(redis.call('HGET', KEYS[1], 'offset')) }
 end

@@ -1,0 +1,103 @@
+// Pushes time-driven changes of the cells this gateway watches: a space's hours opening or closing
+// reaches no actor, so every tick the ticker recomputes (from the ledger) the spaces of watched
+// cells whose stored state passed its boundary (`freeUntil` / `nextFreeAt`) and publishes them
+// through the same cell stream as any change. It remembers each cell's earliest boundary, lowered
+// by the deltas the broker hears, so a tick reads only cells that are due. Several gateways
+// watching one cell publish once: the publish is conditional on the state they read.
+import { boundaryOf, type LiveContext, refreshCellBoundaries } from "../../src/live/index.ts";
+import type { Logger } from "../../src/logger.ts";
+
+/** Spaces without a known boundary (closed beyond the horizon) are recomputed this often. */
+export const OPEN_ENDED_RECHECK_MS = 3_600_000;
+
+export interface BoundaryTickerOptions {
+  live: LiveContext;
+  /** The map cells watched in this process now. */
+  watchedCells: () => Iterable<string>;
+  logger: Logger;
+  intervalMs: number;
+  /** Wall clock (epoch ms); tests move it. */
+  now?: () => number;
+}
+
+interface CellDue {
+  /** Earliest instant the cell must be read again (a boundary, or the open-ended re-check). */
+  at: number;
+  /** When spaces without a boundary are recomputed next; undefined when the cell has none. */
+  openEndedAt: number | undefined;
+}
+
+export class BoundaryTicker {
+  private readonly due = new Map<string, CellDue>();
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: BoundaryTickerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  start() {
+    this.timer ??= setInterval(() => void this.tick(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop() {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** A delta heard for `cell`: its space's boundary may come before what the cell was due at. */
+  onDelta(cell: string, space: unknown) {
+    const known = this.due.get(cell);
+    if (known === undefined) return;
+    let at: number | undefined;
+    try {
+      at = boundaryOf(space as Parameters<typeof boundaryOf>[0]);
+    } catch {
+      at = undefined;
+    }
+    if (at === undefined || Number.isNaN(at)) known.at = this.now();
+    else if (at < known.at) known.at = at;
+  }
+
+  /** The cell was rebuilt or lost: read it again on the next tick. */
+  onReset(cell: string) {
+    this.due.delete(cell);
+  }
+
+  /** One pass over the watched cells (skipped while the previous one still runs). */
+  tick(): Promise<void> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass() {
+    const now = this.now();
+    const watched = new Set(this.options.watchedCells());
+    for (const cell of this.due.keys()) if (!watched.has(cell)) this.due.delete(cell);
+    for (const cell of watched) {
+      const known = this.due.get(cell);
+      if (known !== undefined && known.at > now) continue;
+      const openEnded = known?.openEndedAt !== undefined && known.openEndedAt <= now;
+      try {
+        const result = await refreshCellBoundaries(this.options.live, cell, now, openEnded);
+        // Not built yet (its first reader builds it): look again on the next tick.
+        if (!result.built) continue;
+        const openEndedAt = result.openEnded
+          ? openEnded || known?.openEndedAt === undefined
+            ? now + OPEN_ENDED_RECHECK_MS
+            : known.openEndedAt
+          : undefined;
+        const at = Math.min(result.next ?? Number.POSITIVE_INFINITY, openEndedAt ?? Number.POSITIVE_INFINITY);
+        // A cell gone from the watched set meanwhile is forgotten on the next pass.
+        this.due.set(cell, { at, openEndedAt });
+      } catch (error) {
+        this.options.logger.warn({ err: error, cell }, "live: boundary refresh failed");
+      }
+    }
+  }
+}
