@@ -14,13 +14,20 @@ import {
   ensureCellBuilt,
   notifyApprovalRequest,
   publishSpaceChange,
+  readCell,
   resolveApprovalRequest,
   type SpaceLiveState,
 } from "../../src/live/index.ts";
 import { createPool } from "../../src/storage/postgres.ts";
 import { waitFor } from "../support/actor-conformance.ts";
 import { type GatewayProcess, startGateways } from "../support/gateway-processes.ts";
-import { futureWindow, insertDriver, requestBooking, seedPendingStay } from "../support/live-bookings.ts";
+import {
+  futureWindow,
+  insertDriver,
+  insertStay,
+  requestBooking,
+  seedPendingStay,
+} from "../support/live-bookings.ts";
 import { connectLive, type LiveTestClient, type TransportName } from "../support/live-clients.ts";
 import {
   insertHost,
@@ -305,6 +312,38 @@ describe.each<TransportName>(["ws", "socket.io"])("live protocol over %s", (tran
     );
     // The approved stay has begun, so its start reminder may already have made it active.
     expect(rows.map((r) => r.status)).toEqual([expect.stringMatching(/^(confirmed|active)$/), "rejected"]);
+  });
+
+  it("pushes a time boundary that no actor command marks (a stay written straight to the ledger) once, from either gateway", async () => {
+    const { cell, spaces } = await cellWithSpaces(1);
+    const space = spaces[0]!;
+    const driver = await insertDriver(pool, tokens);
+    const start = Date.now() + 4000;
+    const end = start + 2000;
+    await insertStay(pool, space, driver.id, start, end);
+    const watchers = [await connect(0), await connect(1)];
+    const [snapshot] = await Promise.all(watchers.map((w) => subscribed(w, cell)));
+    expect(snapshot.spaces[0]).toMatchObject({
+      state: "available",
+      freeUntil: new Date(start).toISOString(),
+    });
+
+    for (const w of watchers) {
+      const occupied = await w.next((m) => m.type === "delta" && m.offset === snapshot.offset + 1, 10_000);
+      expect(occupied.space).toMatchObject({ state: "occupied", nextFreeAt: new Date(end).toISOString() });
+    }
+    expect(Date.now()).toBeGreaterThanOrEqual(start);
+    for (const w of watchers) {
+      const free = await w.next((m) => m.type === "delta" && m.offset === snapshot.offset + 2, 10_000);
+      expect(free.space).toMatchObject({ state: "available" });
+    }
+    const arrived = Date.now();
+    expect(arrived).toBeGreaterThanOrEqual(end);
+    // Within a tick or two of the boundary, however loaded the machine.
+    expect(arrived - end).toBeLessThan(5000);
+    // Both gateways' tickers saw each boundary; each was published once.
+    const offset = (await readCell(live, cell)).offset;
+    expect(offset).toBe(snapshot.offset + 2);
   });
 
   it("resumes after N missed changes with exactly those N", async () => {

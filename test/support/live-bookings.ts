@@ -69,3 +69,13 @@ export async function seedPendingStay(pool: Pool, space: SpaceRow, driverId: str
   );
   return { bookingId: rows[0]!.id, start: new Date(start).toISOString(), end: new Date(end).toISOString() };
 }
+
+/** A confirmed stay over [start, end) (epoch ms) written straight to the ledger: no actor hears of it. */
+export async function insertStay(pool: Pool, space: SpaceRow, driverId: string, start: number, end: number) {
+  const { rows } = await pool.query<{ id: string }>(
+    `insert into bookings (space_id, driver_id, status, during, currency, total_amount, platform_fee, host_earnings)
+     values ($1, $2, 'confirmed', tstzrange($3, $4, '[)'), 'EUR', 250, 25, 225) returning id`,
+    [space.id, driverId, new Date(start), new Date(end)],
+  );
+  return rows[0]!.id;
+}
