@@ -68,7 +68,13 @@ let gateways: GatewayProcess[] = [];
 const clients: LiveTestClient[] = [];
 
 beforeAll(async () => {
-  const workerEnv = { ...actorEnv, LOG_LEVEL: "warn", NODE_ENV: "test" };
+  // The history cap is the publisher's: the workers publish the bookings' deltas.
+  const workerEnv = {
+    ...actorEnv,
+    LIVE_HISTORY_LENGTH: String(HISTORY),
+    LOG_LEVEL: "warn",
+    NODE_ENV: "test",
+  };
   const [started, workers] = await Promise.all([
     startGateways(2, gatewayEnv, perGatewayEnv),
     Promise.all(
@@ -102,8 +108,6 @@ async function cellWithSpaces(n: number) {
 function stateOf(space: SpaceRow, state: SpaceLiveState["state"]): SpaceLiveState {
   return { id: space.id, lat: space.lat, lng: space.lng, state, hourly: space.hourly, currency: "EUR" };
 }
-
-const cycle = ["held", "occupied", "available"] as const;
 
 describe.each<TransportName>(["ws", "socket.io"])("live protocol over %s", (transport) => {
   async function connect(gateway = 0, options: { token?: string; origin?: string } = {}) {
@@ -346,12 +350,35 @@ describe.each<TransportName>(["ws", "socket.io"])("live protocol over %s", (tran
     expect(offset).toBe(snapshot.offset + 2);
   });
 
-  it("resumes after N missed changes with exactly those N", async () => {
+  /**
+   * `count` bookings of `space` through REST on gateway A, each starting before the previous one, so
+   * each moves the space's freeUntil: one delta each. Resolves once the cell holds them all.
+   */
+  async function bookEarlierAndEarlier(space: SpaceRow, cell: string, from: number, count: number) {
+    const driver = await insertDriver(pool, tokens);
+    const starts: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const window = futureWindow((count - i) * 60, 30);
+      const booked = await requestBooking(gateways[0]!.url, driver, { spaceId: space.id, ...window });
+      expect(booked.status).toBe(201);
+      starts.push(window.start);
+    }
+    // Published once committed: wait until the cell's stream holds every one.
+    await waitFor(
+      async () => (await readCell(live, cell)).offset,
+      (offset) => offset >= from + count,
+      20_000,
+      "the bookings' deltas",
+    );
+    return starts;
+  }
+
+  it("resumes after N missed changes (bookings made through REST) with exactly those N", async () => {
     const { cell, spaces } = await cellWithSpaces(1);
     const first = await connect(0);
     const snapshot = await subscribed(first, cell);
     first.close();
-    for (const state of cycle) await publishSpaceChange(live, cell, stateOf(spaces[0]!, state));
+    const starts = await bookEarlierAndEarlier(spaces[0]!, cell, snapshot.offset, 3);
     const again = await connect(1);
     again.send({
       type: "resume",
@@ -362,7 +389,7 @@ describe.each<TransportName>(["ws", "socket.io"])("live protocol over %s", (tran
     const deltas = [];
     for (let i = 0; i < 3; i++) deltas.push(await again.next((m) => m.type === "delta"));
     expect(deltas.map((d) => d.offset)).toEqual([1, 2, 3].map((n) => snapshot.offset + n));
-    expect(deltas.map((d) => d.space.state)).toEqual([...cycle]);
+    expect(deltas.map((d) => d.space.freeUntil)).toEqual(starts);
     // And then it is live: the next change arrives once, nothing was sent twice, no snapshot.
     await publishSpaceChange(live, cell, stateOf(spaces[0]!, "closed"));
     expect((await again.next((m) => m.type === "delta")).offset).toBe(snapshot.offset + 4);
@@ -375,12 +402,12 @@ describe.each<TransportName>(["ws", "socket.io"])("live protocol over %s", (tran
     const first = await connect(1);
     const snapshot = await subscribed(first, cell);
     first.close();
-    for (let i = 0; i < HISTORY + 5; i++)
-      await publishSpaceChange(live, cell, stateOf(spaces[0]!, cycle[i % 3]!));
+    const starts = await bookEarlierAndEarlier(spaces[0]!, cell, snapshot.offset, HISTORY + 5);
     const again = await connect(0);
     again.send({ type: "resume", cells: { [cell]: { epoch: snapshot.epoch, offset: snapshot.offset } } });
     const fresh = await again.next((m) => m.type === "snapshot");
     expect(fresh.offset).toBe(snapshot.offset + HISTORY + 5);
+    expect(fresh.spaces[0].freeUntil).toBe(starts.at(-1));
     const other = await connect(0);
     other.send({ type: "resume", cells: { [cell]: { epoch: "some-old-epoch", offset: 1 } } });
     expect((await other.next((m) => m.type === "snapshot")).epoch).toBe(snapshot.epoch);
