@@ -4,8 +4,17 @@
 // through the same cell stream as any change. It remembers each cell's earliest boundary, lowered
 // by the deltas the broker hears, so a tick reads only cells that are due. Several gateways
 // watching one cell publish once: the publish is conditional on the state they read.
-import { boundaryOf, type LiveContext, refreshCellBoundaries } from "../../src/live/index.ts";
+import {
+  type BoundaryCheck,
+  type BoundaryRefresh,
+  boundaryOf,
+  type LiveContext,
+  refreshCellBoundaries,
+} from "../../src/live/index.ts";
 import type { Logger } from "../../src/logger.ts";
+
+/** Cells read per pipeline and ledger query. */
+const BATCH = 200;
 
 /** Spaces without a known boundary (closed beyond the horizon) are recomputed this often. */
 export const OPEN_ENDED_RECHECK_MS = 3_600_000;
@@ -29,6 +38,8 @@ interface CellDue {
 
 export class BoundaryTicker {
   private readonly due = new Map<string, CellDue>();
+  /** Cells being read now, with the earliest boundary heard in deltas meanwhile (newer than the read). */
+  private readonly reading = new Map<string, number>();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -51,15 +62,18 @@ export class BoundaryTicker {
   /** A delta heard for `cell`: its space's boundary may come before what the cell was due at. */
   onDelta(cell: string, space: unknown) {
     const known = this.due.get(cell);
-    if (known === undefined) return;
+    const reading = this.reading.get(cell);
+    if (known === undefined && reading === undefined) return;
     let at: number | undefined;
     try {
       at = boundaryOf(space as Parameters<typeof boundaryOf>[0]);
     } catch {
       at = undefined;
     }
-    if (at === undefined || Number.isNaN(at)) known.at = this.now();
-    else if (at < known.at) known.at = at;
+    // A removal or an unreadable state: read the cell again on the next tick.
+    if (at === undefined || Number.isNaN(at)) at = this.now();
+    if (known !== undefined && at < known.at) known.at = at;
+    if (reading !== undefined && at < reading) this.reading.set(cell, at);
   }
 
   /** The cell was rebuilt or lost: read it again on the next tick. */
@@ -79,25 +93,40 @@ export class BoundaryTicker {
     const now = this.now();
     const watched = new Set(this.options.watchedCells());
     for (const cell of this.due.keys()) if (!watched.has(cell)) this.due.delete(cell);
+    const checks: BoundaryCheck[] = [];
     for (const cell of watched) {
       const known = this.due.get(cell);
       if (known !== undefined && known.at > now) continue;
-      const openEnded = known?.openEndedAt !== undefined && known.openEndedAt <= now;
+      checks.push({ cell, includeOpenEnded: known?.openEndedAt !== undefined && known.openEndedAt <= now });
+    }
+    for (let i = 0; i < checks.length; i += BATCH) {
+      const batch = checks.slice(i, i + BATCH);
+      for (const { cell } of batch) this.reading.set(cell, Number.POSITIVE_INFINITY);
       try {
-        const result = await refreshCellBoundaries(this.options.live, cell, now, openEnded);
-        // Not built yet (its first reader builds it): look again on the next tick.
-        if (!result.built) continue;
-        const openEndedAt = result.openEnded
-          ? openEnded || known?.openEndedAt === undefined
-            ? now + OPEN_ENDED_RECHECK_MS
-            : known.openEndedAt
-          : undefined;
-        const at = Math.min(result.next ?? Number.POSITIVE_INFINITY, openEndedAt ?? Number.POSITIVE_INFINITY);
-        // A cell gone from the watched set meanwhile is forgotten on the next pass.
-        this.due.set(cell, { at, openEndedAt });
+        for (const result of await refreshCellBoundaries(this.options.live, batch, now)) {
+          // Not built yet (its first reader builds it): look again on the next tick.
+          if (result.built) this.remember(result, now);
+        }
       } catch (error) {
-        this.options.logger.warn({ err: error, cell }, "live: boundary refresh failed");
+        this.options.logger.warn({ err: error, cells: batch.length }, "live: boundary refresh failed");
+      } finally {
+        for (const { cell } of batch) this.reading.delete(cell);
       }
     }
+  }
+
+  private remember(result: BoundaryRefresh, now: number) {
+    const known = this.due.get(result.cell);
+    let openEndedAt: number | undefined;
+    if (result.openEnded) {
+      const rechecked = known?.openEndedAt === undefined || known.openEndedAt <= now;
+      openEndedAt = rechecked ? now + OPEN_ENDED_RECHECK_MS : known.openEndedAt;
+    }
+    const at = Math.min(
+      result.next ?? Number.POSITIVE_INFINITY,
+      openEndedAt ?? Number.POSITIVE_INFINITY,
+      this.reading.get(result.cell) ?? Number.POSITIVE_INFINITY,
+    );
+    this.due.set(result.cell, { at, openEndedAt });
   }
 }

@@ -1,6 +1,8 @@
-// Recomputes the spaces of one map cell whose stored state has passed a boundary (see
+// Recomputes the spaces of map cells whose stored state has passed a boundary (see
 // space-boundaries.ts) from the ledger at `now`, and publishes each new state only if the cell
-// still holds what was read (a change published meanwhile by the space's actor is newer).
+// still holds what was read (a change published meanwhile by the space's actor is newer). Cells are
+// read in one pipeline and the due ones' spaces in one ledger read, so a boundary many cells share
+// (hours closing at 22:00) costs a few round trips, not a few per cell.
 import { cellKeys } from "./cell-keys.ts";
 import { loadCellsFromLedger } from "./cell-rebuild.ts";
 import type { LiveContext } from "./live-context.ts";
@@ -8,6 +10,7 @@ import { refreshSpaceState } from "./publisher.ts";
 import { boundaryOf, dueSpaces } from "./space-boundaries.ts";
 
 export interface BoundaryRefresh {
+  cell: string;
   /** Deltas published for this cell. */
   published: number;
   /** Earliest boundary of the cell's spaces after the refresh; undefined when none is known. */
@@ -18,38 +21,51 @@ export interface BoundaryRefresh {
   built: boolean;
 }
 
+export interface BoundaryCheck {
+  cell: string;
+  /** Recompute the spaces without a known boundary too (their horizon moved). */
+  includeOpenEnded?: boolean;
+}
+
 export async function refreshCellBoundaries(
   live: LiveContext,
-  cell: string,
+  checks: readonly BoundaryCheck[],
   now: number,
-  includeOpenEnded = false,
-): Promise<BoundaryRefresh> {
-  const keys = cellKeys(cell, live.resolutions);
-  const [spaces, epoch] =
-    (await live.redis.pipeline().hgetall(keys.spaces).hget(keys.meta, "epoch").exec()) ?? [];
-  if (spaces?.[0] || epoch?.[0]) throw spaces?.[0] ?? epoch?.[0];
-  const stored = (spaces?.[1] ?? {}) as Record<string, string>;
-  const built = typeof epoch?.[1] === "string";
-  const split = dueSpaces(
-    Object.entries(stored).map(([id, json]) => ({ id, json })),
-    now,
-    includeOpenEnded,
-  );
-  if (split.due.length === 0) return { published: 0, next: split.next, openEnded: split.openEnded, built };
-  const fresh = new Map(
-    ((await loadCellsFromLedger(live.pool, [cell], new Date(now))).get(cell) ?? []).map((s) => [s.id, s]),
-  );
-  let published = 0;
-  let { next, openEnded } = split;
-  for (const seen of split.due) {
-    // A space gone from the ledger's active listings is taken off the map by whoever deactivated it.
-    const space = fresh.get(seen.id);
-    if (space === undefined) continue;
-    const result = await refreshSpaceState(live, cell, space, seen.json);
-    if (result.outcome === "published") published += 1;
-    const at = boundaryOf(space);
-    if (at === undefined) openEnded = true;
-    else if (next === undefined || at < next) next = at;
+): Promise<BoundaryRefresh[]> {
+  if (checks.length === 0) return [];
+  const pipeline = live.redis.pipeline();
+  for (const { cell } of checks) {
+    const keys = cellKeys(cell, live.resolutions);
+    pipeline.hgetall(keys.spaces).hget(keys.meta, "epoch");
   }
-  return { published, next, openEnded, built };
+  const replies = (await pipeline.exec()) ?? [];
+  const splits = checks.map(({ cell, includeOpenEnded }, i) => {
+    const [spacesError, spaces] = replies[2 * i] ?? [];
+    const [epochError, epoch] = replies[2 * i + 1] ?? [];
+    if (spacesError || epochError) throw spacesError ?? epochError;
+    const stored = Object.entries((spaces ?? {}) as Record<string, string>).map(([id, json]) => ({
+      id,
+      json,
+    }));
+    return { cell, built: typeof epoch === "string", ...dueSpaces(stored, now, includeOpenEnded) };
+  });
+  const dueCells = splits.filter((s) => s.due.length > 0).map((s) => s.cell);
+  const fresh = await loadCellsFromLedger(live.pool, dueCells, new Date(now));
+  return Promise.all(
+    splits.map(async ({ cell, built, due, next, openEnded }) => {
+      const result: BoundaryRefresh = { cell, published: 0, next, openEnded, built };
+      const ledger = new Map((fresh.get(cell) ?? []).map((s) => [s.id, s]));
+      for (const seen of due) {
+        // A space gone from the ledger's active listings is taken off the map by whoever deactivated it.
+        const space = ledger.get(seen.id);
+        if (space === undefined) continue;
+        const publish = await refreshSpaceState(live, cell, space, seen.json);
+        if (publish.outcome === "published") result.published += 1;
+        const at = boundaryOf(space);
+        if (at === undefined) result.openEnded = true;
+        else if (result.next === undefined || at < result.next) result.next = at;
+      }
+      return result;
+    }),
+  );
 }

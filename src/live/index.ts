@@ -1,7 +1,7 @@
 // Public door of live availability state: the publish contract the space actor calls, the reads
 // the live gateway makes, the key layout and the host approval prompts.
 
-export { type BoundaryRefresh, refreshCellBoundaries } from "./boundary-refresh.ts";
+export { type BoundaryCheck, type BoundaryRefresh, refreshCellBoundaries } from "./boundary-refresh.ts";
 export {
   type AggregateKeys,
   aggregateKeys,

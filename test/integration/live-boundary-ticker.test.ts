@@ -122,6 +122,18 @@ describe("boundary ticker", () => {
     expect(read).toMatchObject({ kind: "deltas", offset: position.offset + 2 });
   });
 
+  it("reads the cells due at one boundary together and refreshes each", async () => {
+    const cells = [];
+    for (let i = 0; i < 3; i++) cells.push(await cellAtAScheduleBoundary());
+    const clock = { now: Math.max(...cells.map((c) => c.at)) + 1 };
+    await ticker(
+      cells.map((c) => c.cell),
+      clock,
+    ).tick();
+    for (const { cell, position } of cells)
+      expect((await readCell(live, cell, position)).offset).toBe(position.offset + 2);
+  });
+
   it("re-reads a cell early when a delta brings a boundary before the one it remembered", async () => {
     const { at, today, cell, closing, position } = await cellAtAScheduleBoundary();
     const clock = { now: at + 1 };
