@@ -81,6 +81,11 @@ export class BoundaryTicker {
     this.due.delete(cell);
   }
 
+  /** The cross-process feed was interrupted (deltas may be lost): read every watched cell again. */
+  forgetAll() {
+    this.due.clear();
+  }
+
   /** One pass over the watched cells (skipped while the previous one still runs). */
   tick(): Promise<void> {
     this.running ??= this.pass().finally(() => {

@@ -59,6 +59,7 @@ export function attachLiveGateway(server: Server, deps: LiveGatewayDeps) {
   });
   broker.onCellChange = (cell, change) =>
     change.type === "delta" ? ticker.onDelta(cell, change.space) : ticker.onReset(cell);
+  subscriber.on("ready", () => ticker.forgetAll());
   ticker.start();
   const ws = attachWsTransport(server, service, deps.accessTokens);
   const io = attachSocketIoTransport(server, service, deps.accessTokens, { pub: ioPub, sub: ioSub });

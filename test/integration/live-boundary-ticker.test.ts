@@ -164,6 +164,26 @@ describe("boundary ticker", () => {
     expect((await readCell(live, cell, position)).offset).toBe(position.offset + 4);
   });
 
+  it("reads every cell again after the feed of deltas was interrupted", async () => {
+    const { at, cell, opening } = await cellAtAScheduleBoundary();
+    const clock = { now: at + 1 };
+    const gateway = ticker([cell], clock);
+    await gateway.tick();
+    // A change this gateway never heard (published while its subscriber reconnected): a boundary
+    // a minute on, which the ticker cannot know of.
+    const unheard = { ...(await stored(cell, opening.id)), freeUntil: iso(at + MINUTE) };
+    await publishSpaceChange(live, cell, unheard);
+    clock.now = at + MINUTE + 1;
+    await gateway.tick();
+    expect(await stored(cell, opening.id)).toEqual(unheard);
+    gateway.forgetAll();
+    await gateway.tick();
+    expect(await stored(cell, opening.id)).toMatchObject({
+      state: "available",
+      freeUntil: iso(at + 60 * MINUTE),
+    });
+  });
+
   it("never overwrites a state published after the one it recomputed from", async () => {
     const { cell, closing } = await cellAtAScheduleBoundary();
     const seen = await redis.hget(cellKeys(cell, live.resolutions).spaces, closing.id);
