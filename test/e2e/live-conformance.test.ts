@@ -322,10 +322,10 @@ describe.each<TransportName>(["ws", "socket.io"])("live protocol over %s", (tran
     const { cell, spaces } = await cellWithSpaces(1);
     const space = spaces[0]!;
     const driver = await insertDriver(pool, tokens);
+    const watchers = [await connect(0), await connect(1)];
     const start = Date.now() + 4000;
     const end = start + 2000;
     await insertStay(pool, space, driver.id, start, end);
-    const watchers = [await connect(0), await connect(1)];
     const [snapshot] = await Promise.all(watchers.map((w) => subscribed(w, cell)));
     expect(snapshot.spaces[0]).toMatchObject({
       state: "available",
