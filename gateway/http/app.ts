@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps) {
 
   app.route("/", healthRoutes(deps));
   app.route("/", docsRoutes());
-  app.route("/", mapRoutes());
+  app.route("/", mapRoutes({ demoDriver: config.NODE_ENV !== "production" }));
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",

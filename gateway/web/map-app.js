@@ -1,7 +1,10 @@
 // Browser side of the live map: subscribes to the viewport over /ws, keeps every cell's epoch and
-// offset, resumes after a reconnect, draws H3 cells and markers coloured by state, and shows a
-// host's approval prompts with approve / reject buttons.
+// offset, resumes after a reconnect, draws H3 cells and markers coloured by state; a signed-in driver
+// books a space's next free hour by clicking its marker (POST /api/v1/bookings), and a host's approval
+// prompts show with approve / reject buttons. A module: booking-window.js picks the window.
 /* global L, h3 */
+import { nextBookableWindow } from "./booking-window.js";
+
 (() => {
   const colours = { available: "#2e9d4f", held: "#e3a21a", occupied: "#d64545", closed: "#8a8f98" };
   const params = new URLSearchParams(location.search);
@@ -12,6 +15,9 @@
   const statusEl = document.getElementById("status");
   let socket;
   let token = sessionStorage.getItem("parkealo.token") || "";
+  let roles = JSON.parse(sessionStorage.getItem("parkealo.roles") || "[]");
+  const seenAt = new Map(); // space id -> when the page last drew a change of it (Date.now())
+  let lastBooking; // { spaceId, status, body, answeredAt }: the last answer of POST /api/v1/bookings
   let retry = 0;
 
   const boundary = (cell) => h3.cellToBoundary(cell);
@@ -56,12 +62,16 @@
         color: "#fff",
         fillOpacity: 0.95,
       });
+      marker.on("click", () => bookSpace(space.id));
       marker.addTo(map);
       c.markers.set(space.id, marker);
     }
     marker.setStyle({ fillColor: colours[space.state] || "#000" });
-    marker.bindPopup(popupOf(space));
+    // A tooltip, not a popup: a click books, and a tooltip never covers another marker's click.
+    if (marker.getTooltip()) marker.setTooltipContent(popupOf(space));
+    else marker.bindTooltip(popupOf(space));
     c.spaces.set(space.id, space);
+    seenAt.set(space.id, Date.now());
   }
 
   function onSnapshot(m) {
@@ -185,24 +195,100 @@
 
   map.on("moveend", subscribeViewport);
 
-  document.getElementById("login").onsubmit = async (event) => {
-    event.preventDefault();
-    const form = new FormData(event.target);
+  const whoEl = document.getElementById("who");
+  const showWho = (email) => {
+    whoEl.textContent = email ? `signed in as ${email} (${roles.join(", ")})` : "";
+  };
+  showWho(sessionStorage.getItem("parkealo.email"));
+
+  async function signIn(email, password) {
+    whoEl.textContent = "signing in…";
     const response = await fetch("/api/v1/auth/login", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: form.get("email"), password: form.get("password") }),
+      body: JSON.stringify({ email, password }),
     });
-    const body = await response.json();
+    const body = await response.json().catch(() => ({}));
     if (!response.ok) {
-      document.getElementById("who").textContent = body.error?.message || "login failed";
+      whoEl.textContent = body.error?.message || `sign-in failed (${response.status})`;
       return;
     }
     token = body.accessToken;
+    roles = body.user.roles;
     sessionStorage.setItem("parkealo.token", token);
-    document.getElementById("who").textContent = `logged in as ${body.user?.email ?? "host"}`;
-    socket.close();
+    sessionStorage.setItem("parkealo.roles", JSON.stringify(roles));
+    sessionStorage.setItem("parkealo.email", body.user.email);
+    showWho(body.user.email);
+    socket.close(); // reconnects with the token: a host's prompts follow
+  }
+
+  document.getElementById("login").onsubmit = (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    void signIn(String(form.get("email")), String(form.get("password")));
   };
+  const demo = document.getElementById("demo-driver");
+  if (demo) demo.onclick = () => signIn(demo.dataset.email, demo.dataset.password);
+
+  /** GET a public JSON resource; throws with the error shape's message. */
+  async function getJson(path) {
+    const response = await fetch(path);
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.error?.message || `${path} answered ${response.status}`);
+    return body;
+  }
+
+  const timeOf = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+
+  function outcomeOf(status, body) {
+    if (status === 201) {
+      const when = `${new Date(body.start).toLocaleDateString()} ${timeOf(body.start)}–${timeOf(body.end)}`;
+      const price = `${(body.totalAmount / 100).toFixed(2)} ${body.currency}`;
+      if (body.status === "pending_approval")
+        return `requested ${when} (${price}): waiting for the host until ${timeOf(body.expiresAt)}`;
+      return `booked ${when} (${price}): ${body.status}`;
+    }
+    const code = body.error?.code ? ` ${body.error.code}` : "";
+    return `not booked (${status}${code}): ${body.error?.message || "no answer"}`;
+  }
+
+  // A click books the space's next free hour as the signed-in driver, through the real REST API.
+  async function bookSpace(spaceId) {
+    if (!token || !roles.includes("driver")) {
+      statusEl.textContent = "sign in as a driver to book (the demo driver button does it in one click)";
+      return;
+    }
+    statusEl.textContent = "finding the next free hour…";
+    try {
+      const [listing, availability] = await Promise.all([
+        getJson(`/api/v1/spaces/${spaceId}`),
+        getJson(`/api/v1/spaces/${spaceId}/availability`),
+      ]);
+      const slot = nextBookableWindow({
+        now: Date.now(),
+        minNoticeMinutes: listing.minNoticeMinutes,
+        minDurationMinutes: listing.minDurationMinutes,
+        maxDurationMinutes: listing.maxDurationMinutes,
+        free: availability.free.map((f) => ({ start: Date.parse(f.start), end: Date.parse(f.end) })),
+      });
+      const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+      if (crypto.randomUUID) headers["idempotency-key"] = crypto.randomUUID();
+      const response = await fetch("/api/v1/bookings", {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          spaceId,
+          start: new Date(slot.start).toISOString(),
+          end: new Date(slot.end).toISOString(),
+        }),
+      });
+      const body = await response.json().catch(() => ({}));
+      lastBooking = { spaceId, status: response.status, body, answeredAt: Date.now() };
+      statusEl.textContent = outcomeOf(response.status, body);
+    } catch (error) {
+      statusEl.textContent = `not booked: ${error.message}`;
+    }
+  }
 
   // For tests and curious people: the state the map shows.
   window.parkealoMap = {
@@ -212,6 +298,10 @@
       return undefined;
     },
     stateOf: (spaceId) => window.parkealoMap.spaceOf(spaceId)?.state,
+    /** When the page last drew a change of the space (Date.now() in the page). */
+    seenAt: (spaceId) => seenAt.get(spaceId),
+    /** The last answer of POST /api/v1/bookings made by a click, with when it arrived. */
+    lastBooking: () => lastBooking,
     colourOf: (spaceId) => {
       for (const c of cells.values())
         if (c.markers.has(spaceId)) return c.markers.get(spaceId).options.fillColor;

@@ -1,11 +1,13 @@
 // The live map page at `/`: Leaflet (served from the leaflet package, so it works offline), H3 cells
-// drawn with h3-js, markers coloured by state, a host panel with approval prompts. It speaks the live
-// protocol over the raw WebSocket at /ws.
+// drawn with h3-js, markers coloured by state; a signed-in driver books a space by clicking its marker
+// (outside production a button signs in the demo driver), and hosts see approval prompts. It speaks
+// the live protocol over the raw WebSocket at /ws and books through the REST API.
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
+import { DEMO_DOMAIN, DEMO_PASSWORD } from "../../devstack/demo-data.ts";
 
 const require = createRequire(import.meta.url);
 const leafletDir = join(dirname(require.resolve("leaflet/package.json")), "dist");
@@ -17,10 +19,20 @@ const files: Record<string, { path: string; type: string }> = {
   "leaflet.css": { path: join(leafletDir, "leaflet.css"), type: "text/css; charset=utf-8" },
   "h3-js.umd.js": { path: join(h3Dir, "h3-js.umd.js"), type: "application/javascript; charset=utf-8" },
   "map-app.js": { path: join(here, "map-app.js"), type: "application/javascript; charset=utf-8" },
+  "booking-window.js": {
+    path: join(here, "booking-window.js"),
+    type: "application/javascript; charset=utf-8",
+  },
   "map.css": { path: join(here, "map.css"), type: "text/css; charset=utf-8" },
 };
 
-const page = `<!doctype html>
+/** The demo driver `npm start` seeds: the page signs in as it in one click (not in production). */
+export const DEMO_DRIVER = { email: `driver1@${DEMO_DOMAIN}`, password: DEMO_PASSWORD };
+
+const demoButton = `<button type="button" id="demo-driver" data-email="${DEMO_DRIVER.email}"
+      data-password="${DEMO_DRIVER.password}">Sign in as the demo driver</button>`;
+
+const page = (demoDriver: boolean) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Parkealo live map</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/map/assets/leaflet.css"><link rel="stylesheet" href="/map/assets/map.css"></head>
@@ -33,22 +45,28 @@ const page = `<!doctype html>
     <li><span class="dot available"></span>available</li><li><span class="dot held"></span>held</li>
     <li><span class="dot occupied"></span>occupied</li><li><span class="dot closed"></span>closed</li>
   </ul>
-  <section id="host">
-    <h2>Host</h2>
-    <form id="login"><input name="email" type="email" placeholder="host email" required>
+  <section id="account">
+    <h2>Sign in</h2>
+    <p class="hint">Drivers: click a marker to book its next free hour. Hosts: approval prompts appear below.</p>
+    <form id="login"><input name="email" type="email" placeholder="email" required>
       <input name="password" type="password" placeholder="password" required><button>Log in</button></form>
+    ${demoDriver ? demoButton : ""}
     <p id="who"></p>
+  </section>
+  <section id="host">
+    <h2>Approval prompts</h2>
     <ol id="prompts"></ol>
   </section>
 </aside>
 <script src="/map/assets/leaflet.js"></script>
 <script src="/map/assets/h3-js.umd.js"></script>
-<script src="/map/assets/map-app.js"></script>
+<script type="module" src="/map/assets/map-app.js"></script>
 </body></html>`;
 
-export function mapRoutes() {
+export function mapRoutes(options: { demoDriver: boolean }) {
+  const html = page(options.demoDriver);
   return new Hono()
-    .get("/", (c) => c.html(page))
+    .get("/", (c) => c.html(html))
     .get("/map/assets/:file", async (c) => {
       const file = files[c.req.param("file")];
       if (!file) return c.notFound();
