@@ -2,12 +2,16 @@
 // a gateway process and a shard worker running the space actor: it loads from the gateway, draws the
 // viewport's spaces, and bookings made through the REST API (a booking, a host's approval and
 // rejection of requests) change the map within a second: a held marker turns occupied or available.
-// Saves a screenshot under test-output/.
+// A demo driver signed in on the page books by clicking a marker: the booking is in PostgreSQL and the
+// page draws its delta within a second of the REST answer; a click on a closed space shows the 422.
+// Saves screenshots under test-output/.
 import { mkdirSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { chromiumBinary } from "../../devstack/system-packages.ts";
+import { DEMO_DRIVER } from "../../gateway/web/map-routes.ts";
 import { AccessTokens } from "../../src/auth/access-tokens.ts";
+import { hashPassword } from "../../src/auth/passwords.ts";
 import { createPool } from "../../src/storage/postgres.ts";
 import { waitFor } from "../support/actor-conformance.ts";
 import { type GatewayProcess, startGateways } from "../support/gateway-processes.ts";
@@ -122,5 +126,141 @@ it("shows spaces coloured by state and changes them within a second of bookings 
 
   mkdirSync("test-output", { recursive: true });
   await page.screenshot({ path: "test-output/live-map.png" });
+  expect(errors).toEqual([]);
+});
+
+/** The demo driver the page signs in as (the suites' database has no demo data): made once, by email. */
+async function demoDriverId(): Promise<string> {
+  const passwordHash = await hashPassword(DEMO_DRIVER.password);
+  await pool.query(
+    `insert into users (email, password_hash, first_name, last_name) values ($1, $2, 'Demo', 'Driver')
+     on conflict do nothing`,
+    [DEMO_DRIVER.email, passwordHash],
+  );
+  const { rows } = await pool.query<{ id: string }>("select id from users where email = $1", [
+    DEMO_DRIVER.email,
+  ]);
+  await pool.query("insert into user_roles (user_id, role) values ($1, 'driver') on conflict do nothing", [
+    rows[0]!.id,
+  ]);
+  return rows[0]!.id;
+}
+
+/** Two points of one map cell at least ~30 m apart, so their markers do not overlap at zoom 17. */
+function twoPointsApart() {
+  for (;;) {
+    const { points } = pointsInCell(randomPoint(), 2, config.H3_MAP_RESOLUTION);
+    const [a, b] = points;
+    if (a && b && Math.hypot(a.lat - b.lat, a.lng - b.lng) > 0.0003) return [a, b] as const;
+  }
+}
+
+/** Clicks the marker of a space where the page draws it (the map fills the page's left side). */
+async function clickMarker(page: Page, at: { lat: number; lng: number }) {
+  const point = await page.evaluate(
+    ([lat, lng]) => {
+      const p = (globalThis as any).parkealoMap.map.latLngToContainerPoint([lat, lng]);
+      return { x: p.x as number, y: p.y as number };
+    },
+    [at.lat, at.lng] as const,
+  );
+  await page.mouse.click(point.x, point.y);
+}
+
+const statusLine = (page: Page) => page.textContent("#status");
+
+/** The answer of the booking a click made, once the page has it. */
+async function bookingAnswer(page: Page, spaceId: string) {
+  const handle = await page.waitForFunction(
+    (id) => {
+      const last = (globalThis as any).parkealoMap.lastBooking();
+      return last?.spaceId === id ? last : undefined;
+    },
+    spaceId,
+    { timeout: 30_000, polling: 20 },
+  );
+  return (await handle.jsonValue()) as { status: number; body: any; answeredAt: number };
+}
+
+it("books the space a signed-in demo driver clicks and draws the booking's delta within a second", async () => {
+  const hostId = await insertHost(pool);
+  const [freePoint, closedPoint] = twoPointsApart();
+  const free = await insertSpace(pool, config, hostId, freePoint);
+  const closed = await insertSpace(pool, config, hostId, closedPoint);
+  await pool.query("delete from space_availability where space_id = $1", [closed.id]); // no hours: closed
+  const driverId = await demoDriverId();
+
+  const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(`${gateway.url}/?lat=${free.lat}&lng=${free.lng}&zoom=17`);
+  await page.waitForFunction(
+    (ids) => ids.every((id) => (globalThis as any).parkealoMap?.stateOf(id) !== undefined),
+    [free.id, closed.id],
+    { timeout: 10_000 },
+  );
+  expect(await colourOf(page, free.id)).toBe(colours.available);
+  expect(await page.evaluate((id) => (globalThis as any).parkealoMap.stateOf(id), closed.id)).toBe("closed");
+
+  // Signed out, a click books nothing and says how to sign in.
+  await clickMarker(page, free);
+  expect(await statusLine(page)).toMatch(/^sign in as a driver to book/);
+
+  await page.click("#demo-driver");
+  await page.waitForFunction(
+    (email) => (globalThis as any).document.getElementById("who")?.textContent?.includes(email),
+    DEMO_DRIVER.email,
+    { timeout: 15_000 },
+  );
+
+  // A closed space: the API's 422 and its message, in the status line; nothing written.
+  await clickMarker(page, closed);
+  const refused = await bookingAnswer(page, closed.id);
+  expect(refused.status).toBe(422);
+  expect(refused.body.error).toMatchObject({ code: "outside_schedule" });
+  await page.waitForFunction(
+    (text) => (globalThis as any).document.getElementById("status")?.textContent === text,
+    `not booked (422 outside_schedule): ${refused.body.error.message}`,
+    { timeout: 2000 },
+  );
+  const none = await pool.query("select 1 from bookings where space_id = $1", [closed.id]);
+  expect(none.rowCount).toBe(0);
+
+  // The free space: a booking of its next free hour, in the ledger and drawn from the delta.
+  await clickMarker(page, free);
+  const booked = await bookingAnswer(page, free.id);
+  expect(booked.status).toBe(201);
+  expect(booked.body).toMatchObject({ spaceId: free.id, status: "confirmed" });
+  const start = Date.parse(booked.body.start);
+  expect(start % (15 * 60_000)).toBe(0);
+  expect(start).toBeGreaterThan(Date.now());
+  expect(Date.parse(booked.body.end) - start).toBe(60 * 60_000);
+  const { rows } = await pool.query(
+    `select space_id as "spaceId", driver_id as "driverId", status, lower(during) as start, upper(during) as end
+       from bookings where id = $1`,
+    [booked.body.id],
+  );
+  expect(rows).toEqual([
+    {
+      spaceId: free.id,
+      driverId,
+      status: "confirmed",
+      start: new Date(start),
+      end: new Date(Date.parse(booked.body.end)),
+    },
+  ]);
+  await page.waitForFunction(
+    ([id, until]) => Date.parse((globalThis as any).parkealoMap.spaceOf(id)?.freeUntil) === until,
+    [free.id, start] as const,
+    { timeout: 5000, polling: 20 },
+  );
+  // Both instants are the page's own clock: the delta drawn within a second of the REST answer.
+  const seenAt = await page.evaluate((id) => (globalThis as any).parkealoMap.seenAt(id), free.id);
+  expect(seenAt - booked.answeredAt).toBeLessThan(1000);
+  expect(await colourOf(page, free.id)).toBe(colours.available);
+  expect(await statusLine(page)).toMatch(/^booked .*: confirmed$/);
+
+  mkdirSync("test-output", { recursive: true });
+  await page.screenshot({ path: "test-output/live-map-booked.png" });
   expect(errors).toEqual([]);
 });
