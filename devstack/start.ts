@@ -120,6 +120,7 @@ try {
   console.log(`
 Parkealo live is running.
   live map     http://localhost:${ports.gateway}/   (WebSocket: /ws, socket.io: /live)
+               sign in as the demo driver there and click a marker to book its next free hour
   API          http://localhost:${ports.gateway}/api/v1
   API docs     http://localhost:${ports.gateway}/docs   (OpenAPI: /openapi.json)
   health       http://localhost:${ports.gateway}/readyz   metrics: /metrics
