@@ -12,7 +12,8 @@ import { nextBookableWindow } from "./booking-window.js";
   const map = L.map("map", { preferCanvas: true }).setView(start, Number(params.get("zoom") || 16));
   const cells = new Map(); // cell -> { epoch, offset, outline, markers: Map(id -> marker), spaces: Map }
   const aggregates = new Map(); // cell -> { version, shape }
-  const statusEl = document.getElementById("status");
+  const statusEl = document.getElementById("status"); // what the last action came to
+  const connectionEl = document.getElementById("connection"); // the socket's state, apart from it
   let socket;
   let token = sessionStorage.getItem("parkealo.token") || "";
   let roles = JSON.parse(sessionStorage.getItem("parkealo.roles") || "[]");
@@ -176,7 +177,7 @@ import { nextBookableWindow } from "./booking-window.js";
     socket = new WebSocket(`${scheme}://${location.host}/ws${query}`);
     socket.onopen = () => {
       retry = 0;
-      statusEl.textContent = "live";
+      connectionEl.textContent = "live";
       const known = {};
       for (const [cell, c] of cells) known[cell] = { epoch: c.epoch, offset: c.offset };
       if (Object.keys(known).length) send({ type: "resume", cells: known });
@@ -187,7 +188,7 @@ import { nextBookableWindow } from "./booking-window.js";
       handlers[m.type]?.(m);
     };
     socket.onclose = () => {
-      statusEl.textContent = "reconnecting…";
+      connectionEl.textContent = "reconnecting…";
       retry = Math.min(retry + 1, 5);
       setTimeout(connect, 300 * retry);
     };

@@ -39,8 +39,8 @@ const page = (demoDriver: boolean) => `<!doctype html>
 <body>
 <div id="map"></div>
 <aside id="panel">
-  <h1>Parkealo live</h1>
-  <p id="status">connecting…</p>
+  <h1>Parkealo live <small id="connection">connecting…</small></h1>
+  <p id="status">click a marker to book it</p>
   <ul class="legend">
     <li><span class="dot available"></span>available</li><li><span class="dot held"></span>held</li>
     <li><span class="dot occupied"></span>occupied</li><li><span class="dot closed"></span>closed</li>

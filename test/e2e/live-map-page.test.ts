@@ -258,6 +258,12 @@ it("books the space a signed-in demo driver clicks and draws the booking's delta
   const seenAt = await page.evaluate((id) => (globalThis as any).parkealoMap.seenAt(id), free.id);
   expect(seenAt - booked.answeredAt).toBeLessThan(1000);
   expect(await colourOf(page, free.id)).toBe(colours.available);
+  // The socket reconnected with the driver's token meanwhile; the outcome stays in the status line.
+  await page.waitForFunction(
+    () => (globalThis as any).document.getElementById("connection")?.textContent === "live",
+    undefined,
+    { timeout: 10_000 },
+  );
   expect(await statusLine(page)).toMatch(/^booked .*: confirmed$/);
 
   mkdirSync("test-output", { recursive: true });
