@@ -34,6 +34,8 @@ const SHARD_WORKERS = num("BOOKING_BENCH_WORKERS", 2);
 const DRIVERS = num("BOOKING_BENCH_DRIVERS", 1_000);
 const UNIFORM_SPACES = num("BOOKING_BENCH_SPACES", 10_000);
 const PROFILE = process.env.BOOKING_BENCH_PROFILE === "1";
+/** Which scenarios to run (a, b, c), e.g. BOOKING_BENCH_SCENARIOS=a,c; all by default. */
+const ONLY = (process.env.BOOKING_BENCH_SCENARIOS ?? "a,b,c").split(",");
 /** Windows start on whole hours over the week that begins two days from now. */
 const SLOTS = 7 * 24;
 const HOUR = 3_600_000;
@@ -279,7 +281,7 @@ try {
   };
 
   const rows: Row[] = [];
-  for (const s of scenarios) {
+  for (const s of scenarios.filter((x) => ONLY.includes(x.key))) {
     for (const server of ["ours", "naive"] as const) {
       if (WARMUP_SECONDS > 0) await run(server, s.key, WARMUP_SECONDS);
       const result = await run(server, s.key, SECONDS);
