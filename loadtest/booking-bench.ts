@@ -214,10 +214,10 @@ try {
     },
   ];
   for (const spec of specs) {
+    // One folder per process: a process under tsx has a second thread (its module loader) whose
+    // profile would otherwise overwrite the main thread's; the main thread's is the larger file.
     const profiling =
-      PROFILE && spec.profile
-        ? [`--cpu-prof`, `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${spec.name}.cpuprofile`]
-        : [];
+      PROFILE && spec.profile ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, spec.name)}`] : [];
     children.push(
       startProcess(spec.name, process.execPath, [...profiling, "--import", "tsx", spec.file], {
         cwd: root,
