@@ -121,6 +121,7 @@ export async function commitSpaceEvents(pool: Pool, commit: LedgerCommit): Promi
  * runtime then decides the batch's commands again one by one.
  */
 export async function commitSpaceBatch(pool: Pool, commits: readonly LedgerCommit[]): Promise<void> {
+  if (commits.length === 1 && (await commitLoneRequest(pool, commits[0]!))) return;
   await withTransaction(pool, async (client) => {
     await lockSpacesForBooking(client, commits);
     for (const commit of commits) {
@@ -174,6 +175,68 @@ async function lockSpacesForBooking(db: Queryable, commits: readonly LedgerCommi
   }
 }
 
+/**
+ * The usual batch, one new booking request, in one statement (one round trip instead of begin, lock,
+ * write, commit): the space row held `for share` and checked (active, same version) in the same
+ * statement as the insert, so it has the transaction's guarantees. True when written; false when
+ * nothing was (a replayed command id, or the space changed): the transactional path then decides
+ * what that means. A taken slot throws the same 409 as there.
+ */
+async function commitLoneRequest(pool: Pool, commit: LedgerCommit): Promise<boolean> {
+  if (commit.events.length !== 1) return false;
+  const event = commit.events[0]!;
+  if (event.type !== "bookingRequested") return false;
+  const { booking } = event;
+  const payload = JSON.stringify({ spaceId: commit.spaceId, commandId: commit.commandId, ...event });
+  try {
+    const { rows } = await pool.query<{ n: number }>(
+      `with space as (
+         select id from parking_spaces
+          where id = $6::uuid and status = 'active' and ($18::text is null or ${SETTINGS_VERSION} = $18::text)
+          for share
+       ), changed as (
+         insert into bookings (id, space_id, driver_id, status, during, currency, total_amount, platform_fee,
+           host_earnings, vehicle, special_requests, expires_at, command_id)
+         select $5::uuid, space.id, $7::uuid, $8::text, tstzrange($9::timestamptz, $10::timestamptz, '[)'),
+           $11::text, $12::int, $13::int, $14::int, $15::jsonb, $16::text, $17::timestamptz, $1::text
+           from space
+         on conflict (command_id) do nothing
+         returning id, null::text as from_status, status as to_status, driver_id as changed_by,
+           null::text as reason, 'booking.requested' as event_type
+       )${eventTail}`,
+      [
+        commit.commandId,
+        commit.commandType,
+        true,
+        payload,
+        booking.id,
+        commit.spaceId,
+        booking.driverId,
+        booking.status,
+        iso(booking.start),
+        iso(booking.end),
+        booking.currency,
+        booking.totalAmount,
+        booking.platformFee,
+        booking.hostEarnings,
+        event.vehicle === null ? null : JSON.stringify(event.vehicle),
+        event.specialRequests,
+        booking.expiresAt === null ? null : iso(booking.expiresAt),
+        commit.settingsVersion ?? null,
+      ],
+    );
+    return rows[0]!.n > 0;
+  } catch (error) {
+    if (pgErrorCode(error) === PG_EXCLUSION_VIOLATION) {
+      // A concurrent delivery of this same command may be what overlaps: the transactional path tells.
+      if ((await findCommandOutcome(pool, commit.commandId)) !== null) return false;
+      throw ledgerRejectionError("slot_unavailable", SLOT_UNAVAILABLE_MESSAGE);
+    }
+    if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) return false;
+    throw error;
+  }
+}
+
 /** The booking a command changed, if that command was committed; null when it never was. */
 export async function findCommandOutcome(db: Queryable, commandId: string): Promise<LedgerBooking | null> {
   const { rows } = await db.query<LedgerBooking>(
@@ -203,6 +266,23 @@ export const BOOKING_COLUMNS = `b.id, b.space_id as "spaceId", b.driver_id as "d
 type BookingEvent = Exclude<SpaceEvent, { type: "spaceSettingsChanged" }>;
 
 /**
+ * The rest of an event statement: command record, status history and outbox row from `changed`
+ * ($1 command id, $2 command type, $3 record the command?, $4 outbox payload).
+ */
+const eventTail = `
+    , recorded as (
+      insert into booking_commands (command_id, booking_id, command_type)
+      select $1, id, $2 from changed where $3::boolean
+    ), history as (
+      insert into booking_status_history (booking_id, from_status, to_status, changed_by, reason)
+      select id, from_status, to_status, changed_by, reason from changed where to_status is not null
+    ), events as (
+      insert into outbox (aggregate_type, aggregate_id, event_type, payload)
+      select 'booking', id::text, event_type, $4::jsonb from changed
+    )
+    select count(*)::int as n from changed`;
+
+/**
  * Writes one event as one statement; false when it changed nothing (the command id was already
  * taken, or the booking was not in the expected status / window). `record` adds the command record.
  */
@@ -215,18 +295,6 @@ async function writeEvent(
   const payload = JSON.stringify({ spaceId: commit.spaceId, commandId: commit.commandId, ...event });
   // $1 command id, $2 command type, $3 record the command?, $4 outbox payload; then the event's own.
   const common = [commit.commandId, commit.commandType, record, payload];
-  const tail = `
-    , recorded as (
-      insert into booking_commands (command_id, booking_id, command_type)
-      select $1, id, $2 from changed where $3::boolean
-    ), history as (
-      insert into booking_status_history (booking_id, from_status, to_status, changed_by, reason)
-      select id, from_status, to_status, changed_by, reason from changed where to_status is not null
-    ), events as (
-      insert into outbox (aggregate_type, aggregate_id, event_type, payload)
-      select 'booking', id::text, event_type, $4::jsonb from changed
-    )
-    select count(*)::int as n from changed`;
   let result: { rows: { n: number }[] };
   switch (event.type) {
     case "bookingRequested": {
@@ -240,7 +308,7 @@ async function writeEvent(
            on conflict (command_id) do nothing
            returning id, null::text as from_status, status as to_status, driver_id as changed_by,
              null::text as reason, 'booking.requested' as event_type
-         )${tail}`,
+         )${eventTail}`,
         [
           ...common,
           booking.id,
@@ -267,7 +335,7 @@ async function writeEvent(
             where id = $5 and space_id = $6 and status = $7
            returning id, $7::text as from_status, status as to_status, $10::uuid as changed_by,
              $11::text as reason, 'booking.' || status as event_type
-         )${tail}`,
+         )${eventTail}`,
         [
           ...common,
           event.bookingId,
@@ -288,7 +356,7 @@ async function writeEvent(
             where id = $5 and space_id = $6 and status = $7 and upper(during) = $8::timestamptz
            returning id, null::text as from_status, null::text as to_status, null::uuid as changed_by,
              null::text as reason, 'booking.extended' as event_type
-         )${tail}`,
+         )${eventTail}`,
         [
           ...common,
           event.bookingId,
