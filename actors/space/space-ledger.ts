@@ -121,7 +121,7 @@ export async function commitSpaceEvents(pool: Pool, commit: LedgerCommit): Promi
  * runtime then decides the batch's commands again one by one.
  */
 export async function commitSpaceBatch(pool: Pool, commits: readonly LedgerCommit[]): Promise<void> {
-  if (commits.length === 1 && (await commitLoneRequest(pool, commits[0]!))) return;
+  if (commits.length > 0 && (await commitRequests(pool, commits))) return;
   await withTransaction(pool, async (client) => {
     await lockSpacesForBooking(client, commits);
     for (const commit of commits) {
@@ -176,60 +176,80 @@ async function lockSpacesForBooking(db: Queryable, commits: readonly LedgerCommi
 }
 
 /**
- * The usual batch, one new booking request, in one statement (one round trip instead of begin, lock,
- * write, commit): the space row held `for share` and checked (active, same version) in the same
- * statement as the insert, so it has the transaction's guarantees. True when written; false when
- * nothing was (a replayed command id, or the space changed): the transactional path then decides
- * what that means. A taken slot throws the same 409 as there.
+ * The usual batch, new booking requests of one space and nothing else, in one statement (one round
+ * trip instead of begin, lock, one write per request, commit): the space row held `for share` and
+ * checked (active, same version) in the same statement as the inserts, so it has the transaction's
+ * guarantees, and the rows land all or none. True when all were written; false when some were not
+ * (replayed command ids, which land nowhere twice) or none (the space changed): the transactional
+ * path then decides what that means. A taken slot throws the same 409 as there, nothing written.
  */
-async function commitLoneRequest(pool: Pool, commit: LedgerCommit): Promise<boolean> {
-  if (commit.events.length !== 1) return false;
-  const event = commit.events[0]!;
-  if (event.type !== "bookingRequested") return false;
-  const { booking } = event;
-  const payload = JSON.stringify({ spaceId: commit.spaceId, commandId: commit.commandId, ...event });
+async function commitRequests(pool: Pool, commits: readonly LedgerCommit[]): Promise<boolean> {
+  const rows = [];
+  for (const commit of commits) {
+    const event = commit.events.length === 1 ? commit.events[0]! : undefined;
+    if (event?.type !== "bookingRequested") return false;
+    if (commit.spaceId !== commits[0]!.spaceId || commit.settingsVersion !== commits[0]!.settingsVersion) {
+      return false;
+    }
+    const { booking } = event;
+    rows.push({
+      id: booking.id,
+      command_id: commit.commandId,
+      command_type: commit.commandType,
+      driver_id: booking.driverId,
+      status: booking.status,
+      start: iso(booking.start),
+      end: iso(booking.end),
+      currency: booking.currency,
+      total_amount: booking.totalAmount,
+      platform_fee: booking.platformFee,
+      host_earnings: booking.hostEarnings,
+      vehicle: event.vehicle,
+      special_requests: event.specialRequests,
+      expires_at: booking.expiresAt === null ? null : iso(booking.expiresAt),
+      payload: { spaceId: commit.spaceId, commandId: commit.commandId, ...event },
+    });
+  }
   try {
-    const { rows } = await pool.query<{ n: number }>(
+    const { rows: result } = await pool.query<{ n: number }>(
       `with space as (
          select id from parking_spaces
-          where id = $6::uuid and status = 'active' and ($18::text is null or ${SETTINGS_VERSION} = $18::text)
+          where id = $1::uuid and status = 'active' and ($2::text is null or ${SETTINGS_VERSION} = $2::text)
           for share
+       ), input as (
+         select * from jsonb_to_recordset($3::jsonb) as r(id uuid, command_id text, command_type text,
+           driver_id uuid, status text, start timestamptz, "end" timestamptz, currency text, total_amount int,
+           platform_fee int, host_earnings int, vehicle jsonb, special_requests text, expires_at timestamptz,
+           payload jsonb)
        ), changed as (
          insert into bookings (id, space_id, driver_id, status, during, currency, total_amount, platform_fee,
            host_earnings, vehicle, special_requests, expires_at, command_id)
-         select $5::uuid, space.id, $7::uuid, $8::text, tstzrange($9::timestamptz, $10::timestamptz, '[)'),
-           $11::text, $12::int, $13::int, $14::int, $15::jsonb, $16::text, $17::timestamptz, $1::text
-           from space
+         select i.id, space.id, i.driver_id, i.status, tstzrange(i.start, i."end", '[)'), i.currency,
+           i.total_amount, i.platform_fee, i.host_earnings, i.vehicle, i.special_requests, i.expires_at,
+           i.command_id
+           from input i cross join space
          on conflict (command_id) do nothing
-         returning id, null::text as from_status, status as to_status, driver_id as changed_by,
-           null::text as reason, 'booking.requested' as event_type
-       )${eventTail}`,
-      [
-        commit.commandId,
-        commit.commandType,
-        true,
-        payload,
-        booking.id,
-        commit.spaceId,
-        booking.driverId,
-        booking.status,
-        iso(booking.start),
-        iso(booking.end),
-        booking.currency,
-        booking.totalAmount,
-        booking.platformFee,
-        booking.hostEarnings,
-        event.vehicle === null ? null : JSON.stringify(event.vehicle),
-        event.specialRequests,
-        booking.expiresAt === null ? null : iso(booking.expiresAt),
-        commit.settingsVersion ?? null,
-      ],
+         returning id, command_id, status, driver_id
+       ), recorded as (
+         insert into booking_commands (command_id, booking_id, command_type)
+         select c.command_id, c.id, i.command_type from changed c join input i on i.id = c.id
+       ), history as (
+         insert into booking_status_history (booking_id, from_status, to_status, changed_by)
+         select id, null, status, driver_id from changed
+       ), events as (
+         insert into outbox (aggregate_type, aggregate_id, event_type, payload)
+         select 'booking', c.id::text, 'booking.requested', i.payload from changed c join input i on i.id = c.id
+       )
+       select count(*)::int as n from changed`,
+      [commits[0]!.spaceId, commits[0]!.settingsVersion ?? null, JSON.stringify(rows)],
     );
-    return rows[0]!.n > 0;
+    return result[0]!.n === commits.length;
   } catch (error) {
     if (pgErrorCode(error) === PG_EXCLUSION_VIOLATION) {
-      // A concurrent delivery of this same command may be what overlaps: the transactional path tells.
-      if ((await findCommandOutcome(pool, commit.commandId)) !== null) return false;
+      // A concurrent delivery of one of these commands may be what overlaps: the transactional path tells.
+      for (const commit of commits) {
+        if ((await findCommandOutcome(pool, commit.commandId)) !== null) return false;
+      }
       throw ledgerRejectionError("slot_unavailable", SLOT_UNAVAILABLE_MESSAGE);
     }
     if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) return false;

@@ -551,6 +551,38 @@ describe("committing a batch of decisions (the runtime's flushWrites)", () => {
       expect(await counts(bookingOf(command))).toEqual({ history: 1, outbox: 1, commands: 1 });
     });
 
+    it("several requests of one space land together, and a batch with a taken slot lands not at all", async () => {
+      const spaceId = await newSpace("request");
+      const state = await load(spaceId);
+      const commands = [
+        requestCommand("2030-01-21T08:00Z", "2030-01-21T09:00Z"),
+        requestCommand("2030-01-21T10:00Z", "2030-01-21T11:00Z"),
+        requestCommand("2030-01-21T12:00Z", "2030-01-21T13:00Z"),
+      ];
+      const { commits, state: after } = decideAll(state, commands);
+      await commitSpaceBatch(pool(), commits);
+      await commitSpaceBatch(pool(), commits.slice(1));
+      for (const command of commands) {
+        expect((await findBooking(pool(), bookingOf(command)))?.status).toBe("pending_approval");
+        expect(await counts(bookingOf(command))).toEqual({ history: 1, outbox: 1, commands: 1 });
+      }
+      const outbox = await pool().query(
+        `select payload->>'commandId' as "commandId" from outbox where aggregate_id = $1`,
+        [bookingOf(commands[1]!)],
+      );
+      expect(outbox.rows).toEqual([{ commandId: commands[1]!.commandId }]);
+
+      // Decided on the state before the three: the second of this batch overlaps one of them.
+      const free = requestCommand("2030-01-21T15:00Z", "2030-01-21T16:00Z");
+      const taken = requestCommand("2030-01-21T10:30Z", "2030-01-21T11:30Z");
+      const stale = decideAll(state, [free, taken]);
+      await expect(commitSpaceBatch(pool(), stale.commits)).rejects.toMatchObject({
+        code: "slot_unavailable",
+      });
+      expect(await findBooking(pool(), bookingOf(free))).toBeNull();
+      expect(after.bookings).toHaveLength(3);
+    });
+
     it("a slot taken in the ledger is a 409 slot_unavailable and writes nothing", async () => {
       const spaceId = await newSpace("instant");
       const stale = await load(spaceId);
