@@ -68,12 +68,6 @@ export class SpaceLivePublisher {
     });
   }
 
-  /** Resolves once everything queued so far is published (tests, shutdown). */
-  async settled(): Promise<void> {
-    while (this.scheduled || this.pending.size > 0) await new Promise((r) => setImmediate(r));
-    await this.chain;
-  }
-
   /** Publishes decisions now (without queueing): prompts, then the map state of each space. */
   async publish(batch: readonly Pending[]): Promise<void> {
     const [names, locations] = await Promise.all([this.driverNames(batch), this.locationsOf(batch)]);
