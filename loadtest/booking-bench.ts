@@ -313,7 +313,8 @@ try {
 } finally {
   await Promise.all(children.map((child) => child.stop("SIGINT")));
   await stack?.stop();
+  // The database goes either way; with BOOKING_BENCH_PROFILE=1 the profiles (and logs) stay.
+  if (stack) rmSync(stack.postgresDir, { recursive: true, force: true });
   if (PROFILE) console.log(`\nCPU profiles kept in ${profileDir}`);
   else rmSync(dataDir, { recursive: true, force: true });
-  if (stack && !PROFILE) rmSync(stack.postgresDir, { recursive: true, force: true });
 }
