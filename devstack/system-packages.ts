@@ -96,3 +96,15 @@ export function chromiumBinary(): string {
   if (!installed) throw new Error("chromium still not on PATH after installing the `chromium` package");
   return installed;
 }
+
+/** Path of the `wrk` HTTP load generator, installing Debian's `wrk` when missing and root; else undefined. */
+export function wrkBinary(): string | undefined {
+  const existing = onPath("wrk");
+  if (existing || !isRoot()) return existing;
+  try {
+    aptInstall("wrk");
+  } catch {
+    return undefined;
+  }
+  return onPath("wrk");
+}

@@ -5,10 +5,11 @@ import { spacePolicyFromConfig } from "../actors/space/space-policy.ts";
 import { createLiveContext } from "../src/live/index.ts";
 import { runShardWorker } from "./shard-worker-process.ts";
 
-await runShardWorker(({ pool, redis, config }) => [
+await runShardWorker(({ pool, redis, config, logger }) => [
   createSpaceActor({
     pool,
     policy: spacePolicyFromConfig(config),
     live: createLiveContext(config, redis, pool),
+    logger,
   }),
 ]);

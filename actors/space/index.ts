@@ -43,6 +43,7 @@ export {
   type LedgerCommit,
   type LedgerRejectionCode,
 } from "./space-ledger.ts";
+export { SpaceLivePublisher } from "./space-live-publisher.ts";
 export { loadSpaceState } from "./space-loader.ts";
 export {
   DEFAULT_SPACE_POLICY,

@@ -4,6 +4,7 @@
 
 import { AppError } from "../../src/errors.ts";
 import type { LiveContext } from "../../src/live/index.ts";
+import type { Logger } from "../../src/logger.ts";
 import type { Pool } from "../../src/storage/postgres.ts";
 import type { ActorContext } from "../runtime/actor.ts";
 import { defineActor } from "../runtime/index.ts";
@@ -13,7 +14,7 @@ import { decide } from "./decide.ts";
 import { type SpaceCommand, type SpaceEvent, spaceCommandSchema } from "./space-commands.ts";
 import { rejectionError } from "./space-errors.ts";
 import { commitSpaceBatch, findCommandOutcome, type LedgerCommit } from "./space-ledger.ts";
-import { publishSpaceDecision } from "./space-live-publisher.ts";
+import { SpaceLivePublisher } from "./space-live-publisher.ts";
 import { loadSpaceState, loadSpaceVersion } from "./space-loader.ts";
 import type { SpacePolicy } from "./space-policy.ts";
 import { bookingReminders, reminderChanges, spaceReminders } from "./space-reminders.ts";
@@ -38,6 +39,8 @@ export interface SpaceActorOptions {
   readonly policy: SpacePolicy;
   /** Where committed decisions are published for the live map and host prompts; none: not published. */
   readonly live?: LiveContext | undefined;
+  /** Where a failed live publish is reported. */
+  readonly logger?: Logger | undefined;
 }
 
 type SpaceContext = ActorContext<SpaceState, LedgerCommit>;
@@ -72,21 +75,23 @@ function goneSpace(spaceId: string): SpaceState {
 const spaceNotFound = () => new AppError("not_found", 404, "space not found");
 
 /**
- * Called once a space's decision is committed (PostgreSQL and Redis): publishes the space's new map
- * state and the host's approval prompts through the live publish contract when the worker has a
- * live context; otherwise the outbox row written in the same transaction is all there is.
+ * Publishes one committed decision of a space at once (its new map state and the host's approval
+ * prompts) through the live publish contract; without a live context the outbox row written in the
+ * same transaction is all there is. The actor itself queues its decisions on a SpaceLivePublisher,
+ * which publishes those committed close together in one go.
  */
 export async function onBookingCommitted(
   live: LiveContext | undefined,
   state: SpaceState,
   events: readonly SpaceEvent[],
 ): Promise<void> {
-  if (live !== undefined) await publishSpaceDecision(live, state, events);
+  if (live !== undefined) await new SpaceLivePublisher(live).publish([{ state, events: [...events] }]);
 }
 
 /** The address-free description of the actor, for `client.ask` (type, and the reply type). */
 export function createSpaceActor(options: SpaceActorOptions) {
   const { pool, policy, live } = options;
+  const publisher = live === undefined ? undefined : new SpaceLivePublisher(live, options.logger);
   /**
    * Spaces whose state PostgreSQL contradicted (a taken slot or a moved status only the ledger saw):
    * their next command reloads the state from PostgreSQL before deciding.
@@ -154,7 +159,7 @@ export function createSpaceActor(options: SpaceActorOptions) {
       events,
       settingsVersion: state.settingsVersion,
     });
-    ctx.afterCommit(() => onBookingCommitted(live, next, events));
+    if (publisher !== undefined) ctx.afterCommit(() => publisher.enqueue(next, events));
     const booking = bookingId === null ? undefined : findSpaceBooking(next, bookingId);
     return booking === undefined ? null : bookingView(next.spaceId, booking);
   }

@@ -33,65 +33,68 @@ interface SpaceRow {
   version: string;
 }
 
+interface WeeklyRow {
+  dayOfWeek: number;
+  startMinute: number;
+  endMinute: number;
+}
+
+interface ExceptionRow {
+  localDate: string;
+  kind: "closed" | "open";
+  startMinute: number | null;
+  endMinute: number | null;
+}
+
 /** The state of the space's actor as of `now`; null when the space does not exist or was deleted. */
 export async function loadSpaceState(
   db: Queryable,
   spaceId: string,
   now: number,
 ): Promise<SpaceState | null> {
-  const spaces = await db.query<SpaceRow>(
-    `select host_id as "hostId", booking_mode as "bookingMode", currency, hourly_rate as hourly,
-            daily_rate as daily, monthly_rate as monthly, timezone as "timeZone",
-            buffer_minutes as "bufferMinutes", min_notice_minutes as "minNoticeMinutes",
-            min_duration_minutes as "minDurationMinutes", max_duration_minutes as "maxDurationMinutes", status,
-            ${SETTINGS_VERSION} as version
-       from parking_spaces where id = $1`,
-    [spaceId],
+  // One round trip: the row, and its hours, exceptions and bookings as JSON arrays (an actor is
+  // activated on the first command it gets, so this is on that command's path).
+  const { rows } = await db.query<
+    SpaceRow & { hours: WeeklyRow[]; exceptions: ExceptionRow[]; bookings: SpaceBooking[] }
+  >(
+    `select s.host_id as "hostId", s.booking_mode as "bookingMode", s.currency, s.hourly_rate as hourly,
+            s.daily_rate as daily, s.monthly_rate as monthly, s.timezone as "timeZone",
+            s.buffer_minutes as "bufferMinutes", s.min_notice_minutes as "minNoticeMinutes",
+            s.min_duration_minutes as "minDurationMinutes", s.max_duration_minutes as "maxDurationMinutes",
+            s.status, ${SETTINGS_VERSION} as version,
+            (select coalesce(json_agg(json_build_object('dayOfWeek', a.day_of_week, 'startMinute', a.start_minute,
+                                                        'endMinute', a.end_minute) order by a.id), '[]')
+               from space_availability a where a.space_id = s.id) as hours,
+            (select coalesce(json_agg(json_build_object('localDate', to_char(e.local_date, 'YYYY-MM-DD'),
+                                                        'kind', e.kind, 'startMinute', e.start_minute,
+                                                        'endMinute', e.end_minute) order by e.local_date, e.id), '[]')
+               from space_availability_exceptions e
+              where e.space_id = s.id
+                and e.local_date >= ($2::timestamptz at time zone s.timezone)::date - $3::int) as exceptions,
+            (select coalesce(json_agg(json_build_object(
+                      'id', b.id, 'driverId', b.driver_id, 'status', b.status,
+                      'start', (extract(epoch from lower(b.during)) * 1000)::int8,
+                      'end', (extract(epoch from upper(b.during)) * 1000)::int8,
+                      'expiresAt', (extract(epoch from b.expires_at) * 1000)::int8,
+                      'currency', b.currency, 'totalAmount', b.total_amount, 'platformFee', b.platform_fee,
+                      'hostEarnings', b.host_earnings, 'commandId', coalesce(b.command_id, ''))), '[]')
+               from bookings b
+              where b.space_id = s.id and (b.status = any($4::text[]) or upper(b.during) > $2::timestamptz)) as bookings
+       from parking_spaces s where s.id = $1`,
+    [spaceId, new Date(now).toISOString(), EXCEPTION_LOOKBACK_DAYS, SLOT_HOLDING_STATUSES],
   );
-  const space = spaces.rows[0];
+  const space = rows[0];
   if (space === undefined || space.status === "deleted") return null;
-  const nowIso = new Date(now).toISOString();
-  const [hours, exceptions, bookings] = await Promise.all([
-    db.query<{ dayOfWeek: number; startMinute: number; endMinute: number }>(
-      `select day_of_week as "dayOfWeek", start_minute as "startMinute", end_minute as "endMinute"
-         from space_availability where space_id = $1 order by id`,
-      [spaceId],
-    ),
-    db.query<{
-      localDate: string;
-      kind: "closed" | "open";
-      startMinute: number | null;
-      endMinute: number | null;
-    }>(
-      `select to_char(local_date, 'YYYY-MM-DD') as "localDate", kind, start_minute as "startMinute",
-              end_minute as "endMinute"
-         from space_availability_exceptions
-        where space_id = $1 and local_date >= ($2::timestamptz at time zone $3)::date - $4::int
-        order by local_date, id`,
-      [spaceId, nowIso, space.timeZone, EXCEPTION_LOOKBACK_DAYS],
-    ),
-    db.query<SpaceBooking>(
-      `select b.id, b.driver_id as "driverId", b.status,
-              (extract(epoch from lower(b.during)) * 1000)::int8 as start,
-              (extract(epoch from upper(b.during)) * 1000)::int8 as "end",
-              (extract(epoch from b.expires_at) * 1000)::int8 as "expiresAt",
-              b.currency, b.total_amount as "totalAmount", b.platform_fee as "platformFee",
-              b.host_earnings as "hostEarnings", coalesce(b.command_id, '') as "commandId"
-         from bookings b
-        where b.space_id = $1 and (b.status = any($2::text[]) or upper(b.during) > $3::timestamptz)`,
-      [spaceId, SLOT_HOLDING_STATUSES, nowIso],
-    ),
-  ]);
   const rules: AvailabilityRules = availabilityRulesSchema.parse({
     timeZone: space.timeZone,
-    weeklyHours: hours.rows,
-    exceptions: exceptions.rows,
+    weeklyHours: space.hours,
+    exceptions: space.exceptions,
     bufferMinutes: space.bufferMinutes,
     minNoticeMinutes: space.minNoticeMinutes,
     minDurationMinutes: space.minDurationMinutes,
     maxDurationMinutes: space.maxDurationMinutes,
   });
-  const byStart = bookings.rows
+  const byStart = space.bookings
     .map((row): SpaceBooking => ({ ...row, status: row.status as BookingStatus }))
     .sort(compareBookings);
   return {

@@ -1,5 +1,8 @@
-// Short-lived access tokens: HS256 JWTs (jose) carrying the user id and roles.
-import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+// Short-lived access tokens: HS256 JWTs carrying the user id and roles; signed with jose, checked
+// on every API request with node's HMAC (synchronous: about ten times cheaper than jose's WebCrypto
+// path, which is a real share of a booking request's CPU).
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { SignJWT } from "jose";
 import { z } from "zod";
 import { type Role, roleSchema } from "../domain/roles.ts";
 import { AppError } from "../errors.ts";
@@ -12,6 +15,21 @@ export interface AccessClaims {
 }
 
 const claimsSchema = z.object({ sub: z.uuid(), roles: z.array(roleSchema), typ: z.literal("access") });
+
+const headerSchema = z.looseObject({ alg: z.literal("HS256") }).refine((h) => !("crit" in h));
+/** Registered time claims, when present, are NumericDates (seconds); exp is required. */
+const timesSchema = z.looseObject({
+  exp: z.number(),
+  nbf: z.number().optional(),
+  iat: z.number().optional(),
+  iss: z.literal(ISSUER),
+});
+
+const invalid = () => new AppError("unauthenticated", 401, "invalid access token");
+
+function decodeJson(part: string): unknown {
+  return JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+}
 
 export class AccessTokens {
   private readonly key: Uint8Array;
@@ -32,15 +50,32 @@ export class AccessTokens {
       .sign(this.key);
   }
 
+  /**
+   * Checks a token as jose's jwtVerify would for HS256 (compact form, alg HS256 and no crit header,
+   * the signature in constant time, then issuer, expiry and not-before): 401 token_expired once
+   * expired, 401 unauthenticated for anything else wrong.
+   */
   async verify(token: string): Promise<AccessClaims> {
+    const parts = token.split(".");
+    if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) throw invalid();
+    const [header, payload, signature] = parts as [string, string, string];
+    const expected = createHmac("sha256", this.key).update(`${header}.${payload}`).digest();
+    const given = Buffer.from(signature, "base64url");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
+    let claims: unknown;
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ["HS256"] });
-      const claims = claimsSchema.parse(payload);
-      return { userId: claims.sub, roles: claims.roles };
-    } catch (error) {
-      if (error instanceof joseErrors.JWTExpired)
-        throw new AppError("token_expired", 401, "access token expired");
-      throw new AppError("unauthenticated", 401, "invalid access token");
+      if (!headerSchema.safeParse(decodeJson(header)).success) throw invalid();
+      claims = decodeJson(payload);
+    } catch {
+      throw invalid();
     }
+    const times = timesSchema.safeParse(claims);
+    if (!times.success) throw invalid();
+    const now = Math.floor(Date.now() / 1000);
+    if (times.data.nbf !== undefined && times.data.nbf > now) throw invalid();
+    if (times.data.exp <= now) throw new AppError("token_expired", 401, "access token expired");
+    const access = claimsSchema.safeParse(claims);
+    if (!access.success) throw invalid();
+    return { userId: access.data.sub, roles: access.data.roles };
   }
 }

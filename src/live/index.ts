@@ -30,7 +30,7 @@ export {
   resolveApprovalRequest,
   resolvedStatusSchema,
 } from "./host-prompts.ts";
-export { liveStateFromLedger } from "./ledger-live-state.ts";
+export { type LiveBooking, liveStateFromLedger, liveStateFromRules } from "./ledger-live-state.ts";
 export { createLiveContext, type LiveContext, liveResolutions } from "./live-context.ts";
 export {
   type PublishResult,

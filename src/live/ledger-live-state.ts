@@ -73,7 +73,7 @@ export function openIntervals(
   return domainOpenIntervals(rulesOf(timezone, windows, exceptions), t - MS_PER_DAY, t + HORIZON_MS);
 }
 
-/** The live state of one space at `now`. */
+/** The live state of one space at `now`, from the ledger's rows. */
 export function liveStateFromLedger(
   space: LedgerSpace,
   windows: readonly WeeklyWindow[],
@@ -81,11 +81,48 @@ export function liveStateFromLedger(
   bookings: readonly LedgerBooking[],
   now: Date,
 ): SpaceLiveState {
-  const t = now.getTime();
   const open = openIntervals(space.timezone, windows, exceptions, now);
+  const times = bookings.map((b) => ({ status: b.status, start: b.start.getTime(), end: b.end.getTime() }));
+  return liveStateOf(space, open, times, now.getTime());
+}
+
+/** A booking as the live state needs it (epoch ms). */
+export interface LiveBooking {
+  status: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The live state of one space at `now` (epoch ms) from the domain's availability rules and the
+ * bookings a holder of them has in memory (the space actor): the same derivation as from the ledger.
+ */
+export function liveStateFromRules(
+  space: LedgerSpace,
+  rules: AvailabilityRules,
+  bookings: readonly LiveBooking[],
+  now: number,
+): SpaceLiveState {
+  const scheduleOnly: AvailabilityRules = {
+    ...rules,
+    bufferMinutes: 0,
+    minNoticeMinutes: 0,
+    minDurationMinutes: 1,
+    maxDurationMinutes: null,
+  };
+  const open = domainOpenIntervals(scheduleOnly, now - MS_PER_DAY, now + HORIZON_MS);
+  return liveStateOf(space, open, bookings, now);
+}
+
+function liveStateOf(
+  space: LedgerSpace,
+  open: readonly Interval[],
+  bookings: readonly LiveBooking[],
+  t: number,
+): SpaceLiveState {
   const busy = bookings
     .filter((b) => HOLDING.has(b.status) || OCCUPYING.has(b.status))
-    .map((b) => ({ start: b.start.getTime(), end: b.end.getTime(), status: b.status }))
+    .map((b) => ({ start: b.start, end: b.end, status: b.status }))
     .filter((b) => b.end > t)
     .sort((a, b) => a.start - b.start);
   const current = busy.find((b) => b.start <= t && t < b.end);

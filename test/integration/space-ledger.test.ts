@@ -530,4 +530,86 @@ describe("committing a batch of decisions (the runtime's flushWrites)", () => {
     ]);
     await expect(commitSpaceBatch(pool(), commits)).rejects.toMatchObject({ code: "conflict", status: 409 });
   });
+
+  describe("a batch of one booking request (one statement)", () => {
+    const lone = (state: SpaceState, start: string, end: string) => {
+      const command = requestCommand(start, end);
+      const commits = decideAll(state, [command]).commits.map((c) => ({
+        ...c,
+        settingsVersion: state.settingsVersion,
+      }));
+      return { command, commits };
+    };
+    const bookingOf = (command: SpaceCommand) => (command as { bookingId: string }).bookingId;
+
+    it("writes the row, history, outbox and command record; run again it is a no-op", async () => {
+      const spaceId = await newSpace("instant");
+      const { command, commits } = lone(await load(spaceId), "2030-01-18T10:00Z", "2030-01-18T12:00Z");
+      await commitSpaceBatch(pool(), commits);
+      await commitSpaceBatch(pool(), commits);
+      expect((await findBooking(pool(), bookingOf(command)))?.status).toBe("confirmed");
+      expect(await counts(bookingOf(command))).toEqual({ history: 1, outbox: 1, commands: 1 });
+    });
+
+    it("several requests of one space land together, and a batch with a taken slot lands not at all", async () => {
+      const spaceId = await newSpace("request");
+      const state = await load(spaceId);
+      const commands = [
+        requestCommand("2030-01-21T08:00Z", "2030-01-21T09:00Z"),
+        requestCommand("2030-01-21T10:00Z", "2030-01-21T11:00Z"),
+        requestCommand("2030-01-21T12:00Z", "2030-01-21T13:00Z"),
+      ];
+      const { commits, state: after } = decideAll(state, commands);
+      await commitSpaceBatch(pool(), commits);
+      await commitSpaceBatch(pool(), commits.slice(1));
+      for (const command of commands) {
+        expect((await findBooking(pool(), bookingOf(command)))?.status).toBe("pending_approval");
+        expect(await counts(bookingOf(command))).toEqual({ history: 1, outbox: 1, commands: 1 });
+      }
+      const outbox = await pool().query(
+        `select payload->>'commandId' as "commandId" from outbox where aggregate_id = $1`,
+        [bookingOf(commands[1]!)],
+      );
+      expect(outbox.rows).toEqual([{ commandId: commands[1]!.commandId }]);
+
+      // Decided on the state before the three: the second of this batch overlaps one of them.
+      const free = requestCommand("2030-01-21T15:00Z", "2030-01-21T16:00Z");
+      const taken = requestCommand("2030-01-21T10:30Z", "2030-01-21T11:30Z");
+      const stale = decideAll(state, [free, taken]);
+      await expect(commitSpaceBatch(pool(), stale.commits)).rejects.toMatchObject({
+        code: "slot_unavailable",
+      });
+      expect(await findBooking(pool(), bookingOf(free))).toBeNull();
+      expect(after.bookings).toHaveLength(3);
+    });
+
+    it("a slot taken in the ledger is a 409 slot_unavailable and writes nothing", async () => {
+      const spaceId = await newSpace("instant");
+      const stale = await load(spaceId);
+      await decideAndCommit(stale, requestCommand("2030-01-19T10:00Z", "2030-01-19T12:00Z"));
+      const { command, commits } = lone(stale, "2030-01-19T11:00Z", "2030-01-19T13:00Z");
+      await expect(commitSpaceBatch(pool(), commits)).rejects.toMatchObject({
+        code: "slot_unavailable",
+        status: 409,
+      });
+      expect(await findBooking(pool(), bookingOf(command))).toBeNull();
+    });
+
+    it("a space edited since the decision, or no longer active, is a 409 conflict and writes nothing", async () => {
+      const spaceId = await newSpace("instant");
+      const before = await load(spaceId);
+      await pool().query(`update parking_spaces set hourly_rate = 400, updated_at = now() where id = $1`, [
+        spaceId,
+      ]);
+      const edited = lone(before, "2030-01-20T10:00Z", "2030-01-20T12:00Z");
+      await expect(commitSpaceBatch(pool(), edited.commits)).rejects.toMatchObject({ code: "conflict" });
+      expect(await findBooking(pool(), bookingOf(edited.command))).toBeNull();
+
+      const current = await load(spaceId);
+      await pool().query(`update parking_spaces set status = 'inactive' where id = $1`, [spaceId]);
+      const inactive = lone(current, "2030-01-20T14:00Z", "2030-01-20T15:00Z");
+      await expect(commitSpaceBatch(pool(), inactive.commits)).rejects.toMatchObject({ code: "conflict" });
+      expect(await findBooking(pool(), bookingOf(inactive.command))).toBeNull();
+    });
+  });
 });

@@ -1,0 +1,320 @@
+// Booking benchmark (issue 4): decided bookings/s and p50/p99 through REST for (a) uniform load over
+// 10,000 spaces, (b) a flash crowd on 10 spaces, (c) one hot space, for the real system (a gateway
+// process and shard-worker processes deciding through the space actors) next to a naive Hono +
+// PostgreSQL server (loadtest/naive-booking-server.ts, SELECT … FOR UPDATE read-check-write) in the
+// same run, on a private Redis + PostgreSQL. The generator is wrk with loadtest/wrk/booking.lua
+// (a Node client only when wrk cannot be had). After each run, SQL checks that no slot-holding
+// bookings overlap. Prints a markdown table, the command and the load average.
+//   npm run bench:bookings
+//   BOOKING_BENCH_SECONDS=10 BOOKING_BENCH_CONNECTIONS=64 BOOKING_BENCH_PROFILE=1 npm run bench:bookings
+import { randomBytes, randomUUID } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type ManagedProcess, startProcess, waitUntil } from "../devstack/managed-process.ts";
+import { seededRandom } from "../devstack/seeded-random.ts";
+import { freePort, type Stack, startStack } from "../devstack/stack.ts";
+import { wrkBinary } from "../devstack/system-packages.ts";
+import { AccessTokens } from "../src/auth/access-tokens.ts";
+import { loadConfig } from "../src/config/index.ts";
+import { migrate } from "../src/storage/migrate.ts";
+import { createPool, type Pool } from "../src/storage/postgres.ts";
+import { insertSpaces, insertUser, spaceSeed } from "../test/support/search-fixtures.ts";
+import { nodeLoad } from "./booking-load-node.ts";
+import { type LoadResult, wrkLoad } from "./booking-load-wrk.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const SECONDS = num("BOOKING_BENCH_SECONDS", 15);
+const WARMUP_SECONDS = num("BOOKING_BENCH_WARMUP_SECONDS", 3);
+const CONNECTIONS = num("BOOKING_BENCH_CONNECTIONS", 64);
+const WRK_THREADS = num("BOOKING_BENCH_THREADS", 1);
+const SHARD_WORKERS = num("BOOKING_BENCH_WORKERS", 2);
+const DRIVERS = num("BOOKING_BENCH_DRIVERS", 1_000);
+const UNIFORM_SPACES = num("BOOKING_BENCH_SPACES", 10_000);
+const PROFILE = process.env.BOOKING_BENCH_PROFILE === "1";
+/** Which scenarios to run (a, b, c), e.g. BOOKING_BENCH_SCENARIOS=a,c; all by default. */
+const ONLY = (process.env.BOOKING_BENCH_SCENARIOS ?? "a,b,c").split(",");
+/** Windows start on whole hours over the week that begins two days from now. */
+const SLOTS = 7 * 24;
+const HOUR = 3_600_000;
+const SLOT_HOLDING = `('awaiting_payment', 'pending_approval', 'confirmed', 'active')`;
+
+const random = seededRandom(20261125);
+const scenarios = [
+  { key: "a", name: "(a) uniform, 10,000 spaces", spaces: UNIFORM_SPACES },
+  { key: "b", name: "(b) flash crowd, 10 spaces", spaces: 10 },
+  { key: "c", name: "(c) one hot space", spaces: 1 },
+] as const;
+type ServerName = "ours" | "naive";
+
+/** Spaces spread over Iberia (so over many H3 shard cells and every shard), open around the clock. */
+async function seedSpaces(
+  pool: Pool,
+  hostId: string,
+  count: number,
+  resolutions: { map: number; shard: number },
+) {
+  const seeds = Array.from({ length: count }, () =>
+    spaceSeed(hostId, 37 + random() * 6, -8.5 + random() * 11, { minDurationMinutes: 30 }),
+  );
+  return insertSpaces(pool, seeds, resolutions, 5_000);
+}
+
+async function seedDrivers(pool: Pool, count: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, () => randomUUID());
+  await pool.query(
+    `insert into users (id, email, password_hash, first_name, last_name)
+     select id, 'bench-' || id || '@bench.parkealo.live', 'x', 'Bench', 'Driver' from unnest($1::uuid[]) id`,
+    [ids],
+  );
+  await pool.query(`insert into user_roles (user_id, role) select id, 'driver' from unnest($1::uuid[]) id`, [
+    ids,
+  ]);
+  return ids;
+}
+
+async function overlapping(pool: Pool, spaceIds: string[]): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `select count(*)::int as n from bookings a join bookings b
+        on a.space_id = b.space_id and a.id < b.id and a.during && b.during
+      where a.space_id = any($1::uuid[]) and a.status in ${SLOT_HOLDING} and b.status in ${SLOT_HOLDING}`,
+    [spaceIds],
+  );
+  return rows[0]!.n;
+}
+
+interface Row {
+  scenario: string;
+  server: ServerName;
+  generator: string;
+  result: LoadResult;
+  overlaps: number;
+  load: number;
+}
+
+const decided = (r: LoadResult) => (r.statuses[201] ?? 0) + (r.statuses[409] ?? 0);
+const perSecond = (r: LoadResult) => decided(r) / r.seconds;
+const errorsOf = (r: LoadResult) => {
+  const other = Object.entries(r.statuses).filter(([status]) => status !== "201" && status !== "409");
+  const total = other.reduce((sum, [, n]) => sum + n, 0) + r.socketErrors;
+  if (total === 0) return "0";
+  const parts = other.map(([status, n]) => `${n}×${status}`);
+  if (r.socketErrors > 0) parts.push(`${r.socketErrors} socket`);
+  return `${total} (${parts.join(", ")})`;
+};
+
+function table(rows: Row[]): string {
+  const lines = [
+    "| scenario | server | generator | decided/s | 201 | 409 | errors | p50 ms | p99 ms | vs naive | overlaps | load 1m |",
+    "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const row of rows) {
+    const naive = rows.find((r) => r.scenario === row.scenario && r.server === "naive");
+    const ratio =
+      naive && perSecond(naive.result) > 0 ? perSecond(row.result) / perSecond(naive.result) : NaN;
+    const r = row.result;
+    lines.push(
+      `| ${row.scenario} | ${row.server} | ${row.generator} | ${Math.round(perSecond(r)).toLocaleString("en")} | ` +
+        `${r.statuses[201] ?? 0} | ${r.statuses[409] ?? 0} | ${errorsOf(r)} | ${r.p50Ms.toFixed(1)} | ` +
+        `${r.p99Ms.toFixed(1)} | ${row.server === "naive" ? "1.00" : ratio.toFixed(2)} | ${row.overlaps} | ${row.load.toFixed(2)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), "parkealo-booking-bench-"));
+chmodSync(dataDir, 0o755);
+const profileDir = join(dataDir, "profiles");
+let stack: Stack | undefined;
+const children: ManagedProcess[] = [];
+const loadBefore = loadavg();
+const wrk = wrkBinary();
+const generator = wrk ? `wrk -t${WRK_THREADS} -c${CONNECTIONS} + booking.lua` : `node fetch ×${CONNECTIONS}`;
+try {
+  stack = await startStack({
+    dataDir,
+    redisPort: await freePort(),
+    postgresPort: await freePort(),
+    database: "parkealo_bench",
+    ephemeral: true,
+  });
+  await migrate(stack.databaseUrl);
+  const jwtSecret = randomBytes(32).toString("hex");
+  const config = loadConfig({
+    DATABASE_URL: stack.databaseUrl,
+    REDIS_URL: stack.redisUrl,
+    JWT_SECRET: jwtSecret,
+  });
+  const resolutions = { map: config.H3_MAP_RESOLUTION, shard: config.H3_SHARD_RESOLUTION };
+  const pool = createPool(stack.databaseUrl, 4);
+
+  // Each server gets its own spaces for each scenario: one ledger, no shared slots.
+  const seedStarted = performance.now();
+  const hostId = await insertUser(pool, "bench-host");
+  const spaces = new Map<string, string[]>();
+  for (const server of ["ours", "naive"] as const) {
+    for (const s of scenarios)
+      spaces.set(`${server}:${s.key}`, await seedSpaces(pool, hostId, s.spaces, resolutions));
+  }
+  const drivers = await seedDrivers(pool, DRIVERS);
+  const tokens = new AccessTokens(jwtSecret, 3_600);
+  const tokensFile = join(dataDir, "tokens.txt");
+  writeFileSync(
+    tokensFile,
+    `${(await Promise.all(drivers.map((id) => tokens.sign({ userId: id, roles: ["driver"] })))).join("\n")}\n`,
+  );
+  await pool.query("vacuum analyze");
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  console.log(
+    `[bench] seeded ${2 * (UNIFORM_SPACES + 11)} spaces and ${DRIVERS} drivers in ${seedSeconds.toFixed(1)} s`,
+  );
+
+  // The real system as devstack/start.ts runs it (gateway + shard workers), and the naive server.
+  if (PROFILE) mkdirSync(profileDir, { recursive: true });
+  const env = {
+    ...process.env,
+    NODE_ENV: "production",
+    LOG_LEVEL: "warn",
+    DATABASE_URL: stack.databaseUrl,
+    REDIS_URL: stack.redisUrl,
+    JWT_SECRET: jwtSecret,
+    ACCESS_TOKEN_TTL_SECONDS: "3600",
+    HTTP_HOST: "127.0.0.1",
+    OBJECT_STORAGE_DIR: join(dataDir, "objects"),
+  };
+  const [gatewayPort, naivePort] = [await freePort(), await freePort()];
+  const specs = [
+    {
+      name: "gateway",
+      file: "workers/gateway.ts",
+      env: { HTTP_PORT: String(gatewayPort), PUBLIC_URL: `http://127.0.0.1:${gatewayPort}` },
+      health: gatewayPort,
+      profile: true,
+    },
+    ...(await Promise.all(
+      Array.from({ length: SHARD_WORKERS }, async (_, i) => {
+        const health = await freePort();
+        return {
+          name: `shard-worker-${i + 1}`,
+          file: "workers/shard-worker.ts",
+          env: { WORKER_ID: `bench-worker-${i + 1}`, HEALTH_PORT: String(health) },
+          health,
+          profile: true,
+        };
+      }),
+    )),
+    {
+      name: "naive",
+      file: "loadtest/naive-booking-server.ts",
+      env: { HTTP_PORT: String(naivePort) },
+      health: naivePort,
+      profile: false,
+    },
+  ];
+  for (const spec of specs) {
+    // One folder per process: a process under tsx has a second thread (its module loader) whose
+    // profile would otherwise overwrite the main thread's; the main thread's is the larger file.
+    const profiling =
+      PROFILE && spec.profile ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, spec.name)}`] : [];
+    children.push(
+      startProcess(spec.name, process.execPath, [...profiling, "--import", "tsx", spec.file], {
+        cwd: root,
+        env: { ...env, ...spec.env },
+        logFile: join(dataDir, `${spec.name}.log`),
+      }),
+    );
+  }
+  await Promise.all(
+    specs.map((spec, i) =>
+      waitUntil(
+        spec.name,
+        async () => (await fetch(`http://127.0.0.1:${spec.health}/healthz`)).ok,
+        90_000,
+        children[i]!.exited,
+      ),
+    ),
+  );
+  // Every shard leased before measuring.
+  await waitUntil(
+    "shard leases",
+    async () => {
+      const owned = await Promise.all(
+        specs
+          .filter((s) => s.name.startsWith("shard-worker"))
+          .map(
+            async (s) =>
+              (
+                (await (await fetch(`http://127.0.0.1:${s.health}/healthz`)).json()) as {
+                  ownedShards: unknown[];
+                }
+              ).ownedShards.length,
+          ),
+      );
+      return owned.reduce((a, b) => a + b, 0) === config.ACTOR_SHARD_COUNT;
+    },
+    60_000,
+  );
+
+  const base = Math.ceil(Date.now() / HOUR) * HOUR + 48 * HOUR;
+  const urls: Record<ServerName, string> = {
+    ours: `http://127.0.0.1:${gatewayPort}`,
+    naive: `http://127.0.0.1:${naivePort}`,
+  };
+  const run = (server: ServerName, key: string, seconds: number) => {
+    const spaceIds = spaces.get(`${server}:${key}`)!;
+    const spacesFile = join(dataDir, `spaces-${server}-${key}.txt`);
+    writeFileSync(spacesFile, `${spaceIds.join("\n")}\n`);
+    const load = {
+      url: urls[server],
+      spacesFile,
+      tokensFile,
+      baseSeconds: base / 1000,
+      slots: SLOTS,
+      seconds,
+      connections: CONNECTIONS,
+    };
+    return wrk
+      ? wrkLoad(wrk, { ...load, threads: WRK_THREADS, script: join(root, "loadtest/wrk/booking.lua") })
+      : nodeLoad(load);
+  };
+
+  const rows: Row[] = [];
+  for (const s of scenarios.filter((x) => ONLY.includes(x.key))) {
+    for (const server of ["ours", "naive"] as const) {
+      if (WARMUP_SECONDS > 0) await run(server, s.key, WARMUP_SECONDS);
+      const result = await run(server, s.key, SECONDS);
+      const overlaps = await overlapping(pool, spaces.get(`${server}:${s.key}`)!);
+      rows.push({ scenario: s.name, server, generator, result, overlaps, load: loadavg()[0]! });
+      console.log(
+        `[bench] ${s.name}, ${server}: ${Math.round(perSecond(result))} decided/s, p99 ${result.p99Ms.toFixed(1)} ms, ${overlaps} overlaps`,
+      );
+    }
+  }
+  await pool.end();
+
+  const loadAfter = loadavg();
+  const command = `npm run bench:bookings  (node --import tsx loadtest/booking-bench.ts)`;
+  const settings = `BOOKING_BENCH_SECONDS=${SECONDS} BOOKING_BENCH_CONNECTIONS=${CONNECTIONS} BOOKING_BENCH_THREADS=${WRK_THREADS} BOOKING_BENCH_WORKERS=${SHARD_WORKERS}`;
+  console.log(`\ncommand: ${command}\nsettings: ${settings}`);
+  console.log(
+    `generator: ${wrk ? `${wrk} -t${WRK_THREADS} -c${CONNECTIONS} -d${SECONDS}s -s loadtest/wrk/booking.lua` : "Node fetch client (wrk not available)"}; ` +
+      `${WARMUP_SECONDS} s warm-up per row, not counted; random space of the scenario, random 1–3 h window on whole hours in the week from ${new Date(base).toISOString()}, random one of ${DRIVERS} drivers' tokens`,
+  );
+  console.log(
+    `system: 1 gateway process + ${SHARD_WORKERS} shard-worker processes (${config.ACTOR_SHARD_COUNT} shards); naive: 1 Hono process, pool ${config.DATABASE_POOL_SIZE}; decided = 201 + 409`,
+  );
+  console.log(
+    `machine: ${cpus().length} cores; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")} before, ` +
+      `${loadAfter.map((l) => l.toFixed(2)).join(" ")} after (generator, servers, Redis and PostgreSQL share the machine)\n`,
+  );
+  console.log(table(rows));
+} finally {
+  await Promise.all(children.map((child) => child.stop("SIGINT")));
+  await stack?.stop();
+  // The database goes either way; with BOOKING_BENCH_PROFILE=1 the profiles (and logs) stay.
+  if (stack) rmSync(stack.postgresDir, { recursive: true, force: true });
+  if (PROFILE) console.log(`\nCPU profiles kept in ${profileDir}`);
+  else rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,82 @@
+// Runs wrk with loadtest/wrk/booking.lua against one server and reads back the JSON line its done()
+// prints: requests, latency percentiles and answers by status.
+import { spawn } from "node:child_process";
+
+export interface LoadOptions {
+  url: string;
+  spacesFile: string;
+  tokensFile: string;
+  /** Earliest window start, epoch seconds (a whole hour). */
+  baseSeconds: number;
+  /** Number of whole-hour starts a window may take from baseSeconds. */
+  slots: number;
+  seconds: number;
+  connections: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  seconds: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  socketErrors: number;
+  statuses: Record<string, number>;
+}
+
+export function wrkLoad(
+  wrk: string,
+  options: LoadOptions & { threads: number; script: string },
+): Promise<LoadResult> {
+  const args = [
+    `-t${options.threads}`,
+    `-c${options.connections}`,
+    `-d${options.seconds}s`,
+    "--timeout",
+    "10s",
+    "-s",
+    options.script,
+    options.url,
+    "--",
+    options.spacesFile,
+    options.tokensFile,
+    String(options.baseSeconds),
+    String(options.slots),
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(wrk, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      const line = out.split("\n").find((l) => l.startsWith("WRK_RESULT "));
+      if (code !== 0 || line === undefined) {
+        reject(new Error(`wrk exited with ${code}:\n${out}`));
+        return;
+      }
+      const raw = JSON.parse(line.slice("WRK_RESULT ".length)) as {
+        requests: number;
+        durationUs: number;
+        p50Us: number;
+        p99Us: number;
+        maxUs: number;
+        socketErrors: number;
+        statuses: Record<string, number>;
+      };
+      resolve({
+        requests: raw.requests,
+        seconds: raw.durationUs / 1e6,
+        p50Ms: raw.p50Us / 1000,
+        p99Ms: raw.p99Us / 1000,
+        maxMs: raw.maxUs / 1000,
+        socketErrors: raw.socketErrors,
+        statuses: raw.statuses,
+      });
+    });
+  });
+}
