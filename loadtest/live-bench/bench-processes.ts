@@ -141,8 +141,18 @@ export function split<T>(items: readonly T[], parts: number): T[][] {
 
 export async function totalStats(clients: readonly BenchClient[]): Promise<ClientStats> {
   const all = await Promise.all(clients.map((c) => c.stats()));
-  return all.reduce((sum, s) => {
-    for (const key of Object.keys(sum) as Array<keyof ClientStats>) sum[key] += s[key];
-    return sum;
-  });
+  return all.reduce((sum, s) => ({
+    sockets: sum.sockets + s.sockets,
+    closed: sum.closed + s.closed,
+    frames: sum.frames + s.frames,
+    deltas: sum.deltas + s.deltas,
+    snapshots: sum.snapshots + s.snapshots,
+    prompts: sum.prompts + s.prompts,
+    bytes: sum.bytes + s.bytes,
+    firstDeltaAt: Math.min(
+      ...[sum.firstDeltaAt, s.firstDeltaAt].filter((t) => t > 0),
+      Number.POSITIVE_INFINITY,
+    ),
+    lastDeltaAt: Math.max(sum.lastDeltaAt, s.lastDeltaAt),
+  }));
 }

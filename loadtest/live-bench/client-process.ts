@@ -17,6 +17,7 @@ export type ClientCommand =
       concurrency: number;
     }
   | { type: "stats" }
+  | { type: "reset-window" }
   | { type: "record"; on: boolean }
   | { type: "join"; published: Array<[string, number]> }
   | { type: "close" };
@@ -29,6 +30,9 @@ export interface ClientStats {
   snapshots: number;
   prompts: number;
   bytes: number;
+  /** CLOCK_MONOTONIC ms of the first and last delta since the last reset (0 when none). */
+  firstDeltaAt: number;
+  lastDeltaAt: number;
 }
 
 const stats: ClientStats = {
@@ -39,6 +43,8 @@ const stats: ClientStats = {
   snapshots: 0,
   prompts: 0,
   bytes: 0,
+  firstDeltaAt: 0,
+  lastDeltaAt: 0,
 };
 const sockets: RawLiveSocket[] = [];
 let recording = false;
@@ -78,8 +84,10 @@ function onText(payload: Buffer) {
   stats.bytes += payload.length;
   if (typeIs(payload, DELTA)) {
     stats.deltas += 1;
-    if (!recording) return;
     const at = monotonicMs();
+    if (stats.firstDeltaAt === 0) stats.firstDeltaAt = at;
+    stats.lastDeltaAt = at;
+    if (!recording) return;
     const c = payload.indexOf(CELL) + CELL.length;
     const o = payload.indexOf(OFFSET, c) + OFFSET.length;
     note(`${payload.toString("latin1", c, c + 15)}:${readDigits(payload, o)}`, at);
@@ -159,6 +167,10 @@ process.on("message", (message: { id: number; command: ClientCommand }) => {
       return;
     case "stats":
       return reply({ ...stats });
+    case "reset-window":
+      stats.firstDeltaAt = 0;
+      stats.lastDeltaAt = 0;
+      return reply({});
     case "record":
       recording = command.on;
       return reply({ recording });
