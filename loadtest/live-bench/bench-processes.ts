@@ -81,7 +81,15 @@ export async function startBenchGateway(env: Record<string, string>): Promise<Be
   const url = `http://127.0.0.1:${port}`;
   const child = fork("loadtest/live-bench/gateway-process.ts", [], {
     cwd: root,
-    execArgv: ["--expose-gc", "--import", "tsx"],
+    // LIVE_BENCH_CPU_PROF=<dir>: a V8 CPU profile of each gateway, written when it stops.
+    execArgv: [
+      "--expose-gc",
+      ...(process.env.LIVE_BENCH_CPU_PROF
+        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.LIVE_BENCH_CPU_PROF}`]
+        : []),
+      "--import",
+      "tsx",
+    ],
     env: { ...process.env, ...env, HTTP_PORT: String(port), HTTP_HOST: "127.0.0.1", PUBLIC_URL: url },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

@@ -15,6 +15,8 @@ import { LiveSession } from "../session.ts";
 export const SOCKET_IO_NAMESPACE = "/live";
 export const SOCKET_IO_EVENT = "message";
 const HANDSHAKE_USER = Symbol("liveUser");
+const SESSION = Symbol("liveSession");
+type LiveSocket = Socket & { [SESSION]: LiveSession };
 
 type HandshakeRequest = IncomingMessage & { [HANDSHAKE_USER]?: AccessClaims };
 
@@ -92,23 +94,41 @@ export function attachSocketIoTransport(
     adapter: createShardedAdapter(redis.pub, redis.sub, { subscriptionMode: "dynamic" }),
   });
 
+  // The upgrade request (headers, URL, its socket references) is not kept for the connection's
+  // life: the user found at the handshake moves onto the engine socket and the request is dropped.
+  io.engine.on("connection", (engineSocket: EngineSocket & { request: HandshakeRequest | null }) => {
+    const user = engineSocket.request?.[HANDSHAKE_USER];
+    if (user) (engineSocket as EngineSocket & { [HANDSHAKE_USER]?: AccessClaims })[HANDSHAKE_USER] = user;
+    engineSocket.request = null;
+  });
+
   const live = io.of(SOCKET_IO_NAMESPACE);
   live.on("connection", (socket) => {
-    const user = (socket.request as HandshakeRequest)[HANDSHAKE_USER];
+    const user = (socket.conn as unknown as { [HANDSHAKE_USER]?: AccessClaims })[HANDSHAKE_USER];
     const session = new LiveSession(new SocketIoConnection(socket, service), user, service);
+    (socket as LiveSocket)[SESSION] = session;
     service.metrics.connections.inc({ transport: "socket.io" });
     if (user) void socket.join(`user:${user.userId}`);
-    socket.on(SOCKET_IO_EVENT, (value: unknown) => session.receiveValue(value));
-    socket.onAny((event: string) => {
-      if (event !== SOCKET_IO_EVENT)
-        session.receiveUnreadable(`unknown event ${JSON.stringify(event).slice(0, 80)}; use "message"`);
-    });
-    socket.once("disconnect", () => {
-      service.metrics.connections.dec({ transport: "socket.io" });
-      session.close();
-    });
+    socket.on(SOCKET_IO_EVENT, onMessage);
+    socket.onAny(onAnyEvent);
+    socket.on("disconnect", onDisconnect);
     session.start();
   });
+
+  // Listeners shared by every socket (`this` is the socket): no closures kept per connection.
+  function onMessage(this: Socket, value: unknown) {
+    (this as LiveSocket)[SESSION].receiveValue(value);
+  }
+  function onAnyEvent(this: Socket, event: string) {
+    if (event !== SOCKET_IO_EVENT)
+      (this as LiveSocket)[SESSION].receiveUnreadable(
+        `unknown event ${JSON.stringify(event).slice(0, 80)}; use "message"`,
+      );
+  }
+  function onDisconnect(this: Socket) {
+    service.metrics.connections.dec({ transport: "socket.io" });
+    (this as LiveSocket)[SESSION].close();
+  }
 
   return {
     io,
