@@ -264,7 +264,7 @@ async function fanoutScenario(
   const subscribers = opt("subscribers", 10_000);
   const cells = fixture.cells.slice(0, opt("cells", 10));
   const watchers = subscribers / cells.length;
-  const rate = opt("rate", 150);
+  const rate = opt("rate", 250);
   const seconds = opt("seconds", 20);
   const load0 = loadavg()[0]!;
   await withScenario(env, async (gateway, clients) => {
@@ -276,7 +276,7 @@ async function fanoutScenario(
     const cpu0 = await gateway.cpuMs();
     const published = await publishChanges(live, subset, rate, seconds);
     const expected = published.published * watchers;
-    const drainDeadline = Date.now() + 20_000;
+    const drainDeadline = Date.now() + 60_000;
     let end = await totalStats(clients);
     while (end.deltas - base.deltas < expected && Date.now() < drainDeadline) {
       await sleep(200);

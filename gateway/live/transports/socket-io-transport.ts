@@ -11,6 +11,7 @@ import type { Frame, LiveConnection } from "../frame.ts";
 import { checkHandshake } from "../handshake.ts";
 import type { LiveService } from "../live-service.ts";
 import { LiveSession } from "../session.ts";
+import { textFrame } from "./ws-transport.ts";
 
 export const SOCKET_IO_NAMESPACE = "/live";
 export const SOCKET_IO_EVENT = "message";
@@ -25,7 +26,7 @@ interface EngineSocket {
   readyState: string;
   writeBuffer: Array<{ data?: unknown }>;
   transport: { socket?: { bufferedAmount?: number } };
-  write(data: string): void;
+  write(data: string, options?: { wsPreEncodedFrame?: Buffer[] }): void;
 }
 
 class SocketIoConnection implements LiveConnection {
@@ -57,7 +58,11 @@ class SocketIoConnection implements LiveConnection {
       return;
     }
     // socket.io packet type 2 (EVENT) for our namespace: what emit("message", obj) would produce.
-    engine.write(frame.as("socket.io", (text) => `2${SOCKET_IO_NAMESPACE},["${SOCKET_IO_EVENT}",${text}]`));
+    const packet = frame.as("socket.io", (text) => `2${SOCKET_IO_NAMESPACE},["${SOCKET_IO_EVENT}",${text}]`);
+    // Its whole WebSocket frame (engine.io message "4" + packet), built once per frame: engine.io's
+    // ws transport writes it as is (what socket.io's own broadcasts do), instead of framing per socket.
+    const wsFrame = frame.as("socket.io-ws", () => [textFrame(`4${packet}`)]);
+    engine.write(packet, { wsPreEncodedFrame: wsFrame });
   }
 
   close(_code: number, _reason: string) {

@@ -23,7 +23,7 @@ interface FrameSender {
 const Sender = (wsModule as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }).Sender;
 
 /** A whole unmasked text frame (header + payload) built once, written as is to every socket. */
-function textFrame(text: string): Buffer {
+export function textFrame(text: string): Buffer {
   const parts = Sender.frame(Buffer.from(text), {
     fin: true,
     rsv1: false,
