@@ -167,6 +167,7 @@ async function publishChanges(
   const calls = new LatencyHistogram();
   const total = Math.round(rate * seconds);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   let sent = 0;
   let notPublished = 0;
   const inFlight: Array<Promise<void>> = [];
@@ -196,7 +197,11 @@ async function publishChanges(
     await sleep(2);
   }
   await Promise.all(inFlight);
+  const cpu = process.cpuUsage(cpuBefore);
+  const wallMs = performance.now() - started;
   return {
+    /** The publishing process's own CPU share (one core = 100 %), to tell a starved publisher from a slow gateway. */
+    publisherCpu: `${(((cpu.user + cpu.system) / 1000 / wallMs) * 100).toFixed(0)} %`,
     published: total - notPublished,
     notPublished,
     seconds: (performance.now() - started) / 1000,
@@ -321,6 +326,8 @@ async function latencyScenario(
     await sleep(1000);
     const base = await totalStats(clients);
     await Promise.all(clients.map((c) => c.command({ type: "record", on: true })));
+    const cpu0 = await gateway.cpuMs();
+    const wall0 = performance.now();
     const sent = new Map<string, number>();
     const published = await publishChanges(live, subset, rate, seconds, (key, t0) => sent.set(key, t0));
     const expected = published.published * watchers;
@@ -330,7 +337,13 @@ async function latencyScenario(
       await sleep(200);
       stats = await totalStats(clients);
     }
+    const cpu1 = await gateway.cpuMs();
+    const wall1 = performance.now();
     await Promise.all(clients.map((c) => c.command({ type: "record", on: false })));
+    const delivered = stats.deltas - base.deltas;
+    const gatewayCpu =
+      `gateway CPU ${(((cpu1 - cpu0) / Math.max(1, delivered)) * 1000).toFixed(1)} µs per delivered message, ` +
+      `${(((cpu1 - cpu0) / (wall1 - wall0)) * 100).toFixed(0)} % of one core over the run`;
     const list = [...sent];
     const histogram = new LatencyHistogram();
     let unmatched = 0;
@@ -352,7 +365,7 @@ async function latencyScenario(
       met: p99 <= 50 && histogram.total >= expected,
       load: `${load0.toFixed(2)}→${loadavg()[0]!.toFixed(2)}`,
       details:
-        `${histogram.total.toLocaleString("en")}/${expected.toLocaleString("en")} deliveries timed (${unmatched} warm-up arrivals ignored); published in ${published.seconds.toFixed(1)} s; publish call (Redis script round trip) p50 / p99 ${published.call} ms; ` +
+        `${histogram.total.toLocaleString("en")}/${expected.toLocaleString("en")} deliveries timed (${unmatched} warm-up arrivals ignored); published in ${published.seconds.toFixed(1)} s; publish call (Redis script round trip) p50 / p99 ${published.call} ms, publisher CPU ${published.publisherCpu} of a core; ${gatewayCpu}; ` +
         `clock from just before publishSpaceChange (the actor's call after its commit) to the client's socket read, CLOCK_MONOTONIC in both processes; client: ${CLIENT_NOTE}`,
     });
   });
