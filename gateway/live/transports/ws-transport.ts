@@ -83,8 +83,9 @@ class WsConnection implements LiveConnection {
   readonly transport = "ws" as const;
   alive = true;
   session: LiveSession | undefined;
-  /** Frames waiting for this turn's flush; null when none. */
-  private outbox: Frame[] | null = null;
+  /** The first frame waiting for this turn's flush (null when none), and any after it. */
+  private first: Frame | null = null;
+  private more: Frame[] | null = null;
   constructor(
     private readonly socket: WebSocket,
     private readonly service: LiveService,
@@ -96,32 +97,39 @@ class WsConnection implements LiveConnection {
     if (this.socket.bufferedAmount > this.service.limits.maxBufferedBytes) {
       // It stopped reading: a close frame would never reach it either.
       this.service.metrics.slowConsumers.inc({ transport: "ws" });
-      this.outbox = null;
+      this.first = null;
+      this.more = null;
       this.socket.terminate();
       return;
     }
-    if (this.outbox === null) {
-      this.outbox = [frame];
+    // The common case (one frame per socket per turn) allocates nothing.
+    if (this.first === null) {
+      this.first = frame;
       this.batcher.add(this);
-    } else this.outbox.push(frame);
+    } else if (this.more === null) this.more = [frame];
+    else this.more.push(frame);
   }
 
   flush() {
-    const frames = this.outbox;
-    this.outbox = null;
-    if (frames === null || this.socket.readyState !== this.socket.OPEN) return;
+    const first = this.first;
+    const more = this.more;
+    this.first = null;
+    this.more = null;
+    if (first === null || this.socket.readyState !== this.socket.OPEN) return;
     const { _socket: tcp, _sender: sender } = this.socket as unknown as WsInternals;
     if (!tcp || !sender || sender._state !== 0) {
       // ws is busy with a frame of its own: let it queue ours in order.
-      for (const frame of frames) this.socket.send(frame.text, { binary: false });
+      this.socket.send(first.text, { binary: false });
+      for (const frame of more ?? []) this.socket.send(frame.text, { binary: false });
       return;
     }
-    if (frames.length === 1) {
-      tcp.write(frames[0]!.as("ws-frame", textFrame));
+    if (more === null) {
+      tcp.write(first.as("ws-frame", textFrame));
       return;
     }
     tcp.cork();
-    for (const frame of frames) tcp.write(frame.as("ws-frame", textFrame));
+    tcp.write(first.as("ws-frame", textFrame));
+    for (const frame of more) tcp.write(frame.as("ws-frame", textFrame));
     tcp.uncork();
   }
 
