@@ -155,6 +155,13 @@ async function connectSubscribers(
   return { seconds: (performance.now() - started) / 1000 };
 }
 
+/** CPU time Redis has used (user + system, main and background threads), ms. */
+async function redisCpuMs(live: LiveContext): Promise<number> {
+  const info = await live.redis.info("cpu");
+  const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+  return (field("used_cpu_user") + field("used_cpu_sys")) * 1000;
+}
+
 /** Publishes changes through the real contract at `rate`/s for `seconds`, cycling over the cells' spaces. */
 async function publishChanges(
   live: LiveContext,
@@ -168,6 +175,7 @@ async function publishChanges(
   const total = Math.round(rate * seconds);
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
+  const redisBefore = await redisCpuMs(live);
   let sent = 0;
   let notPublished = 0;
   const inFlight: Array<Promise<void>> = [];
@@ -199,7 +207,13 @@ async function publishChanges(
   await Promise.all(inFlight);
   const cpu = process.cpuUsage(cpuBefore);
   const wallMs = performance.now() - started;
+  const redisCpu = (await redisCpuMs(live)) - redisBefore;
+  const persistence = await live.redis.info("persistence");
   return {
+    /** Times Redis had to wait for a slow AOF fsync (a busy disk stalls its replies). */
+    aofDelayedFsync: Number(/aof_delayed_fsync:(\d+)/.exec(persistence)?.[1] ?? 0),
+    /** Redis's CPU share while publishing (one core = 100 %). */
+    redisCpu: `${((redisCpu / wallMs) * 100).toFixed(0)} %`,
     /** The publishing process's own CPU share (one core = 100 %), to tell a starved publisher from a slow gateway. */
     publisherCpu: `${(((cpu.user + cpu.system) / 1000 / wallMs) * 100).toFixed(0)} %`,
     published: total - notPublished,
@@ -302,7 +316,7 @@ async function fanoutScenario(
       load: `${load0.toFixed(2)}→${loadavg()[0]!.toFixed(2)}`,
       details:
         `delivered ${delivered.toLocaleString("en")}/${expected.toLocaleString("en")} deltas in ${spanS.toFixed(1)} s (first to last arrival at the clients; publishing took ${published.seconds.toFixed(1)} s); ` +
-        `gateway CPU ${(((cpu1 - cpu0) / delivered) * 1000).toFixed(1)} µs per delivered message (user+system, whole run); ${end.closed} sockets closed; client: ${CLIENT_NOTE}`,
+        `gateway CPU ${(((cpu1 - cpu0) / delivered) * 1000).toFixed(1)} µs per delivered message (user+system, whole run), the client processes ${(((end.cpuMs - base.cpuMs) / delivered) * 1000).toFixed(1)} µs; ${end.closed} sockets closed; client: ${CLIENT_NOTE}`,
     });
   });
 }
@@ -343,7 +357,8 @@ async function latencyScenario(
     const delivered = stats.deltas - base.deltas;
     const gatewayCpu =
       `gateway CPU ${(((cpu1 - cpu0) / Math.max(1, delivered)) * 1000).toFixed(1)} µs per delivered message, ` +
-      `${(((cpu1 - cpu0) / (wall1 - wall0)) * 100).toFixed(0)} % of one core over the run`;
+      `${(((cpu1 - cpu0) / (wall1 - wall0)) * 100).toFixed(0)} % of one core over the run; ` +
+      `client processes together ${(((stats.cpuMs - base.cpuMs) / (wall1 - wall0)) * 100).toFixed(0)} % of one core`;
     const list = [...sent];
     const histogram = new LatencyHistogram();
     let unmatched = 0;
@@ -365,7 +380,7 @@ async function latencyScenario(
       met: p99 <= 50 && histogram.total >= expected,
       load: `${load0.toFixed(2)}→${loadavg()[0]!.toFixed(2)}`,
       details:
-        `${histogram.total.toLocaleString("en")}/${expected.toLocaleString("en")} deliveries timed (${unmatched} warm-up arrivals ignored); published in ${published.seconds.toFixed(1)} s; publish call (Redis script round trip) p50 / p99 ${published.call} ms, publisher CPU ${published.publisherCpu} of a core; ${gatewayCpu}; ` +
+        `${histogram.total.toLocaleString("en")}/${expected.toLocaleString("en")} deliveries timed (${unmatched} warm-up arrivals ignored); published in ${published.seconds.toFixed(1)} s; publish call (Redis script round trip) p50 / p99 ${published.call} ms, publisher CPU ${published.publisherCpu} of a core, Redis ${published.redisCpu} (AOF fsync stalls so far: ${published.aofDelayedFsync}); ${gatewayCpu}; ` +
         `clock from just before publishSpaceChange (the actor's call after its commit) to the client's socket read, CLOCK_MONOTONIC in both processes; client: ${CLIENT_NOTE}`,
     });
   });

@@ -162,5 +162,6 @@ export async function totalStats(clients: readonly BenchClient[]): Promise<Clien
       Number.POSITIVE_INFINITY,
     ),
     lastDeltaAt: Math.max(sum.lastDeltaAt, s.lastDeltaAt),
+    cpuMs: sum.cpuMs + s.cpuMs,
   }));
 }

@@ -33,6 +33,8 @@ export interface ClientStats {
   /** CLOCK_MONOTONIC ms of the first and last delta since the last reset (0 when none). */
   firstDeltaAt: number;
   lastDeltaAt: number;
+  /** CPU time (user + system) this process used so far, ms. */
+  cpuMs: number;
 }
 
 const stats: ClientStats = {
@@ -45,6 +47,7 @@ const stats: ClientStats = {
   bytes: 0,
   firstDeltaAt: 0,
   lastDeltaAt: 0,
+  cpuMs: 0,
 };
 const sockets: RawLiveSocket[] = [];
 let recording = false;
@@ -165,8 +168,10 @@ process.on("message", (message: { id: number; command: ClientCommand }) => {
     case "connect":
       void connectAll(command).then(reply);
       return;
-    case "stats":
-      return reply({ ...stats });
+    case "stats": {
+      const cpu = process.cpuUsage();
+      return reply({ ...stats, cpuMs: (cpu.user + cpu.system) / 1000 });
+    }
     case "reset-window":
       stats.firstDeltaAt = 0;
       stats.lastDeltaAt = 0;
