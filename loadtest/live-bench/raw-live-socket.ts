@@ -20,6 +20,11 @@ export interface RawSocketOptions {
 const SOCKET_IO_PATH = "/socket.io/?EIO=4&transport=websocket";
 const IO_PREFIX = '42/live,["message",';
 const MASK = Buffer.alloc(4); // a zero masking key: valid, and the payload stays as it is
+/**
+ * One read buffer for every socket of the process (`onread`): reads skip the stream machinery and
+ * allocate nothing; each read is parsed before the next one lands, and leftovers are copied out.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 
 function maskedFrame(opcode: number, payload: Buffer): Buffer {
   const len = payload.length;
@@ -51,7 +56,14 @@ export class RawLiveSocket {
       this.ready = resolve;
       this.failed = reject;
     });
-    this.socket = connect({ host: options.host, port: options.port });
+    this.socket = connect({
+      host: options.host,
+      port: options.port,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (bytes: number, buffer: Uint8Array) => this.onRead(bytes, buffer),
+      },
+    });
     this.socket.setNoDelay(true);
     this.socket.on("connect", () => {
       const path = options.transport === "ws" ? "/ws" : SOCKET_IO_PATH;
@@ -62,7 +74,6 @@ export class RawLiveSocket {
           `Sec-WebSocket-Version: 13\r\n${auth}\r\n`,
       );
     });
-    this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
     this.socket.on("error", (error) => this.fail(error));
     this.socket.on("close", () => {
       this.closed = true;
@@ -97,13 +108,19 @@ export class RawLiveSocket {
     this.socket.destroy();
   }
 
+  /** Returns true: keep reading. */
+  private onRead(bytes: number, buffer: Uint8Array): boolean {
+    this.onData(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+    return true;
+  }
+
   private onData(chunk: Buffer) {
     let data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = null;
     if (!this.upgraded) {
       const end = data.indexOf("\r\n\r\n");
       if (end < 0) {
-        this.pending = data;
+        this.pending = Buffer.from(data); // a copy: the read buffer is reused
         return;
       }
       if (!data.subarray(0, 12).toString("latin1").startsWith("HTTP/1.1 101")) {
