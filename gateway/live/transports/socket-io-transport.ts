@@ -1,7 +1,8 @@
 // socket.io transport: namespace /live, WebSocket transport only, with the sharded Redis adapter
 // (SSUBSCRIBE/SPUBLISH, Redis 7) so socket.io rooms and emits reach every gateway process. Every
 // protocol message travels as the event "message" whose argument is the protocol's JSON object;
-// server frames are written pre-encoded (one packet string per frame for all sockets).
+// server frames are written pre-encoded (one packet string and one WebSocket frame per frame, shared
+// by all sockets).
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import { Server, type Socket } from "socket.io";

@@ -1,6 +1,8 @@
 // Raw WebSocket transport (`ws`) at /ws: the upgrade is checked (Origin, token) before the socket
 // opens; text frames carry the protocol's JSON. maxPayload closes oversize frames with 1009, pings
 // drop dead peers, and a peer whose send buffer passes its bound is cut off without waiting for it.
+// Server frames are built once as whole WebSocket frames and written straight to the TCP socket,
+// one write per socket per event-loop turn.
 
 import type { IncomingMessage, Server } from "node:http";
 import type { Socket } from "node:net";
