@@ -118,7 +118,8 @@ export class LocalHub {
   deliverDelta(cell: string, delta: CellDelta) {
     const stream = this.cells.get(cell);
     if (!stream) return;
-    for (const [watcher, watch] of stream.watchers) applyDelta(watcher, cell, watch, delta);
+    // forEach rather than for…of over entries: no [key, value] pair per watcher on this hot path.
+    stream.watchers.forEach((watch, watcher) => applyDelta(watcher, cell, watch, delta));
   }
 
   /** The cell was rebuilt or lost (new epoch): every watcher re-reads it. */

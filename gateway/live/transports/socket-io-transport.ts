@@ -1,7 +1,8 @@
 // socket.io transport: namespace /live, WebSocket transport only, with the sharded Redis adapter
 // (SSUBSCRIBE/SPUBLISH, Redis 7) so socket.io rooms and emits reach every gateway process. Every
 // protocol message travels as the event "message" whose argument is the protocol's JSON object;
-// server frames are written pre-encoded (one packet string per frame for all sockets).
+// server frames are written pre-encoded (one packet string and one WebSocket frame per frame, shared
+// by all sockets).
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import { Server, type Socket } from "socket.io";
@@ -11,10 +12,13 @@ import type { Frame, LiveConnection } from "../frame.ts";
 import { checkHandshake } from "../handshake.ts";
 import type { LiveService } from "../live-service.ts";
 import { LiveSession } from "../session.ts";
+import { textFrame } from "./ws-transport.ts";
 
 export const SOCKET_IO_NAMESPACE = "/live";
 export const SOCKET_IO_EVENT = "message";
 const HANDSHAKE_USER = Symbol("liveUser");
+const SESSION = Symbol("liveSession");
+type LiveSocket = Socket & { [SESSION]: LiveSession };
 
 type HandshakeRequest = IncomingMessage & { [HANDSHAKE_USER]?: AccessClaims };
 
@@ -23,7 +27,7 @@ interface EngineSocket {
   readyState: string;
   writeBuffer: Array<{ data?: unknown }>;
   transport: { socket?: { bufferedAmount?: number } };
-  write(data: string): void;
+  write(data: string, options?: { wsPreEncodedFrame?: Buffer[] }): void;
 }
 
 class SocketIoConnection implements LiveConnection {
@@ -55,7 +59,11 @@ class SocketIoConnection implements LiveConnection {
       return;
     }
     // socket.io packet type 2 (EVENT) for our namespace: what emit("message", obj) would produce.
-    engine.write(frame.as("socket.io", (text) => `2${SOCKET_IO_NAMESPACE},["${SOCKET_IO_EVENT}",${text}]`));
+    const packet = frame.as("socket.io", (text) => `2${SOCKET_IO_NAMESPACE},["${SOCKET_IO_EVENT}",${text}]`);
+    // Its whole WebSocket frame (engine.io message "4" + packet), built once per frame: engine.io's
+    // ws transport writes it as is (what socket.io's own broadcasts do), instead of framing per socket.
+    const wsFrame = frame.as("socket.io-ws", () => [textFrame(`4${packet}`)]);
+    engine.write(packet, { wsPreEncodedFrame: wsFrame });
   }
 
   close(_code: number, _reason: string) {
@@ -92,23 +100,41 @@ export function attachSocketIoTransport(
     adapter: createShardedAdapter(redis.pub, redis.sub, { subscriptionMode: "dynamic" }),
   });
 
+  // The upgrade request (headers, URL, its socket references) is not kept for the connection's
+  // life: the user found at the handshake moves onto the engine socket and the request is dropped.
+  io.engine.on("connection", (engineSocket: EngineSocket & { request: HandshakeRequest | null }) => {
+    const user = engineSocket.request?.[HANDSHAKE_USER];
+    if (user) (engineSocket as EngineSocket & { [HANDSHAKE_USER]?: AccessClaims })[HANDSHAKE_USER] = user;
+    engineSocket.request = null;
+  });
+
   const live = io.of(SOCKET_IO_NAMESPACE);
   live.on("connection", (socket) => {
-    const user = (socket.request as HandshakeRequest)[HANDSHAKE_USER];
+    const user = (socket.conn as unknown as { [HANDSHAKE_USER]?: AccessClaims })[HANDSHAKE_USER];
     const session = new LiveSession(new SocketIoConnection(socket, service), user, service);
+    (socket as LiveSocket)[SESSION] = session;
     service.metrics.connections.inc({ transport: "socket.io" });
     if (user) void socket.join(`user:${user.userId}`);
-    socket.on(SOCKET_IO_EVENT, (value: unknown) => session.receiveValue(value));
-    socket.onAny((event: string) => {
-      if (event !== SOCKET_IO_EVENT)
-        session.receiveUnreadable(`unknown event ${JSON.stringify(event).slice(0, 80)}; use "message"`);
-    });
-    socket.once("disconnect", () => {
-      service.metrics.connections.dec({ transport: "socket.io" });
-      session.close();
-    });
+    socket.on(SOCKET_IO_EVENT, onMessage);
+    socket.onAny(onAnyEvent);
+    socket.on("disconnect", onDisconnect);
     session.start();
   });
+
+  // Listeners shared by every socket (`this` is the socket): no closures kept per connection.
+  function onMessage(this: Socket, value: unknown) {
+    (this as LiveSocket)[SESSION].receiveValue(value);
+  }
+  function onAnyEvent(this: Socket, event: string) {
+    if (event !== SOCKET_IO_EVENT)
+      (this as LiveSocket)[SESSION].receiveUnreadable(
+        `unknown event ${JSON.stringify(event).slice(0, 80)}; use "message"`,
+      );
+  }
+  function onDisconnect(this: Socket) {
+    service.metrics.connections.dec({ transport: "socket.io" });
+    (this as LiveSocket)[SESSION].close();
+  }
 
   return {
     io,

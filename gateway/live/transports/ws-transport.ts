@@ -1,9 +1,11 @@
 // Raw WebSocket transport (`ws`) at /ws: the upgrade is checked (Origin, token) before the socket
 // opens; text frames carry the protocol's JSON. maxPayload closes oversize frames with 1009, pings
 // drop dead peers, and a peer whose send buffer passes its bound is cut off without waiting for it.
+// Server frames are built once as whole WebSocket frames and written straight to the TCP socket,
+// one write per socket per event-loop turn.
 
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import * as wsModule from "ws";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -23,7 +25,7 @@ interface FrameSender {
 const Sender = (wsModule as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }).Sender;
 
 /** A whole unmasked text frame (header + payload) built once, written as is to every socket. */
-function textFrame(text: string): Buffer {
+export function textFrame(text: string): Buffer {
   const parts = Sender.frame(Buffer.from(text), {
     fin: true,
     rsv1: false,
@@ -43,13 +45,53 @@ function refuseUpgrade(socket: Duplex, status: 401 | 403 | 404, code: string, me
   );
 }
 
+/** What the transport reads of ws's WebSocket beyond its typed API: the TCP socket and the Sender. */
+interface WsInternals {
+  _socket?: Socket;
+  _sender?: FrameSender;
+}
+
+const CONNECTION = Symbol("liveConnection");
+type LiveWebSocket = WebSocket & { [CONNECTION]: WsConnection };
+
+/**
+ * Frames queued during one turn of the event loop and written together afterwards: several frames
+ * for one socket (a burst of deltas read from Redis in one chunk) go out in a single write, and a
+ * delta's bytes are written straight to the TCP socket, the same Buffer for every watcher.
+ */
+class WriteBatcher {
+  private dirty: WsConnection[] = [];
+  private scheduled = false;
+  private readonly flushAll = () => {
+    this.scheduled = false;
+    const dirty = this.dirty;
+    this.dirty = [];
+    for (const conn of dirty) conn.flush();
+  };
+
+  add(conn: WsConnection) {
+    this.dirty.push(conn);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushAll);
+    }
+  }
+}
+
+let nextConnectionId = 0;
+
 class WsConnection implements LiveConnection {
-  readonly id = randomUUID();
+  readonly id = `ws-${(nextConnectionId++).toString(36)}`;
   readonly transport = "ws" as const;
   alive = true;
+  session: LiveSession | undefined;
+  /** The first frame waiting for this turn's flush (null when none), and any after it. */
+  private first: Frame | null = null;
+  private more: Frame[] | null = null;
   constructor(
     private readonly socket: WebSocket,
     private readonly service: LiveService,
+    private readonly batcher: WriteBatcher,
   ) {}
 
   send(frame: Frame) {
@@ -57,40 +99,83 @@ class WsConnection implements LiveConnection {
     if (this.socket.bufferedAmount > this.service.limits.maxBufferedBytes) {
       // It stopped reading: a close frame would never reach it either.
       this.service.metrics.slowConsumers.inc({ transport: "ws" });
+      this.first = null;
+      this.more = null;
       this.socket.terminate();
       return;
     }
-    const sender = (this.socket as unknown as { _sender?: FrameSender })._sender;
-    if (sender && sender._state === 0) {
-      sender.sendFrame([frame.as("ws-frame", textFrame)]);
+    // The common case (one frame per socket per turn) allocates nothing.
+    if (this.first === null) {
+      this.first = frame;
+      this.batcher.add(this);
+    } else if (this.more === null) this.more = [frame];
+    else this.more.push(frame);
+  }
+
+  flush() {
+    const first = this.first;
+    const more = this.more;
+    this.first = null;
+    this.more = null;
+    if (first === null || this.socket.readyState !== this.socket.OPEN) return;
+    const { _socket: tcp, _sender: sender } = this.socket as unknown as WsInternals;
+    if (!tcp || !sender || sender._state !== 0) {
+      // ws is busy with a frame of its own: let it queue ours in order.
+      this.socket.send(first.text, { binary: false });
+      for (const frame of more ?? []) this.socket.send(frame.text, { binary: false });
       return;
     }
-    this.socket.send(frame.text, { binary: false });
+    if (more === null) {
+      tcp.write(first.as("ws-frame", textFrame));
+      return;
+    }
+    tcp.cork();
+    tcp.write(first.as("ws-frame", textFrame));
+    for (const frame of more) tcp.write(frame.as("ws-frame", textFrame));
+    tcp.uncork();
   }
 
   close(code: number, reason: string) {
+    this.flush(); // what was said before (e.g. the error explaining the close) goes first
     this.socket.close(code, reason);
   }
 }
+
+function connectionOf(ws: WebSocket): WsConnection {
+  return (ws as LiveWebSocket)[CONNECTION];
+}
+
+// Listeners shared by every socket (`this` is the socket): no closures kept per connection.
+function onPong(this: WebSocket) {
+  connectionOf(this).alive = true;
+}
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean) {
+  const session = connectionOf(this).session;
+  if (!session) return;
+  if (isBinary) session.receiveUnreadable("binary frames are not part of the protocol; send JSON text");
+  else session.receiveText(data.toString());
+}
+function ignoreError() {}
 
 export function attachWsTransport(server: Server, service: LiveService, tokens: AccessTokens) {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: service.limits.maxPayloadBytes,
     perMessageDeflate: false,
-    clientTracking: true,
+    clientTracking: false,
   });
-  const connections = new Map<WebSocket, WsConnection>();
+  const sockets = new Set<WebSocket>();
+  const batcher = new WriteBatcher();
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? "/", "http://gateway").pathname;
     if (path.startsWith("/socket.io/")) return; // socket.io's own upgrade handler takes it
     if (path !== WS_PATH) {
-      socket.on("error", () => {});
+      socket.on("error", ignoreError);
       refuseUpgrade(socket, 404, "not_found", `no WebSocket endpoint at ${path}; use ${WS_PATH}`);
       return;
     }
-    socket.on("error", () => {});
+    socket.on("error", ignoreError);
     checkHandshake(req, service.limits.allowedOrigins, tokens)
       .then((result) => {
         if (!result.ok) {
@@ -102,29 +187,29 @@ export function attachWsTransport(server: Server, service: LiveService, tokens: 
       .catch(() => socket.destroy());
   };
 
+  function onClose(this: WebSocket) {
+    const conn = connectionOf(this);
+    sockets.delete(this);
+    service.metrics.connections.dec({ transport: "ws" });
+    conn.session?.close();
+  }
+
   const onConnection = (ws: WebSocket, user: AccessClaims | undefined) => {
-    const conn = new WsConnection(ws, service);
-    connections.set(ws, conn);
+    const conn = new WsConnection(ws, service, batcher);
+    (ws as LiveWebSocket)[CONNECTION] = conn;
+    sockets.add(ws);
     service.metrics.connections.inc({ transport: "ws" });
-    const session = new LiveSession(conn, user, service);
-    ws.on("pong", () => {
-      conn.alive = true;
-    });
-    ws.on("message", (data, isBinary) => {
-      if (isBinary) session.receiveUnreadable("binary frames are not part of the protocol; send JSON text");
-      else session.receiveText(data.toString());
-    });
-    ws.on("error", () => {});
-    ws.once("close", () => {
-      connections.delete(ws);
-      service.metrics.connections.dec({ transport: "ws" });
-      session.close();
-    });
-    session.start();
+    conn.session = new LiveSession(conn, user, service);
+    ws.on("pong", onPong);
+    ws.on("message", onMessage);
+    ws.on("error", ignoreError);
+    ws.on("close", onClose); // emitted once; `once` would wrap it in a closure per socket
+    conn.session.start();
   };
 
   const heartbeat = setInterval(() => {
-    for (const [ws, conn] of connections) {
+    for (const ws of sockets) {
+      const conn = connectionOf(ws);
       if (!conn.alive) {
         ws.terminate();
         continue;
@@ -138,13 +223,13 @@ export function attachWsTransport(server: Server, service: LiveService, tokens: 
   server.on("upgrade", onUpgrade);
   return {
     wss,
-    connectionCount: () => connections.size,
+    connectionCount: () => sockets.size,
     async close() {
       clearInterval(heartbeat);
       server.off("upgrade", onUpgrade);
-      for (const ws of connections.keys()) ws.close(1001, "server going away");
+      for (const ws of sockets) ws.close(1001, "server going away");
       await new Promise<void>((resolve) => wss.close(() => resolve()));
-      for (const ws of connections.keys()) ws.terminate();
+      for (const ws of sockets) ws.terminate();
     },
   };
 }
