@@ -11,13 +11,20 @@ import { SLOT_HOLDING_STATUSES } from "../domain/space-listing.ts";
 import type { LatLngBox } from "../geo/distance.ts";
 import { EARTH_RADIUS_M } from "../geo/distance.ts";
 import type { CellRange } from "../geo/search-cells.ts";
+import type { SortKey } from "../search/search-cursor.ts";
 import type { Queryable } from "./postgres.ts";
+import { priceBoundParams, priceLowerBoundSql, priceUpperBoundSql } from "./price-bounds-sql.ts";
 
 /** The longest stay the domain accepts (MAX_WINDOW_MINUTES); longer stored limits are clamped to it. */
 const MAX_MINUTES = 366 * 24 * 60;
 
+/** A cell range to read; `inside` when every point of its cells lies within the radius. */
+export interface SearchRange extends CellRange {
+  readonly inside: boolean;
+}
+
 export interface CandidateQuery {
-  readonly ranges: readonly CellRange[];
+  readonly ranges: readonly SearchRange[];
   readonly lat: number;
   readonly lng: number;
   readonly radiusM: number;
@@ -28,6 +35,8 @@ export interface CandidateQuery {
   readonly durationMinutes: number;
   /** Whole minutes from now to the window's start: spaces that need more notice are left out. */
   readonly noticeMinutes: number;
+  /** Spaces whose price key is above it are left out (their price is too). */
+  readonly maxPrice: number | null;
 }
 
 export interface Candidate {
@@ -36,41 +45,102 @@ export interface Candidate {
   readonly hourly: number;
   readonly daily: number | null;
   readonly monthly: number | null;
+  /** A lower bound of the window's price (src/storage/price-bounds-sql.ts), for ordering only. */
+  readonly priceKey: number;
 }
 
-/** Haversine in SQL, the same formula as haversineMeters (src/geo/distance.ts); $3 = lat, $4 = lng. */
-const DISTANCE = `(2 * ${EARTH_RADIUS_M} * asin(least(1, sqrt(
-    power(sin(radians(s.lat - $3) / 2), 2)
-    + cos(radians($3)) * cos(radians(s.lat)) * power(sin(radians(s.lng - $4) / 2), 2)))))`;
+/** Where a read stopped: every candidate not returned comes strictly after `after` in its order. */
+export interface CandidatePage {
+  readonly candidates: Candidate[];
+  /** null when nothing is left to read. */
+  readonly after: SortKey | null;
+}
+
+/** Haversine in SQL over `alias`.lat/lng, the same formula as haversineMeters (src/geo/distance.ts); $4 = lat, $5 = lng. */
+const distance = (alias: string) => `(2 * ${EARTH_RADIUS_M} * asin(least(1, sqrt(
+    power(sin(radians(${alias}.lat - $4) / 2), 2)
+    + cos(radians($4)) * cos(radians(${alias}.lat)) * power(sin(radians(${alias}.lng - $5) / 2), 2)))))`;
+
+const PRICE_LOW = priceLowerBoundSql("s", { fullDays: "$15", restMinutes: "$16", monthMinutes: "$17" });
+const PRICE_HIGH = priceUpperBoundSql("s", "$12");
 
 /**
- * Candidates within the radius and passing the cheap filters. Each cell range is one index range
- * scan on parking_spaces_h3_cell_search_idx (the lateral join, kept apart by offset 0, makes the range the scan's bounds);
- * the box and the exact distance cut the edges of the cells.
+ * The scan of one cell range (`r`): an index range scan on parking_spaces_h3_cell_search_idx (the
+ * lateral join, kept apart by offset 0, makes the range the scan's bounds) with the cheap filters;
+ * the box and, for ranges not wholly inside the radius, the exact distance cut the edges of the cells.
  */
-const CANDIDATES = `
-  select s.id, s.distance_m, s.hourly_rate, s.daily_rate, s.monthly_rate
-    from unnest($1::text[], $2::text[]) as r (lo, hi)
-   cross join lateral (
-     select s.id, ${DISTANCE} as distance_m, s.hourly_rate, s.daily_rate, s.monthly_rate
-       from parking_spaces s
-      where s.h3_cell collate "C" >= r.lo and s.h3_cell collate "C" <= r.hi
-        and s.status = 'active'
-        and s.lat between $6 and $7
-        and ($8::float8 is null or s.lng between $8 and $9)
-        and ($10::text[] is null or s.space_type = any ($10))
-        and s.min_duration_minutes <= $11
-        and (s.max_duration_minutes is null or s.max_duration_minutes >= $11)
-        and s.min_notice_minutes <= $12
-        and ($13::text[] is null or (select count(*) from space_amenities a
-                                      where a.space_id = s.id and a.amenity = any ($13)) = cardinality($13))
-        and ${DISTANCE} <= $5
-     offset 0) s`;
+const RANGE_SCAN = (columns: string, distanceFilter: string) => `
+  select ${columns}
+    from parking_spaces s
+   where s.h3_cell collate "C" >= r.lo and s.h3_cell collate "C" <= r.hi
+     and s.status = 'active'
+     and s.lat between $7 and $8
+     and ($9::float8 is null or s.lng between $9 and $10)
+     and ($11::text[] is null or s.space_type = any ($11))
+     and s.min_duration_minutes <= $12
+     and (s.max_duration_minutes is null or s.max_duration_minutes >= $12)
+     and s.min_notice_minutes <= $13
+     and ($14::text[] is null or (select count(*) from space_amenities a
+                                   where a.space_id = s.id and a.amenity = any ($14)) = cardinality($14))
+     and ($18::bigint is null or ${PRICE_LOW} <= $18)
+     ${distanceFilter}
+  offset 0`;
 
-function candidateParams(q: CandidateQuery): unknown[] {
+const RANGES = `unnest($1::text[], $2::text[], $3::bool[]) as r (lo, hi, inside)`;
+
+/** Nearest first, from $20/$21 (distance, id) on, $19 at most. */
+const NEAREST = `
+  select c.id, c.distance_m, c.hourly_rate, c.daily_rate, c.monthly_rate, c.price_low
+    from ${RANGES}
+   cross join lateral (
+     select * from (${RANGE_SCAN(
+       `s.id, ${distance("s")} as distance_m, s.hourly_rate, s.daily_rate, s.monthly_rate,
+        ${PRICE_LOW} as price_low`,
+       "",
+     )}) s
+      where (r.inside or s.distance_m <= $6)
+        and ($20::float8 is null or (s.distance_m, s.id) > ($20, $21::uuid))) c
+   order by c.distance_m, c.id
+   limit $19`;
+
+/**
+ * Cheapest first by price key, then distance and id, after $21/$22/$23 (the read's position in that
+ * order; $20 the lowest price key it leaves) and, for a page cursor, after $24/$25/$26 by the price's upper bound (a space whose
+ * price cannot exceed the cursor's is behind it). The top $19 keys with their ties are taken before
+ * distances are computed, so only those few rows pay for the haversine.
+ */
+const CHEAPEST = `
+  with top as (
+    select s.*
+      from ${RANGES}
+     cross join lateral (${RANGE_SCAN(
+       `s.id, s.lat, s.lng, s.hourly_rate, s.daily_rate, s.monthly_rate,
+        ${PRICE_LOW} as price_low, ${PRICE_HIGH} as price_high`,
+       `and (r.inside or ${distance("s")} <= $6)`,
+     )}) s
+     where ($20::bigint is null or s.price_low >= $20)
+       and ($24::bigint is null or s.price_high >= $24)
+     order by s.price_low
+     fetch first $19 rows with ties
+  ), placed as (
+    select top.*, ${distance("top")} as distance_m from top
+  )
+  select m.tied, m.last_low, c.*
+    from (select count(*)::int as tied, max(price_low) as last_low from top) m
+    left join lateral (
+      select p.id, p.distance_m, p.hourly_rate, p.daily_rate, p.monthly_rate, p.price_low
+        from placed p
+       where ($21::bigint is null or (p.price_low, p.distance_m, p.id) > ($21, $22, $23::uuid))
+         and ($24::bigint is null or (p.price_high, p.distance_m, p.id) > ($24, $25, $26::uuid))
+       order by p.price_low, p.distance_m, p.id
+       limit $19) c on true`;
+
+function candidateParams(q: CandidateQuery, limit: number): unknown[] {
+  const bounds = priceBoundParams(q.durationMinutes);
   return [
     q.ranges.map((r) => r.lo),
     q.ranges.map((r) => r.hi),
+    q.ranges.map((r) => r.inside),
     q.lat,
     q.lng,
     q.radiusM,
@@ -82,6 +152,11 @@ function candidateParams(q: CandidateQuery): unknown[] {
     q.durationMinutes,
     q.noticeMinutes,
     q.amenities,
+    bounds.fullDays,
+    bounds.restMinutes,
+    bounds.monthMinutes,
+    q.maxPrice,
+    limit,
   ];
 }
 
@@ -91,6 +166,8 @@ interface CandidateRow {
   hourly_rate: number;
   daily_rate: number | null;
   monthly_rate: number | null;
+  /** bigint: text. */
+  price_low: string;
 }
 
 const toCandidate = (row: CandidateRow): Candidate => ({
@@ -99,13 +176,69 @@ const toCandidate = (row: CandidateRow): Candidate => ({
   hourly: row.hourly_rate,
   daily: row.daily_rate,
   monthly: row.monthly_rate,
+  priceKey: Number(row.price_low),
 });
 
-/** Every candidate, unordered (the caller ranks them, e.g. by the price of the window). */
-export async function findCandidates(db: Queryable, q: CandidateQuery): Promise<Candidate[]> {
-  const { rows } = await db.query<CandidateRow>(CANDIDATES, candidateParams(q));
-  return rows.map(toCandidate);
+/** The nearest `limit` candidates after `after` (distance, id), nearest first. */
+export async function nearestCandidates(
+  db: Queryable,
+  q: CandidateQuery,
+  after: SortKey | null,
+  limit: number,
+): Promise<CandidatePage> {
+  const { rows } = await db.query<CandidateRow>(NEAREST, [
+    ...candidateParams(q, limit),
+    after?.distanceM ?? null,
+    after?.id ?? null,
+  ]);
+  const candidates = rows.map(toCandidate);
+  const last = candidates.at(-1);
+  return {
+    candidates,
+    after: candidates.length < limit || last === undefined ? null : distanceKey(last),
+  };
 }
+
+/** The largest uuid: a key with it sorts after every space at its price and distance. */
+const LAST_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+
+/**
+ * The `limit` candidates with the lowest price keys after `from` (a position in price-key order),
+ * cheapest first, leaving out those whose price cannot be above `cursor` (a page cursor: price,
+ * distance, id of the last result shown).
+ */
+export async function cheapestCandidates(
+  db: Queryable,
+  q: CandidateQuery,
+  from: SortKey | null,
+  cursor: SortKey | null,
+  limit: number,
+): Promise<CandidatePage> {
+  const { rows } = await db.query<CandidateRow & { tied: number; last_low: string | null }>(CHEAPEST, [
+    ...candidateParams(q, limit),
+    // Keys are whole minor units: "after every space at price P" leaves P + 1 and up.
+    from === null ? null : from.distanceM === Number.POSITIVE_INFINITY ? from.price! + 1 : from.price,
+    from?.price ?? null,
+    from?.distanceM ?? null,
+    from?.id ?? null,
+    cursor?.price ?? null,
+    cursor?.distanceM ?? null,
+    cursor?.id ?? null,
+  ]);
+  const head = rows[0]!;
+  const candidates = rows.flatMap((row) => (row.id === null ? [] : [toCandidate(row)]));
+  const last = candidates.at(-1);
+  if (candidates.length === limit && last !== undefined) return { candidates, after: priceKeyOf(last) };
+  // Fewer than asked: every row up to the last key taken (ties included) was read.
+  if (head.tied < limit || head.last_low === null) return { candidates, after: null };
+  return {
+    candidates,
+    after: { price: Number(head.last_low), distanceM: Number.POSITIVE_INFINITY, id: LAST_ID },
+  };
+}
+
+const distanceKey = (c: Candidate): SortKey => ({ price: null, distanceM: c.distanceM, id: c.id });
+const priceKeyOf = (c: Candidate): SortKey => ({ price: c.priceKey, distanceM: c.distanceM, id: c.id });
 
 /** What a booking-window decision and a search result need about one space. */
 export interface SpaceForWindow extends Candidate {
@@ -225,7 +358,7 @@ export async function loadForWindow(
   window: WindowRange,
 ): Promise<SpaceForWindow[]> {
   if (candidates.length === 0) return [];
-  const { rows } = await db.query<Omit<SpaceStateRow, "distance_m"> & { id: string }>(
+  const { rows } = await db.query<Omit<SpaceStateRow, "distance_m" | "price_low"> & { id: string }>(
     `select s.id, s.hourly_rate, s.daily_rate, s.monthly_rate, ${spaceState("$2", "$3")}
        from parking_spaces s where s.id = any ($1::uuid[])`,
     [candidates.map((c) => c.id), new Date(window.start), new Date(window.end)],
@@ -233,6 +366,8 @@ export async function loadForWindow(
   const byId = new Map(rows.map((row) => [row.id, row]));
   return candidates.flatMap((candidate) => {
     const row = byId.get(candidate.id);
-    return row === undefined ? [] : [toSpace({ ...row, distance_m: candidate.distanceM })];
+    return row === undefined
+      ? []
+      : [toSpace({ ...row, distance_m: candidate.distanceM, price_low: String(candidate.priceKey) })];
   });
 }
