@@ -366,6 +366,13 @@ try {
   const seeded = await seed(pool, resolutions);
   const seedSeconds = (performance.now() - seedStarted) / 1000;
 
+  const hold = Number(process.env.SEARCH_BENCH_HOLD_SECONDS ?? 0);
+  if (hold > 0) {
+    // Keeps the seeded database up for experiments (psql, EXPLAIN) before measuring.
+    console.log(`[bench] holding ${stack.databaseUrl} for ${hold} s`);
+    await new Promise((resolve) => setTimeout(resolve, hold * 1000));
+  }
+
   // Searches where drivers are (around listed spaces), tomorrow, starting 08:00–19:30 local.
   const now = Date.now();
   const tomorrow = DateTime.fromMillis(seeded.dayStart, { zone: ZONE }).plus({ days: 1 });
@@ -427,18 +434,20 @@ try {
   }
 
   if (process.env.SEARCH_BENCH_EXPLAIN) {
-    // Prints the query plans of one search (the search itself fails on the plan rows: ignored).
+    // Prints the plan of every query of one search in each order (then runs the query for real).
     const explaining = {
       query: async (sql: string, params: unknown[]) => {
         const { rows } = await pool.query(`explain (analyze, buffers) ${sql}`, params);
         console.log(rows.map((row) => row["QUERY PLAN"]).join("\n"));
-        return { rows: [] };
+        return pool.query(sql, params);
       },
     } as unknown as Pool;
     for (const sort of ["distance", "price"] as const) {
-      await new SpaceSearch(explaining, { feeBasisPoints: 0, mapResolution: config.H3_MAP_RESOLUTION })
-        .search({ ...requests[0]!, sort }, now)
-        .catch(() => {});
+      console.log(`\n-- sort=${sort}`);
+      await new SpaceSearch(explaining, {
+        feeBasisPoints: config.PLATFORM_FEE_BASIS_POINTS,
+        mapResolution: config.H3_MAP_RESOLUTION,
+      }).search({ ...requests[0]!, sort }, now);
     }
   }
 

@@ -22,29 +22,30 @@ export function priceBoundParams(durationMinutes: number): PriceBoundParams {
   };
 }
 
-/**
- * Lower bound (bigint) of the price of a stay for the rates of `alias` (hourly_rate, daily_rate,
- * monthly_rate): full days at min(24 × hourly, daily), the rest hourly per minute rounded up and
- * capped at daily, the whole at most the prorated monthly rate. Parameter names hold PriceBoundParams.
- */
-export function priceLowerBoundSql(
-  alias: string,
-  p: { fullDays: string; restMinutes: string; monthMinutes: string },
-) {
+type BoundParams = { fullDays: string; restMinutes: string; monthMinutes: string };
+
+/** The short-stay price S(D) of pricing.ts: full days at min(24 × hourly, daily), the rest hourly per minute rounded up, capped at daily. */
+function shortStaySql(alias: string, p: BoundParams) {
   const hourly = `${alias}.hourly_rate::bigint`;
   const daily = `${alias}.daily_rate::bigint`;
-  // least() skips nulls: a missing daily or monthly rate caps nothing.
+  // least() skips nulls: a missing daily rate caps nothing.
   const fullDay = `least(24 * ${hourly}, ${daily})`;
   const rest = `least((${hourly} * ${p.restMinutes}::bigint + 59) / 60, ${daily})`;
-  const shortStay = `(${p.fullDays}::bigint * ${fullDay} + ${rest})`;
-  const byMonth = `(${alias}.monthly_rate::bigint * ${p.monthMinutes}::bigint + ${MINUTES_PER_MONTH - 1}) / ${MINUTES_PER_MONTH}`;
-  return `least(${shortStay}, ${byMonth})`;
+  return `(${p.fullDays}::bigint * ${fullDay} + ${rest})`;
 }
 
 /**
- * Upper bound (bigint) of the price of a stay of `durationMinutes` (a parameter name): the hourly
- * rate prorated over the whole stay, rounded up, which the daily and monthly caps only lower.
+ * Lower bound (bigint) of the price of a stay for the rates of `alias` (hourly_rate, daily_rate,
+ * monthly_rate): the short-stay price, or the prorated monthly rate when that is lower. Parameter
+ * names hold PriceBoundParams.
  */
-export function priceUpperBoundSql(alias: string, durationMinutes: string) {
-  return `((${alias}.hourly_rate::bigint * ${durationMinutes}::bigint + 59) / 60)`;
+export function priceLowerBoundSql(alias: string, p: BoundParams) {
+  const byMonth = `(${alias}.monthly_rate::bigint * ${p.monthMinutes}::bigint + ${MINUTES_PER_MONTH - 1}) / ${MINUTES_PER_MONTH}`;
+  // A missing monthly rate caps nothing.
+  return `least(${shortStaySql(alias, p)}, ${byMonth})`;
+}
+
+/** Upper bound (bigint) of the price of a stay: the short-stay price, which the monthly rate only lowers. */
+export function priceUpperBoundSql(alias: string, p: BoundParams) {
+  return shortStaySql(alias, p);
 }

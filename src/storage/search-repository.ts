@@ -61,8 +61,9 @@ const distance = (alias: string) => `(2 * ${EARTH_RADIUS_M} * asin(least(1, sqrt
     power(sin(radians(${alias}.lat - $4) / 2), 2)
     + cos(radians($4)) * cos(radians(${alias}.lat)) * power(sin(radians(${alias}.lng - $5) / 2), 2)))))`;
 
-const PRICE_LOW = priceLowerBoundSql("s", { fullDays: "$15", restMinutes: "$16", monthMinutes: "$17" });
-const PRICE_HIGH = priceUpperBoundSql("s", "$12");
+const BOUND_PARAMS = { fullDays: "$15", restMinutes: "$16", monthMinutes: "$17" };
+const PRICE_LOW = priceLowerBoundSql("s", BOUND_PARAMS);
+const PRICE_HIGH = priceUpperBoundSql("s", BOUND_PARAMS);
 
 /**
  * The scan of one cell range (`r`): an index range scan on parking_spaces_h3_cell_search_idx (the
@@ -103,14 +104,8 @@ const NEAREST = `
    order by c.distance_m, c.id
    limit $19`;
 
-/**
- * Cheapest first by price key, then distance and id, after $21/$22/$23 (the read's position in that
- * order; $20 the lowest price key it leaves) and, for a page cursor, after $24/$25/$26 by the price's upper bound (a space whose
- * price cannot exceed the cursor's is behind it). The top $19 keys with their ties are taken before
- * distances are computed, so only those few rows pay for the haversine.
- */
-const CHEAPEST = `
-  with top as (
+/** Every candidate of the ranges at or after the read's position ($20, the lowest price key it leaves) and the page cursor's price ($24). */
+const PRICED = `
     select s.*
       from ${RANGES}
      cross join lateral (${RANGE_SCAN(
@@ -119,14 +114,27 @@ const CHEAPEST = `
        `and (r.inside or ${distance("s")} <= $6)`,
      )}) s
      where ($20::bigint is null or s.price_low >= $20)
-       and ($24::bigint is null or s.price_high >= $24)
-     order by s.price_low
-     fetch first $19 rows with ties
+       and ($24::bigint is null or s.price_high >= $24)`;
+
+/**
+ * Cheapest first by price key, then distance and id, after $21/$22/$23 (the read's position in that
+ * order) and, for a page cursor, after $24/$25/$26 by the price's upper bound (a space whose price
+ * cannot exceed the cursor's is behind it). Two passes over the ranges: the first finds the $19th
+ * lowest price key (a bounded sort), the second takes every candidate up to it, ties included, and
+ * only those few pay for the haversine and the full sort (one pass sorting every candidate with its
+ * ties costs about twice as much).
+ */
+const CHEAPEST = `
+  with cut as (
+    select count(*)::int as tied, max(price_low) as last_low
+      from (select s.price_low from (${PRICED}) s order by s.price_low limit $19) k
+  ), top as (
+    select s.* from (${PRICED}) s where s.price_low <= (select last_low from cut)
   ), placed as (
     select top.*, ${distance("top")} as distance_m from top
   )
   select m.tied, m.last_low, c.*
-    from (select count(*)::int as tied, max(price_low) as last_low from top) m
+    from cut m
     left join lateral (
       select p.id, p.distance_m, p.hourly_rate, p.daily_rate, p.monthly_rate, p.price_low
         from placed p
@@ -229,7 +237,7 @@ export async function cheapestCandidates(
   const candidates = rows.flatMap((row) => (row.id === null ? [] : [toCandidate(row)]));
   const last = candidates.at(-1);
   if (candidates.length === limit && last !== undefined) return { candidates, after: priceKeyOf(last) };
-  // Fewer than asked: every row up to the last key taken (ties included) was read.
+  // Fewer than asked: every candidate up to the last key taken (ties included) was read.
   if (head.tied < limit || head.last_low === null) return { candidates, after: null };
   return {
     candidates,
