@@ -15,6 +15,7 @@ import {
   nearestCandidates,
   type SearchRange,
   type SpaceForWindow,
+  SpaceRulesCache,
 } from "../storage/search-repository.ts";
 import { decodeCursor, encodeCursor, type SortKey } from "./search-cursor.ts";
 import { compareKeys, quoteWindow, sortKeyOf } from "./search-ranking.ts";
@@ -72,6 +73,9 @@ interface Pending {
 }
 
 export class SpaceSearch {
+  /** Rules and amenities of the spaces this process has checked, by row version. */
+  readonly rulesCache = new SpaceRulesCache();
+
   constructor(
     private readonly db: Queryable,
     private readonly options: SpaceSearchOptions,
@@ -151,6 +155,7 @@ export class SpaceSearch {
           this.db,
           batch.map((b) => b.candidate),
           window,
+          this.rulesCache,
         );
         for (const space of spaces) {
           const result = this.quote(space, request, now);

@@ -267,34 +267,46 @@ export interface SpaceForWindow extends Candidate {
   readonly taken: readonly { start: number; end: number }[];
 }
 
-/**
- * Space details, rules and the bookings near the window (parameters $start and $end hold the
- * window, as timestamptz) as columns of a query over `parking_spaces s`. Exceptions are read for the local dates around the window
- * only (local dates are within a day of UTC dates); bookings only where they come within the buffer.
- */
-const spaceState = (start: string, end: string) => `
-  s.title, s.address_line1, s.city, s.postal_code, s.country, s.lat, s.lng, s.space_type, s.space_size,
-  s.booking_mode, s.currency, s.timezone, s.buffer_minutes, s.min_notice_minutes,
-  least(s.min_duration_minutes, ${MAX_MINUTES}) as min_duration_minutes,
-  least(s.max_duration_minutes, ${MAX_MINUTES}) as max_duration_minutes,
-  array(select a.amenity from space_amenities a where a.space_id = s.id order by a.amenity) as amenities,
-  (select coalesce(json_agg(json_build_array(h.day_of_week, h.start_minute, h.end_minute)), '[]')
-     from space_availability h where h.space_id = s.id) as weekly_hours,
-  (select coalesce(json_agg(json_build_array(e.local_date::text, e.kind, e.start_minute, e.end_minute)), '[]')
-     from space_availability_exceptions e
-    where e.space_id = s.id
-      and e.local_date between (${start}::timestamptz at time zone 'UTC')::date - 3
-                           and (${end}::timestamptz at time zone 'UTC')::date + 3) as exceptions,
-  (select coalesce(json_agg(json_build_array(
-            (extract(epoch from lower(b.during)) * 1000)::float8,
-            (extract(epoch from upper(b.during)) * 1000)::float8)), '[]')
-     from bookings b
-    where b.space_id = s.id
-      and b.status in (${SLOT_HOLDING_STATUSES.map((status) => `'${status}'`).join(", ")})
-      and b.during && tstzrange(${start}::timestamptz - make_interval(mins => s.buffer_minutes),
-                                ${end}::timestamptz + make_interval(mins => s.buffer_minutes), '[)')) as taken`;
+/** How a space row's version reads (its updated_at to the microsecond, as the space actor reads it). */
+const VERSION = `to_char(s.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
 
-interface SpaceStateRow extends CandidateRow {
+/**
+ * Space details, rules and the bookings near the window ($2, $3: timestamptz) for the spaces of
+ * `k (id, known)`, where `known` is the version of the space the caller's cache holds: weekly hours,
+ * date exceptions and amenities are read only for spaces whose version differs. Bookings are always
+ * read (only those within the buffer of the window).
+ */
+const SPACES_FOR_WINDOW = `
+  select s.id, s.hourly_rate, s.daily_rate, s.monthly_rate, ${VERSION} as version,
+    s.title, s.address_line1, s.city, s.postal_code, s.country, s.lat, s.lng, s.space_type, s.space_size,
+    s.booking_mode, s.currency, s.timezone, s.buffer_minutes, s.min_notice_minutes,
+    least(s.min_duration_minutes, ${MAX_MINUTES}) as min_duration_minutes,
+    least(s.max_duration_minutes, ${MAX_MINUTES}) as max_duration_minutes,
+    case when k.known is distinct from ${VERSION} then
+      array(select a.amenity from space_amenities a where a.space_id = s.id order by a.amenity) end as amenities,
+    case when k.known is distinct from ${VERSION} then
+      (select coalesce(json_agg(json_build_array(h.day_of_week, h.start_minute, h.end_minute)), '[]')
+         from space_availability h where h.space_id = s.id) end as weekly_hours,
+    case when k.known is distinct from ${VERSION} then
+      (select coalesce(json_agg(json_build_array(e.local_date::text, e.kind, e.start_minute, e.end_minute)), '[]')
+         from space_availability_exceptions e where e.space_id = s.id) end as exceptions,
+    (select coalesce(json_agg(json_build_array(
+              (extract(epoch from lower(b.during)) * 1000)::float8,
+              (extract(epoch from upper(b.during)) * 1000)::float8)), '[]')
+       from bookings b
+      where b.space_id = s.id
+        and b.status in (${SLOT_HOLDING_STATUSES.map((status) => `'${status}'`).join(", ")})
+        and b.during && tstzrange($2::timestamptz - make_interval(mins => s.buffer_minutes),
+                                  $3::timestamptz + make_interval(mins => s.buffer_minutes), '[)')) as taken
+    from unnest($1::uuid[], $4::text[]) as k (id, known)
+    join parking_spaces s on s.id = k.id`;
+
+interface SpaceStateRow {
+  id: string;
+  hourly_rate: number;
+  daily_rate: number | null;
+  monthly_rate: number | null;
+  version: string;
   title: string;
   address_line1: string;
   city: string;
@@ -311,14 +323,78 @@ interface SpaceStateRow extends CandidateRow {
   min_notice_minutes: number;
   min_duration_minutes: number;
   max_duration_minutes: number | null;
-  amenities: string[];
-  weekly_hours: [number, number, number][];
-  exceptions: [string, "closed" | "open", number | null, number | null][];
+  /** null when the caller's cache holds this version (as weekly_hours and exceptions). */
+  amenities: string[] | null;
+  weekly_hours: [number, number, number][] | null;
+  exceptions: [string, "closed" | "open", number | null, number | null][] | null;
   taken: [number, number][];
 }
 
-const toSpace = (row: SpaceStateRow): SpaceForWindow => ({
-  ...toCandidate(row),
+/** What a space's version fixes: its rules and amenities. */
+export interface VersionedRules {
+  readonly version: string;
+  readonly rules: AvailabilityRules;
+  readonly amenities: readonly string[];
+}
+
+/**
+ * Rules and amenities of spaces by id, each with the version of the space row it was read at. A
+ * cached entry is used only while the row still has that version (every change of hours,
+ * exceptions, amenities or settings moves updated_at), so a changed space shows at once.
+ */
+export class SpaceRulesCache {
+  private readonly entries = new Map<string, VersionedRules>();
+
+  constructor(private readonly maxEntries = 100_000) {}
+
+  get(id: string): VersionedRules | undefined {
+    return this.entries.get(id);
+  }
+
+  set(id: string, entry: VersionedRules): void {
+    if (this.entries.size >= this.maxEntries && !this.entries.has(id)) this.entries.clear();
+    this.entries.set(id, entry);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+function rulesOf(row: SpaceStateRow): VersionedRules {
+  // The ledger's check constraints mirror availabilityRulesSchema (minute ranges, end after start,
+  // exception shapes); the search service checks the one thing they cannot: the time zone name.
+  return {
+    version: row.version,
+    amenities: row.amenities ?? [],
+    rules: {
+      timeZone: row.timezone,
+      weeklyHours: (row.weekly_hours ?? []).map(([dayOfWeek, startMinute, endMinute]) => ({
+        dayOfWeek,
+        startMinute,
+        endMinute,
+      })),
+      exceptions: (row.exceptions ?? []).map(([localDate, kind, startMinute, endMinute]) => ({
+        localDate,
+        kind,
+        startMinute,
+        endMinute,
+      })),
+      bufferMinutes: row.buffer_minutes,
+      minNoticeMinutes: row.min_notice_minutes,
+      minDurationMinutes: row.min_duration_minutes,
+      maxDurationMinutes: row.max_duration_minutes,
+    },
+  };
+}
+
+const toSpace = (row: SpaceStateRow, candidate: Candidate, fixed: VersionedRules): SpaceForWindow => ({
+  id: row.id,
+  distanceM: candidate.distanceM,
+  priceKey: candidate.priceKey,
+  hourly: row.hourly_rate,
+  daily: row.daily_rate,
+  monthly: row.monthly_rate,
   title: row.title,
   addressLine1: row.address_line1,
   city: row.city,
@@ -330,27 +406,8 @@ const toSpace = (row: SpaceStateRow): SpaceForWindow => ({
   spaceSize: row.space_size,
   bookingMode: row.booking_mode,
   currency: row.currency,
-  amenities: row.amenities,
-  // The ledger's check constraints mirror availabilityRulesSchema (minute ranges, end after start,
-  // exception shapes); the search service checks the one thing they cannot: the time zone name.
-  rules: {
-    timeZone: row.timezone,
-    weeklyHours: row.weekly_hours.map(([dayOfWeek, startMinute, endMinute]) => ({
-      dayOfWeek,
-      startMinute,
-      endMinute,
-    })),
-    exceptions: row.exceptions.map(([localDate, kind, startMinute, endMinute]) => ({
-      localDate,
-      kind,
-      startMinute,
-      endMinute,
-    })),
-    bufferMinutes: row.buffer_minutes,
-    minNoticeMinutes: row.min_notice_minutes,
-    minDurationMinutes: row.min_duration_minutes,
-    maxDurationMinutes: row.max_duration_minutes,
-  },
+  amenities: fixed.amenities,
+  rules: fixed.rules,
   taken: row.taken.map(([start, end]) => ({ start, end })),
 });
 
@@ -359,23 +416,34 @@ export interface WindowRange {
   readonly end: number;
 }
 
-/** The spaces of `candidates` (in that order), with rules and the bookings near the window. */
+/**
+ * The spaces of `candidates` (in that order), with rules and the bookings near the window. With a
+ * cache, rules and amenities of spaces whose row version is unchanged come from it (one round trip
+ * either way); bookings are always read from the ledger.
+ */
 export async function loadForWindow(
   db: Queryable,
   candidates: readonly Candidate[],
   window: WindowRange,
+  cache?: SpaceRulesCache,
 ): Promise<SpaceForWindow[]> {
   if (candidates.length === 0) return [];
-  const { rows } = await db.query<Omit<SpaceStateRow, "distance_m" | "price_low"> & { id: string }>(
-    `select s.id, s.hourly_rate, s.daily_rate, s.monthly_rate, ${spaceState("$2", "$3")}
-       from parking_spaces s where s.id = any ($1::uuid[])`,
-    [candidates.map((c) => c.id), new Date(window.start), new Date(window.end)],
-  );
+  const known = candidates.map((c) => cache?.get(c.id));
+  const { rows } = await db.query<SpaceStateRow>(SPACES_FOR_WINDOW, [
+    candidates.map((c) => c.id),
+    new Date(window.start),
+    new Date(window.end),
+    known.map((entry) => entry?.version ?? null),
+  ]);
   const byId = new Map(rows.map((row) => [row.id, row]));
-  return candidates.flatMap((candidate) => {
+  return candidates.flatMap((candidate, i) => {
     const row = byId.get(candidate.id);
-    return row === undefined
-      ? []
-      : [toSpace({ ...row, distance_m: candidate.distanceM, price_low: String(candidate.priceKey) })];
+    if (row === undefined) return [];
+    let fixed = known[i];
+    if (fixed === undefined || fixed.version !== row.version || row.weekly_hours !== null) {
+      fixed = rulesOf(row);
+      cache?.set(row.id, fixed);
+    }
+    return [toSpace(row, candidate, fixed)];
   });
 }
