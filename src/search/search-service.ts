@@ -55,7 +55,7 @@ export interface SpaceSearchOptions {
 /** Candidates read or checked per round trip at most. */
 const MAX_BATCH = 400;
 /** Cell ranges of the first group a distance walk reads (then twice as many each time). */
-const FIRST_CELL_GROUP = 12;
+const FIRST_CELL_GROUP = 7;
 
 /**
  * Candidates in the order of a walk, a page at a time. `after` is where the reading stands: every
