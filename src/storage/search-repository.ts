@@ -345,7 +345,7 @@ export interface VersionedRules {
 export class SpaceRulesCache {
   private readonly entries = new Map<string, VersionedRules>();
 
-  constructor(private readonly maxEntries = 100_000) {}
+  constructor(private readonly maxEntries = 50_000) {}
 
   get(id: string): VersionedRules | undefined {
     return this.entries.get(id);
