@@ -15,8 +15,8 @@ import {
   nearestCandidates,
   type SearchRange,
   type SpaceForWindow,
-  SpaceRulesCache,
 } from "../storage/search-repository.ts";
+import { SpaceRulesCache } from "../storage/space-rules-cache.ts";
 import { decodeCursor, encodeCursor, type SortKey } from "./search-cursor.ts";
 import { compareKeys, quoteWindow, sortKeyOf } from "./search-ranking.ts";
 import type { SearchRequest } from "./search-request.ts";

@@ -14,6 +14,7 @@ import type { CellRange } from "../geo/search-cells.ts";
 import type { SortKey } from "../search/search-cursor.ts";
 import type { Queryable } from "./postgres.ts";
 import { priceBoundParams, priceLowerBoundSql, priceUpperBoundSql } from "./price-bounds-sql.ts";
+import type { SpaceRulesCache, VersionedRules } from "./space-rules-cache.ts";
 
 /** The longest stay the domain accepts (MAX_WINDOW_MINUTES); longer stored limits are clamped to it. */
 const MAX_MINUTES = 366 * 24 * 60;
@@ -328,37 +329,6 @@ interface SpaceStateRow {
   weekly_hours: [number, number, number][] | null;
   exceptions: [string, "closed" | "open", number | null, number | null][] | null;
   taken: [number, number][];
-}
-
-/** What a space's version fixes: its rules and amenities. */
-export interface VersionedRules {
-  readonly version: string;
-  readonly rules: AvailabilityRules;
-  readonly amenities: readonly string[];
-}
-
-/**
- * Rules and amenities of spaces by id, each with the version of the space row it was read at. A
- * cached entry is used only while the row still has that version (every change of hours,
- * exceptions, amenities or settings moves updated_at), so a changed space shows at once.
- */
-export class SpaceRulesCache {
-  private readonly entries = new Map<string, VersionedRules>();
-
-  constructor(private readonly maxEntries = 50_000) {}
-
-  get(id: string): VersionedRules | undefined {
-    return this.entries.get(id);
-  }
-
-  set(id: string, entry: VersionedRules): void {
-    if (this.entries.size >= this.maxEntries && !this.entries.has(id)) this.entries.clear();
-    this.entries.set(id, entry);
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }
 
 function rulesOf(row: SpaceStateRow): VersionedRules {
