@@ -31,6 +31,10 @@ import {
 
 const SPACES = Number(process.env.SEARCH_BENCH_SPACES ?? 100_000);
 const QUERIES = Number(process.env.SEARCH_BENCH_QUERIES ?? 400);
+/** The baseline takes about a second a query on 100,000 spaces: a few dozen give its percentiles. */
+const BASELINE_QUERIES = Number(process.env.SEARCH_BENCH_BASELINE_QUERIES ?? 40);
+/** First pages (each sort) compared with the baseline's. */
+const COMPARED = Math.min(Number(process.env.SEARCH_BENCH_COMPARED ?? 20), QUERIES);
 const WARMUP = 40;
 const RADIUS_M = 2_000;
 const WINDOW_MINUTES = 120;
@@ -222,7 +226,13 @@ async function seed(pool: Pool, resolutions: { map: number; shard: number }) {
 }
 
 /** The baseline: every space in the lat/lng box with its rules and bookings, checked row by row. */
-async function baselineSearch(pool: Pool, request: SearchRequest, now: number, feeBasisPoints: number) {
+async function baselineSearch(
+  pool: Pool,
+  request: SearchRequest,
+  now: number,
+  feeBasisPoints: number,
+  sort: "distance" | "price" = "distance",
+) {
   const box = boxAround(request.lat, request.lng, request.radiusM);
   const { rows } = await pool.query(
     `select s.id, s.lat, s.lng, s.timezone, s.buffer_minutes, s.min_notice_minutes, s.min_duration_minutes,
@@ -281,7 +291,11 @@ async function baselineSearch(pool: Pool, request: SearchRequest, now: number, f
     const rates = { hourly: row.hourly_rate, daily: row.daily_rate, monthly: row.monthly_rate };
     found.push({ id: row.id as string, distanceM, price: priceWindow(rates, window, feeBasisPoints) });
   }
-  found.sort((a, b) => a.distanceM - b.distanceM || (a.id < b.id ? -1 : 1));
+  const byPrice = sort === "price";
+  found.sort(
+    (a, b) =>
+      (byPrice ? a.price.total - b.price.total : 0) || a.distanceM - b.distanceM || (a.id < b.id ? -1 : 1),
+  );
   return { page: found.slice(0, request.limit), inBox: rows.length, bookable: found.length };
 }
 
@@ -352,6 +366,13 @@ try {
   const seeded = await seed(pool, resolutions);
   const seedSeconds = (performance.now() - seedStarted) / 1000;
 
+  const hold = Number(process.env.SEARCH_BENCH_HOLD_SECONDS ?? 0);
+  if (hold > 0) {
+    // Keeps the seeded database up for experiments (psql, EXPLAIN) before measuring.
+    console.log(`[bench] holding ${stack.databaseUrl} for ${hold} s`);
+    await new Promise((resolve) => setTimeout(resolve, hold * 1000));
+  }
+
   // Searches where drivers are (around listed spaces), tomorrow, starting 08:00–19:30 local.
   const now = Date.now();
   const tomorrow = DateTime.fromMillis(seeded.dayStart, { zone: ZONE }).plus({ days: 1 });
@@ -370,10 +391,12 @@ try {
   });
 
   // Counts round trips and rows, so the table says how much work a search does whatever the load.
-  const work = { queries: 0, rows: 0 };
+  const work = { queries: 0, rows: 0, sqlMs: 0 };
   const counted = {
     query: async (sql: string, params: unknown[]) => {
+      const started = performance.now();
       const result = await pool.query(sql, params);
+      work.sqlMs += performance.now() - started;
       work.queries++;
       work.rows += result.rowCount ?? 0;
       return result;
@@ -384,10 +407,12 @@ try {
     mapResolution: config.H3_MAP_RESOLUTION,
   });
   const workNote = async (run: () => Promise<Measured>) => {
-    Object.assign(work, { queries: 0, rows: 0 });
+    Object.assign(work, { queries: 0, rows: 0, sqlMs: 0 });
     const measured = await run();
     const n = measured.samples.length + Math.min(WARMUP, measured.samples.length / 4);
-    measured.note += `; ${(work.queries / n).toFixed(1)} queries and ${Math.round(work.rows / n)} rows read per search`;
+    measured.note +=
+      `; ${(work.queries / n).toFixed(1)} queries, ${Math.round(work.rows / n)} rows, ` +
+      `${(work.sqlMs / n).toFixed(1)} ms waiting on SQL per search`;
     return measured;
   };
   // The baseline gets a plain btree on latitude, so its box query is not a full table scan.
@@ -396,27 +421,33 @@ try {
   let inBox = 0;
   let bookable = 0;
   let agree = 0;
-  for (const request of requests.slice(0, 50)) {
-    const ours = await search.search(request, now);
-    const base = await baselineSearch(pool, request, now, config.PLATFORM_FEE_BASIS_POINTS);
-    inBox += base.inBox;
-    bookable += base.bookable;
-    if (JSON.stringify(ours.results.map((r) => r.id)) === JSON.stringify(base.page.map((r) => r.id))) agree++;
+  for (const request of requests.slice(0, COMPARED)) {
+    for (const sort of ["distance", "price"] as const) {
+      const ours = await search.search({ ...request, sort }, now);
+      const base = await baselineSearch(pool, request, now, config.PLATFORM_FEE_BASIS_POINTS, sort);
+      inBox += base.inBox;
+      bookable += base.bookable;
+      const same = (a: { id: string }[], b: { id: string }[]) =>
+        JSON.stringify(a.map((r) => r.id)) === JSON.stringify(b.map((r) => r.id));
+      if (same(ours.results, base.page)) agree++;
+    }
   }
 
   if (process.env.SEARCH_BENCH_EXPLAIN) {
-    // Prints the query plans of one search (the search itself fails on the plan rows: ignored).
+    // Prints the plan of every query of one search in each order (then runs the query for real).
     const explaining = {
       query: async (sql: string, params: unknown[]) => {
         const { rows } = await pool.query(`explain (analyze, buffers) ${sql}`, params);
         console.log(rows.map((row) => row["QUERY PLAN"]).join("\n"));
-        return { rows: [] };
+        return pool.query(sql, params);
       },
     } as unknown as Pool;
     for (const sort of ["distance", "price"] as const) {
-      await new SpaceSearch(explaining, { feeBasisPoints: 0, mapResolution: config.H3_MAP_RESOLUTION })
-        .search({ ...requests[0]!, sort }, now)
-        .catch(() => {});
+      console.log(`\n-- sort=${sort}`);
+      await new SpaceSearch(explaining, {
+        feeBasisPoints: config.PLATFORM_FEE_BASIS_POINTS,
+        mapResolution: config.H3_MAP_RESOLUTION,
+      }).search({ ...requests[0]!, sort }, now);
     }
   }
 
@@ -440,37 +471,46 @@ try {
   const app = createApp(deps);
   const port = await freePort();
   const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
-  const url = (r: SearchRequest) =>
+  const url = (r: SearchRequest, sort: "distance" | "price") =>
     `http://127.0.0.1:${port}/api/v1/search/spaces?lat=${r.lat}&lng=${r.lng}&radiusM=${r.radiusM}` +
-    `&start=${new Date(r.start).toISOString()}&end=${new Date(r.end).toISOString()}`;
-  results.push(
-    await measure(
-      "H3 search, HTTP GET /api/v1/search/spaces",
-      "keep-alive, one client",
-      requests,
-      async (r) => {
-        const response = await fetch(url(r));
-        if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
-        await response.json();
-      },
-    ),
-  );
+    `&start=${new Date(r.start).toISOString()}&end=${new Date(r.end).toISOString()}&sort=${sort}`;
+  for (const sort of ["distance", "price"] as const) {
+    results.push(
+      await measure(
+        `H3 search, HTTP GET /api/v1/search/spaces, sort=${sort}`,
+        "keep-alive, one client",
+        requests,
+        async (r) => {
+          const response = await fetch(url(r, sort));
+          if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+          await response.json();
+        },
+      ),
+    );
+  }
   server.close();
   await deps.close();
 
-  results.push(
-    await measure(
-      "baseline: SQL lat/lng box + per-row check",
-      `avg ${Math.round(inBox / 50)} rows in box, ${Math.round(bookable / 50)} bookable in radius`,
-      // The baseline is slow: a quarter of the queries give its percentiles without hogging the machine.
-      requests.slice(0, Math.max(40, Math.floor(QUERIES / 4))),
-      (r) => baselineSearch(pool, r, now, config.PLATFORM_FEE_BASIS_POINTS),
-    ),
-  );
+  if (BASELINE_QUERIES > 0) {
+    results.push(
+      await measure(
+        "baseline: SQL lat/lng box + per-row check",
+        `avg ${Math.round(inBox / Math.max(1, 2 * COMPARED))} rows in box, ` +
+          `${Math.round(bookable / Math.max(1, 2 * COMPARED))} bookable in radius`,
+        // The baseline is slow: a few dozen queries give its percentiles without hogging the machine.
+        requests.slice(0, BASELINE_QUERIES),
+        (r) => baselineSearch(pool, r, now, config.PLATFORM_FEE_BASIS_POINTS),
+      ),
+    );
+  }
   await pool.end();
 
   const loadAfter = loadavg();
-  console.log(`\ncommand: npm run bench:search  (node --import tsx loadtest/search-bench.ts)`);
+  const knobs = Object.entries(process.env)
+    .filter(([name]) => name.startsWith("SEARCH_BENCH_"))
+    .map(([name, value]) => `${name}=${value} `)
+    .join("");
+  console.log(`\ncommand: ${knobs}npm run bench:search  (node --import tsx loadtest/search-bench.ts)`);
   console.log(
     `data: ${SPACES.toLocaleString("en")} spaces over Madrid (seeded in ${seedSeconds.toFixed(0)} s), ` +
       `${seeded.bookings.toLocaleString("en")} bookings; search ${RADIUS_M / 1000} km radius, ` +
@@ -480,7 +520,7 @@ try {
     `machine: ${cpus().length} cores; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")} before, ` +
       `${loadAfter.map((l) => l.toFixed(2)).join(" ")} after (other processes share the machine)`,
   );
-  console.log(`first pages equal to the baseline's: ${agree}/50\n`);
+  console.log(`first pages equal to the baseline's (both sorts): ${agree}/${2 * COMPARED}\n`);
   console.log(table(results));
 } finally {
   await stack?.stop();

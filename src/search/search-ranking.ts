@@ -1,25 +1,10 @@
 // Pure ranking of search candidates: whether a space may be booked for the window (the domain's
 // checkWindow, so search and the space actor never disagree), what the window costs, and the total
 // orders results are listed in (stable: ties broken by distance, then id).
-import {
-  checkWindow,
-  type Interval,
-  type PriceBreakdown,
-  priceForDuration,
-  priceWindow,
-} from "../domain/index.ts";
+import { checkWindow, type Interval, type PriceBreakdown, priceWindow } from "../domain/index.ts";
 import type { SpaceForWindow } from "../storage/search-repository.ts";
 import type { SortKey } from "./search-cursor.ts";
 import type { SortOrder } from "./search-request.ts";
-
-export interface Rates {
-  readonly hourly: number;
-  readonly daily: number | null;
-  readonly monthly: number | null;
-}
-
-/** Price of a window of `durationMinutes` at these rates (the domain's rule). */
-export const totalFor = (rates: Rates, durationMinutes: number) => priceForDuration(rates, durationMinutes);
 
 /**
  * The window's price when the space may be booked for all of it at `now` (schedule, exceptions,

@@ -10,12 +10,15 @@ import type { Queryable } from "../storage/postgres.ts";
 import {
   type Candidate,
   type CandidateQuery,
-  findCandidates,
+  cheapestCandidates,
   loadForWindow,
+  nearestCandidates,
+  type SearchRange,
   type SpaceForWindow,
 } from "../storage/search-repository.ts";
+import { SpaceRulesCache } from "../storage/space-rules-cache.ts";
 import { decodeCursor, encodeCursor, type SortKey } from "./search-cursor.ts";
-import { compareKeys, quoteWindow, sortKeyOf, totalFor } from "./search-ranking.ts";
+import { compareKeys, quoteWindow, sortKeyOf } from "./search-ranking.ts";
 import type { SearchRequest } from "./search-request.ts";
 
 export interface SearchResult {
@@ -49,12 +52,30 @@ export interface SpaceSearchOptions {
   mapResolution: number;
 }
 
-/** Candidates checked per round trip at most. */
+/** Candidates read or checked per round trip at most. */
 const MAX_BATCH = 400;
-/** Cell ranges read by the first candidate query of a distance walk (then twice as many each time). */
-const FIRST_CELL_GROUP = 12;
+/** Cell ranges of the first group a distance walk reads (then twice as many each time). */
+const FIRST_CELL_GROUP = 7;
+
+/**
+ * Candidates in the order of a walk, a page at a time. `after` is where the reading stands: every
+ * candidate not read yet sorts strictly after it (null once nothing is left).
+ */
+interface CandidateStream {
+  after(): SortKey | null;
+  read(limit: number): Promise<Candidate[]>;
+}
+
+/** A candidate and its key in the walk's order: for price, a lower bound of its result's key. */
+interface Pending {
+  readonly candidate: Candidate;
+  readonly key: SortKey;
+}
 
 export class SpaceSearch {
+  /** Rules and amenities of the spaces this process has checked, by row version. */
+  readonly rulesCache = new SpaceRulesCache();
+
   constructor(
     private readonly db: Queryable,
     private readonly options: SpaceSearchOptions,
@@ -66,7 +87,7 @@ export class SpaceSearch {
     const window = { start: request.start, end: request.end };
     const { ranges } = searchCells(request.lat, request.lng, request.radiusM, this.options.mapResolution);
     const query: CandidateQuery = {
-      ranges,
+      ranges: [],
       lat: request.lat,
       lng: request.lng,
       radiusM: request.radiusM,
@@ -75,12 +96,14 @@ export class SpaceSearch {
       amenities: request.amenities,
       durationMinutes: (window.end - window.start) / MS_PER_MINUTE,
       noticeMinutes: Math.floor((window.start - now) / MS_PER_MINUTE),
+      maxPrice: request.maxPrice,
     };
-    const wanted = request.limit + 1;
-    const found =
+    const searched = ranges.map((r) => ({ ...r, inside: r.farthestM <= request.radiusM }));
+    const stream =
       request.sort === "distance"
-        ? await this.walkByDistance(query, ranges, request, now, after, wanted)
-        : await this.walkByPrice(query, request, now, after, wanted);
+        ? this.byDistance(query, searched, after)
+        : this.byPrice({ ...query, ranges: searched }, after);
+    const found = await this.walk(stream, request, now, after, request.limit + 1);
     const results = found.slice(0, request.limit);
     const last = results.at(-1);
     return {
@@ -94,6 +117,66 @@ export class SpaceSearch {
     };
   }
 
+  /**
+   * Reads candidates in key order and checks them against their rules and bookings in batches. A
+   * checked result is listed once no candidate still unchecked or unread can sort before it: its
+   * key is at most the reading position and at most every unchecked candidate's (lower-bound) key.
+   */
+  private async walk(
+    stream: CandidateStream,
+    request: SearchRequest,
+    now: number,
+    cursor: SortKey | null,
+    wanted: number,
+  ): Promise<SearchResult[]> {
+    const found: SearchResult[] = [];
+    let pending: Pending[] = [];
+    let checked: { result: SearchResult; key: SortKey }[] = [];
+    let readSize = firstBatch(wanted);
+    const window = { start: request.start, end: request.end };
+    for (;;) {
+      const reading = stream.after();
+      let listed = 0;
+      for (const { result, key } of checked) {
+        if (reading !== null && compareKeys(key, reading) > 0) break;
+        if (pending.length > 0 && compareKeys(key, pending[0]!.key) > 0) break;
+        listed++;
+        if (found.push(result) === wanted) return found;
+      }
+      if (listed > 0) checked = checked.slice(listed);
+      // Check the unchecked candidates that no unread one can precede.
+      let ready = 0;
+      while (ready < pending.length && (reading === null || compareKeys(pending[ready]!.key, reading) <= 0))
+        ready++;
+      if (ready > 0) {
+        const batch = pending.slice(0, Math.min(ready, firstBatch(wanted - found.length)));
+        pending = pending.slice(batch.length);
+        const spaces = await loadForWindow(
+          this.db,
+          batch.map((b) => b.candidate),
+          window,
+          this.rulesCache,
+        );
+        for (const space of spaces) {
+          const result = this.quote(space, request, now);
+          if (result === null) continue;
+          const key = sortKeyOf(request.sort, { ...result, total: result.price.total });
+          if (cursor === null || compareKeys(key, cursor) > 0) checked.push({ result, key });
+        }
+        checked.sort((a, b) => compareKeys(a.key, b.key));
+        continue;
+      }
+      // Nothing left to read, nothing unchecked: everything checked was listed above.
+      if (reading === null) return found;
+      const read = await stream.read(readSize);
+      readSize = Math.min(readSize * 2, MAX_BATCH);
+      for (const candidate of read) {
+        pending.push({ candidate, key: candidateKey(request.sort, candidate) });
+      }
+      pending.sort((a, b) => compareKeys(a.key, b.key));
+    }
+  }
+
   private quote(space: SpaceForWindow, request: SearchRequest, now: number): SearchResult | null {
     const window = { start: request.start, end: request.end };
     const price = quoteWindow(space, window, now, this.options.feeBasisPoints, request.maxPrice);
@@ -101,85 +184,82 @@ export class SpaceSearch {
   }
 
   /**
-   * Distance order grows outwards: cell ranges are read nearest first, in growing groups, and a
-   * fetched candidate is checked only once no unread cell can hold a nearer one (its distance is
-   * below the next unread cell's nearest point). In a dense area the first group fills the page.
+   * Distance order grows outwards: cell ranges are opened nearest first, in growing groups, and the
+   * open ones are read nearest first a page at a time (the database orders and cuts). Nothing unread
+   * is nearer than the open ranges' reading position, nor than the nearest point of the next
+   * unopened range; once the open ranges are read past that point, more ranges are opened and the
+   * reading goes on from the smaller of the two (rows read twice are skipped).
    */
-  private async walkByDistance(
+  private byDistance(
     query: CandidateQuery,
-    ranges: readonly NearCellRange[],
-    request: SearchRequest,
-    now: number,
-    after: SortKey | null,
-    wanted: number,
-  ): Promise<SearchResult[]> {
-    const found: SearchResult[] = [];
+    ranges: readonly (NearCellRange & SearchRange)[],
+    cursor: SortKey | null,
+  ): CandidateStream {
     // Cells wholly nearer than the cursor hold nothing the next page needs.
-    const unread = after === null ? [...ranges] : ranges.filter((r) => r.farthestM >= after.distanceM);
-    let next = 0;
-    let group = FIRST_CELL_GROUP;
-    let pending: { candidate: Candidate; key: SortKey }[] = [];
-    for (;;) {
-      const safeBelow = next < unread.length ? unread[next]!.nearestM : Number.POSITIVE_INFINITY;
-      let ready = 0;
-      while (ready < pending.length && pending[ready]!.key.distanceM < safeBelow) ready++;
-      if (ready > 0) {
-        const batch = pending.slice(0, Math.min(ready, firstBatch(wanted - found.length)));
-        pending = pending.slice(batch.length);
-        const window = { start: request.start, end: request.end };
-        const spaces = await loadForWindow(
-          this.db,
-          batch.map((b) => b.candidate),
-          window,
-        );
-        for (const space of spaces) {
-          const result = this.quote(space, request, now);
-          if (result !== null && found.push(result) === wanted) return found;
+    const unopened = cursor === null ? [...ranges] : ranges.filter((r) => r.farthestM >= cursor.distanceM);
+    let opened = 0;
+    let groupSize = FIRST_CELL_GROUP;
+    /** Where reading the open ranges stands; null once they are read to the end. */
+    let openAfter: SortKey | null = cursor ?? START;
+    const seen = new Set<string>();
+    const unopenedBound = (): SortKey | null =>
+      opened < unopened.length ? { price: null, distanceM: unopened[opened]!.nearestM, id: NIL_ID } : null;
+    const position = (): SortKey | null => {
+      const bound = unopenedBound();
+      if (opened === 0) return bound === null ? null : (cursor ?? START);
+      if (openAfter === null) return bound;
+      return bound !== null && compareKeys(bound, openAfter) < 0 ? bound : openAfter;
+    };
+    return {
+      after: position,
+      read: async (limit) => {
+        let from = position();
+        if (from === null) return [];
+        const bound = unopenedBound();
+        if (opened === 0 || (bound !== null && (openAfter === null || compareKeys(openAfter, bound) > 0))) {
+          opened = Math.min(unopened.length, opened + groupSize);
+          groupSize *= 2;
+        } else {
+          from = openAfter;
         }
-        continue;
-      }
-      if (next >= unread.length) return found;
-      const reading = unread.slice(next, next + group);
-      next += reading.length;
-      group *= 2;
-      for (const candidate of await findCandidates(this.db, { ...query, ranges: reading })) {
-        const key = sortKeyOf("distance", { ...candidate, total: 0 });
-        if (after === null || compareKeys(key, after) > 0) pending.push({ candidate, key });
-      }
-      pending.sort((a, b) => compareKeys(a.key, b.key));
-    }
+        const page = await nearestCandidates(
+          this.db,
+          { ...query, ranges: unopened.slice(0, opened) },
+          from === START ? null : from,
+          limit,
+        );
+        openAfter = page.after;
+        const fresh = page.candidates.filter((c) => !seen.has(c.id));
+        for (const c of fresh) seen.add(c.id);
+        return fresh;
+      },
+    };
   }
 
-  /** Price order needs every candidate's price first (rates only), then walks it like distance. */
-  private async walkByPrice(
-    query: CandidateQuery,
-    request: SearchRequest,
-    now: number,
-    after: SortKey | null,
-    wanted: number,
-  ): Promise<SearchResult[]> {
-    const minutes = query.durationMinutes;
-    const ranked: { candidate: Candidate; key: SortKey }[] = [];
-    for (const candidate of await findCandidates(this.db, query)) {
-      const total = totalFor(candidate, minutes);
-      if (request.maxPrice !== null && total > request.maxPrice) continue;
-      const key = sortKeyOf("price", { ...candidate, total });
-      if (after === null || compareKeys(key, after) > 0) ranked.push({ candidate, key });
-    }
-    ranked.sort((a, b) => compareKeys(a.key, b.key));
-    const found: SearchResult[] = [];
-    let batch = firstBatch(wanted);
-    for (let from = 0; from < ranked.length; from += batch, batch = Math.min(batch * 2, MAX_BATCH)) {
-      const slice = ranked.slice(from, from + batch).map((r) => r.candidate);
-      const window = { start: request.start, end: request.end };
-      for (const space of await loadForWindow(this.db, slice, window)) {
-        const result = this.quote(space, request, now);
-        if (result !== null && found.push(result) === wanted) return found;
-      }
-    }
-    return found;
+  /** Price order: every range at once, cheapest price key first, a page at a time. */
+  private byPrice(query: CandidateQuery, cursor: SortKey | null): CandidateStream {
+    let position: SortKey | null = START;
+    return {
+      after: () => position,
+      read: async (limit) => {
+        const from = position === START ? null : position;
+        const page = await cheapestCandidates(this.db, query, from, cursor, limit);
+        position = page.after;
+        return page.candidates;
+      },
+    };
   }
 }
+
+/** The smallest uuid: a key with it sorts before every space at its price and distance. */
+const NIL_ID = "00000000-0000-0000-0000-000000000000";
+
+/** The reading position before anything is read: every key sorts after it. */
+const START: SortKey = Object.freeze({ price: Number.NEGATIVE_INFINITY, distanceM: -1, id: "" });
+
+/** A candidate's key in the walk: its distance, or its price key (a lower bound of the price). */
+const candidateKey = (sort: SearchRequest["sort"], c: Candidate): SortKey =>
+  sortKeyOf(sort, { id: c.id, distanceM: c.distanceM, total: c.priceKey });
 
 /** Most spaces near a point are bookable for most windows: half again as many as wanted, plus a few. */
 const firstBatch = (wanted: number) => Math.min(wanted + Math.ceil(wanted / 2) + 4, MAX_BATCH);

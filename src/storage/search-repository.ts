@@ -11,13 +11,21 @@ import { SLOT_HOLDING_STATUSES } from "../domain/space-listing.ts";
 import type { LatLngBox } from "../geo/distance.ts";
 import { EARTH_RADIUS_M } from "../geo/distance.ts";
 import type { CellRange } from "../geo/search-cells.ts";
+import type { SortKey } from "../search/search-cursor.ts";
 import type { Queryable } from "./postgres.ts";
+import { priceBoundParams, priceLowerBoundSql, priceUpperBoundSql } from "./price-bounds-sql.ts";
+import type { SpaceRulesCache, VersionedRules } from "./space-rules-cache.ts";
 
 /** The longest stay the domain accepts (MAX_WINDOW_MINUTES); longer stored limits are clamped to it. */
 const MAX_MINUTES = 366 * 24 * 60;
 
+/** A cell range to read; `inside` when every point of its cells lies within the radius. */
+export interface SearchRange extends CellRange {
+  readonly inside: boolean;
+}
+
 export interface CandidateQuery {
-  readonly ranges: readonly CellRange[];
+  readonly ranges: readonly SearchRange[];
   readonly lat: number;
   readonly lng: number;
   readonly radiusM: number;
@@ -28,6 +36,8 @@ export interface CandidateQuery {
   readonly durationMinutes: number;
   /** Whole minutes from now to the window's start: spaces that need more notice are left out. */
   readonly noticeMinutes: number;
+  /** Spaces whose price key is above it are left out (their price is too). */
+  readonly maxPrice: number | null;
 }
 
 export interface Candidate {
@@ -36,41 +46,110 @@ export interface Candidate {
   readonly hourly: number;
   readonly daily: number | null;
   readonly monthly: number | null;
+  /** A lower bound of the window's price (src/storage/price-bounds-sql.ts), for ordering only. */
+  readonly priceKey: number;
 }
 
-/** Haversine in SQL, the same formula as haversineMeters (src/geo/distance.ts); $3 = lat, $4 = lng. */
-const DISTANCE = `(2 * ${EARTH_RADIUS_M} * asin(least(1, sqrt(
-    power(sin(radians(s.lat - $3) / 2), 2)
-    + cos(radians($3)) * cos(radians(s.lat)) * power(sin(radians(s.lng - $4) / 2), 2)))))`;
+/** Where a read stopped: every candidate not returned comes strictly after `after` in its order. */
+export interface CandidatePage {
+  readonly candidates: Candidate[];
+  /** null when nothing is left to read. */
+  readonly after: SortKey | null;
+}
+
+/** Haversine in SQL over `alias`.lat/lng, the same formula as haversineMeters (src/geo/distance.ts); $4 = lat, $5 = lng. */
+const distance = (alias: string) => `(2 * ${EARTH_RADIUS_M} * asin(least(1, sqrt(
+    power(sin(radians(${alias}.lat - $4) / 2), 2)
+    + cos(radians($4)) * cos(radians(${alias}.lat)) * power(sin(radians(${alias}.lng - $5) / 2), 2)))))`;
+
+const BOUND_PARAMS = { fullDays: "$15", restMinutes: "$16", monthMinutes: "$17" };
+const PRICE_LOW = priceLowerBoundSql("s", BOUND_PARAMS);
+const PRICE_HIGH = priceUpperBoundSql("s", BOUND_PARAMS);
 
 /**
- * Candidates within the radius and passing the cheap filters. Each cell range is one index range
- * scan on parking_spaces_h3_cell_search_idx (the lateral join, kept apart by offset 0, makes the range the scan's bounds);
- * the box and the exact distance cut the edges of the cells.
+ * The scan of one cell range (`r`): an index range scan on parking_spaces_h3_cell_search_idx (the
+ * lateral join, kept apart by offset 0, makes the range the scan's bounds) with the cheap filters;
+ * the box and, for ranges not wholly inside the radius, the exact distance cut the edges of the cells.
  */
-const CANDIDATES = `
-  select s.id, s.distance_m, s.hourly_rate, s.daily_rate, s.monthly_rate
-    from unnest($1::text[], $2::text[]) as r (lo, hi)
-   cross join lateral (
-     select s.id, ${DISTANCE} as distance_m, s.hourly_rate, s.daily_rate, s.monthly_rate
-       from parking_spaces s
-      where s.h3_cell collate "C" >= r.lo and s.h3_cell collate "C" <= r.hi
-        and s.status = 'active'
-        and s.lat between $6 and $7
-        and ($8::float8 is null or s.lng between $8 and $9)
-        and ($10::text[] is null or s.space_type = any ($10))
-        and s.min_duration_minutes <= $11
-        and (s.max_duration_minutes is null or s.max_duration_minutes >= $11)
-        and s.min_notice_minutes <= $12
-        and ($13::text[] is null or (select count(*) from space_amenities a
-                                      where a.space_id = s.id and a.amenity = any ($13)) = cardinality($13))
-        and ${DISTANCE} <= $5
-     offset 0) s`;
+const RANGE_SCAN = (columns: string, distanceFilter: string) => `
+  select ${columns}
+    from parking_spaces s
+   where s.h3_cell collate "C" >= r.lo and s.h3_cell collate "C" <= r.hi
+     and s.status = 'active'
+     and s.lat between $7 and $8
+     and ($9::float8 is null or s.lng between $9 and $10)
+     and ($11::text[] is null or s.space_type = any ($11))
+     and s.min_duration_minutes <= $12
+     and (s.max_duration_minutes is null or s.max_duration_minutes >= $12)
+     and s.min_notice_minutes <= $13
+     and ($14::text[] is null or (select count(*) from space_amenities a
+                                   where a.space_id = s.id and a.amenity = any ($14)) = cardinality($14))
+     and ($18::bigint is null or ${PRICE_LOW} <= $18)
+     ${distanceFilter}
+  offset 0`;
 
-function candidateParams(q: CandidateQuery): unknown[] {
+const RANGES = `unnest($1::text[], $2::text[], $3::bool[]) as r (lo, hi, inside)`;
+
+/** Nearest first, from $20/$21 (distance, id) on, $19 at most. */
+const NEAREST = `
+  select c.id, c.distance_m, c.hourly_rate, c.daily_rate, c.monthly_rate, c.price_low
+    from ${RANGES}
+   cross join lateral (
+     select * from (${RANGE_SCAN(
+       `s.id, ${distance("s")} as distance_m, s.hourly_rate, s.daily_rate, s.monthly_rate,
+        ${PRICE_LOW} as price_low`,
+       "",
+     )}) s
+      where (r.inside or s.distance_m <= $6)
+        and ($20::float8 is null or (s.distance_m, s.id) > ($20, $21::uuid))) c
+   order by c.distance_m, c.id
+   limit $19`;
+
+/** Every candidate of the ranges at or after the read's position ($20, the lowest price key it leaves) and the page cursor's price ($24). */
+const PRICED = `
+    select s.*
+      from ${RANGES}
+     cross join lateral (${RANGE_SCAN(
+       `s.id, s.lat, s.lng, s.hourly_rate, s.daily_rate, s.monthly_rate,
+        ${PRICE_LOW} as price_low, ${PRICE_HIGH} as price_high`,
+       `and (r.inside or ${distance("s")} <= $6)`,
+     )}) s
+     where ($20::bigint is null or s.price_low >= $20)
+       and ($24::bigint is null or s.price_high >= $24)`;
+
+/**
+ * Cheapest first by price key, then distance and id, after $21/$22/$23 (the read's position in that
+ * order) and, for a page cursor, after $24/$25/$26 by the price's upper bound (a space whose price
+ * cannot exceed the cursor's is behind it). Two passes over the ranges: the first finds the $19th
+ * lowest price key (a bounded sort), the second takes every candidate up to it, ties included, and
+ * only those few pay for the haversine and the full sort (one pass sorting every candidate with its
+ * ties costs about twice as much).
+ */
+const CHEAPEST = `
+  with cut as (
+    select count(*)::int as tied, max(price_low) as last_low
+      from (select s.price_low from (${PRICED}) s order by s.price_low limit $19) k
+  ), top as (
+    select s.* from (${PRICED}) s where s.price_low <= (select last_low from cut)
+  ), placed as (
+    select top.*, ${distance("top")} as distance_m from top
+  )
+  select m.tied, m.last_low, c.*
+    from cut m
+    left join lateral (
+      select p.id, p.distance_m, p.hourly_rate, p.daily_rate, p.monthly_rate, p.price_low
+        from placed p
+       where ($21::bigint is null or (p.price_low, p.distance_m, p.id) > ($21, $22, $23::uuid))
+         and ($24::bigint is null or (p.price_high, p.distance_m, p.id) > ($24, $25, $26::uuid))
+       order by p.price_low, p.distance_m, p.id
+       limit $19) c on true`;
+
+function candidateParams(q: CandidateQuery, limit: number): unknown[] {
+  const bounds = priceBoundParams(q.durationMinutes);
   return [
     q.ranges.map((r) => r.lo),
     q.ranges.map((r) => r.hi),
+    q.ranges.map((r) => r.inside),
     q.lat,
     q.lng,
     q.radiusM,
@@ -82,6 +161,11 @@ function candidateParams(q: CandidateQuery): unknown[] {
     q.durationMinutes,
     q.noticeMinutes,
     q.amenities,
+    bounds.fullDays,
+    bounds.restMinutes,
+    bounds.monthMinutes,
+    q.maxPrice,
+    limit,
   ];
 }
 
@@ -91,6 +175,8 @@ interface CandidateRow {
   hourly_rate: number;
   daily_rate: number | null;
   monthly_rate: number | null;
+  /** bigint: text. */
+  price_low: string;
 }
 
 const toCandidate = (row: CandidateRow): Candidate => ({
@@ -99,13 +185,69 @@ const toCandidate = (row: CandidateRow): Candidate => ({
   hourly: row.hourly_rate,
   daily: row.daily_rate,
   monthly: row.monthly_rate,
+  priceKey: Number(row.price_low),
 });
 
-/** Every candidate, unordered (the caller ranks them, e.g. by the price of the window). */
-export async function findCandidates(db: Queryable, q: CandidateQuery): Promise<Candidate[]> {
-  const { rows } = await db.query<CandidateRow>(CANDIDATES, candidateParams(q));
-  return rows.map(toCandidate);
+/** The nearest `limit` candidates after `after` (distance, id), nearest first. */
+export async function nearestCandidates(
+  db: Queryable,
+  q: CandidateQuery,
+  after: SortKey | null,
+  limit: number,
+): Promise<CandidatePage> {
+  const { rows } = await db.query<CandidateRow>(NEAREST, [
+    ...candidateParams(q, limit),
+    after?.distanceM ?? null,
+    after?.id ?? null,
+  ]);
+  const candidates = rows.map(toCandidate);
+  const last = candidates.at(-1);
+  return {
+    candidates,
+    after: candidates.length < limit || last === undefined ? null : distanceKey(last),
+  };
 }
+
+/** The largest uuid: a key with it sorts after every space at its price and distance. */
+const LAST_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+
+/**
+ * The `limit` candidates with the lowest price keys after `from` (a position in price-key order),
+ * cheapest first, leaving out those whose price cannot be above `cursor` (a page cursor: price,
+ * distance, id of the last result shown).
+ */
+export async function cheapestCandidates(
+  db: Queryable,
+  q: CandidateQuery,
+  from: SortKey | null,
+  cursor: SortKey | null,
+  limit: number,
+): Promise<CandidatePage> {
+  const { rows } = await db.query<CandidateRow & { tied: number; last_low: string | null }>(CHEAPEST, [
+    ...candidateParams(q, limit),
+    // Keys are whole minor units: "after every space at price P" leaves P + 1 and up.
+    from === null ? null : from.distanceM === Number.POSITIVE_INFINITY ? from.price! + 1 : from.price,
+    from?.price ?? null,
+    from?.distanceM ?? null,
+    from?.id ?? null,
+    cursor?.price ?? null,
+    cursor?.distanceM ?? null,
+    cursor?.id ?? null,
+  ]);
+  const head = rows[0]!;
+  const candidates = rows.flatMap((row) => (row.id === null ? [] : [toCandidate(row)]));
+  const last = candidates.at(-1);
+  if (candidates.length === limit && last !== undefined) return { candidates, after: priceKeyOf(last) };
+  // Fewer than asked: every candidate up to the last key taken (ties included) was read.
+  if (head.tied < limit || head.last_low === null) return { candidates, after: null };
+  return {
+    candidates,
+    after: { price: Number(head.last_low), distanceM: Number.POSITIVE_INFINITY, id: LAST_ID },
+  };
+}
+
+const distanceKey = (c: Candidate): SortKey => ({ price: null, distanceM: c.distanceM, id: c.id });
+const priceKeyOf = (c: Candidate): SortKey => ({ price: c.priceKey, distanceM: c.distanceM, id: c.id });
 
 /** What a booking-window decision and a search result need about one space. */
 export interface SpaceForWindow extends Candidate {
@@ -126,34 +268,46 @@ export interface SpaceForWindow extends Candidate {
   readonly taken: readonly { start: number; end: number }[];
 }
 
-/**
- * Space details, rules and the bookings near the window (parameters $start and $end hold the
- * window, as timestamptz) as columns of a query over `parking_spaces s`. Exceptions are read for the local dates around the window
- * only (local dates are within a day of UTC dates); bookings only where they come within the buffer.
- */
-const spaceState = (start: string, end: string) => `
-  s.title, s.address_line1, s.city, s.postal_code, s.country, s.lat, s.lng, s.space_type, s.space_size,
-  s.booking_mode, s.currency, s.timezone, s.buffer_minutes, s.min_notice_minutes,
-  least(s.min_duration_minutes, ${MAX_MINUTES}) as min_duration_minutes,
-  least(s.max_duration_minutes, ${MAX_MINUTES}) as max_duration_minutes,
-  array(select a.amenity from space_amenities a where a.space_id = s.id order by a.amenity) as amenities,
-  (select coalesce(json_agg(json_build_array(h.day_of_week, h.start_minute, h.end_minute)), '[]')
-     from space_availability h where h.space_id = s.id) as weekly_hours,
-  (select coalesce(json_agg(json_build_array(e.local_date::text, e.kind, e.start_minute, e.end_minute)), '[]')
-     from space_availability_exceptions e
-    where e.space_id = s.id
-      and e.local_date between (${start}::timestamptz at time zone 'UTC')::date - 3
-                           and (${end}::timestamptz at time zone 'UTC')::date + 3) as exceptions,
-  (select coalesce(json_agg(json_build_array(
-            (extract(epoch from lower(b.during)) * 1000)::float8,
-            (extract(epoch from upper(b.during)) * 1000)::float8)), '[]')
-     from bookings b
-    where b.space_id = s.id
-      and b.status in (${SLOT_HOLDING_STATUSES.map((status) => `'${status}'`).join(", ")})
-      and b.during && tstzrange(${start}::timestamptz - make_interval(mins => s.buffer_minutes),
-                                ${end}::timestamptz + make_interval(mins => s.buffer_minutes), '[)')) as taken`;
+/** How a space row's version reads (its updated_at to the microsecond, as the space actor reads it). */
+const VERSION = `to_char(s.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
 
-interface SpaceStateRow extends CandidateRow {
+/**
+ * Space details, rules and the bookings near the window ($2, $3: timestamptz) for the spaces of
+ * `k (id, known)`, where `known` is the version of the space the caller's cache holds: weekly hours,
+ * date exceptions and amenities are read only for spaces whose version differs. Bookings are always
+ * read (only those within the buffer of the window).
+ */
+const SPACES_FOR_WINDOW = `
+  select s.id, s.hourly_rate, s.daily_rate, s.monthly_rate, ${VERSION} as version,
+    s.title, s.address_line1, s.city, s.postal_code, s.country, s.lat, s.lng, s.space_type, s.space_size,
+    s.booking_mode, s.currency, s.timezone, s.buffer_minutes, s.min_notice_minutes,
+    least(s.min_duration_minutes, ${MAX_MINUTES}) as min_duration_minutes,
+    least(s.max_duration_minutes, ${MAX_MINUTES}) as max_duration_minutes,
+    case when k.known is distinct from ${VERSION} then
+      array(select a.amenity from space_amenities a where a.space_id = s.id order by a.amenity) end as amenities,
+    case when k.known is distinct from ${VERSION} then
+      (select coalesce(json_agg(json_build_array(h.day_of_week, h.start_minute, h.end_minute)), '[]')
+         from space_availability h where h.space_id = s.id) end as weekly_hours,
+    case when k.known is distinct from ${VERSION} then
+      (select coalesce(json_agg(json_build_array(e.local_date::text, e.kind, e.start_minute, e.end_minute)), '[]')
+         from space_availability_exceptions e where e.space_id = s.id) end as exceptions,
+    (select coalesce(json_agg(json_build_array(
+              (extract(epoch from lower(b.during)) * 1000)::float8,
+              (extract(epoch from upper(b.during)) * 1000)::float8)), '[]')
+       from bookings b
+      where b.space_id = s.id
+        and b.status in (${SLOT_HOLDING_STATUSES.map((status) => `'${status}'`).join(", ")})
+        and b.during && tstzrange($2::timestamptz - make_interval(mins => s.buffer_minutes),
+                                  $3::timestamptz + make_interval(mins => s.buffer_minutes), '[)')) as taken
+    from unnest($1::uuid[], $4::text[]) as k (id, known)
+    join parking_spaces s on s.id = k.id`;
+
+interface SpaceStateRow {
+  id: string;
+  hourly_rate: number;
+  daily_rate: number | null;
+  monthly_rate: number | null;
+  version: string;
   title: string;
   address_line1: string;
   city: string;
@@ -170,14 +324,47 @@ interface SpaceStateRow extends CandidateRow {
   min_notice_minutes: number;
   min_duration_minutes: number;
   max_duration_minutes: number | null;
-  amenities: string[];
-  weekly_hours: [number, number, number][];
-  exceptions: [string, "closed" | "open", number | null, number | null][];
+  /** null when the caller's cache holds this version (as weekly_hours and exceptions). */
+  amenities: string[] | null;
+  weekly_hours: [number, number, number][] | null;
+  exceptions: [string, "closed" | "open", number | null, number | null][] | null;
   taken: [number, number][];
 }
 
-const toSpace = (row: SpaceStateRow): SpaceForWindow => ({
-  ...toCandidate(row),
+function rulesOf(row: SpaceStateRow): VersionedRules {
+  // The ledger's check constraints mirror availabilityRulesSchema (minute ranges, end after start,
+  // exception shapes); the search service checks the one thing they cannot: the time zone name.
+  return {
+    version: row.version,
+    amenities: row.amenities ?? [],
+    rules: {
+      timeZone: row.timezone,
+      weeklyHours: (row.weekly_hours ?? []).map(([dayOfWeek, startMinute, endMinute]) => ({
+        dayOfWeek,
+        startMinute,
+        endMinute,
+      })),
+      exceptions: (row.exceptions ?? []).map(([localDate, kind, startMinute, endMinute]) => ({
+        localDate,
+        kind,
+        startMinute,
+        endMinute,
+      })),
+      bufferMinutes: row.buffer_minutes,
+      minNoticeMinutes: row.min_notice_minutes,
+      minDurationMinutes: row.min_duration_minutes,
+      maxDurationMinutes: row.max_duration_minutes,
+    },
+  };
+}
+
+const toSpace = (row: SpaceStateRow, candidate: Candidate, fixed: VersionedRules): SpaceForWindow => ({
+  id: row.id,
+  distanceM: candidate.distanceM,
+  priceKey: candidate.priceKey,
+  hourly: row.hourly_rate,
+  daily: row.daily_rate,
+  monthly: row.monthly_rate,
   title: row.title,
   addressLine1: row.address_line1,
   city: row.city,
@@ -189,27 +376,8 @@ const toSpace = (row: SpaceStateRow): SpaceForWindow => ({
   spaceSize: row.space_size,
   bookingMode: row.booking_mode,
   currency: row.currency,
-  amenities: row.amenities,
-  // The ledger's check constraints mirror availabilityRulesSchema (minute ranges, end after start,
-  // exception shapes); the search service checks the one thing they cannot: the time zone name.
-  rules: {
-    timeZone: row.timezone,
-    weeklyHours: row.weekly_hours.map(([dayOfWeek, startMinute, endMinute]) => ({
-      dayOfWeek,
-      startMinute,
-      endMinute,
-    })),
-    exceptions: row.exceptions.map(([localDate, kind, startMinute, endMinute]) => ({
-      localDate,
-      kind,
-      startMinute,
-      endMinute,
-    })),
-    bufferMinutes: row.buffer_minutes,
-    minNoticeMinutes: row.min_notice_minutes,
-    minDurationMinutes: row.min_duration_minutes,
-    maxDurationMinutes: row.max_duration_minutes,
-  },
+  amenities: fixed.amenities,
+  rules: fixed.rules,
   taken: row.taken.map(([start, end]) => ({ start, end })),
 });
 
@@ -218,21 +386,34 @@ export interface WindowRange {
   readonly end: number;
 }
 
-/** The spaces of `candidates` (in that order), with rules and the bookings near the window. */
+/**
+ * The spaces of `candidates` (in that order), with rules and the bookings near the window. With a
+ * cache, rules and amenities of spaces whose row version is unchanged come from it (one round trip
+ * either way); bookings are always read from the ledger.
+ */
 export async function loadForWindow(
   db: Queryable,
   candidates: readonly Candidate[],
   window: WindowRange,
+  cache?: SpaceRulesCache,
 ): Promise<SpaceForWindow[]> {
   if (candidates.length === 0) return [];
-  const { rows } = await db.query<Omit<SpaceStateRow, "distance_m"> & { id: string }>(
-    `select s.id, s.hourly_rate, s.daily_rate, s.monthly_rate, ${spaceState("$2", "$3")}
-       from parking_spaces s where s.id = any ($1::uuid[])`,
-    [candidates.map((c) => c.id), new Date(window.start), new Date(window.end)],
-  );
+  const known = candidates.map((c) => cache?.get(c.id));
+  const { rows } = await db.query<SpaceStateRow>(SPACES_FOR_WINDOW, [
+    candidates.map((c) => c.id),
+    new Date(window.start),
+    new Date(window.end),
+    known.map((entry) => entry?.version ?? null),
+  ]);
   const byId = new Map(rows.map((row) => [row.id, row]));
-  return candidates.flatMap((candidate) => {
+  return candidates.flatMap((candidate, i) => {
     const row = byId.get(candidate.id);
-    return row === undefined ? [] : [toSpace({ ...row, distance_m: candidate.distanceM })];
+    if (row === undefined) return [];
+    let fixed = known[i];
+    if (fixed === undefined || fixed.version !== row.version || row.weekly_hours !== null) {
+      fixed = rulesOf(row);
+      cache?.set(row.id, fixed);
+    }
+    return [toSpace(row, candidate, fixed)];
   });
 }
