@@ -212,6 +212,8 @@ async function publishChanges(
   return {
     /** Times Redis had to wait for a slow AOF fsync (a busy disk stalls its replies). */
     aofDelayedFsync: Number(/aof_delayed_fsync:(\d+)/.exec(persistence)?.[1] ?? 0),
+    /** AOF rewrites Redis ran so far (each forks and rewrites the file while it keeps serving). */
+    aofRewrites: Number(/aof_rewrites:(\d+)/.exec(persistence)?.[1] ?? 0),
     /** Redis's CPU share while publishing (one core = 100 %). */
     redisCpu: `${((redisCpu / wallMs) * 100).toFixed(0)} %`,
     /** The publishing process's own CPU share (one core = 100 %), to tell a starved publisher from a slow gateway. */
@@ -380,7 +382,7 @@ async function latencyScenario(
       met: p99 <= 50 && histogram.total >= expected,
       load: `${load0.toFixed(2)}→${loadavg()[0]!.toFixed(2)}`,
       details:
-        `${histogram.total.toLocaleString("en")}/${expected.toLocaleString("en")} deliveries timed (${unmatched} warm-up arrivals ignored); published in ${published.seconds.toFixed(1)} s; publish call (Redis script round trip) p50 / p99 ${published.call} ms, publisher CPU ${published.publisherCpu} of a core, Redis ${published.redisCpu} (AOF fsync stalls so far: ${published.aofDelayedFsync}); ${gatewayCpu}; ` +
+        `${histogram.total.toLocaleString("en")}/${expected.toLocaleString("en")} deliveries timed (${unmatched} warm-up arrivals ignored); published in ${published.seconds.toFixed(1)} s; publish call (Redis script round trip) p50 / p99 ${published.call} ms, publisher CPU ${published.publisherCpu} of a core, Redis ${published.redisCpu} (AOF fsync stalls so far: ${published.aofDelayedFsync}, AOF rewrites: ${published.aofRewrites}); ${gatewayCpu}; ` +
         `clock from just before publishSpaceChange (the actor's call after its commit) to the client's socket read, CLOCK_MONOTONIC in both processes; client: ${CLIENT_NOTE}`,
     });
   });

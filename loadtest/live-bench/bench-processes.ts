@@ -87,6 +87,8 @@ export async function startBenchGateway(env: Record<string, string>): Promise<Be
       ...(process.env.LIVE_BENCH_CPU_PROF
         ? ["--cpu-prof", `--cpu-prof-dir=${process.env.LIVE_BENCH_CPU_PROF}`]
         : []),
+      // LIVE_BENCH_GATEWAY_FLAGS="--trace-gc …": more node flags for the gateway process.
+      ...(process.env.LIVE_BENCH_GATEWAY_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
       "--import",
       "tsx",
     ],
@@ -134,7 +136,12 @@ export function startBenchClients(count: number): BenchClient[] {
         `client-${i + 1}`,
         fork("loadtest/live-bench/client-process.ts", [], {
           cwd: root,
-          execArgv: ["--import", "tsx"],
+          // LIVE_BENCH_CLIENT_FLAGS="--trace-gc …": more node flags for the client processes.
+          execArgv: [
+            ...(process.env.LIVE_BENCH_CLIENT_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
+            "--import",
+            "tsx",
+          ],
           stdio: ["ignore", "inherit", "inherit", "ipc"],
         }),
       ),

@@ -12,6 +12,7 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type { AccessClaims, AccessTokens } from "../../../src/auth/access-tokens.ts";
 import type { Frame, LiveConnection } from "../frame.ts";
 import { checkHandshake } from "../handshake.ts";
+import { HeartbeatWheel } from "../heartbeat-wheel.ts";
 import type { LiveService } from "../live-service.ts";
 import { LiveSession } from "../session.ts";
 
@@ -190,6 +191,7 @@ export function attachWsTransport(server: Server, service: LiveService, tokens: 
   function onClose(this: WebSocket) {
     const conn = connectionOf(this);
     sockets.delete(this);
+    heartbeat.delete(this);
     service.metrics.connections.dec({ transport: "ws" });
     conn.session?.close();
   }
@@ -198,6 +200,7 @@ export function attachWsTransport(server: Server, service: LiveService, tokens: 
     const conn = new WsConnection(ws, service, batcher);
     (ws as LiveWebSocket)[CONNECTION] = conn;
     sockets.add(ws);
+    heartbeat.add(ws);
     service.metrics.connections.inc({ transport: "ws" });
     conn.session = new LiveSession(conn, user, service);
     ws.on("pong", onPong);
@@ -207,25 +210,25 @@ export function attachWsTransport(server: Server, service: LiveService, tokens: 
     conn.session.start();
   };
 
-  const heartbeat = setInterval(() => {
-    for (const ws of sockets) {
-      const conn = connectionOf(ws);
-      if (!conn.alive) {
-        ws.terminate();
-        continue;
-      }
-      conn.alive = false;
-      ws.ping();
+  // Every socket is pinged once per interval, a slice at a time; one that did not answer the
+  // previous ping is dropped.
+  const heartbeat = new HeartbeatWheel<WebSocket>(service.limits.pingIntervalMs, (ws) => {
+    const conn = connectionOf(ws);
+    if (!conn.alive) {
+      ws.terminate();
+      return;
     }
-  }, service.limits.pingIntervalMs);
-  heartbeat.unref();
+    conn.alive = false;
+    ws.ping();
+  });
+  heartbeat.start();
 
   server.on("upgrade", onUpgrade);
   return {
     wss,
     connectionCount: () => sockets.size,
     async close() {
-      clearInterval(heartbeat);
+      heartbeat.stop();
       server.off("upgrade", onUpgrade);
       for (const ws of sockets) ws.close(1001, "server going away");
       await new Promise<void>((resolve) => wss.close(() => resolve()));
