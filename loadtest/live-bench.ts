@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cellToLatLng, gridDisk, latLngToCell } from "h3-js";
 import { Redis } from "ioredis";
+import { startProcess, waitUntil } from "../devstack/managed-process.ts";
 import { freePort, type Stack, startStack } from "../devstack/stack.ts";
 import { AccessTokens } from "../src/auth/access-tokens.ts";
 import { loadConfig } from "../src/config/index.ts";
@@ -27,7 +28,14 @@ import {
 } from "../src/live/index.ts";
 import { migrate } from "../src/storage/migrate.ts";
 import { createPool, type Pool } from "../src/storage/postgres.ts";
-import { insertHost, insertSpaces, pointsInCell, type SpaceRow } from "../test/support/live-fixtures.ts";
+import { insertDriver } from "../test/support/live-bookings.ts";
+import {
+  insertHost,
+  insertSpace,
+  insertSpaces,
+  pointsInCell,
+  type SpaceRow,
+} from "../test/support/live-fixtures.ts";
 import { LatencyHistogram, monotonicMs } from "./live-bench/bench-clock.ts";
 import {
   type BenchClient,
@@ -39,7 +47,7 @@ import {
 } from "./live-bench/bench-processes.ts";
 import type { BenchTransport } from "./live-bench/raw-live-socket.ts";
 
-const SCENARIOS = ["memory-ws", "memory-socketio", "fanout", "latency", "prompt"] as const;
+const SCENARIOS = ["memory-ws", "memory-socketio", "fanout", "latency", "prompt", "prompt-rest"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values, positionals } = parseArgs({
@@ -472,6 +480,135 @@ async function promptScenario(
   });
 }
 
+/**
+ * Request → host through the whole path: a driver's POST /api/v1/bookings on a request-to-book space
+ * (gateway → shard mailbox → space actor in a shard-worker process → PostgreSQL commit → prompt
+ * published) until the prompt reaches the host's socket. The clock starts just before the request.
+ */
+async function restPromptScenario(
+  transport: BenchTransport,
+  env: Record<string, string>,
+  pool: Pool,
+  tokens: AccessTokens,
+  fixture: Fixture,
+) {
+  const hosts = Math.min(Number(values.hosts), 100);
+  const rate = opt("rate", 50);
+  const seconds = opt("seconds", 10);
+  const config = loadConfig();
+  const spaces: SpaceRow[] = [];
+  const hostTokens: string[] = [];
+  const points = fixture.cells.map((cell) => cellToLatLng(cell));
+  for (let i = 0; i < hosts; i++) {
+    const hostId = await insertHost(pool);
+    hostTokens.push(await tokens.sign({ userId: hostId, roles: ["driver", "host"] }));
+    const [lat, lng] = points[i % points.length]!;
+    spaces.push(await insertSpace(pool, config, hostId, { lat, lng }, { bookingMode: "request" }));
+  }
+  const drivers = await Promise.all(Array.from({ length: 20 }, () => insertDriver(pool, tokens)));
+  const healthPort = await freePort();
+  const worker = startProcess(
+    "shard-worker",
+    process.execPath,
+    ["--import", "tsx", "workers/shard-worker.ts"],
+    {
+      cwd: process.cwd(),
+      env: { ...process.env, ...env, WORKER_ID: "live-bench-worker", HEALTH_PORT: String(healthPort) },
+      logFile: join(dataDir, "shard-worker.log"),
+    },
+  );
+  try {
+    await waitUntil(
+      "shard worker owning every shard",
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${healthPort}/healthz`);
+        const body = (await response.json()) as { ownedShards?: unknown[] };
+        return response.ok && (body.ownedShards?.length ?? 0) === config.ACTOR_SHARD_COUNT;
+      },
+      90_000,
+      worker.exited,
+    );
+    const load0 = loadavg()[0]!;
+    await withScenario(env, async (gateway, clients) => {
+      await Promise.all(
+        split(hostTokens, clients.length).map((part, i) =>
+          clients[i]!.command({
+            type: "connect",
+            transport,
+            host: "127.0.0.1",
+            port: gateway.port,
+            tokens: part,
+            concurrency: 16,
+          }),
+        ),
+      );
+      await sleep(1000);
+      const url = `http://127.0.0.1:${gateway.port}/api/v1/bookings`;
+      const hour = 3_600_000;
+      const base = Math.ceil(Date.now() / hour) * hour + 48 * hour;
+      const book = async (i: number, record?: Map<string, number>) => {
+        const space = spaces[i % spaces.length]!;
+        const slot = Math.floor(i / spaces.length);
+        const start = base + slot * 2 * hour;
+        const driver = drivers[i % drivers.length]!;
+        const t0 = monotonicMs();
+        const response = await fetch(url, {
+          method: "POST",
+          headers: { authorization: `Bearer ${driver.token}`, "content-type": "application/json" },
+          body: JSON.stringify({
+            spaceId: space.id,
+            start: new Date(start).toISOString(),
+            end: new Date(start + hour).toISOString(),
+          }),
+        });
+        const body = (await response.json()) as { id?: string; status?: string };
+        if (response.status !== 201 || body.status !== "pending_approval" || !body.id) {
+          throw new Error(`request-to-book answered ${response.status}: ${JSON.stringify(body)}`);
+        }
+        record?.set(body.id, t0);
+      };
+      // Warm-up: every space's actor activated, code paths compiled (not measured).
+      await Promise.all(spaces.map((_, i) => book(i)));
+      await sleep(1000);
+      await Promise.all(clients.map((c) => c.command({ type: "record", on: true })));
+      const sent = new Map<string, number>();
+      const total = Math.round(rate * seconds);
+      const started = performance.now();
+      const inFlight: Array<Promise<void>> = [];
+      for (let i = 0; i < total; ) {
+        const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+        for (; i < due; i++) inFlight.push(book(spaces.length + i, sent));
+        await sleep(2);
+      }
+      await Promise.all(inFlight);
+      const deadline = Date.now() + 10_000;
+      while ((await totalStats(clients)).prompts < total + spaces.length && Date.now() < deadline)
+        await sleep(100);
+      const histogram = new LatencyHistogram();
+      for (const c of clients) {
+        const r = await c.command<{ pairs: Array<[number, number]>; max: number }>({
+          type: "join",
+          published: [...sent],
+        });
+        histogram.merge(r.pairs, r.max);
+      }
+      const p99 = histogram.percentile(99);
+      rows.push({
+        scenario: "host prompt latency, driver's REST request→host",
+        transport,
+        setup: `${hosts} hosts with one request-to-book space each, connected with their JWT; ${rate} POST /api/v1/bookings per s for ${seconds} s from 20 drivers (node fetch in the harness); 1 gateway + 1 shard-worker process; ${clients.length} client processes`,
+        figure: `p50 **${histogram.percentile(50).toFixed(1)} ms**, p99 **${p99.toFixed(1)} ms**, max ${histogram.max.toFixed(1)} ms`,
+        goal: "p99 ≤ 50 ms",
+        met: p99 <= 50 && histogram.total >= total,
+        load: `${load0.toFixed(2)}→${loadavg()[0]!.toFixed(2)}`,
+        details: `${histogram.total}/${total} prompts timed, from just before the driver's POST /api/v1/bookings to the host socket's read (through the space actor's commit to PostgreSQL); client: ${CLIENT_NOTE}`,
+      });
+    });
+  } finally {
+    await worker.stop();
+  }
+}
+
 // ---- main ----
 
 const dataDir = mkdtempSync(join(tmpdir(), "parkealo-live-bench-"));
@@ -511,7 +648,8 @@ try {
     else if (scenario === "memory-socketio") await memoryScenario("socket.io", env, fixture);
     else if (scenario === "fanout") await fanoutScenario(transport, env, live, fixture);
     else if (scenario === "latency") await latencyScenario(transport, env, live, fixture);
-    else await promptScenario(transport, env, live, pool, tokens);
+    else if (scenario === "prompt") await promptScenario(transport, env, live, pool, tokens);
+    else await restPromptScenario(transport, env, pool, tokens, fixture);
     console.error(`[bench] ${scenario} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     printTable(rows.slice(-1));
   }

@@ -119,7 +119,9 @@ export class LocalHub {
     const stream = this.cells.get(cell);
     if (!stream) return;
     // forEach rather than for…of over entries: no [key, value] pair per watcher on this hot path.
-    stream.watchers.forEach((watch, watcher) => applyDelta(watcher, cell, watch, delta));
+    stream.watchers.forEach((watch, watcher) => {
+      applyDelta(watcher, cell, watch, delta);
+    });
   }
 
   /** The cell was rebuilt or lost (new epoch): every watcher re-reads it. */
