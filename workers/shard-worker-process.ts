@@ -17,6 +17,11 @@ export interface ShardWorkerDeps {
   config: Config;
   workerId: string;
   pool: Pool;
+  /**
+   * A small pool of its own for live publishing (map cells rebuilt from the ledger, locations), so
+   * that work never holds the connections the actors' commits and activations wait for.
+   */
+  livePool: Pool;
   redis: Redis;
   logger: Logger;
 }
@@ -25,7 +30,8 @@ export async function runShardWorker(actors: (deps: ShardWorkerDeps) => AnyActor
   const config = loadConfigOrExit();
   const workerId = config.WORKER_ID ?? `shard-worker-${randomUUID().slice(0, 8)}`;
   const logger = createLogger(config, "shard-worker").child({ workerId });
-  const pool = createPool(config.DATABASE_URL, 5);
+  const pool = createPool(config.DATABASE_URL, 8);
+  const livePool = createPool(config.DATABASE_URL, 2);
   const redis = createRedis(config.REDIS_URL, workerId);
   const metrics = createMetrics("shard-worker");
   const driver = actorDriverFromConfig(config, workerId);
@@ -35,7 +41,7 @@ export async function runShardWorker(actors: (deps: ShardWorkerDeps) => AnyActor
     workerId,
     shardCount: config.ACTOR_SHARD_COUNT,
     logger,
-    actors: actors({ config, workerId, pool, redis, logger }),
+    actors: actors({ config, workerId, pool, livePool, redis, logger }),
     settings: runtimeSettingsFromConfig(config),
   });
   new Gauge({
@@ -70,7 +76,7 @@ export async function runShardWorker(actors: (deps: ShardWorkerDeps) => AnyActor
     await host.stop();
     await health.close();
     await driver.close();
-    await Promise.allSettled([pool.end(), redis.quit()]);
+    await Promise.allSettled([pool.end(), livePool.end(), redis.quit()]);
   });
   return { host, health };
 }

@@ -5,11 +5,11 @@ import { spacePolicyFromConfig } from "../actors/space/space-policy.ts";
 import { createLiveContext } from "../src/live/index.ts";
 import { runShardWorker } from "./shard-worker-process.ts";
 
-await runShardWorker(({ pool, redis, config, logger }) => [
+await runShardWorker(({ pool, livePool, redis, config, logger }) => [
   createSpaceActor({
     pool,
     policy: spacePolicyFromConfig(config),
-    live: createLiveContext(config, redis, pool),
+    live: createLiveContext(config, redis, livePool),
     logger,
   }),
 ]);

@@ -1,6 +1,7 @@
 // How an actor is written: a definition (type name, state and command schemas, a rebuild hook, a
 // command handler, an optional reminder handler) that the host runs one command at a time per actor.
 import type { z } from "zod";
+import type { AppError } from "../../src/errors.ts";
 import type { Logger } from "../../src/logger.ts";
 
 /** What a handler sees while it decides one command (or one reminder firing). */
@@ -92,8 +93,22 @@ export interface ActorDefinition<S, C, R, W = never> {
    * decided again one at a time, and then an AppError thrown for a single command becomes that
    * command's reply (a 409 from the exclusion constraint, say). It may run again for writes that
    * already landed (a crash after the transaction), so make it idempotent by command id.
+   * Throw a DecideAgainError when the store showed the actor's state stale (the actor has marked it
+   * so and reloads on its next command): the batch is decided again at once, a few times at most,
+   * after which the error's AppError answers as above.
    */
   flushWrites?(writes: W[], ctx: FlushContext): Promise<void>;
+}
+
+/**
+ * Thrown by flushWrites: nothing was written because the actor's state proved stale; decide the
+ * batch again (the actor reloads what it needs). `refusal` answers a command that keeps failing.
+ */
+export class DecideAgainError extends Error {
+  constructor(readonly refusal: AppError) {
+    super(refusal.message);
+    this.name = "DecideAgainError";
+  }
 }
 
 // Method syntax above makes the parameters bivariant, so any definition fits the erased registry type.

@@ -5,6 +5,8 @@ export interface HostStats {
   remindersFired: number;
   repliesReplayed: number;
   duplicatesRefused: number;
+  /** Batches decided again because flushWrites found the actor's state stale. */
+  decidedAgain: number;
   /** Fenced writes Redis refused because the lease had moved on (stale epoch). */
   staleWritesRefused: number;
   leasesAcquired: number;
@@ -21,6 +23,7 @@ export function emptyStats(): HostStats {
     remindersFired: 0,
     repliesReplayed: 0,
     duplicatesRefused: 0,
+    decidedAgain: 0,
     staleWritesRefused: 0,
     leasesAcquired: 0,
     leasesLost: 0,

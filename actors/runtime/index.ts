@@ -6,7 +6,7 @@ export type {
   ActorDefinition,
   AnyActorDefinition,
 } from "./actor.ts";
-export { defineActor } from "./actor.ts";
+export { DecideAgainError, defineActor } from "./actor.ts";
 export { ActorClient, type ActorClientOptions, type SendOptions } from "./actor-client.ts";
 export { ActorHost, type ActorHostOptions, type HostSnapshot } from "./actor-host.ts";
 export type { ActorDriver, CommitRequest, Delivery, Fence, Reminder } from "./driver.ts";

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { AppError } from "../../src/errors.ts";
 import type { Logger } from "../../src/logger.ts";
-import type { AnyActorDefinition } from "./actor.ts";
+import { type AnyActorDefinition, DecideAgainError } from "./actor.ts";
 import { CommandScope } from "./command-scope.ts";
 import type { ActorDriver, Delivery, Fence, ReminderOp } from "./driver.ts";
 import { type CommandEnvelope, decodeEnvelope, type Reply } from "./envelope.ts";
@@ -29,6 +29,12 @@ interface Queued {
   delivery: Delivery;
   envelope: CommandEnvelope;
   attempts: number;
+  /**
+   * Taken over from another consumer: look for a stored reply before running it. A new entry skips
+   * that round trip; if its command id was decided before (a caller's resend), the commit refuses
+   * the batch as a duplicate and it is replayed then.
+   */
+  claimed: boolean;
 }
 
 interface ActorCell {
@@ -65,6 +71,8 @@ interface Decision {
 
 const REMINDER_ATTEMPTS = 3;
 const RETRY_DELAY_MS = 100;
+/** How many times a batch is decided again at once after flushWrites found the actor's state stale. */
+const DECIDE_AGAIN_ATTEMPTS = 3;
 
 export class ShardRunner {
   readonly fence: Fence;
@@ -194,7 +202,7 @@ export class ShardRunner {
     await this.guard(() => this.services.driver.deliverDueReminders(this.fence, this.services.clock(), 100));
   }
 
-  dispatch(delivery: Delivery): void {
+  dispatch(delivery: Delivery, claimed = false): void {
     if (!this.isAccepting || this.inFlight.has(delivery.entryId)) return;
     const envelope = decodeEnvelope(delivery.raw);
     if (!envelope) {
@@ -225,7 +233,7 @@ export class ShardRunner {
       };
       this.cells.set(key, cell);
     }
-    cell.queue.push({ delivery, envelope, attempts: 0 });
+    cell.queue.push({ delivery, envelope, attempts: 0, claimed });
     if (!cell.running) void this.drain(cell);
   }
 
@@ -239,7 +247,7 @@ export class ShardRunner {
       this.services.stats.pendingClaimed += fresh.length;
       this.logger.info({ claimed: fresh.length }, "took over pending commands");
     }
-    for (const delivery of fresh) this.dispatch(delivery);
+    for (const delivery of fresh) this.dispatch(delivery, true);
   }
 
   /** Runs a fenced driver call; a refusal stops the runner, other errors are logged. */
@@ -264,6 +272,7 @@ export class ShardRunner {
         const batch = cell.queue.slice(0, solo ? 1 : this.services.settings.maxBatch);
         const step = await this.processBatch(cell, batch);
         if (step === "stop" || this.stopped) return;
+        if (step === "again") continue;
         if (step === "retry") {
           await sleep(RETRY_DELAY_MS);
           continue;
@@ -280,7 +289,10 @@ export class ShardRunner {
   }
 
   /** Decides a batch of one actor's commands; returns the items finished, or what to do next. */
-  private async processBatch(cell: ActorCell, batch: Queued[]): Promise<Queued[] | "retry" | "stop"> {
+  private async processBatch(
+    cell: ActorCell,
+    batch: Queued[],
+  ): Promise<Queued[] | "retry" | "again" | "stop"> {
     const { driver, definitions, stats } = this.services;
     if (!this.leaseValid()) {
       this.stop("lease lapsed");
@@ -300,14 +312,7 @@ export class ShardRunner {
         });
         return batch;
       }
-      const replayed = await driver.replayDone(
-        this.fence,
-        batch.map(({ delivery, envelope }) => ({
-          entryId: delivery.entryId,
-          commandId: envelope.commandId,
-          ...replyTarget(envelope),
-        })),
-      );
+      const replayed = await this.replayDone(batch);
       const finished = batch.filter((_, i) => replayed[i]);
       stats.repliesReplayed += finished.length;
       const live = batch.filter((_, i) => !replayed[i]);
@@ -317,7 +322,7 @@ export class ShardRunner {
       const decision = await this.decide(cell, definition, live);
       if (decision.decided.length === 0) return finished.length > 0 ? finished : "retry";
       const flushed = await this.flush(cell, definition, decision);
-      if (flushed === "retry") return "retry";
+      if (flushed !== "ok") return flushed;
 
       const outcome = await driver.commit(this.fence, {
         ...address(cell),
@@ -335,10 +340,12 @@ export class ShardRunner {
         })),
       });
       if (outcome === "duplicate") {
-        // A command of the batch was decided elsewhere first: drop what we computed, replay, go again.
+        // A command of the batch was decided before (elsewhere, or a resend of a decided command):
+        // drop what we computed, look for stored replies and go again.
         stats.duplicatesRefused += 1;
         cell.loaded = false;
-        return "retry";
+        for (const item of batch) item.claimed = true;
+        return "again";
       }
       cell.state = decision.state;
       cell.unsaved = undefined;
@@ -365,6 +372,25 @@ export class ShardRunner {
       cell.loaded = false;
       return "retry";
     }
+  }
+
+  /**
+   * Per item, true when its command id had a stored reply (replayed and acked by the script). Only
+   * claimed or retried entries are looked up; new ones are checked by the commit itself.
+   */
+  private async replayDone(batch: Queued[]): Promise<boolean[]> {
+    const check = batch.filter((item) => item.claimed || item.attempts > 0);
+    if (check.length === 0) return batch.map(() => false);
+    const flags = await this.services.driver.replayDone(
+      this.fence,
+      check.map(({ delivery, envelope }) => ({
+        entryId: delivery.entryId,
+        commandId: envelope.commandId,
+        ...replyTarget(envelope),
+      })),
+    );
+    const replayed = new Set(check.filter((_, i) => flags[i]));
+    return batch.map((item) => replayed.has(item));
   }
 
   /** Runs the handlers in order, each on the state the previous one left. */
@@ -424,7 +450,7 @@ export class ShardRunner {
     cell: ActorCell,
     definition: AnyActorDefinition,
     decision: Decision,
-  ): Promise<"ok" | "retry"> {
+  ): Promise<"ok" | "retry" | "again"> {
     if (decision.writes.length === 0 || !definition.flushWrites) return "ok";
     try {
       await definition.flushWrites(decision.writes, {
@@ -435,8 +461,16 @@ export class ShardRunner {
         assertLeaseHeld: () => this.assertLeaseHeld(),
       });
       return "ok";
-    } catch (error) {
-      if (error instanceof StaleEpochError) throw error;
+    } catch (thrown) {
+      if (thrown instanceof StaleEpochError) throw thrown;
+      if (
+        thrown instanceof DecideAgainError &&
+        decision.decided.every((d) => d.item.attempts < DECIDE_AGAIN_ATTEMPTS)
+      ) {
+        this.services.stats.decidedAgain += 1;
+        return "again";
+      }
+      const error = thrown instanceof DecideAgainError ? thrown.refusal : thrown;
       const single = decision.decided.length === 1 ? decision.decided[0]! : undefined;
       if (!single || !(error instanceof AppError)) {
         if (!(error instanceof AppError)) this.logger.warn({ err: error }, "flushing writes failed");

@@ -9,6 +9,7 @@ export {
   type SpaceOutcome,
   type SpaceReply,
 } from "./handle-space-command.ts";
+export { RequestCommitGroup, type RequestCommitGroupOptions } from "./request-commit-group.ts";
 export {
   createSpaceActor,
   onBookingCommitted,
@@ -42,6 +43,10 @@ export {
   type LedgerBooking,
   type LedgerCommit,
   type LedgerRejectionCode,
+  type RequestBatch,
+  type RequestWriter,
+  requestBatchOf,
+  writeRequestBatches,
 } from "./space-ledger.ts";
 export { SpaceLivePublisher } from "./space-live-publisher.ts";
 export { loadSpaceState } from "./space-loader.ts";

@@ -5,17 +5,19 @@
 import { AppError } from "../../src/errors.ts";
 import type { LiveContext } from "../../src/live/index.ts";
 import type { Logger } from "../../src/logger.ts";
+import { BatchLoader } from "../../src/storage/batch-loader.ts";
 import type { Pool } from "../../src/storage/postgres.ts";
 import type { ActorContext } from "../runtime/actor.ts";
-import { defineActor } from "../runtime/index.ts";
+import { DecideAgainError, defineActor } from "../runtime/index.ts";
 import { applyAll } from "./apply.ts";
 import { type BookingView, bookingView } from "./booking-view.ts";
 import { decide } from "./decide.ts";
+import { RequestCommitGroup } from "./request-commit-group.ts";
 import { type SpaceCommand, type SpaceEvent, spaceCommandSchema } from "./space-commands.ts";
 import { rejectionError } from "./space-errors.ts";
 import { commitSpaceBatch, findCommandOutcome, type LedgerCommit } from "./space-ledger.ts";
 import { SpaceLivePublisher } from "./space-live-publisher.ts";
-import { loadSpaceState, loadSpaceVersion } from "./space-loader.ts";
+import { loadSpaceStates, loadSpaceVersion, UUID } from "./space-loader.ts";
 import type { SpacePolicy } from "./space-policy.ts";
 import { bookingReminders, reminderChanges, spaceReminders } from "./space-reminders.ts";
 import {
@@ -41,6 +43,11 @@ export interface SpaceActorOptions {
   readonly live?: LiveContext | undefined;
   /** Where a failed live publish is reported. */
   readonly logger?: Logger | undefined;
+  /**
+   * Request batches of this worker's spaces written together, this many statements in flight at
+   * once (request-commit-group.ts); 0 writes each batch alone. Default 2.
+   */
+  readonly requestCommitConcurrency?: number | undefined;
 }
 
 type SpaceContext = ActorContext<SpaceState, LedgerCommit>;
@@ -92,6 +99,8 @@ export async function onBookingCommitted(
 export function createSpaceActor(options: SpaceActorOptions) {
   const { pool, policy, live } = options;
   const publisher = live === undefined ? undefined : new SpaceLivePublisher(live, options.logger);
+  const concurrency = options.requestCommitConcurrency ?? 2;
+  const requests = concurrency > 0 ? new RequestCommitGroup(pool, { concurrency }) : undefined;
   /**
    * Spaces whose state PostgreSQL contradicted (a taken slot or a moved status only the ledger saw):
    * their next command reloads the state from PostgreSQL before deciding.
@@ -102,23 +111,49 @@ export function createSpaceActor(options: SpaceActorOptions) {
   const checkedAt = new Map<string, number>();
 
   /**
-   * A space edited since its state was read (hours, rates, booking mode) must be reloaded: a refusal
-   * decided on old hours never reaches the ledger's check. Compared at most once per
-   * SETTINGS_CHECK_MS per space; acceptances are checked in the commit transaction regardless.
+   * Activations and reloads that arrive together read their spaces in one query. Each space is read
+   * as of the earliest instant asked for it in the batch (a state read earlier holds a superset of
+   * what a later one would; the actor prunes it to its own now).
    */
-  async function checkVersion(ctx: SpaceContext): Promise<void> {
+  const askedAt = new Map<string, number>();
+  const states = new BatchLoader<string, SpaceState>(async (ids) => {
+    let now = Number.POSITIVE_INFINITY;
+    for (const id of ids) {
+      now = Math.min(now, askedAt.get(id) ?? Number.POSITIVE_INFINITY);
+      askedAt.delete(id);
+    }
+    return loadSpaceStates(pool, ids, Number.isFinite(now) ? now : Date.now());
+  });
+  async function loadState(spaceId: string, now: number): Promise<SpaceState | null> {
+    if (!UUID.test(spaceId)) return null;
+    const key = spaceId.toLowerCase();
+    askedAt.set(key, Math.min(askedAt.get(key) ?? now, now));
+    const state = await states.load(key);
+    return state === undefined ? null : { ...state, spaceId };
+  }
+
+  /**
+   * A space edited since its state was read (hours, rates, booking mode) must be reloaded. An
+   * acceptance needs no look: the commit statement checks the version it was decided on, and a
+   * mismatch there marks the state stale and decides the batch again. A refusal never reaches the
+   * ledger, so one decided on old settings asks PostgreSQL first, at most once per SETTINGS_CHECK_MS
+   * per space. True when the state turned out stale.
+   */
+  async function settingsChanged(ctx: SpaceContext, state: SpaceState): Promise<boolean> {
+    if (state.settings.hostId === GONE) return false;
     const wall = Date.now();
-    if (wall - (checkedAt.get(ctx.actorId) ?? 0) < SETTINGS_CHECK_MS) return;
+    if (wall - (checkedAt.get(ctx.actorId) ?? 0) < SETTINGS_CHECK_MS) return false;
     if (checkedAt.size >= 100_000) checkedAt.clear();
     checkedAt.set(ctx.actorId, wall);
     const version = await loadSpaceVersion(pool, ctx.actorId);
-    if (version !== (ctx.state.settingsVersion ?? null)) stale.add(ctx.actorId);
+    if (version === (state.settingsVersion ?? null)) return false;
+    stale.add(ctx.actorId);
+    return true;
   }
 
   async function current(ctx: SpaceContext): Promise<SpaceState> {
-    if (ctx.state.settings.hostId !== GONE) await checkVersion(ctx);
     if (!stale.has(ctx.actorId)) return pruneSpaceState(ctx.state, ctx.now());
-    const fresh = (await loadSpaceState(pool, ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);
+    const fresh = (await loadState(ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);
     stale.delete(ctx.actorId);
     checkedAt.set(ctx.actorId, Date.now());
     // The reminders may be as stale as the state was: set every one it needs, drop the rest.
@@ -130,8 +165,13 @@ export function createSpaceActor(options: SpaceActorOptions) {
     return fresh;
   }
 
-  async function run(ctx: SpaceContext, state: SpaceState, command: SpaceCommand): Promise<SpaceActorReply> {
-    const decision = decide(state, command, ctx.now(), policy);
+  async function run(
+    ctx: SpaceContext,
+    state: SpaceState,
+    command: SpaceCommand,
+    decided?: ReturnType<typeof decide>,
+  ): Promise<SpaceActorReply> {
+    const decision = decided ?? decide(state, command, ctx.now(), policy);
     if (!decision.ok) {
       if (decision.rejection.code === "invalid_transition" && command.type !== "scheduleChanged") {
         // Delivered again after its effect (and after its stored reply was dropped): answer the same.
@@ -169,14 +209,18 @@ export function createSpaceActor(options: SpaceActorOptions) {
     stateSchema: spaceStateSchema.transform((value) => parseSpaceState(value)),
     commandSchema: spaceCommandSchema,
     async rebuild(ctx) {
-      const state = (await loadSpaceState(pool, ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);
+      const state = (await loadState(ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);
       stale.delete(ctx.actorId);
       checkedAt.set(ctx.actorId, Date.now());
       for (const r of spaceReminders(state)) ctx.setReminder(r.key, r.at);
       return state;
     },
     async handle(ctx, command) {
-      const state = await current(ctx);
+      let state = await current(ctx);
+      if (state.settings.hostId === GONE) throw spaceNotFound();
+      const decision = decide(state, command, ctx.now(), policy);
+      if (decision.ok || !(await settingsChanged(ctx, state))) return run(ctx, state, command, decision);
+      state = await current(ctx);
       if (state.settings.hostId === GONE) throw spaceNotFound();
       return run(ctx, state, command);
     },
@@ -199,10 +243,13 @@ export function createSpaceActor(options: SpaceActorOptions) {
     async flushWrites(writes, ctx) {
       ctx.assertLeaseHeld();
       try {
-        await commitSpaceBatch(pool, writes);
+        await commitSpaceBatch(pool, writes, requests);
       } catch (error) {
-        if (error instanceof AppError) for (const w of writes) stale.add(w.spaceId);
-        throw error;
+        if (!(error instanceof AppError)) throw error;
+        // The ledger contradicted the state (a taken slot, a moved status, a changed space): reload
+        // and decide again rather than answer from a state known to be stale.
+        for (const w of writes) stale.add(w.spaceId);
+        throw new DecideAgainError(error);
       }
     },
   });

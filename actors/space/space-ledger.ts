@@ -118,10 +118,15 @@ export async function commitSpaceEvents(pool: Pool, commit: LedgerCommit): Promi
  * durable before any of their replies is sent. A decision whose command id already landed (the
  * batch runs again after a crash) is skipped. A slot taken or a booking no longer as the actor saw
  * it throws a 409 AppError (slot_unavailable / conflict) and nothing of the batch is written: the
- * runtime then decides the batch's commands again one by one.
+ * runtime then decides the batch's commands again one by one. With `writer`, a batch of new requests
+ * is written together with other spaces' (request-commit-group.ts).
  */
-export async function commitSpaceBatch(pool: Pool, commits: readonly LedgerCommit[]): Promise<void> {
-  if (commits.length > 0 && (await commitRequests(pool, commits))) return;
+export async function commitSpaceBatch(
+  pool: Pool,
+  commits: readonly LedgerCommit[],
+  writer?: RequestWriter,
+): Promise<void> {
+  if (commits.length > 0 && (await commitRequests(pool, commits, writer))) return;
   await withTransaction(pool, async (client) => {
     await lockSpacesForBooking(client, commits);
     for (const commit of commits) {
@@ -175,21 +180,46 @@ async function lockSpacesForBooking(db: Queryable, commits: readonly LedgerCommi
   }
 }
 
-/**
- * The usual batch, new booking requests of one space and nothing else, in one statement (one round
- * trip instead of begin, lock, one write per request, commit): the space row held `for share` and
- * checked (active, same version) in the same statement as the inserts, so it has the transaction's
- * guarantees, and the rows land all or none. True when all were written; false when some were not
- * (replayed command ids, which land nowhere twice) or none (the space changed): the transactional
- * path then decides what that means. A taken slot throws the same 409 as there, nothing written.
- */
-async function commitRequests(pool: Pool, commits: readonly LedgerCommit[]): Promise<boolean> {
-  const rows = [];
+/** New booking requests of one space, the usual batch, as one statement writes them. */
+export interface RequestBatch {
+  readonly spaceId: string;
+  /** The space version they were decided on; null: not checked. */
+  readonly settingsVersion: string | null;
+  readonly rows: readonly RequestRow[];
+}
+
+interface RequestRow {
+  readonly id: string;
+  readonly command_id: string;
+  readonly command_type: string;
+  readonly driver_id: string;
+  readonly status: string;
+  readonly start: string;
+  readonly end: string;
+  readonly currency: string;
+  readonly total_amount: number;
+  readonly platform_fee: number;
+  readonly host_earnings: number;
+  readonly vehicle: unknown;
+  readonly special_requests: string | null;
+  readonly expires_at: string | null;
+  readonly payload: unknown;
+}
+
+/** Where several spaces' request batches are written together (see request-commit-group.ts). */
+export interface RequestWriter {
+  /** Rows of the batch written (the rest were replayed command ids, or none: the space changed). */
+  write(batch: RequestBatch): Promise<number>;
+}
+
+/** The batch as a RequestBatch when it is only new requests of one space on one version. */
+export function requestBatchOf(commits: readonly LedgerCommit[]): RequestBatch | undefined {
+  const rows: RequestRow[] = [];
   for (const commit of commits) {
     const event = commit.events.length === 1 ? commit.events[0]! : undefined;
-    if (event?.type !== "bookingRequested") return false;
+    if (event?.type !== "bookingRequested") return undefined;
     if (commit.spaceId !== commits[0]!.spaceId || commit.settingsVersion !== commits[0]!.settingsVersion) {
-      return false;
+      return undefined;
     }
     const { booking } = event;
     rows.push({
@@ -210,26 +240,43 @@ async function commitRequests(pool: Pool, commits: readonly LedgerCommit[]): Pro
       payload: { spaceId: commit.spaceId, commandId: commit.commandId, ...event },
     });
   }
-  try {
-    const { rows: result } = await pool.query<{ n: number }>(
-      `with space as (
-         select id from parking_spaces
-          where id = $1::uuid and status = 'active' and ($2::text is null or ${SETTINGS_VERSION} = $2::text)
-          for share
+  const first = commits[0]!;
+  return { spaceId: first.spaceId, settingsVersion: first.settingsVersion ?? null, rows };
+}
+
+/**
+ * Writes the request batches of several spaces in one statement (one round trip and one plan for
+ * all): each space row held `for share` and checked (active, the batch's version) in the same
+ * statement as its inserts, so each batch has a transaction's guarantees; all rows land or none
+ * (an overlap anywhere fails the statement). Returns rows written per space id: a space that changed
+ * gets none, a replayed command id lands nowhere twice. At most one batch per space.
+ */
+export async function writeRequestBatches(
+  db: Queryable,
+  batches: readonly RequestBatch[],
+): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ space_id: string; n: number }>({
+    name: "space-ledger-write-requests",
+    text: `with wanted as (
+         select * from jsonb_to_recordset($1::jsonb) as w(id uuid, version text)
+       ), space as (
+         select p.id from parking_spaces p join wanted w on w.id = p.id
+          where p.status = 'active' and (w.version is null or ${SETTINGS_VERSION} = w.version)
+          for share of p
        ), input as (
-         select * from jsonb_to_recordset($3::jsonb) as r(id uuid, command_id text, command_type text,
-           driver_id uuid, status text, start timestamptz, "end" timestamptz, currency text, total_amount int,
-           platform_fee int, host_earnings int, vehicle jsonb, special_requests text, expires_at timestamptz,
-           payload jsonb)
+         select * from jsonb_to_recordset($2::jsonb) as r(space_id uuid, id uuid, command_id text,
+           command_type text, driver_id uuid, status text, start timestamptz, "end" timestamptz, currency text,
+           total_amount int, platform_fee int, host_earnings int, vehicle jsonb, special_requests text,
+           expires_at timestamptz, payload jsonb)
        ), changed as (
          insert into bookings (id, space_id, driver_id, status, during, currency, total_amount, platform_fee,
            host_earnings, vehicle, special_requests, expires_at, command_id)
          select i.id, space.id, i.driver_id, i.status, tstzrange(i.start, i."end", '[)'), i.currency,
            i.total_amount, i.platform_fee, i.host_earnings, i.vehicle, i.special_requests, i.expires_at,
            i.command_id
-           from input i cross join space
+           from input i join space on space.id = i.space_id
          on conflict (command_id) do nothing
-         returning id, command_id, status, driver_id
+         returning id, space_id, command_id, status, driver_id
        ), recorded as (
          insert into booking_commands (command_id, booking_id, command_type)
          select c.command_id, c.id, i.command_type from changed c join input i on i.id = c.id
@@ -240,10 +287,35 @@ async function commitRequests(pool: Pool, commits: readonly LedgerCommit[]): Pro
          insert into outbox (aggregate_type, aggregate_id, event_type, payload)
          select 'booking', c.id::text, 'booking.requested', i.payload from changed c join input i on i.id = c.id
        )
-       select count(*)::int as n from changed`,
-      [commits[0]!.spaceId, commits[0]!.settingsVersion ?? null, JSON.stringify(rows)],
-    );
-    return result[0]!.n === commits.length;
+       select space_id, count(*)::int as n from changed group by space_id`,
+    values: [
+      JSON.stringify(batches.map((b) => ({ id: b.spaceId, version: b.settingsVersion }))),
+      JSON.stringify(batches.flatMap((b) => b.rows.map((row) => ({ space_id: b.spaceId, ...row })))),
+    ],
+  });
+  return new Map(rows.map((row) => [row.space_id, row.n]));
+}
+
+/**
+ * The usual batch, new booking requests of one space and nothing else, in one statement (one round
+ * trip instead of begin, lock, one write per request, commit), alone or with other spaces' batches
+ * through `writer`. True when all were written; false when some were not (replayed command ids,
+ * which land nowhere twice) or none (the space changed): the transactional path then decides what
+ * that means. A taken slot throws the same 409 as there, nothing written.
+ */
+async function commitRequests(
+  pool: Pool,
+  commits: readonly LedgerCommit[],
+  writer: RequestWriter | undefined,
+): Promise<boolean> {
+  const batch = requestBatchOf(commits);
+  if (batch === undefined) return false;
+  try {
+    const written =
+      writer === undefined
+        ? ((await writeRequestBatches(pool, [batch])).get(batch.spaceId) ?? 0)
+        : await writer.write(batch);
+    return written === commits.length;
   } catch (error) {
     if (pgErrorCode(error) === PG_EXCLUSION_VIOLATION) {
       // A concurrent delivery of one of these commands may be what overlaps: the transactional path tells.

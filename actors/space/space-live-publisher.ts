@@ -4,9 +4,11 @@
 // The map state is computed from the actor's in-memory state (its rules and bookings, which the
 // commit just made true) with the same derivation the ledger rebuild uses. Decisions committed
 // close together are published together: one flush per turn of the event loop, one query for the
-// locations and driver names it lacks, the Redis writes of every space sent side by side, flushes
-// one after the other so a space's changes reach Redis in the order they were decided.
+// locations and driver names it lacks, one ledger read for the map cells Redis has no state for, the
+// Redis writes of every space sent side by side, flushes one after the other so a space's changes
+// reach Redis in the order they were decided.
 import {
+  ensureCellsBuilt,
   type LiveContext,
   liveStateFromRules,
   notifyApprovalRequest,
@@ -60,10 +62,13 @@ export class SpaceLivePublisher {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      const batch = this.pending;
-      this.pending = new Map();
+      // The batch is taken when the previous flush is done: what piled up meanwhile goes in one.
       this.chain = this.chain
-        .then(() => this.publish([...batch.values()]))
+        .then(() => {
+          const batch = this.pending;
+          this.pending = new Map();
+          return batch.size === 0 ? undefined : this.publish([...batch.values()]);
+        })
         .catch((error: unknown) => this.logger?.error({ err: error }, "live publish failed"));
     });
   }
@@ -71,6 +76,14 @@ export class SpaceLivePublisher {
   /** Publishes decisions now (without queueing): prompts, then the map state of each space. */
   async publish(batch: readonly Pending[]): Promise<void> {
     const [names, locations] = await Promise.all([this.driverNames(batch), this.locationsOf(batch)]);
+    // Cells Redis holds no state for are built from the ledger together (4 queries for all of them),
+    // not one by one when each space's change finds its cell missing.
+    const cells = new Set<string>();
+    for (const { state } of batch) {
+      const where = locations.get(state.spaceId);
+      if (where?.active) cells.add(where.cell);
+    }
+    await ensureCellsBuilt(this.live, [...cells]);
     await Promise.all(
       batch.map(async ({ state, events }) => {
         await this.prompts(state, events, names);

@@ -52,12 +52,36 @@ export async function loadSpaceState(
   spaceId: string,
   now: number,
 ): Promise<SpaceState | null> {
-  // One round trip: the row, and its hours, exceptions and bookings as JSON arrays (an actor is
-  // activated on the first command it gets, so this is on that command's path).
-  const { rows } = await db.query<
-    SpaceRow & { hours: WeeklyRow[]; exceptions: ExceptionRow[]; bookings: SpaceBooking[] }
-  >(
-    `select s.host_id as "hostId", s.booking_mode as "bookingMode", s.currency, s.hourly_rate as hourly,
+  if (!UUID.test(spaceId)) return null;
+  const state = (await loadSpaceStates(db, [spaceId], now)).get(spaceId.toLowerCase());
+  return state === undefined ? null : { ...state, spaceId };
+}
+
+/** A space id PostgreSQL can read; anything else names no space. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type LoadedRow = SpaceRow & {
+  id: string;
+  hours: WeeklyRow[];
+  exceptions: ExceptionRow[];
+  bookings: SpaceBooking[];
+};
+
+/**
+ * The states of several spaces' actors as of `now`, in one round trip (the rows, and their hours,
+ * exceptions and bookings as JSON arrays): an actor is activated on the first command it gets, so
+ * this is on that command's path, and many activate at once. Keyed by the row's (lower-case) id; a
+ * space that does not exist or was deleted is left out. Every id must be a uuid (see UUID).
+ */
+export async function loadSpaceStates(
+  db: Queryable,
+  spaceIds: readonly string[],
+  now: number,
+): Promise<Map<string, SpaceState>> {
+  const { rows } = await db.query<LoadedRow>({
+    // Prepared once per connection: this runs for every actor activated.
+    name: "space-loader-states",
+    text: `select s.id, s.host_id as "hostId", s.booking_mode as "bookingMode", s.currency, s.hourly_rate as hourly,
             s.daily_rate as daily, s.monthly_rate as monthly, s.timezone as "timeZone",
             s.buffer_minutes as "bufferMinutes", s.min_notice_minutes as "minNoticeMinutes",
             s.min_duration_minutes as "minDurationMinutes", s.max_duration_minutes as "maxDurationMinutes",
@@ -80,11 +104,15 @@ export async function loadSpaceState(
                       'hostEarnings', b.host_earnings, 'commandId', coalesce(b.command_id, ''))), '[]')
                from bookings b
               where b.space_id = s.id and (b.status = any($4::text[]) or upper(b.during) > $2::timestamptz)) as bookings
-       from parking_spaces s where s.id = $1`,
-    [spaceId, new Date(now).toISOString(), EXCEPTION_LOOKBACK_DAYS, SLOT_HOLDING_STATUSES],
-  );
-  const space = rows[0];
-  if (space === undefined || space.status === "deleted") return null;
+       from parking_spaces s where s.id = any($1::uuid[])`,
+    values: [spaceIds, new Date(now).toISOString(), EXCEPTION_LOOKBACK_DAYS, SLOT_HOLDING_STATUSES],
+  });
+  const states = new Map<string, SpaceState>();
+  for (const row of rows) if (row.status !== "deleted") states.set(row.id, stateOf(row));
+  return states;
+}
+
+function stateOf(space: LoadedRow): SpaceState {
   const rules: AvailabilityRules = availabilityRulesSchema.parse({
     timeZone: space.timeZone,
     weeklyHours: space.hours,
@@ -98,7 +126,7 @@ export async function loadSpaceState(
     .map((row): SpaceBooking => ({ ...row, status: row.status as BookingStatus }))
     .sort(compareBookings);
   return {
-    spaceId,
+    spaceId: space.id,
     settings: {
       hostId: space.hostId,
       bookingMode: space.bookingMode,
@@ -114,9 +142,10 @@ export async function loadSpaceState(
 
 /** The space row's current version (see SpaceState.settingsVersion); null when the row is missing. */
 export async function loadSpaceVersion(db: Queryable, spaceId: string): Promise<string | null> {
-  const { rows } = await db.query<{ version: string }>(
-    `select ${SETTINGS_VERSION} as version from parking_spaces where id = $1`,
-    [spaceId],
-  );
+  const { rows } = await db.query<{ version: string }>({
+    name: "space-loader-version",
+    text: `select ${SETTINGS_VERSION} as version from parking_spaces where id = $1`,
+    values: [spaceId],
+  });
   return rows[0]?.version ?? null;
 }

@@ -8,25 +8,30 @@ import { SPACE_ACTOR_TYPE, type SpaceActorReply, type SpaceCommand } from "../..
 import type { Config } from "../../src/config/index.ts";
 import { errors } from "../../src/errors.ts";
 import type { Logger } from "../../src/logger.ts";
-import { findSpaceRouting, type SpaceRouting } from "../../src/storage/bookings-repository.ts";
+import { BatchLoader } from "../../src/storage/batch-loader.ts";
+import { findSpaceRoutings, type SpaceRouting } from "../../src/storage/bookings-repository.ts";
 import type { Queryable } from "../../src/storage/postgres.ts";
 
 /** A space's routing is read again after this long (a moved space changes shard cell). */
 const ROUTING_TTL_MS = 30_000;
-const ROUTING_CACHE_MAX = 10_000;
+const ROUTING_CACHE_MAX = 200_000;
 
 type Command = SpaceCommand extends infer C ? (C extends SpaceCommand ? Omit<C, "commandId"> : never) : never;
 
 export class SpaceCommands {
   private started: ReturnType<typeof createActorClient> | undefined;
   private readonly routing = new Map<string, { value: SpaceRouting; until: number }>();
+  /** Misses that arrive together are read by one query. */
+  private readonly routingLoader: BatchLoader<string, SpaceRouting>;
 
   constructor(
     private readonly db: Queryable,
     private readonly config: Config,
     private readonly logger: Logger,
     private readonly name = "gateway",
-  ) {}
+  ) {
+    this.routingLoader = new BatchLoader((ids) => findSpaceRoutings(this.db, ids));
+  }
 
   private client(): Promise<ActorClient> {
     this.started ??= createActorClient(this.config, this.logger, this.name);
@@ -38,7 +43,7 @@ export class SpaceCommands {
     const now = Date.now();
     const cached = this.routing.get(spaceId);
     if (cached !== undefined && cached.until > now) return cached.value;
-    const value = await findSpaceRouting(this.db, spaceId);
+    const value = await this.routingLoader.load(spaceId);
     if (value === undefined || value.status === "deleted") throw errors.notFound("space");
     if (this.routing.size >= ROUTING_CACHE_MAX) this.routing.clear();
     this.routing.set(spaceId, { value, until: now + ROUTING_TTL_MS });

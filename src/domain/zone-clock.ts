@@ -104,7 +104,16 @@ export function zoneClock(name: string): ZoneClock {
   return clock;
 }
 
+/** Zone names already checked (luxon builds an Intl.DateTimeFormat for every check). */
+const knownZones = new Map<string, boolean>();
+
 /** True when `name` is an IANA zone this runtime knows (e.g. "Europe/Madrid", "UTC"). */
 export function isKnownTimeZone(name: string): boolean {
-  return IANAZone.isValidZone(name);
+  let known = knownZones.get(name);
+  if (known === undefined) {
+    known = IANAZone.isValidZone(name);
+    if (knownZones.size >= 1_000) knownZones.clear();
+    knownZones.set(name, known);
+  }
+  return known;
 }

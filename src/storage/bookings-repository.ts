@@ -118,11 +118,19 @@ export interface SpaceRouting {
   shardCell: string;
 }
 
-/** What the gateway needs to address a space's actor and check who manages it. */
-export async function findSpaceRouting(db: Queryable, spaceId: string): Promise<SpaceRouting | undefined> {
-  const { rows } = await db.query<SpaceRouting>(
-    `select host_id as "hostId", status, h3_shard_cell as "shardCell" from parking_spaces where id = $1`,
-    [spaceId],
-  );
-  return rows[0];
+/**
+ * What the gateway needs to address spaces' actors and check who manages them, for several spaces in
+ * one query, by id (missing spaces are left out).
+ */
+export async function findSpaceRoutings(
+  db: Queryable,
+  spaceIds: readonly string[],
+): Promise<Map<string, SpaceRouting>> {
+  const { rows } = await db.query<SpaceRouting & { id: string }>({
+    name: "bookings-space-routings",
+    text: `select id, host_id as "hostId", status, h3_shard_cell as "shardCell"
+             from parking_spaces where id = any($1::uuid[])`,
+    values: [spaceIds],
+  });
+  return new Map(rows.map(({ id, ...routing }) => [id, routing]));
 }

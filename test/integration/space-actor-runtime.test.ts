@@ -107,16 +107,17 @@ describe("space actor on the runtime", () => {
     expect(rows.map((r) => r.to)).toEqual(["confirmed", "active", "completed"]);
   });
 
-  it("reloads its state after the ledger refused a change it did not expect", async () => {
+  it("decides again on the ledger's state when the ledger refused a change it did not expect", async () => {
     const { spaceId } = await openSpace(t);
     const start = startAt();
     const booked = await request(spaceId, start, 2);
     // Someone outside the actor cancels it in the ledger (the actor's state still says confirmed).
     await t.deps.pool.query(`update bookings set status = 'cancelled' where id = $1`, [booked!.id]);
+    // The ledger refuses the cancel of a confirmed booking; reloaded, the actor sees it cancelled.
     await expect(
       send(spaceId, { type: "cancel", bookingId: booked!.id, by: driverId }),
     ).rejects.toMatchObject({
-      code: "conflict",
+      code: "invalid_transition",
       status: 409,
     });
     // The next command runs on the ledger's state: the slot is free.

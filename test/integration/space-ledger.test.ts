@@ -16,8 +16,11 @@ import {
   findSpaceBooking,
   type LedgerCommit,
   loadSpaceState,
+  RequestCommitGroup,
+  requestBatchOf,
   type SpaceCommand,
   type SpaceState,
+  writeRequestBatches,
 } from "../../actors/space/index.ts";
 import { AppError } from "../../src/errors.ts";
 import { createTestApp } from "../support/test-app.ts";
@@ -610,6 +613,69 @@ describe("committing a batch of decisions (the runtime's flushWrites)", () => {
       const inactive = lone(current, "2030-01-20T14:00Z", "2030-01-20T15:00Z");
       await expect(commitSpaceBatch(pool(), inactive.commits)).rejects.toMatchObject({ code: "conflict" });
       expect(await findBooking(pool(), bookingOf(inactive.command))).toBeNull();
+    });
+
+    it("one statement writes several spaces' batches and says per space how many rows landed", async () => {
+      const [a, b, edited] = await Promise.all([
+        newSpace("instant"),
+        newSpace("request"),
+        newSpace("instant"),
+      ]);
+      const first = lone(await load(a), "2030-01-23T10:00Z", "2030-01-23T11:00Z");
+      const second = lone(await load(b), "2030-01-23T10:00Z", "2030-01-23T11:00Z");
+      const before = await load(edited);
+      await pool().query(`update parking_spaces set hourly_rate = 400, updated_at = now() where id = $1`, [
+        edited,
+      ]);
+      const third = lone(before, "2030-01-23T10:00Z", "2030-01-23T11:00Z");
+      const written = await writeRequestBatches(
+        pool(),
+        [first, second, third].map((x) => requestBatchOf(x.commits)!),
+      );
+      expect(Object.fromEntries(written)).toEqual({ [a]: 1, [b]: 1 });
+      expect((await findBooking(pool(), bookingOf(first.command)))?.status).toBe("confirmed");
+      expect((await findBooking(pool(), bookingOf(second.command)))?.status).toBe("pending_approval");
+      expect(await counts(bookingOf(second.command))).toEqual({ history: 1, outbox: 1, commands: 1 });
+      expect(await findBooking(pool(), bookingOf(third.command))).toBeNull();
+    });
+
+    it("batches handed to a commit group together each get their own verdict: an overlap or an edit in one space fails that space only", async () => {
+      const group = new RequestCommitGroup(pool(), { concurrency: 1 });
+      const [a, b, c, d] = await Promise.all([
+        newSpace("instant"),
+        newSpace("request"),
+        newSpace("instant"),
+        newSpace("instant"),
+      ]);
+      const staleC = await load(c);
+      await decideAndCommit(staleC, requestCommand("2030-01-22T10:00Z", "2030-01-22T12:00Z"));
+      const staleD = await load(d);
+      await pool().query(`update parking_spaces set hourly_rate = 400, updated_at = now() where id = $1`, [
+        d,
+      ]);
+      const batches = [
+        lone(await load(a), "2030-01-22T10:00Z", "2030-01-22T11:00Z"),
+        lone(await load(b), "2030-01-22T10:00Z", "2030-01-22T11:00Z"),
+        lone(staleC, "2030-01-22T11:00Z", "2030-01-22T13:00Z"),
+        lone(staleD, "2030-01-22T10:00Z", "2030-01-22T11:00Z"),
+      ];
+      const results = await Promise.allSettled(
+        batches.map((x) => commitSpaceBatch(pool(), x.commits, group)),
+      );
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected"]);
+      expect((results[2] as PromiseRejectedResult).reason).toMatchObject({
+        code: "slot_unavailable",
+        status: 409,
+      });
+      expect((results[3] as PromiseRejectedResult).reason).toMatchObject({ code: "conflict", status: 409 });
+      expect((await findBooking(pool(), bookingOf(batches[0]!.command)))?.status).toBe("confirmed");
+      expect((await findBooking(pool(), bookingOf(batches[1]!.command)))?.status).toBe("pending_approval");
+      expect(await counts(bookingOf(batches[0]!.command))).toEqual({ history: 1, outbox: 1, commands: 1 });
+      expect(await findBooking(pool(), bookingOf(batches[2]!.command))).toBeNull();
+      expect(await findBooking(pool(), bookingOf(batches[3]!.command))).toBeNull();
+      // Sent again (a crash after the statement): nothing lands twice.
+      await Promise.all(batches.slice(0, 2).map((x) => commitSpaceBatch(pool(), x.commits, group)));
+      expect(await counts(bookingOf(batches[1]!.command))).toEqual({ history: 1, outbox: 1, commands: 1 });
     });
   });
 });

@@ -455,6 +455,23 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         expect((await send("picky", { op: "get" })).count).toBe(5);
       });
 
+      it("decides a batch again at once when its flush finds the state stale, a few times at most", async () => {
+        const driver = await newDriver();
+        const ledger: CounterLedger = { rows: [], flushes: 0 };
+        const host = await startHost(driver, "w1", { ledger });
+        const { send } = await startClient(driver);
+        const started = Date.now();
+        expect((await send("again", { op: "add", amount: 17, ledger: true })).count).toBe(17);
+        expect(ledger.flushes).toBe(2);
+        expect(ledger.rows).toEqual([{ commandId: ledger.staleOnce![0], amount: 17 }]);
+        expect(host.stats.decidedAgain).toBe(1);
+        expect(Date.now() - started).toBeLessThan(1000);
+        const never = await send("again", { op: "add", amount: 19, ledger: true }).catch((e: unknown) => e);
+        expect(never).toMatchObject({ code: "conflict", status: 409, message: "19 is always stale" });
+        expect(ledger.rows).toHaveLength(1);
+        expect((await send("again", { op: "get" })).count).toBe(17);
+      });
+
       it("gives a re-sent command id exactly one effect and the same answer", async () => {
         const driver = await newDriver();
         await startHost(driver, "w1");

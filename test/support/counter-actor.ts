@@ -2,7 +2,7 @@
 // can be slow, refuses on request, fails on request, and sets reminders that add 100 when they fire.
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import { defineActor } from "../../actors/runtime/index.ts";
+import { DecideAgainError, defineActor } from "../../actors/runtime/index.ts";
 import { AppError } from "../../src/errors.ts";
 
 export const counterCommandSchema = z.discriminatedUnion("op", [
@@ -10,7 +10,10 @@ export const counterCommandSchema = z.discriminatedUnion("op", [
     op: z.literal("add"),
     amount: z.number().int(),
     delayMs: z.number().int().min(0).max(20_000).optional(),
-    /** Also record the add in the ledger (flushWrites); an amount of 13 is refused there. */
+    /**
+     * Also record the add in the ledger (flushWrites); an amount of 13 is refused there, 17 is found
+     * stale once (decided again), 19 is found stale every time.
+     */
     ledger: z.boolean().optional(),
   }),
   z.strictObject({ op: z.literal("get") }),
@@ -34,6 +37,8 @@ export interface CounterReply {
 export interface CounterLedger {
   rows: { commandId: string; amount: number }[];
   flushes: number;
+  /** Command ids whose flush was once refused as stale (amount 17). */
+  staleOnce?: string[];
 }
 
 export function createCounterActor(options: {
@@ -76,6 +81,15 @@ export function createCounterActor(options: {
       // Like a constraint violation: the whole transaction fails, whichever row caused it.
       if (writes.some((w) => w.amount === 13))
         throw new AppError("conflict", 409, "13 is refused by the ledger");
+      if (writes.some((w) => w.amount === 19))
+        throw new DecideAgainError(new AppError("conflict", 409, "19 is always stale"));
+      ledger.staleOnce ??= [];
+      const staleOnce = ledger.staleOnce;
+      const first17 = writes.find((w) => w.amount === 17 && !staleOnce.includes(w.commandId));
+      if (first17) {
+        staleOnce.push(first17.commandId);
+        throw new DecideAgainError(new AppError("conflict", 409, "17 looked stale"));
+      }
       for (const write of writes) {
         if (!ledger.rows.some((r) => r.commandId === write.commandId)) ledger.rows.push(write);
       }
