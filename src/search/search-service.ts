@@ -287,13 +287,10 @@ export class SpaceSearch {
           page.read === prefix && page.lastKey !== null
             ? { price: page.lastKey, distanceM: -1, id: NIL_ID }
             : null;
-        position =
-          byRows === null
-            ? byPrefix
-            : byPrefix === null || compareKeys(byRows, byPrefix) < 0
-              ? byRows
-              : byPrefix;
-        if (page.read === prefix) prefix *= 2;
+        const prefixBound = byPrefix !== null && (byRows === null || compareKeys(byPrefix, byRows) <= 0);
+        position = prefixBound ? byPrefix : byRows;
+        // Read further into the blocks only once the prefix is what held the reading back.
+        if (prefixBound) prefix *= 2;
         return page.candidates;
       },
     };
