@@ -291,7 +291,11 @@ export class SpaceSearch {
         position = prefixBound ? byPrefix : byRows;
         // Read further into the blocks only once the prefix is what held the reading back.
         if (prefixBound) prefix *= 2;
-        return page.candidates;
+        // Candidates past the reading position come again in the next read (it starts from there).
+        const at = position;
+        return at === null
+          ? page.candidates
+          : page.candidates.filter((c) => compareKeys(priceKeyOf(c), at) <= 0);
       },
     };
   }
