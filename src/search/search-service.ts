@@ -59,8 +59,8 @@ export interface SpaceSearchOptions {
 const MAX_BATCH = 400;
 /** Cell ranges of the first group a distance walk reads (then twice as many each time). */
 const FIRST_CELL_GROUP = 7;
-/** Stored keys the first read of a price walk over blocks takes (then twice as many each time). */
-const FIRST_PRICE_PREFIX = 512;
+/** Stored keys per block the first read of a price walk over blocks takes (then twice as many each time). */
+const FIRST_PER_BLOCK = 32;
 
 /**
  * Candidates in the order of a walk, a page at a time. `after` is where the reading stands: every
@@ -275,22 +275,19 @@ export class SpaceSearch {
     cursor: SortKey | null,
   ): CandidateStream {
     let position: SortKey | null = START;
-    let prefix = FIRST_PRICE_PREFIX;
+    let perBlock = FIRST_PER_BLOCK;
     return {
       after: () => position,
       read: async (limit) => {
         const from = position === START ? null : position;
-        const page = await cheapestInBlocks(this.db, query, { blocks, step, prefix }, from, cursor, limit);
+        const page = await cheapestInBlocks(this.db, query, { blocks, step, perBlock }, from, cursor, limit);
         const last = page.candidates.at(-1);
         const byRows = page.candidates.length === limit && last !== undefined ? priceKeyOf(last) : null;
-        const byPrefix =
-          page.read === prefix && page.lastKey !== null
-            ? { price: page.lastKey, distanceM: -1, id: NIL_ID }
-            : null;
+        const byPrefix = page.bound === null ? null : { price: page.bound, distanceM: -1, id: NIL_ID };
         const prefixBound = byPrefix !== null && (byRows === null || compareKeys(byPrefix, byRows) <= 0);
         position = prefixBound ? byPrefix : byRows;
         // Read further into the blocks only once the prefix is what held the reading back.
-        if (prefixBound) prefix *= 2;
+        if (prefixBound) perBlock *= 2;
         // Candidates past the reading position come again in the next read (it starts from there).
         const at = position;
         return at === null

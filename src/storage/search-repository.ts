@@ -14,7 +14,7 @@ import type { SortKey } from "../search/search-cursor.ts";
 import { haversineSql } from "./haversine-sql.ts";
 import type { Queryable } from "./postgres.ts";
 import { priceBoundParams, priceLowerBoundSql, priceUpperBoundSql } from "./price-bounds-sql.ts";
-import { paddedBlocks, priceWalkStatement } from "./price-walk-sql.ts";
+import { priceWalkStatement } from "./price-walk-sql.ts";
 import type { SpaceRulesCache, VersionedRules } from "./space-rules-cache.ts";
 import type { LadderMinutes } from "./stay-price-keys.ts";
 
@@ -250,30 +250,28 @@ export async function cheapestCandidates(
 export interface BlockWalkPage {
   /** After the reading position, cheapest first (price, distance, id). */
   readonly candidates: Candidate[];
-  /** Candidates in the prefix read (in stored-key order); fewer than asked when the blocks ran out. */
-  readonly read: number;
-  /** The prefix's last stored key: every candidate not in the prefix has a key, and a price, at least this. */
-  readonly lastKey: number | null;
+  /** Every candidate not read has a stored key, so a price, at least this; null when all were read. */
+  readonly bound: number | null;
 }
 
 /**
- * The price walk over price blocks (src/storage/price-walk-sql.ts): the first `prefix` candidates
- * of `blocks` by the stored key of ladder step `step`, and of those the `limit` cheapest after
- * `from`, leaving out those whose price cannot be above `cursor` (a page cursor).
+ * The price walk over price blocks (src/storage/price-walk-sql.ts): the first `perBlock`
+ * candidates of each of `blocks` by the stored key of ladder step `step`, and of those the `limit`
+ * cheapest after `from`, leaving out those whose price cannot be above `cursor` (a page cursor).
  */
 export async function cheapestInBlocks(
   db: Queryable,
   q: CandidateQuery,
-  walk: { blocks: readonly string[]; step: LadderMinutes; prefix: number },
+  walk: { blocks: readonly string[]; step: LadderMinutes; perBlock: number },
   from: SortKey | null,
   cursor: SortKey | null,
   limit: number,
 ): Promise<BlockWalkPage> {
   const bounds = priceBoundParams(q.durationMinutes);
-  const { rows } = await db.query<CandidateRow & { read: number; last_key: string | null }>({
-    ...priceWalkStatement(walk.step, walk.blocks.length),
+  const { rows } = await db.query<CandidateRow & { bound: string | null }>({
+    ...priceWalkStatement(walk.step),
     values: [
-      paddedBlocks(walk.blocks),
+      walk.blocks,
       q.lat,
       q.lng,
       q.radiusM,
@@ -289,7 +287,7 @@ export async function cheapestInBlocks(
       bounds.restMinutes,
       bounds.monthMinutes,
       q.maxPrice,
-      walk.prefix,
+      walk.perBlock,
       limit,
       from?.price ?? null,
       from?.distanceM ?? null,
@@ -302,8 +300,7 @@ export async function cheapestInBlocks(
   const head = rows[0]!;
   return {
     candidates: rows.flatMap((row) => (row.id === null ? [] : [toCandidate(row)])),
-    read: head.read,
-    lastKey: head.last_key === null ? null : Number(head.last_key),
+    bound: head.bound === null ? null : Number(head.bound),
   };
 }
 
