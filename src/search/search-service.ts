@@ -262,11 +262,11 @@ export class SpaceSearch {
   }
 
   /**
-   * Price order over price blocks: each read takes a prefix of the blocks' candidates in stored-key
-   * order (twice as long each time) and returns the cheapest after the reading position. Nothing
-   * unread is cheaper than the prefix's last key (keys are lower bounds of prices, and every
-   * candidate below that key is in the prefix), nor, within the prefix, sorts before the last
-   * candidate returned; the reading position is the smaller of the two.
+   * Price order over price blocks: each read takes every block's first candidates in stored-key
+   * order (twice as many each time) and returns the cheapest after the reading position. Nothing
+   * unread is cheaper than the bound (the lowest last key of the blocks that filled their share:
+   * keys are lower bounds of prices), nor, among those read, sorts before the last candidate
+   * returned; the reading position is the smaller of the two.
    */
   private byPriceInBlocks(
     query: CandidateQuery,

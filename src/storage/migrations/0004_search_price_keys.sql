@@ -5,8 +5,8 @@
 -- ladder of lengths (15 minutes to 28 days; the expression restates priceForDuration, checked equal
 -- to it by test/integration/search-price-bounds.test.ts). price_block (the first 10 hex digits of
 -- h3_cell: half a resolution-8 cell, about 0.4 km²) groups nearby spaces; one index per length
--- lists a block's active spaces cheapest first, so search reads the blocks of a radius merged in
--- price-key order and stops soon after the page's last price (src/storage/price-walk-sql.ts).
+-- lists a block's active spaces cheapest first, so search reads the first few keys of each block of
+-- a radius and stops soon after the page's last price (src/storage/price-walk-sql.ts).
 alter table parking_spaces
   add column price_block text generated always as (left(h3_cell, 10)) stored,
   add column stay_price_15 bigint generated always as (
