@@ -8,6 +8,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { DateTime } from "luxon";
+import type { QueryConfig } from "pg";
 import { seededRandom } from "../devstack/seeded-random.ts";
 import { freePort, type Stack, startStack } from "../devstack/stack.ts";
 import { createApp } from "../gateway/http/app.ts";
@@ -369,7 +370,7 @@ try {
   const hold = Number(process.env.SEARCH_BENCH_HOLD_SECONDS ?? 0);
   if (hold > 0) {
     // Keeps the seeded database up for experiments (psql, EXPLAIN) before measuring.
-    console.log(`[bench] holding ${stack.databaseUrl} for ${hold} s`);
+    console.log(`[bench] holding ${stack.databaseUrl} (Redis ${stack.redisUrl}) for ${hold} s`);
     await new Promise((resolve) => setTimeout(resolve, hold * 1000));
   }
 
@@ -393,7 +394,7 @@ try {
   // Counts round trips and rows, so the table says how much work a search does whatever the load.
   const work = { queries: 0, rows: 0, sqlMs: 0 };
   const counted = {
-    query: async (sql: string, params: unknown[]) => {
+    query: async (sql: string | QueryConfig, params?: unknown[]) => {
       const started = performance.now();
       const result = await pool.query(sql, params);
       work.sqlMs += performance.now() - started;
@@ -436,8 +437,10 @@ try {
   if (process.env.SEARCH_BENCH_EXPLAIN) {
     // Prints the plan of every query of one search in each order (then runs the query for real).
     const explaining = {
-      query: async (sql: string, params: unknown[]) => {
-        const { rows } = await pool.query(`explain (analyze, buffers) ${sql}`, params);
+      query: async (sql: string | QueryConfig, params?: unknown[]) => {
+        const text = typeof sql === "string" ? sql : sql.text;
+        const values = params ?? (typeof sql === "string" ? [] : sql.values);
+        const { rows } = await pool.query(`explain (analyze, buffers) ${text}`, values);
         console.log(rows.map((row) => row["QUERY PLAN"]).join("\n"));
         return pool.query(sql, params);
       },

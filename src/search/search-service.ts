@@ -7,16 +7,19 @@ import { MS_PER_MINUTE, type PriceBreakdown } from "../domain/index.ts";
 import { boxAround } from "../geo/distance.ts";
 import { type NearCellRange, searchCells } from "../geo/search-cells.ts";
 import type { Queryable } from "../storage/postgres.ts";
+import { MAX_BLOCKS } from "../storage/price-walk-sql.ts";
 import {
   type Candidate,
   type CandidateQuery,
   cheapestCandidates,
+  cheapestInBlocks,
   loadForWindow,
   nearestCandidates,
   type SearchRange,
   type SpaceForWindow,
 } from "../storage/search-repository.ts";
 import { SpaceRulesCache } from "../storage/space-rules-cache.ts";
+import { type LadderMinutes, ladderStepFor, priceBlocksOf } from "../storage/stay-price-keys.ts";
 import { decodeCursor, encodeCursor, type SortKey } from "./search-cursor.ts";
 import { compareKeys, quoteWindow, sortKeyOf } from "./search-ranking.ts";
 import type { SearchRequest } from "./search-request.ts";
@@ -56,6 +59,8 @@ export interface SpaceSearchOptions {
 const MAX_BATCH = 400;
 /** Cell ranges of the first group a distance walk reads (then twice as many each time). */
 const FIRST_CELL_GROUP = 7;
+/** Stored keys per block the first read of a price walk over blocks takes (then twice as many each time). */
+const FIRST_PER_BLOCK = 32;
 
 /**
  * Candidates in the order of a walk, a page at a time. `after` is where the reading stands: every
@@ -236,8 +241,14 @@ export class SpaceSearch {
     };
   }
 
-  /** Price order: every range at once, cheapest price key first, a page at a time. */
+  /**
+   * Price order. Within MAX_BLOCKS price blocks, the walk over blocks; a wider radius (or a window
+   * shorter than the ladder's first step) reads every range at once, cheapest price key first.
+   */
   private byPrice(query: CandidateQuery, cursor: SortKey | null): CandidateStream {
+    const step = ladderStepFor(query.durationMinutes);
+    const blocks = step === null ? null : priceBlocksOf(query.ranges, MAX_BLOCKS);
+    if (step !== null && blocks !== null) return this.byPriceInBlocks(query, step, blocks, cursor);
     let position: SortKey | null = START;
     return {
       after: () => position,
@@ -249,6 +260,42 @@ export class SpaceSearch {
       },
     };
   }
+
+  /**
+   * Price order over price blocks: each read takes every block's first candidates in stored-key
+   * order (twice as many each time) and returns the cheapest after the reading position. Nothing
+   * unread is cheaper than the bound (the lowest last key of the blocks that filled their share:
+   * keys are lower bounds of prices), nor, among those read, sorts before the last candidate
+   * returned; the reading position is the smaller of the two.
+   */
+  private byPriceInBlocks(
+    query: CandidateQuery,
+    step: LadderMinutes,
+    blocks: readonly string[],
+    cursor: SortKey | null,
+  ): CandidateStream {
+    let position: SortKey | null = START;
+    let perBlock = FIRST_PER_BLOCK;
+    return {
+      after: () => position,
+      read: async (limit) => {
+        const from = position === START ? null : position;
+        const page = await cheapestInBlocks(this.db, query, { blocks, step, perBlock }, from, cursor, limit);
+        const last = page.candidates.at(-1);
+        const byRows = page.candidates.length === limit && last !== undefined ? priceKeyOf(last) : null;
+        const byPrefix = page.bound === null ? null : { price: page.bound, distanceM: -1, id: NIL_ID };
+        const prefixBound = byPrefix !== null && (byRows === null || compareKeys(byPrefix, byRows) <= 0);
+        position = prefixBound ? byPrefix : byRows;
+        // Read further into the blocks only once the prefix is what held the reading back.
+        if (prefixBound) perBlock *= 2;
+        // Candidates past the reading position come again in the next read (it starts from there).
+        const at = position;
+        return at === null
+          ? page.candidates
+          : page.candidates.filter((c) => compareKeys(priceKeyOf(c), at) <= 0);
+      },
+    };
+  }
 }
 
 /** The smallest uuid: a key with it sorts before every space at its price and distance. */
@@ -256,6 +303,8 @@ const NIL_ID = "00000000-0000-0000-0000-000000000000";
 
 /** The reading position before anything is read: every key sorts after it. */
 const START: SortKey = Object.freeze({ price: Number.NEGATIVE_INFINITY, distanceM: -1, id: "" });
+
+const priceKeyOf = (c: Candidate): SortKey => ({ price: c.priceKey, distanceM: c.distanceM, id: c.id });
 
 /** A candidate's key in the walk: its distance, or its price key (a lower bound of the price). */
 const candidateKey = (sort: SearchRequest["sort"], c: Candidate): SortKey =>

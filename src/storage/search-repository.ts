@@ -9,12 +9,14 @@
 import type { AvailabilityRules } from "../domain/index.ts";
 import { SLOT_HOLDING_STATUSES } from "../domain/space-listing.ts";
 import type { LatLngBox } from "../geo/distance.ts";
-import { EARTH_RADIUS_M } from "../geo/distance.ts";
 import type { CellRange } from "../geo/search-cells.ts";
 import type { SortKey } from "../search/search-cursor.ts";
+import { haversineSql } from "./haversine-sql.ts";
 import type { Queryable } from "./postgres.ts";
 import { priceBoundParams, priceLowerBoundSql, priceUpperBoundSql } from "./price-bounds-sql.ts";
+import { priceWalkStatement } from "./price-walk-sql.ts";
 import type { SpaceRulesCache, VersionedRules } from "./space-rules-cache.ts";
+import type { LadderMinutes } from "./stay-price-keys.ts";
 
 /** The longest stay the domain accepts (MAX_WINDOW_MINUTES); longer stored limits are clamped to it. */
 const MAX_MINUTES = 366 * 24 * 60;
@@ -57,10 +59,8 @@ export interface CandidatePage {
   readonly after: SortKey | null;
 }
 
-/** Haversine in SQL over `alias`.lat/lng, the same formula as haversineMeters (src/geo/distance.ts); $4 = lat, $5 = lng. */
-const distance = (alias: string) => `(2 * ${EARTH_RADIUS_M} * asin(least(1, sqrt(
-    power(sin(radians(${alias}.lat - $4) / 2), 2)
-    + cos(radians($4)) * cos(radians(${alias}.lat)) * power(sin(radians(${alias}.lng - $5) / 2), 2)))))`;
+/** Haversine from the searched point ($4 = lat, $5 = lng) to `alias`.lat/lng. */
+const distance = (alias: string) => haversineSql(alias, "$4", "$5");
 
 const BOUND_PARAMS = { fullDays: "$15", restMinutes: "$16", monthMinutes: "$17" };
 const PRICE_LOW = priceLowerBoundSql("s", BOUND_PARAMS);
@@ -243,6 +243,64 @@ export async function cheapestCandidates(
   return {
     candidates,
     after: { price: Number(head.last_low), distanceM: Number.POSITIVE_INFINITY, id: LAST_ID },
+  };
+}
+
+/** What one read of the price walk over blocks found. */
+export interface BlockWalkPage {
+  /** After the reading position, cheapest first (price, distance, id). */
+  readonly candidates: Candidate[];
+  /** Every candidate not read has a stored key, so a price, at least this; null when all were read. */
+  readonly bound: number | null;
+}
+
+/**
+ * The price walk over price blocks (src/storage/price-walk-sql.ts): the first `perBlock`
+ * candidates of each of `blocks` by the stored key of ladder step `step`, and of those the `limit`
+ * cheapest after `from`, leaving out those whose price cannot be above `cursor` (a page cursor).
+ */
+export async function cheapestInBlocks(
+  db: Queryable,
+  q: CandidateQuery,
+  walk: { blocks: readonly string[]; step: LadderMinutes; perBlock: number },
+  from: SortKey | null,
+  cursor: SortKey | null,
+  limit: number,
+): Promise<BlockWalkPage> {
+  const bounds = priceBoundParams(q.durationMinutes);
+  const { rows } = await db.query<CandidateRow & { bound: string | null }>({
+    ...priceWalkStatement(walk.step),
+    values: [
+      walk.blocks,
+      q.lat,
+      q.lng,
+      q.radiusM,
+      q.box.minLat,
+      q.box.maxLat,
+      q.box.minLng,
+      q.box.maxLng,
+      q.spaceTypes,
+      q.durationMinutes,
+      q.noticeMinutes,
+      q.amenities,
+      bounds.fullDays,
+      bounds.restMinutes,
+      bounds.monthMinutes,
+      q.maxPrice,
+      walk.perBlock,
+      limit,
+      from?.price ?? null,
+      from?.distanceM ?? null,
+      from?.id ?? null,
+      cursor?.price ?? null,
+      cursor?.distanceM ?? null,
+      cursor?.id ?? null,
+    ],
+  });
+  const head = rows[0]!;
+  return {
+    candidates: rows.flatMap((row) => (row.id === null ? [] : [toCandidate(row)])),
+    bound: head.bound === null ? null : Number(head.bound),
   };
 }
 

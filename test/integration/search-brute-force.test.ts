@@ -16,6 +16,7 @@ import { SLOT_HOLDING_STATUSES } from "../../src/domain/space-listing.ts";
 import { haversineMeters } from "../../src/geo/distance.ts";
 import { type SearchRequest, toSearchRequest } from "../../src/search/search-request.ts";
 import { type SearchResult, SpaceSearch } from "../../src/search/search-service.ts";
+import type { Queryable } from "../../src/storage/postgres.ts";
 import {
   type BookingSeed,
   insertBookings,
@@ -203,12 +204,15 @@ function bruteForce(request: SearchRequest): { id: string; distanceM: number; to
   );
 }
 
-async function allPages(request: SearchRequest): Promise<{ results: SearchResult[]; pages: number }> {
+async function allPages(
+  request: SearchRequest,
+  using: SpaceSearch = search,
+): Promise<{ results: SearchResult[]; pages: number }> {
   const results: SearchResult[] = [];
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const page = await search.search({ ...request, cursor }, now);
+    const page = await using.search({ ...request, cursor }, now);
     expect(page.results.length).toBeLessThanOrEqual(request.limit);
     if (page.nextCursor !== null) expect(page.results.length).toBe(request.limit);
     results.push(...page.results);
@@ -280,5 +284,51 @@ describe(`search against a brute-force scan (seed ${SEED})`, () => {
     expect(expected.length).toBeGreaterThan(30);
     const { results } = await allPages(request);
     expect(results.map((r) => r.id)).toEqual(expected.map((e) => e.id));
+  });
+
+  it("orders by price over price blocks within a couple of km (any window length), over all ranges beyond", async () => {
+    const statements: string[] = [];
+    const recording: Queryable = {
+      query: ((config: unknown, values?: unknown) => {
+        statements.push(typeof config === "string" ? "text" : ((config as { name?: string }).name ?? "text"));
+        return t.deps.pool.query(config as string, values as unknown[]);
+      }) as Queryable["query"],
+    };
+    const walker = new SpaceSearch(recording, {
+      feeBasisPoints: t.config.PLATFORM_FEE_BASIS_POINTS,
+      mapResolution: t.config.H3_MAP_RESOLUTION,
+    });
+    const start = base + DAY + 8 * HOUR;
+    for (const [radiusM, minutes, blocks] of [
+      [800, 45, true],
+      [2_000, 120, true],
+      [2_000, 200, true],
+      [1_500, 1440 + 60, true],
+      [2_500, 29 * 1440, true],
+      [20_000, 120, false],
+    ] as const) {
+      statements.length = 0;
+      const request = toSearchRequest(
+        {
+          ...CENTER,
+          radiusM,
+          start: new Date(start).toISOString(),
+          end: new Date(start + minutes * MINUTE).toISOString(),
+          sort: "price",
+          limit: 5,
+        },
+        now,
+      );
+      const { results } = await allPages(request, walker);
+      const label = JSON.stringify({ radiusM, minutes });
+      expect(
+        results.map((r) => r.id),
+        label,
+      ).toEqual(bruteForce(request).map((e) => e.id));
+      expect(
+        statements.some((name) => name.startsWith("search_price_walk_")),
+        label,
+      ).toBe(blocks);
+    }
   });
 });

@@ -9,6 +9,8 @@ import {
   priceLowerBoundSql,
   priceUpperBoundSql,
 } from "../../src/storage/price-bounds-sql.ts";
+import { ladderStepFor, STAY_PRICE_LADDER, stayPriceColumn } from "../../src/storage/stay-price-keys.ts";
+import { insertSpaces, insertUser, spaceSeed } from "../support/search-fixtures.ts";
 import { createTestApp } from "../support/test-app.ts";
 
 const t = createTestApp();
@@ -52,6 +54,43 @@ describe("price bounds in SQL", () => {
         });
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe("stored stay-price keys", () => {
+  it("equal the domain's price of their ladder length, and bound every longer window's price from below", async () => {
+    const hostId = await insertUser(t.deps.pool, "price-keys-host");
+    const resolutions = { map: t.config.H3_MAP_RESOLUTION, shard: t.config.H3_SHARD_RESOLUTION };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(rates, { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: STAY_PRICE_LADDER[0], max: 31 * 1440 }),
+        async (list, minutes) => {
+          // Somewhere no other suite searches (the South Atlantic).
+          const ids = await insertSpaces(
+            t.deps.pool,
+            list.map((r) => spaceSeed(hostId, -48.5, -30.5, r)),
+            resolutions,
+          );
+          const { rows } = await t.deps.pool.query<Record<string, string>>(
+            `select ${STAY_PRICE_LADDER.map((m) => `${stayPriceColumn(m)}::text`).join(", ")}
+               from unnest($1::uuid[]) with ordinality as k (id, n)
+               join parking_spaces s on s.id = k.id
+              order by k.n`,
+            [ids],
+          );
+          const step = ladderStepFor(minutes)!;
+          list.forEach((r, i) => {
+            for (const m of STAY_PRICE_LADDER) {
+              expect(BigInt(rows[i]![stayPriceColumn(m)]!)).toBe(BigInt(priceForDuration(r, m)));
+            }
+            expect(Number(rows[i]![stayPriceColumn(step)])).toBeLessThanOrEqual(priceForDuration(r, minutes));
+          });
+          await t.deps.pool.query("delete from parking_spaces where id = any ($1::uuid[])", [ids]);
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });
