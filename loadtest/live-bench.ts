@@ -248,6 +248,21 @@ async function withScenario<T>(
   }
 }
 
+/** Joins every client's recorded arrivals with the publish times: one latency histogram for all. */
+async function joinArrivals(clients: BenchClient[], published: Array<[string, number]>) {
+  const histogram = new LatencyHistogram();
+  let unmatched = 0;
+  for (const c of clients) {
+    const r = await c.command<{ pairs: Array<[number, number]>; max: number; unmatched: number }>({
+      type: "join",
+      published,
+    });
+    histogram.merge(r.pairs, r.max);
+    unmatched += r.unmatched;
+  }
+  return { histogram, unmatched };
+}
+
 // ---- scenarios ----
 
 async function memoryScenario(transport: BenchTransport, env: Record<string, string>, fixture: Fixture) {
@@ -370,16 +385,7 @@ async function latencyScenario(
       `${(((cpu1 - cpu0) / (wall1 - wall0)) * 100).toFixed(0)} % of one core over the run; ` +
       `client processes together ${(((stats.cpuMs - base.cpuMs) / (wall1 - wall0)) * 100).toFixed(0)} % of one core`;
     const list = [...sent];
-    const histogram = new LatencyHistogram();
-    let unmatched = 0;
-    for (const c of clients) {
-      const r = await c.command<{ pairs: Array<[number, number]>; max: number; unmatched: number }>({
-        type: "join",
-        published: list,
-      });
-      histogram.merge(r.pairs, r.max);
-      unmatched += r.unmatched;
-    }
+    const { histogram, unmatched } = await joinArrivals(clients, list);
     const p99 = histogram.percentile(99);
     rows.push({
       scenario: "commit→client delta latency",
@@ -458,14 +464,7 @@ async function promptScenario(
     await Promise.all(inFlight);
     const deadline = Date.now() + 10_000;
     while ((await totalStats(clients)).prompts < total && Date.now() < deadline) await sleep(100);
-    const histogram = new LatencyHistogram();
-    for (const c of clients) {
-      const r = await c.command<{ pairs: Array<[number, number]>; max: number }>({
-        type: "join",
-        published: [...sent],
-      });
-      histogram.merge(r.pairs, r.max);
-    }
+    const { histogram } = await joinArrivals(clients, [...sent]);
     const p99 = histogram.percentile(99);
     rows.push({
       scenario: "host prompt latency request→host",
@@ -584,14 +583,7 @@ async function restPromptScenario(
       const deadline = Date.now() + 10_000;
       while ((await totalStats(clients)).prompts < total + spaces.length && Date.now() < deadline)
         await sleep(100);
-      const histogram = new LatencyHistogram();
-      for (const c of clients) {
-        const r = await c.command<{ pairs: Array<[number, number]>; max: number }>({
-          type: "join",
-          published: [...sent],
-        });
-        histogram.merge(r.pairs, r.max);
-      }
+      const { histogram } = await joinArrivals(clients, [...sent]);
       const p99 = histogram.percentile(99);
       rows.push({
         scenario: "host prompt latency, driver's REST request→host",

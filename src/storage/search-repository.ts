@@ -144,12 +144,13 @@ const CHEAPEST = `
        order by p.price_low, p.distance_m, p.id
        limit $19) c on true`;
 
-function candidateParams(q: CandidateQuery, limit: number): unknown[] {
+/**
+ * The filter values both candidate statements take side by side, in this order: point, radius, box,
+ * space types, duration, notice, amenities, the price-bound terms and the price cap.
+ */
+function filterParams(q: CandidateQuery): unknown[] {
   const bounds = priceBoundParams(q.durationMinutes);
   return [
-    q.ranges.map((r) => r.lo),
-    q.ranges.map((r) => r.hi),
-    q.ranges.map((r) => r.inside),
     q.lat,
     q.lng,
     q.radiusM,
@@ -165,6 +166,15 @@ function candidateParams(q: CandidateQuery, limit: number): unknown[] {
     bounds.restMinutes,
     bounds.monthMinutes,
     q.maxPrice,
+  ];
+}
+
+function candidateParams(q: CandidateQuery, limit: number): unknown[] {
+  return [
+    q.ranges.map((r) => r.lo),
+    q.ranges.map((r) => r.hi),
+    q.ranges.map((r) => r.inside),
+    ...filterParams(q),
     limit,
   ];
 }
@@ -267,26 +277,11 @@ export async function cheapestInBlocks(
   cursor: SortKey | null,
   limit: number,
 ): Promise<BlockWalkPage> {
-  const bounds = priceBoundParams(q.durationMinutes);
   const { rows } = await db.query<CandidateRow & { bound: string | null }>({
     ...priceWalkStatement(walk.step),
     values: [
       walk.blocks,
-      q.lat,
-      q.lng,
-      q.radiusM,
-      q.box.minLat,
-      q.box.maxLat,
-      q.box.minLng,
-      q.box.maxLng,
-      q.spaceTypes,
-      q.durationMinutes,
-      q.noticeMinutes,
-      q.amenities,
-      bounds.fullDays,
-      bounds.restMinutes,
-      bounds.monthMinutes,
-      q.maxPrice,
+      ...filterParams(q),
       walk.perBlock,
       limit,
       from?.price ?? null,
