@@ -393,11 +393,19 @@ try {
 
   // Counts round trips and rows, so the table says how much work a search does whatever the load.
   const work = { queries: 0, rows: 0, sqlMs: 0 };
+  /** Round trips per statement name, for SEARCH_BENCH_STATEMENTS. */
+  const byStatement = new Map<string, { n: number; ms: number; rows: number }>();
   const counted = {
     query: async (sql: string | QueryConfig, params?: unknown[]) => {
       const started = performance.now();
       const result = await pool.query(sql, params);
       work.sqlMs += performance.now() - started;
+      const name = typeof sql === "string" ? "text" : (sql.name ?? "text");
+      const entry = byStatement.get(name) ?? { n: 0, ms: 0, rows: 0 };
+      byStatement.set(name, entry);
+      entry.n++;
+      entry.ms += performance.now() - started;
+      entry.rows += result.rowCount ?? 0;
       work.queries++;
       work.rows += result.rowCount ?? 0;
       return result;
@@ -409,7 +417,15 @@ try {
   });
   const workNote = async (run: () => Promise<Measured>) => {
     Object.assign(work, { queries: 0, rows: 0, sqlMs: 0 });
+    byStatement.clear();
     const measured = await run();
+    if (process.env.SEARCH_BENCH_STATEMENTS) {
+      const parts = [...byStatement].map(
+        ([name, e]) =>
+          `${name} ×${e.n} (${(e.ms / e.n).toFixed(2)} ms, ${Math.round(e.rows / e.n)} rows each)`,
+      );
+      console.log(`[bench] ${measured.name}: ${parts.join(", ")}`);
+    }
     const n = measured.samples.length + Math.min(WARMUP, measured.samples.length / 4);
     measured.note +=
       `; ${(work.queries / n).toFixed(1)} queries, ${Math.round(work.rows / n)} rows, ` +

@@ -1,11 +1,11 @@
 // Space search: a radius and a time window in, the spaces bookable for the whole window out, with
-// their price, in distance or price order, a page at a time. Candidates come from H3 cell ranges in
-// the ledger (nearest cells first when sorting by distance); only the first few in order are checked
-// against their rules and bookings, in batches, until a page (plus one result, to know whether
-// another page exists) is filled.
+// their price, in distance or price order, a page at a time. Candidates come from the ledger in
+// order: nearest first from its earth index, or cheapest first over H3 cell ranges and price blocks;
+// only the first few in order are checked against their rules and bookings, in batches, until a page
+// (plus one result, to know whether another page exists) is filled. See docs/search.md.
 import { MS_PER_MINUTE, type PriceBreakdown } from "../domain/index.ts";
 import { boxAround } from "../geo/distance.ts";
-import { type NearCellRange, searchCells } from "../geo/search-cells.ts";
+import { searchCells } from "../geo/search-cells.ts";
 import type { Queryable } from "../storage/postgres.ts";
 import { MAX_BLOCKS } from "../storage/price-walk-sql.ts";
 import {
@@ -14,9 +14,10 @@ import {
   cheapestCandidates,
   cheapestInBlocks,
   loadForWindow,
-  nearestCandidates,
+  nearestForWindow,
   type SearchRange,
   type SpaceForWindow,
+  type WindowRange,
 } from "../storage/search-repository.ts";
 import { SpaceRulesCache } from "../storage/space-rules-cache.ts";
 import { type LadderMinutes, ladderStepFor, priceBlocksOf } from "../storage/stay-price-keys.ts";
@@ -57,8 +58,13 @@ export interface SpaceSearchOptions {
 
 /** Candidates read or checked per round trip at most. */
 const MAX_BATCH = 400;
-/** Cell ranges of the first group a distance walk reads (then twice as many each time). */
-const FIRST_CELL_GROUP = 7;
+/**
+ * Metres a distance read starts before where the previous one ended: far above the float noise
+ * between the earth index's chord and the haversine distance (~1e-9 m), far below any real gap.
+ */
+const REACH_SLACK_M = 0.001;
+/** A distance read scans at most this many spaces (then reads again from where it stopped). */
+const MAX_SCAN = 20_000;
 /** Stored keys per block the first read of a price walk over blocks takes (then twice as many each time). */
 const FIRST_PER_BLOCK = 32;
 
@@ -90,7 +96,6 @@ export class SpaceSearch {
   async search(request: SearchRequest, now: number): Promise<SearchPage> {
     const after = request.cursor === null ? null : decodeCursor(request, request.cursor);
     const window = { start: request.start, end: request.end };
-    const { ranges } = searchCells(request.lat, request.lng, request.radiusM, this.options.mapResolution);
     const query: CandidateQuery = {
       ranges: [],
       lat: request.lat,
@@ -103,11 +108,10 @@ export class SpaceSearch {
       noticeMinutes: Math.floor((window.start - now) / MS_PER_MINUTE),
       maxPrice: request.maxPrice,
     };
-    const searched = ranges.map((r) => ({ ...r, inside: r.farthestM <= request.radiusM }));
     const stream =
       request.sort === "distance"
-        ? this.byDistance(query, searched, after)
-        : this.byPrice({ ...query, ranges: searched }, after);
+        ? this.byDistance(query, window, after)
+        : this.byPrice({ ...query, ranges: this.rangesOf(request) }, after);
     const found = await this.walk(stream, request, now, after, request.limit + 1);
     const results = found.slice(0, request.limit);
     const last = results.at(-1);
@@ -189,56 +193,47 @@ export class SpaceSearch {
   }
 
   /**
-   * Distance order grows outwards: cell ranges are opened nearest first, in growing groups, and the
-   * open ones are read nearest first a page at a time (the database orders and cuts). Nothing unread
-   * is nearer than the open ranges' reading position, nor than the nearest point of the next
-   * unopened range; once the open ranges are read past that point, more ranges are opened and the
-   * reading goes on from the smaller of the two (rows read twice are skipped).
+   * Distance order: the spaces nearest to the point, a page at a time, each read starting at the
+   * reach the previous one ended at (less REACH_SLACK_M, so float noise between the index's chord
+   * and the haversine distance cannot skip a space; rows read twice are dropped). A read scans as
+   * many spaces in distance order as it asks for; once filters leave fewer, each next read scans
+   * four times as many as the last. When a read brings nothing new (more spaces at one spot than it takes),
+   * the next one takes twice as many.
    */
-  private byDistance(
-    query: CandidateQuery,
-    ranges: readonly (NearCellRange & SearchRange)[],
-    cursor: SortKey | null,
-  ): CandidateStream {
-    // Cells wholly nearer than the cursor hold nothing the next page needs.
-    const unopened = cursor === null ? [...ranges] : ranges.filter((r) => r.farthestM >= cursor.distanceM);
-    let opened = 0;
-    let groupSize = FIRST_CELL_GROUP;
-    /** Where reading the open ranges stands; null once they are read to the end. */
-    let openAfter: SortKey | null = cursor ?? START;
+  private byDistance(query: CandidateQuery, window: WindowRange, cursor: SortKey | null): CandidateStream {
+    let position: SortKey | null = cursor ?? START;
+    let from: number | null = cursor === null ? null : Math.max(0, cursor.distanceM - REACH_SLACK_M);
+    /** Spaces a read scans at least: as many as it asks for, until filters leave too few. */
+    let budget = 0;
     const seen = new Set<string>();
-    const unopenedBound = (): SortKey | null =>
-      opened < unopened.length ? { price: null, distanceM: unopened[opened]!.nearestM, id: NIL_ID } : null;
-    const position = (): SortKey | null => {
-      const bound = unopenedBound();
-      if (opened === 0) return bound === null ? null : (cursor ?? START);
-      if (openAfter === null) return bound;
-      return bound !== null && compareKeys(bound, openAfter) < 0 ? bound : openAfter;
-    };
     return {
-      after: position,
+      after: () => position,
       read: async (limit) => {
-        let from = position();
-        if (from === null) return [];
-        const bound = unopenedBound();
-        if (opened === 0 || (bound !== null && (openAfter === null || compareKeys(openAfter, bound) > 0))) {
-          opened = Math.min(unopened.length, opened + groupSize);
-          groupSize *= 2;
-        } else {
-          from = openAfter;
+        for (let size = limit; ; size *= 2) {
+          const scan = Math.max(budget, size);
+          const page = await nearestForWindow(this.db, query, window, from, size, scan);
+          if (page.candidates.length < size) budget = Math.min(scan * 4, MAX_SCAN);
+          const unseen = page.candidates.filter((c) => !seen.has(c.id));
+          for (const c of unseen) seen.add(c.id);
+          if (page.reach === null) position = null;
+          else {
+            from = Math.max(0, page.reach - REACH_SLACK_M);
+            position = { price: null, distanceM: from, id: NIL_ID };
+          }
+          if (unseen.length > 0 || page.reach === null) {
+            return cursor === null
+              ? unseen
+              : unseen.filter((c) => compareKeys(candidateKey("distance", c), cursor) > 0);
+          }
         }
-        const page = await nearestCandidates(
-          this.db,
-          { ...query, ranges: unopened.slice(0, opened) },
-          from === START ? null : from,
-          limit,
-        );
-        openAfter = page.after;
-        const fresh = page.candidates.filter((c) => !seen.has(c.id));
-        for (const c of fresh) seen.add(c.id);
-        return fresh;
       },
     };
+  }
+
+  /** The H3 cell ranges of the search's disc, each marked when it lies wholly inside the radius. */
+  private rangesOf(request: SearchRequest): SearchRange[] {
+    const { ranges } = searchCells(request.lat, request.lng, request.radiusM, this.options.mapResolution);
+    return ranges.map((r) => ({ lo: r.lo, hi: r.hi, inside: r.farthestM <= request.radiusM }));
   }
 
   /**

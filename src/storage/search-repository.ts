@@ -9,6 +9,7 @@
 import type { AvailabilityRules } from "../domain/index.ts";
 import { SLOT_HOLDING_STATUSES } from "../domain/space-listing.ts";
 import type { LatLngBox } from "../geo/distance.ts";
+import { EARTH_RADIUS_M } from "../geo/distance.ts";
 import type { CellRange } from "../geo/search-cells.ts";
 import type { SortKey } from "../search/search-cursor.ts";
 import { haversineSql } from "./haversine-sql.ts";
@@ -50,6 +51,8 @@ export interface Candidate {
   readonly monthly: number | null;
   /** A lower bound of the window's price (src/storage/price-bounds-sql.ts), for ordering only. */
   readonly priceKey: number;
+  /** The space's row, rules and bookings near the window, when the read that found it took them too. */
+  readonly loaded?: LoadedSpaceRow;
 }
 
 /** Where a read stopped: every candidate not returned comes strictly after `after` in its order. */
@@ -89,21 +92,6 @@ const RANGE_SCAN = (columns: string, distanceFilter: string) => `
   offset 0`;
 
 const RANGES = `unnest($1::text[], $2::text[], $3::bool[]) as r (lo, hi, inside)`;
-
-/** Nearest first, from $20/$21 (distance, id) on, $19 at most. */
-const NEAREST = `
-  select c.id, c.distance_m, c.hourly_rate, c.daily_rate, c.monthly_rate, c.price_low
-    from ${RANGES}
-   cross join lateral (
-     select * from (${RANGE_SCAN(
-       `s.id, ${distance("s")} as distance_m, s.hourly_rate, s.daily_rate, s.monthly_rate,
-        ${PRICE_LOW} as price_low`,
-       "",
-     )}) s
-      where (r.inside or s.distance_m <= $6)
-        and ($20::float8 is null or (s.distance_m, s.id) > ($20, $21::uuid))) c
-   order by c.distance_m, c.id
-   limit $19`;
 
 /** Every candidate of the ranges at or after the read's position ($20, the lowest price key it leaves) and the page cursor's price ($24). */
 const PRICED = `
@@ -198,26 +186,6 @@ const toCandidate = (row: CandidateRow): Candidate => ({
   priceKey: Number(row.price_low),
 });
 
-/** The nearest `limit` candidates after `after` (distance, id), nearest first. */
-export async function nearestCandidates(
-  db: Queryable,
-  q: CandidateQuery,
-  after: SortKey | null,
-  limit: number,
-): Promise<CandidatePage> {
-  const { rows } = await db.query<CandidateRow>(NEAREST, [
-    ...candidateParams(q, limit),
-    after?.distanceM ?? null,
-    after?.id ?? null,
-  ]);
-  const candidates = rows.map(toCandidate);
-  const last = candidates.at(-1);
-  return {
-    candidates,
-    after: candidates.length < limit || last === undefined ? null : distanceKey(last),
-  };
-}
-
 /** The largest uuid: a key with it sorts after every space at its price and distance. */
 const LAST_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff";
 
@@ -299,7 +267,6 @@ export async function cheapestInBlocks(
   };
 }
 
-const distanceKey = (c: Candidate): SortKey => ({ price: null, distanceM: c.distanceM, id: c.id });
 const priceKeyOf = (c: Candidate): SortKey => ({ price: c.priceKey, distanceM: c.distanceM, id: c.id });
 
 /** What a booking-window decision and a search result need about one space. */
@@ -324,6 +291,24 @@ export interface SpaceForWindow extends Candidate {
 /** How a space row's version reads (its updated_at to the microsecond, as the space actor reads it). */
 const VERSION = `to_char(s.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
 
+/** What a result shows and a window check needs of space `s`, but its rules and bookings. */
+const DETAILS = `s.id, s.hourly_rate, s.daily_rate, s.monthly_rate, ${VERSION} as version,
+    s.title, s.address_line1, s.city, s.postal_code, s.country, s.lat, s.lng, s.space_type, s.space_size,
+    s.booking_mode, s.currency, s.timezone, s.buffer_minutes, s.min_notice_minutes,
+    least(s.min_duration_minutes, ${MAX_MINUTES}) as min_duration_minutes,
+    least(s.max_duration_minutes, ${MAX_MINUTES}) as max_duration_minutes`;
+
+/** Slot-holding bookings of space `alias` within its buffer of the window (`start`, `end`: timestamptz). */
+const TAKEN = (alias: string, start: string, end: string) => `
+    (select coalesce(json_agg(json_build_array(
+              (extract(epoch from lower(b.during)) * 1000)::float8,
+              (extract(epoch from upper(b.during)) * 1000)::float8)), '[]')
+       from bookings b
+      where b.space_id = ${alias}.id
+        and b.status in (${SLOT_HOLDING_STATUSES.map((status) => `'${status}'`).join(", ")})
+        and b.during && tstzrange(${start}::timestamptz - make_interval(mins => ${alias}.buffer_minutes),
+                                  ${end}::timestamptz + make_interval(mins => ${alias}.buffer_minutes), '[)')) as taken`;
+
 /**
  * Space details, rules and the bookings near the window ($2, $3: timestamptz) for the spaces of
  * `k (id, known)`, where `known` is the version of the space the caller's cache holds: weekly hours,
@@ -331,11 +316,7 @@ const VERSION = `to_char(s.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:
  * read (only those within the buffer of the window).
  */
 const SPACES_FOR_WINDOW = `
-  select s.id, s.hourly_rate, s.daily_rate, s.monthly_rate, ${VERSION} as version,
-    s.title, s.address_line1, s.city, s.postal_code, s.country, s.lat, s.lng, s.space_type, s.space_size,
-    s.booking_mode, s.currency, s.timezone, s.buffer_minutes, s.min_notice_minutes,
-    least(s.min_duration_minutes, ${MAX_MINUTES}) as min_duration_minutes,
-    least(s.max_duration_minutes, ${MAX_MINUTES}) as max_duration_minutes,
+  select ${DETAILS},
     case when k.known is distinct from ${VERSION} then
       array(select a.amenity from space_amenities a where a.space_id = s.id order by a.amenity) end as amenities,
     case when k.known is distinct from ${VERSION} then
@@ -344,17 +325,11 @@ const SPACES_FOR_WINDOW = `
     case when k.known is distinct from ${VERSION} then
       (select coalesce(json_agg(json_build_array(e.local_date::text, e.kind, e.start_minute, e.end_minute)), '[]')
          from space_availability_exceptions e where e.space_id = s.id) end as exceptions,
-    (select coalesce(json_agg(json_build_array(
-              (extract(epoch from lower(b.during)) * 1000)::float8,
-              (extract(epoch from upper(b.during)) * 1000)::float8)), '[]')
-       from bookings b
-      where b.space_id = s.id
-        and b.status in (${SLOT_HOLDING_STATUSES.map((status) => `'${status}'`).join(", ")})
-        and b.during && tstzrange($2::timestamptz - make_interval(mins => s.buffer_minutes),
-                                  $3::timestamptz + make_interval(mins => s.buffer_minutes), '[)')) as taken
+    ${TAKEN("s", "$2", "$3")}
     from unnest($1::uuid[], $4::text[]) as k (id, known)
     join parking_spaces s on s.id = k.id`;
 
+/** A space row as SPACES_FOR_WINDOW gives it: rules and amenities null when the cache holds its version. */
 interface SpaceStateRow {
   id: string;
   hourly_rate: number;
@@ -377,11 +352,17 @@ interface SpaceStateRow {
   min_notice_minutes: number;
   min_duration_minutes: number;
   max_duration_minutes: number | null;
-  /** null when the caller's cache holds this version (as weekly_hours and exceptions). */
   amenities: string[] | null;
   weekly_hours: [number, number, number][] | null;
   exceptions: [string, "closed" | "open", number | null, number | null][] | null;
   taken: [number, number][];
+}
+
+/** A space row as the nearest read gives it: everything, rules and amenities included. */
+export interface LoadedSpaceRow extends SpaceStateRow {
+  amenities: string[];
+  weekly_hours: [number, number, number][];
+  exceptions: [string, "closed" | "open", number | null, number | null][];
 }
 
 function rulesOf(row: SpaceStateRow): VersionedRules {
@@ -440,9 +421,10 @@ export interface WindowRange {
 }
 
 /**
- * The spaces of `candidates` (in that order), with rules and the bookings near the window. With a
- * cache, rules and amenities of spaces whose row version is unchanged come from it (one round trip
- * either way); bookings are always read from the ledger.
+ * The spaces of `candidates` (in that order), with rules and the bookings near the window. A
+ * candidate whose read already took all of it (`loaded`) needs no query; the others take one round
+ * trip together, where rules and amenities of spaces whose row version is unchanged come from the
+ * cache. Bookings are always read from the ledger.
  */
 export async function loadForWindow(
   db: Queryable,
@@ -452,21 +434,160 @@ export async function loadForWindow(
 ): Promise<SpaceForWindow[]> {
   if (candidates.length === 0) return [];
   const known = candidates.map((c) => cache?.get(c.id));
-  const { rows } = await db.query<SpaceStateRow>(SPACES_FOR_WINDOW, [
-    candidates.map((c) => c.id),
-    new Date(window.start),
-    new Date(window.end),
-    known.map((entry) => entry?.version ?? null),
-  ]);
-  const byId = new Map(rows.map((row) => [row.id, row]));
+  const ready = candidates.map((c, i) => {
+    if (c.loaded === undefined) return undefined;
+    if (known[i]?.version === c.loaded.version) return known[i];
+    const fresh = rulesOf(c.loaded);
+    cache?.set(c.id, fresh);
+    return fresh;
+  });
+  const missing = candidates.filter((_, i) => ready[i] === undefined);
+  const byId = new Map<string, SpaceStateRow>();
+  if (missing.length > 0) {
+    const { rows } = await db.query<SpaceStateRow>({
+      name: "search-spaces-for-window",
+      text: SPACES_FOR_WINDOW,
+      values: [
+        missing.map((c) => c.id),
+        new Date(window.start),
+        new Date(window.end),
+        missing.map((c) => cache?.get(c.id)?.version ?? null),
+      ],
+    });
+    for (const row of rows) byId.set(row.id, row);
+  }
   return candidates.flatMap((candidate, i) => {
+    const fixed = ready[i];
+    if (fixed !== undefined) return [toSpace(candidate.loaded!, candidate, fixed)];
     const row = byId.get(candidate.id);
     if (row === undefined) return [];
-    let fixed = known[i];
-    if (fixed === undefined || fixed.version !== row.version || row.weekly_hours !== null) {
-      fixed = rulesOf(row);
-      cache?.set(row.id, fixed);
+    let rules = known[i];
+    if (rules === undefined || rules.version !== row.version || row.weekly_hours !== null) {
+      rules = rulesOf(row);
+      cache?.set(row.id, rules);
     }
-    return [toSpace(row, candidate, fixed)];
+    return [toSpace(row, candidate, rules)];
   });
+}
+
+/** Haversine from the searched point ($1 = lat, $2 = lng) to `alias`.lat/lng. */
+const distanceFromOrigin = (alias: string) => haversineSql(alias, "$1", "$2");
+
+/**
+ * The great-circle distance, in EARTH_RADIUS_M metres, whose chord on earthdistance's sphere is
+ * `chord` (both sides on one sphere: the order of chords is the order of haversine distances).
+ */
+const reachOf = (chord: string) => `(2 * ${EARTH_RADIUS_M} * asin(least(1, ${chord} / (2 * earth()))))`;
+/** The chord of a great-circle distance in EARTH_RADIUS_M metres (the inverse of reachOf). */
+const chordOf = (metres: string) =>
+  `(2 * earth() * sin(least(pi() / 2, ${metres} / (2 * ${EARTH_RADIUS_M}))))`;
+
+const ORIGIN = "ll_to_earth($1, $2)";
+const NEAREST_PRICE_LOW = priceLowerBoundSql("s", {
+  fullDays: "$12",
+  restMinutes: "$13",
+  monthMinutes: "$14",
+});
+
+/**
+ * Nearest first over the earth index (parking_spaces_earth_idx): `raw` is a GiST KNN scan that reads
+ * active spaces in order of their chord to the searched point, at or beyond $17 (a reach in metres:
+ * a read position; null from the start), and stops after $20 of them. It has no other condition,
+ * so the planner has no plan but that scan for it (a radius box on the index made it prefer a
+ * bitmap scan of the whole radius and a sort). Of those, the first $16 within the radius ($3, exact
+ * haversine, after the box $4–$7 in degrees) that pass the cheap filters ($8 types, $9 duration, $10 notice, $11 amenities, $15
+ * price cap over the price bound of $12–$14) come out nearest first, each with what a result shows
+ * and everything a window check needs: rules, amenities and the slot-holding bookings near the
+ * window ($18, $19), so a page takes no other read. Every row also says how many spaces the scan
+ * read and how far the last of them lies.
+ */
+const NEAREST = `
+  with raw as (
+    select s.*, ll_to_earth(s.lat, s.lng) <-> ${ORIGIN} as chord
+      from parking_spaces s
+     where s.status = 'active'
+       and ($17::float8 is null or ll_to_earth(s.lat, s.lng) <-> ${ORIGIN} >= ${chordOf("$17::float8")})
+     order by ll_to_earth(s.lat, s.lng) <-> ${ORIGIN}
+     limit $20
+  ), scanned as (
+    select count(*)::int as scanned, ${reachOf("max(chord)")} as scanned_reach_m from raw
+  ), near as (
+    select ${DETAILS}, ${distanceFromOrigin("s")} as distance_m, ${NEAREST_PRICE_LOW} as price_low,
+           ${reachOf("s.chord")} as reach_m
+      from raw s
+     where ${distanceFromOrigin("s")} <= $3
+       and ($8::text[] is null or s.space_type = any ($8))
+       and s.min_duration_minutes <= $9
+       and (s.max_duration_minutes is null or s.max_duration_minutes >= $9)
+       and s.min_notice_minutes <= $10
+       and ($11::text[] is null or (select count(*) from space_amenities a
+                                     where a.space_id = s.id and a.amenity = any ($11)) = cardinality($11))
+       and ($15::bigint is null or ${NEAREST_PRICE_LOW} <= $15)
+       and s.lat between $4 and $5
+       and ($6::float8 is null or s.lng between $6 and $7)
+     order by s.chord
+     limit $16
+  )
+  select c.scanned, c.scanned_reach_m, n.*, ${TAKEN("n", "$18", "$19")},
+    array(select a.amenity from space_amenities a where a.space_id = n.id order by a.amenity) as amenities,
+    (select coalesce(json_agg(json_build_array(h.day_of_week, h.start_minute, h.end_minute)), '[]')
+       from space_availability h where h.space_id = n.id) as weekly_hours,
+    (select coalesce(json_agg(json_build_array(e.local_date::text, e.kind, e.start_minute, e.end_minute)), '[]')
+       from space_availability_exceptions e where e.space_id = n.id) as exceptions
+    from scanned c
+    left join near n on true`;
+
+/** What the nearest read found: candidates nearest first, each with its row and bookings. */
+export interface NearestPage {
+  readonly candidates: Candidate[];
+  /** Every space not returned is at least this far (metres, haversine); null when all were read. */
+  readonly reach: number | null;
+}
+
+type NearestRow = LoadedSpaceRow & {
+  scanned: number;
+  scanned_reach_m: number | null;
+  distance_m: number;
+  price_low: string;
+  reach_m: number;
+};
+
+/**
+ * The `limit` spaces nearest to the searched point at or beyond `from` metres (null: from the
+ * point) among the next `scan` active spaces, each with its row and the bookings near `window`,
+ * nearest first (distance, id).
+ */
+export async function nearestForWindow(
+  db: Queryable,
+  q: CandidateQuery,
+  window: WindowRange,
+  from: number | null,
+  limit: number,
+  scan: number,
+): Promise<NearestPage> {
+  const { rows } = await db.query<NearestRow>({
+    name: "search-nearest",
+    text: NEAREST,
+    values: [...filterParams(q), limit, from, new Date(window.start), new Date(window.end), scan],
+  });
+  const head = rows[0]!;
+  const found = rows.filter((row) => row.id !== null);
+  const candidates = found
+    .map(
+      (row): Candidate => ({
+        id: row.id,
+        distanceM: row.distance_m,
+        hourly: row.hourly_rate,
+        daily: row.daily_rate,
+        monthly: row.monthly_rate,
+        priceKey: Number(row.price_low),
+        loaded: row,
+      }),
+    )
+    .sort((a, b) => a.distanceM - b.distanceM || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const last = found.at(-1);
+  if (found.length === limit && last !== undefined) return { candidates, reach: last.reach_m };
+  // Fewer than asked: the scan read to its end, or past the radius, or stopped at its budget.
+  const ended = head.scanned < scan || head.scanned_reach_m === null || head.scanned_reach_m > q.radiusM;
+  return { candidates, reach: ended ? null : head.scanned_reach_m };
 }

@@ -71,6 +71,8 @@ interface Seeded {
 const now = Math.floor(Date.now() / MINUTE) * MINUTE;
 const base = Math.ceil(now / (15 * MINUTE)) * 15 * MINUTE;
 let seeded: Seeded[] = [];
+const GARAGE_SPACES = 120;
+let garage: { lat: number; lng: number };
 let search: SpaceSearch;
 
 function randomWeeklyHours(): WeeklyHours[] {
@@ -144,6 +146,9 @@ beforeAll(async () => {
   const seeds: SpaceSeed[] = [];
   for (let i = 0; i < SPACES; i++)
     seeds.push(randomSpace(hostId, i > 0 && chance(0.05) ? seeds[i - 1] : undefined));
+  // A garage: many spaces listed at one point, more than one distance read takes.
+  garage = { lat: seeds[0]!.lat, lng: seeds[0]!.lng };
+  for (let i = 0; i < GARAGE_SPACES; i++) seeds.push(randomSpace(hostId, seeds[0]));
   const ids = await insertSpaces(t.deps.pool, seeds, {
     map: t.config.H3_MAP_RESOLUTION,
     shard: t.config.H3_SHARD_RESOLUTION,
@@ -284,6 +289,47 @@ describe(`search against a brute-force scan (seed ${SEED})`, () => {
     expect(expected.length).toBeGreaterThan(30);
     const { results } = await allPages(request);
     expect(results.map((r) => r.id)).toEqual(expected.map((e) => e.id));
+  });
+
+  it("lists spaces at one point (a garage) in id order over every page, however many share it", async () => {
+    const statements: string[] = [];
+    const recording: Queryable = {
+      query: ((config: unknown, values?: unknown) => {
+        statements.push(typeof config === "string" ? "text" : ((config as { name?: string }).name ?? "text"));
+        return t.deps.pool.query(config as string, values as unknown[]);
+      }) as Queryable["query"],
+    };
+    const walker = new SpaceSearch(recording, {
+      feeBasisPoints: t.config.PLATFORM_FEE_BASIS_POINTS,
+      mapResolution: t.config.H3_MAP_RESOLUTION,
+    });
+    const start = base + DAY + 9 * HOUR;
+    for (const [offsetM, limit] of [
+      [0, 7],
+      [0, 100],
+      [40, 3],
+    ] as const) {
+      const request = toSearchRequest(
+        {
+          lat: garage.lat + offsetM / 111_320,
+          lng: garage.lng,
+          radiusM: 300,
+          start: new Date(start).toISOString(),
+          end: new Date(start + HOUR).toISOString(),
+          limit,
+        },
+        now,
+      );
+      const expected = bruteForce(request);
+      const atGarage = expected.filter((e) => e.distanceM === expected[0]!.distanceM);
+      expect(atGarage.length).toBeGreaterThan(20);
+      const { results } = await allPages(request, walker);
+      expect(
+        results.map((r) => r.id),
+        JSON.stringify({ offsetM, limit }),
+      ).toEqual(expected.map((e) => e.id));
+    }
+    expect(statements).toContain("search-nearest");
   });
 
   it("orders by price over price blocks within a couple of km (any window length), over all ranges beyond", async () => {
