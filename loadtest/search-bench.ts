@@ -3,21 +3,21 @@
 // (in-process and over HTTP) next to a baseline measured in the same run: a plain SQL
 // bounding-box query and a per-row availability check in JS.
 //   npm run bench:search            (SEARCH_BENCH_SPACES=20000 npm run bench:search for a quick run)
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { serve } from "@hono/node-server";
+import { fileURLToPath } from "node:url";
 import { DateTime } from "luxon";
 import type { QueryConfig } from "pg";
+import { type ManagedProcess, startProcess, waitUntil } from "../devstack/managed-process.ts";
 import { seededRandom } from "../devstack/seeded-random.ts";
 import { freePort, type Stack, startStack } from "../devstack/stack.ts";
-import { createApp } from "../gateway/http/app.ts";
-import { createDeps } from "../gateway/http/deps.ts";
+import { wrkBinary } from "../devstack/system-packages.ts";
 import { loadConfig } from "../src/config/index.ts";
 import { checkWindow, type DateException, priceWindow, type WeeklyHours } from "../src/domain/index.ts";
 import { SLOT_HOLDING_STATUSES } from "../src/domain/space-listing.ts";
 import { boxAround, haversineMeters } from "../src/geo/distance.ts";
-import { createLogger } from "../src/logger.ts";
 import { type SearchRequest, toSearchRequest } from "../src/search/search-request.ts";
 import { SpaceSearch } from "../src/search/search-service.ts";
 import { migrate } from "../src/storage/migrate.ts";
@@ -29,6 +29,7 @@ import {
   insertUser,
   type SpaceSeed,
 } from "../test/support/search-fixtures.ts";
+import { searchLoad } from "./search-load.ts";
 
 const SPACES = Number(process.env.SEARCH_BENCH_SPACES ?? 100_000);
 const QUERIES = Number(process.env.SEARCH_BENCH_QUERIES ?? 400);
@@ -302,8 +303,12 @@ async function baselineSearch(
 
 interface Measured {
   name: string;
-  samples: number[];
   note: string;
+  count: number;
+  p50: number;
+  p99: number;
+  mean: number;
+  max: number;
 }
 
 async function measure(
@@ -319,7 +324,16 @@ async function measure(
     await run(request);
     samples.push(performance.now() - started);
   }
-  return { name, samples, note } satisfies Measured;
+  samples.sort((a, b) => a - b);
+  return {
+    name,
+    note,
+    count: samples.length,
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+    max: samples.at(-1)!,
+  } satisfies Measured;
 }
 
 function percentile(sorted: number[], p: number) {
@@ -332,11 +346,9 @@ function table(rows: Measured[]) {
     "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
   ];
   for (const row of rows) {
-    const sorted = [...row.samples].sort((a, b) => a - b);
-    const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
     const f = (n: number) => n.toFixed(2);
     lines.push(
-      `| ${row.name} | ${sorted.length} | ${f(percentile(sorted, 50))} | ${f(percentile(sorted, 99))} | ${f(mean)} | ${f(sorted.at(-1)!)} | ${row.note} |`,
+      `| ${row.name} | ${row.count} | ${f(row.p50)} | ${f(row.p99)} | ${f(row.mean)} | ${f(row.max)} | ${row.note} |`,
     );
   }
   return lines.join("\n");
@@ -426,7 +438,7 @@ try {
       );
       console.log(`[bench] ${measured.name}: ${parts.join(", ")}`);
     }
-    const n = measured.samples.length + Math.min(WARMUP, measured.samples.length / 4);
+    const n = measured.count + Math.min(WARMUP, measured.count / 4);
     measured.note +=
       `; ${(work.queries / n).toFixed(1)} queries, ${Math.round(work.rows / n)} rows, ` +
       `${(work.sqlMs / n).toFixed(1)} ms waiting on SQL per search`;
@@ -486,29 +498,62 @@ try {
     ),
   );
 
-  const deps = createDeps(config, createLogger(config, "bench"));
-  const app = createApp(deps);
-  const port = await freePort();
-  const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
-  const url = (r: SearchRequest, sort: "distance" | "price") =>
-    `http://127.0.0.1:${port}/api/v1/search/spaces?lat=${r.lat}&lng=${r.lng}&radiusM=${r.radiusM}` +
-    `&start=${new Date(r.start).toISOString()}&end=${new Date(r.end).toISOString()}&sort=${sort}`;
-  for (const sort of ["distance", "price"] as const) {
-    results.push(
-      await measure(
-        `H3 search, HTTP GET /api/v1/search/spaces, sort=${sort}`,
-        "keep-alive, one client",
-        requests,
-        async (r) => {
-          const response = await fetch(url(r, sort));
-          if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
-          await response.json();
-        },
-      ),
-    );
+  // Over HTTP: the gateway as `npm start` runs it, in its own process, and wrk (one connection, one
+  // request after another) in another, so no client work lands in the server's process.
+  const gatewayPort = await freePort();
+  const gateway: ManagedProcess = startProcess(
+    "gateway",
+    process.execPath,
+    ["--import", "tsx", "workers/gateway.ts"],
+    {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        LOG_LEVEL: "warn",
+        DATABASE_URL: stack.databaseUrl,
+        REDIS_URL: stack.redisUrl,
+        JWT_SECRET: randomBytes(32).toString("hex"),
+        HTTP_HOST: "127.0.0.1",
+        HTTP_PORT: String(gatewayPort),
+        PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
+        OBJECT_STORAGE_DIR: join(dataDir, "objects"),
+      },
+      logFile: join(dataDir, "gateway.log"),
+    },
+  );
+  try {
+    const baseUrl = `http://127.0.0.1:${gatewayPort}`;
+    await waitUntil("gateway", async () => (await fetch(`${baseUrl}/healthz`)).ok, 90_000, gateway.exited);
+    const wrk = wrkBinary();
+    for (const sort of ["distance", "price"] as const) {
+      const list = requests.map(
+        (r) =>
+          `/api/v1/search/spaces?lat=${r.lat}&lng=${r.lng}&radiusM=${r.radiusM}` +
+          `&start=${new Date(r.start).toISOString()}&end=${new Date(r.end).toISOString()}&sort=${sort}`,
+      );
+      const file = join(dataDir, `search-paths-${sort}.txt`);
+      writeFileSync(file, `${list.join("\n")}\n`);
+      await searchLoad(wrk, baseUrl, { file, list }, Math.min(WARMUP, list.length / 4));
+      const run = await searchLoad(wrk, baseUrl, { file, list }, list.length);
+      const answers = Object.entries(run.statuses);
+      if (run.socketErrors > 0 || answers.some(([status]) => status !== "200"))
+        throw new Error(
+          `search over HTTP: ${JSON.stringify(run.statuses)}, ${run.socketErrors} socket errors`,
+        );
+      results.push({
+        name: `H3 search, HTTP GET /api/v1/search/spaces, sort=${sort}`,
+        note: `gateway process (workers/gateway.ts); ${run.generator}, keep-alive`,
+        count: run.requests,
+        p50: run.p50Ms,
+        p99: run.p99Ms,
+        mean: run.meanMs,
+        max: run.maxMs,
+      });
+    }
+  } finally {
+    await gateway.stop();
   }
-  server.close();
-  await deps.close();
 
   if (BASELINE_QUERIES > 0) {
     results.push(
