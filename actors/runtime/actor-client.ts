@@ -8,7 +8,7 @@
 // re-delivered commands): a caller whose reply was lost (reconnect) or late reads the stored reply once
 // at its timeout, and a caller that gave up can send the same command id again to get the same answer.
 import { randomUUID } from "node:crypto";
-import { AppError, type ErrorCode } from "../../src/errors.ts";
+import { AppError, type ErrorCode, withoutStack } from "../../src/errors.ts";
 import type { Logger } from "../../src/logger.ts";
 import type { ActorAddress, ActorDefinition } from "./actor.ts";
 import type { ActorDriver } from "./driver.ts";
@@ -145,5 +145,6 @@ export class ActorClient {
 function unwrap<R>(reply: Reply): R {
   if (reply.ok) return reply.value as R;
   const { code, status, message, details } = reply.error;
-  throw new AppError(code as ErrorCode, status as AppError["status"], message, details);
+  // The actor's answer, decided in another process: a local stack trace would say nothing.
+  throw withoutStack(() => new AppError(code as ErrorCode, status as AppError["status"], message, details));
 }
