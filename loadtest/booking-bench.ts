@@ -95,6 +95,8 @@ interface Row {
   load: number;
   /** CPU seconds each group of processes spent during the measured run (none off Linux). */
   cpu: Record<string, number> | undefined;
+  /** Shard workers' counters over the measured run (ours only). */
+  work: Record<string, number> | undefined;
 }
 
 /** The columns of the CPU table, in order; "rest" is the machine's busy time nobody above spent. */
@@ -310,8 +312,8 @@ try {
     gateway: [pidOf("gateway")].filter((p) => p !== undefined),
     workers: children.filter((c) => c.name.startsWith("shard-worker")).flatMap((c) => c.child.pid ?? []),
     naive: [pidOf("naive")].filter((p) => p !== undefined),
-    redis: findPids("--port", String(redisPort)),
-    postgres: findPids(`port=${postgresPort}`),
+    redis: findPids(`127.0.0.1:${redisPort}`),
+    postgres: findPids(`port=${postgresPort} `),
     self: [process.pid],
   };
   const cpuNow = () => {
@@ -333,15 +335,36 @@ try {
     return spent;
   };
 
+  // The shard workers' counters (their /healthz): commands, fenced commits, mailbox reads.
+  const workerHealth = specs
+    .filter((spec) => spec.name.startsWith("shard-worker"))
+    .map((spec) => spec.health);
+  const workCounters = async () => {
+    const sum: Record<string, number> = {};
+    for (const port of workerHealth) {
+      const { stats } = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as {
+        stats: Record<string, number>;
+      };
+      for (const [k, v] of Object.entries(stats)) sum[k] = (sum[k] ?? 0) + v;
+    }
+    return sum;
+  };
+
   const rows: Row[] = [];
   for (const s of scenarios.filter((x) => ONLY.includes(x.key))) {
     for (const server of ["ours", "naive"] as const) {
       if (WARMUP_SECONDS > 0) await run(server, s.key, WARMUP_SECONDS);
+      const workBefore = server === "ours" ? await workCounters() : undefined;
       const cpuBefore = cpuNow();
       const result = await run(server, s.key, SECONDS);
       const cpu = cpuSpent(cpuBefore, cpuNow());
+      const workAfter = workBefore ? await workCounters() : undefined;
+      const work =
+        workBefore && workAfter
+          ? Object.fromEntries(Object.entries(workAfter).map(([k, v]) => [k, v - (workBefore[k] ?? 0)]))
+          : undefined;
       const overlaps = await overlapping(pool, spaces.get(`${server}:${s.key}`)!);
-      rows.push({ scenario: s.name, server, generator, result, overlaps, load: loadavg()[0]!, cpu });
+      rows.push({ scenario: s.name, server, generator, result, overlaps, load: loadavg()[0]!, cpu, work });
       console.log(
         `[bench] ${s.name}, ${server}: ${Math.round(perSecond(result))} decided/s, p99 ${result.p99Ms.toFixed(1)} ms, ${overlaps} overlaps`,
       );
@@ -372,6 +395,15 @@ try {
         " other busy time, other jobs included):\n",
     );
     console.log(cpuTable(rows));
+  }
+  for (const row of rows.filter((r) => r.work)) {
+    const w = row.work!;
+    const per = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : "-");
+    console.log(
+      `\n${row.scenario}, shard workers: ${w.commandsProcessed} commands, ${w.batchesCommitted} fenced commits ` +
+        `(${per(w.commandsProcessed ?? 0, w.batchesCommitted ?? 0)} per commit), ${w.mailboxReads} mailbox reads ` +
+        `(${per(w.entriesRead ?? 0, w.mailboxReads ?? 0)} entries per read), ${w.actorsActivated} activations`,
+    );
   }
 } finally {
   await Promise.all(children.map((child) => child.stop("SIGINT")));

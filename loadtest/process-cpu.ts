@@ -48,14 +48,17 @@ function allStats(): ProcStat[] {
   return out;
 }
 
-/** Pids whose command line holds every one of the given words (e.g. a server's port flag). */
+/**
+ * Pids whose command line holds every one of the given strings (e.g. a server's port flag; Redis
+ * rewrites its own to "redis-server 127.0.0.1:<port>").
+ */
 export function findPids(...words: string[]): number[] {
   const pids: number[] = [];
   for (const name of readdirSafe()) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const args = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0");
-      if (words.every((w) => args.includes(w))) pids.push(Number(name));
+      const line = readFileSync(`/proc/${name}/cmdline`, "utf8").replaceAll("\0", " ");
+      if (words.every((w) => line.includes(w))) pids.push(Number(name));
     } catch {
       // gone meanwhile
     }
