@@ -12,6 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 import { type ManagedProcess, startProcess, waitUntil } from "../devstack/managed-process.ts";
 import { seededRandom } from "../devstack/seeded-random.ts";
 import { freePort, type Stack, startStack } from "../devstack/stack.ts";
@@ -97,6 +98,18 @@ interface Row {
   cpu: Record<string, number> | undefined;
   /** Shard workers' counters over the measured run (ours only). */
   work: Record<string, number> | undefined;
+  /** Redis commands over the measured run (ours only): calls and µs inside Redis, by command. */
+  redisCommands: Record<string, { calls: number; usec: number }> | undefined;
+}
+
+/** INFO commandstats as calls and µs by command name. */
+async function redisCommandStats(redis: Redis): Promise<Record<string, { calls: number; usec: number }>> {
+  const text = await redis.info("commandstats");
+  const out: Record<string, { calls: number; usec: number }> = {};
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    out[match[1]!] = { calls: Number(match[2]), usec: Number(match[3]) };
+  }
+  return out;
 }
 
 /** The columns of the CPU table, in order; "rest" is the machine's busy time nobody above spent. */
@@ -350,27 +363,51 @@ try {
     return sum;
   };
 
+  const redisStats = new Redis(stack.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+
   const rows: Row[] = [];
   for (const s of scenarios.filter((x) => ONLY.includes(x.key))) {
     for (const server of ["ours", "naive"] as const) {
       if (WARMUP_SECONDS > 0) await run(server, s.key, WARMUP_SECONDS);
       const workBefore = server === "ours" ? await workCounters() : undefined;
+      const redisBefore = server === "ours" ? await redisCommandStats(redisStats) : undefined;
       const cpuBefore = cpuNow();
       const result = await run(server, s.key, SECONDS);
       const cpu = cpuSpent(cpuBefore, cpuNow());
       const workAfter = workBefore ? await workCounters() : undefined;
+      const redisAfter = redisBefore ? await redisCommandStats(redisStats) : undefined;
+      const redisCommands =
+        redisBefore && redisAfter
+          ? Object.fromEntries(
+              Object.entries(redisAfter).map(([k, v]) => [
+                k,
+                { calls: v.calls - (redisBefore[k]?.calls ?? 0), usec: v.usec - (redisBefore[k]?.usec ?? 0) },
+              ]),
+            )
+          : undefined;
       const work =
         workBefore && workAfter
           ? Object.fromEntries(Object.entries(workAfter).map(([k, v]) => [k, v - (workBefore[k] ?? 0)]))
           : undefined;
       const overlaps = await overlapping(pool, spaces.get(`${server}:${s.key}`)!);
-      rows.push({ scenario: s.name, server, generator, result, overlaps, load: loadavg()[0]!, cpu, work });
+      rows.push({
+        scenario: s.name,
+        server,
+        generator,
+        result,
+        overlaps,
+        load: loadavg()[0]!,
+        cpu,
+        work,
+        redisCommands,
+      });
       console.log(
         `[bench] ${s.name}, ${server}: ${Math.round(perSecond(result))} decided/s, p99 ${result.p99Ms.toFixed(1)} ms, ${overlaps} overlaps`,
       );
     }
   }
   await pool.end();
+  redisStats.disconnect();
 
   const loadAfter = loadavg();
   const command = `npm run bench:bookings  (node --import tsx loadtest/booking-bench.ts)`;
@@ -404,6 +441,15 @@ try {
         `(${per(w.commandsProcessed ?? 0, w.batchesCommitted ?? 0)} per commit), ${w.mailboxReads} mailbox reads ` +
         `(${per(w.entriesRead ?? 0, w.mailboxReads ?? 0)} entries per read), ${w.actorsActivated} activations`,
     );
+    if (row.redisCommands) {
+      const n = Math.max(1, decided(row.result));
+      const top = Object.entries(row.redisCommands)
+        .filter(([, v]) => v.calls > 0)
+        .sort((a, b) => b[1].usec - a[1].usec)
+        .slice(0, 8)
+        .map(([k, v]) => `${k} ${(v.calls / n).toFixed(2)}×/cmd ${(v.usec / n).toFixed(1)} µs/cmd`);
+      console.log(`  Redis time inside commands, per decided command: ${top.join("; ")}`);
+    }
   }
 } finally {
   await Promise.all(children.map((child) => child.stop("SIGINT")));
