@@ -12,6 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 import { type ManagedProcess, startProcess, waitUntil } from "../devstack/managed-process.ts";
 import { seededRandom } from "../devstack/seeded-random.ts";
 import { freePort, type Stack, startStack } from "../devstack/stack.ts";
@@ -23,6 +24,7 @@ import { createPool, type Pool } from "../src/storage/postgres.ts";
 import { insertSpaces, insertUser, spaceSeed } from "../test/support/search-fixtures.ts";
 import { nodeLoad } from "./booking-load-node.ts";
 import { type LoadResult, wrkLoad } from "./booking-load-wrk.ts";
+import { findPids, groupSeconds, machineSeconds } from "./process-cpu.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -92,7 +94,26 @@ interface Row {
   result: LoadResult;
   overlaps: number;
   load: number;
+  /** CPU seconds each group of processes spent during the measured run (none off Linux). */
+  cpu: Record<string, number> | undefined;
+  /** Shard workers' counters over the measured run (ours only). */
+  work: Record<string, number> | undefined;
+  /** Redis commands over the measured run (ours only): calls and µs inside Redis, by command. */
+  redisCommands: Record<string, { calls: number; usec: number }> | undefined;
 }
+
+/** INFO commandstats as calls and µs by command name. */
+async function redisCommandStats(redis: Redis): Promise<Record<string, { calls: number; usec: number }>> {
+  const text = await redis.info("commandstats");
+  const out: Record<string, { calls: number; usec: number }> = {};
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    out[match[1]!] = { calls: Number(match[2]), usec: Number(match[3]) };
+  }
+  return out;
+}
+
+/** The columns of the CPU table, in order; "rest" is the machine's busy time nobody above spent. */
+const CPU_GROUPS = ["gateway", "workers", "naive", "redis", "postgres", "wrk+bench", "rest"] as const;
 
 const decided = (r: LoadResult) => (r.statuses[201] ?? 0) + (r.statuses[409] ?? 0);
 const perSecond = (r: LoadResult) => decided(r) / r.seconds;
@@ -124,6 +145,22 @@ function table(rows: Row[]): string {
   return lines.join("\n");
 }
 
+/** CPU µs per decided command by process group, and the share of the machine's 2 cores busy. */
+function cpuTable(rows: Row[]): string {
+  const lines = [
+    `| scenario | server | ${CPU_GROUPS.join(" | ")} | machine busy |`,
+    `| --- | --- | ${CPU_GROUPS.map(() => "---:").join(" | ")} | ---: |`,
+  ];
+  for (const row of rows) {
+    if (!row.cpu) continue;
+    const n = Math.max(1, decided(row.result));
+    const cells = CPU_GROUPS.map((g) => Math.round(((row.cpu![g] ?? 0) * 1e6) / n).toLocaleString("en"));
+    const busy = (100 * (row.cpu.machine ?? 0)) / (row.result.seconds * cpus().length);
+    lines.push(`| ${row.scenario} | ${row.server} | ${cells.join(" | ")} | ${busy.toFixed(0)} % |`);
+  }
+  return lines.join("\n");
+}
+
 const dataDir = mkdtempSync(join(tmpdir(), "parkealo-booking-bench-"));
 chmodSync(dataDir, 0o755);
 const profileDir = join(dataDir, "profiles");
@@ -133,10 +170,12 @@ const loadBefore = loadavg();
 const wrk = wrkBinary();
 const generator = wrk ? `wrk -t${WRK_THREADS} -c${CONNECTIONS} + booking.lua` : `node fetch ×${CONNECTIONS}`;
 try {
+  const redisPort = await freePort();
+  const postgresPort = await freePort();
   stack = await startStack({
     dataDir,
-    redisPort: await freePort(),
-    postgresPort: await freePort(),
+    redisPort,
+    postgresPort,
     database: "parkealo_bench",
     ephemeral: true,
   });
@@ -280,19 +319,95 @@ try {
       : nodeLoad(load);
   };
 
+  // CPU accounting by process group (Linux /proc): each group's process trees.
+  const pidOf = (name: string) => children.find((c) => c.name === name)?.child.pid;
+  const groups: Record<string, number[]> = {
+    gateway: [pidOf("gateway")].filter((p) => p !== undefined),
+    workers: children.filter((c) => c.name.startsWith("shard-worker")).flatMap((c) => c.child.pid ?? []),
+    naive: [pidOf("naive")].filter((p) => p !== undefined),
+    redis: findPids(`127.0.0.1:${redisPort}`),
+    postgres: findPids(`port=${postgresPort} `),
+    self: [process.pid],
+  };
+  const cpuNow = () => {
+    const machine = machineSeconds();
+    return machine === undefined ? undefined : { ...groupSeconds(groups), machine };
+  };
+  const cpuSpent = (
+    before: Record<string, number> | undefined,
+    after: Record<string, number> | undefined,
+  ) => {
+    if (!before || !after) return undefined;
+    const d = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+    const ours = ["gateway", "workers", "naive", "redis", "postgres"];
+    // The bench's own tree holds every process it started (and wrk); what is left is wrk and us.
+    const wrkAndBench = d("self") - ours.reduce((sum, k) => sum + d(k), 0);
+    const spent: Record<string, number> = { "wrk+bench": wrkAndBench, machine: d("machine") };
+    for (const k of ours) spent[k] = d(k);
+    spent.rest = d("machine") - d("self");
+    return spent;
+  };
+
+  // The shard workers' counters (their /healthz): commands, fenced commits, mailbox reads.
+  const workerHealth = specs
+    .filter((spec) => spec.name.startsWith("shard-worker"))
+    .map((spec) => spec.health);
+  const workCounters = async () => {
+    const sum: Record<string, number> = {};
+    for (const port of workerHealth) {
+      const { stats } = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as {
+        stats: Record<string, number>;
+      };
+      for (const [k, v] of Object.entries(stats)) sum[k] = (sum[k] ?? 0) + v;
+    }
+    return sum;
+  };
+
+  const redisStats = new Redis(stack.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+
   const rows: Row[] = [];
   for (const s of scenarios.filter((x) => ONLY.includes(x.key))) {
     for (const server of ["ours", "naive"] as const) {
       if (WARMUP_SECONDS > 0) await run(server, s.key, WARMUP_SECONDS);
+      const workBefore = server === "ours" ? await workCounters() : undefined;
+      const redisBefore = server === "ours" ? await redisCommandStats(redisStats) : undefined;
+      const cpuBefore = cpuNow();
       const result = await run(server, s.key, SECONDS);
+      const cpu = cpuSpent(cpuBefore, cpuNow());
+      const workAfter = workBefore ? await workCounters() : undefined;
+      const redisAfter = redisBefore ? await redisCommandStats(redisStats) : undefined;
+      const redisCommands =
+        redisBefore && redisAfter
+          ? Object.fromEntries(
+              Object.entries(redisAfter).map(([k, v]) => [
+                k,
+                { calls: v.calls - (redisBefore[k]?.calls ?? 0), usec: v.usec - (redisBefore[k]?.usec ?? 0) },
+              ]),
+            )
+          : undefined;
+      const work =
+        workBefore && workAfter
+          ? Object.fromEntries(Object.entries(workAfter).map(([k, v]) => [k, v - (workBefore[k] ?? 0)]))
+          : undefined;
       const overlaps = await overlapping(pool, spaces.get(`${server}:${s.key}`)!);
-      rows.push({ scenario: s.name, server, generator, result, overlaps, load: loadavg()[0]! });
+      rows.push({
+        scenario: s.name,
+        server,
+        generator,
+        result,
+        overlaps,
+        load: loadavg()[0]!,
+        cpu,
+        work,
+        redisCommands,
+      });
       console.log(
         `[bench] ${s.name}, ${server}: ${Math.round(perSecond(result))} decided/s, p99 ${result.p99Ms.toFixed(1)} ms, ${overlaps} overlaps`,
       );
     }
   }
   await pool.end();
+  redisStats.disconnect();
 
   const loadAfter = loadavg();
   const command = `npm run bench:bookings  (node --import tsx loadtest/booking-bench.ts)`;
@@ -310,6 +425,32 @@ try {
       `${loadAfter.map((l) => l.toFixed(2)).join(" ")} after (generator, servers, Redis and PostgreSQL share the machine)\n`,
   );
   console.log(table(rows));
+  if (rows.some((r) => r.cpu)) {
+    console.log(
+      "\nCPU per decided command, µs, by process group during each measured run (Linux /proc; redis and" +
+        " postgres include every backend; wrk+bench: the generator and this script; rest: the machine's" +
+        " other busy time, other jobs included):\n",
+    );
+    console.log(cpuTable(rows));
+  }
+  for (const row of rows.filter((r) => r.work)) {
+    const w = row.work!;
+    const per = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : "-");
+    console.log(
+      `\n${row.scenario}, shard workers: ${w.commandsProcessed} commands, ${w.batchesCommitted} fenced commits ` +
+        `(${per(w.commandsProcessed ?? 0, w.batchesCommitted ?? 0)} per commit), ${w.mailboxReads} mailbox reads ` +
+        `(${per(w.entriesRead ?? 0, w.mailboxReads ?? 0)} entries per read), ${w.actorsActivated} activations`,
+    );
+    if (row.redisCommands) {
+      const n = Math.max(1, decided(row.result));
+      const top = Object.entries(row.redisCommands)
+        .filter(([, v]) => v.calls > 0)
+        .sort((a, b) => b[1].usec - a[1].usec)
+        .slice(0, 8)
+        .map(([k, v]) => `${k} ${(v.calls / n).toFixed(2)}×/cmd ${(v.usec / n).toFixed(1)} µs/cmd`);
+      console.log(`  Redis time inside commands, per decided command: ${top.join("; ")}`);
+    }
+  }
 } finally {
   await Promise.all(children.map((child) => child.stop("SIGINT")));
   await stack?.stop();

@@ -2,17 +2,17 @@
 // stream and await its reply with a timeout.
 //
 // Reply path: one pub/sub channel per caller process, subscribed once at start, with a Map of pending
-// command ids. Replies are small and latency matters (a booking answer), and pub/sub costs no polling
+// command ids; a committed batch sends the replies bound for one caller as one message. Replies are small and latency matters (a booking answer), and pub/sub costs no polling
 // and no per-request connection, unlike a blocking list per command. Pub/sub is not durable, so the
 // reply is also stored per command id by the same script that commits the command (it is what replays
 // re-delivered commands): a caller whose reply was lost (reconnect) or late reads the stored reply once
 // at its timeout, and a caller that gave up can send the same command id again to get the same answer.
 import { randomUUID } from "node:crypto";
-import { AppError, type ErrorCode } from "../../src/errors.ts";
+import { AppError, type ErrorCode, withoutStack } from "../../src/errors.ts";
 import type { Logger } from "../../src/logger.ts";
 import type { ActorAddress, ActorDefinition } from "./actor.ts";
 import type { ActorDriver } from "./driver.ts";
-import { decodeReply, type Reply } from "./envelope.ts";
+import { decodeReplies, decodeReply, type Reply } from "./envelope.ts";
 
 export interface ActorClientOptions {
   driver: ActorDriver;
@@ -132,18 +132,19 @@ export class ActorClient {
     }
   }
 
+  /** One message on our channel: a reply, or a batch's replies bound for us. */
   private onReply(raw: string): void {
-    const reply = decodeReply(raw);
-    if (!reply) {
-      this.options.logger.warn("dropping a malformed actor reply");
-      return;
+    const { replies, malformed } = decodeReplies(raw);
+    if (malformed > 0) this.options.logger.warn({ malformed }, "dropping malformed actor replies");
+    for (const reply of replies) {
+      for (const waiter of this.waiters.get(reply.commandId) ?? []) waiter.resolve(reply);
     }
-    for (const waiter of this.waiters.get(reply.commandId) ?? []) waiter.resolve(reply);
   }
 }
 
 function unwrap<R>(reply: Reply): R {
   if (reply.ok) return reply.value as R;
   const { code, status, message, details } = reply.error;
-  throw new AppError(code as ErrorCode, status as AppError["status"], message, details);
+  // The actor's answer, decided in another process: a local stack trace would say nothing.
+  throw withoutStack(() => new AppError(code as ErrorCode, status as AppError["status"], message, details));
 }

@@ -200,6 +200,10 @@ export class ActorHost {
           runners.map((r) => r.shard),
           { count: this.settings.readCount, blockMs: this.settings.readBlockMs },
         );
+        if (deliveries.length > 0) {
+          this.stats.mailboxReads += 1;
+          this.stats.entriesRead += deliveries.length;
+        }
         // An entry for a shard lost meanwhile stays pending with us; the new owner claims it.
         for (const delivery of deliveries) this.runners.get(delivery.shard)?.dispatch(delivery);
       } catch (error) {

@@ -82,6 +82,7 @@ export interface ActorDriver {
 
   // Mailbox, caller side.
   append(shard: number, envelope: CommandEnvelope): Promise<string>;
+  /** Each message is one encoded reply, or a JSON array of them (a batch's replies for this caller). */
   subscribeReplies(callerId: string, onReply: (raw: string) => void): Promise<{ close(): Promise<void> }>;
   storedReply(shard: number, commandId: string): Promise<string | null>;
 

@@ -61,3 +61,26 @@ export function decodeReply(raw: string): Reply | undefined {
     return undefined;
   }
 }
+
+/**
+ * The replies in one message on a caller's channel: a batch's commit sends a JSON array of the
+ * replies bound for that caller, a replay one reply alone. Malformed items are left out, and
+ * counted, so the caller can log them.
+ */
+export function decodeReplies(raw: string): { replies: Reply[]; malformed: number } {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { replies: [], malformed: 1 };
+  }
+  const items = Array.isArray(value) ? value : [value];
+  const replies: Reply[] = [];
+  let malformed = 0;
+  for (const item of items) {
+    const parsed = replySchema.safeParse(item);
+    if (parsed.success) replies.push(parsed.data);
+    else malformed += 1;
+  }
+  return { replies, malformed };
+}

@@ -15,6 +15,12 @@ export interface HostStats {
   pendingClaimed: number;
   actorsActivated: number;
   actorsPassivated: number;
+  /** Fenced commits of decided batches (one Redis round trip each). */
+  batchesCommitted: number;
+  /** Mailbox reads that returned entries. */
+  mailboxReads: number;
+  /** Entries those reads returned. */
+  entriesRead: number;
 }
 
 export function emptyStats(): HostStats {
@@ -31,5 +37,8 @@ export function emptyStats(): HostStats {
     pendingClaimed: 0,
     actorsActivated: 0,
     actorsPassivated: 0,
+    batchesCommitted: 0,
+    mailboxReads: 0,
+    entriesRead: 0,
   };
 }

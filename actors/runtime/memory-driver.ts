@@ -236,12 +236,15 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): ActorDriv
           if (op.op === "set") data.reminders.set(member, op.dueAt);
           else data.reminders.delete(member);
         }
+        // As commit_batch.lua: one message per caller, a JSON array of its replies in batch order.
+        const outgoing = new Map<string, string[]>();
         for (const c of commands) {
           if (stores(c) > 0 && c.reply)
             data.results.set(c.commandId!, { value: c.reply, expiresAt: clock() + stores(c) });
           ack(data, c.entryId);
-          if (c.reply) publish(c.replyTo, c.reply);
+          if (c.reply && c.replyTo) outgoing.set(c.replyTo, [...(outgoing.get(c.replyTo) ?? []), c.reply]);
         }
+        for (const [callerId, replies] of outgoing) publish(callerId, `[${replies.join(",")}]`);
         return SCRIPT_CODES.ok;
       });
       return outcomeOf("commit_batch", code, fence) === "duplicate" ? "duplicate" : "committed";

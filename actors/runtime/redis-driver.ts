@@ -46,6 +46,18 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
   loadScripts(redis);
   let reader: Redis | undefined;
   const subscribers = new Set<Redis>();
+  /** Key names per shard, built once (every command of a busy shard needs them). */
+  const keysByShard = new Map<number, ReturnType<typeof shardKeys>>();
+  const keysOf = (shard: number) => {
+    let keys = keysByShard.get(shard);
+    if (keys === undefined) {
+      keys = shardKeys(ns, shard);
+      keysByShard.set(shard, keys);
+    }
+    return keys;
+  };
+  /** The last mailbox read's streams (the owned shards rarely change between reads). */
+  let readPlan: { shards: string; args: string[]; shardByKey: Map<string, number> } | undefined;
 
   const fenced = (fence: Fence) => [fence.owner, String(fence.epoch)];
   const run = (name: ScriptCommand, keys: string[], args: (string | number)[]) =>
@@ -62,7 +74,7 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
     },
 
     async acquireLease(shard, owner, ttlMs): Promise<LeaseGrant> {
-      const keys = shardKeys(ns, shard);
+      const keys = keysOf(shard);
       const [code, epoch] = (await run("acquire_lease", [keys.lease, keys.epoch], [owner, ttlMs])) as [
         number,
         number,
@@ -70,11 +82,11 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
       return { granted: code === 1, epoch };
     },
     async renewLease(fence, ttlMs) {
-      const code = await run("renew_lease", [shardKeys(ns, fence.shard).lease], [...fenced(fence), ttlMs]);
+      const code = await run("renew_lease", [keysOf(fence.shard).lease], [...fenced(fence), ttlMs]);
       outcomeOf("renew_lease", code, fence);
     },
     async releaseLease(fence) {
-      const code = await run("release_lease", [shardKeys(ns, fence.shard).lease], fenced(fence));
+      const code = await run("release_lease", [keysOf(fence.shard).lease], fenced(fence));
       try {
         outcomeOf("release_lease", code, fence);
       } catch (error) {
@@ -82,12 +94,12 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
       }
     },
     async currentLease(shard) {
-      const [owner, epoch] = await redis.hmget(shardKeys(ns, shard).lease, "owner", "epoch");
+      const [owner, epoch] = await redis.hmget(keysOf(shard).lease, "owner", "epoch");
       return owner && epoch ? { owner, epoch: Number(epoch) } : null;
     },
 
     async append(shard, envelope: CommandEnvelope) {
-      const id = await redis.xadd(shardKeys(ns, shard).mailbox, "*", "e", encodeEnvelope(envelope));
+      const id = await redis.xadd(keysOf(shard).mailbox, "*", "e", encodeEnvelope(envelope));
       if (!id) throw new Error("XADD returned no id");
       return id;
     },
@@ -107,13 +119,13 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
       };
     },
     storedReply(shard, commandId) {
-      return redis.get(shardKeys(ns, shard).result(commandId));
+      return redis.get(keysOf(shard).result(commandId));
     },
 
     async ensureMailbox(shard) {
       try {
         // From id 0, not $: commands appended before any worker ever read this shard count too.
-        await redis.xgroup("CREATE", shardKeys(ns, shard).mailbox, MAILBOX_GROUP, "0", "MKSTREAM");
+        await redis.xgroup("CREATE", keysOf(shard).mailbox, MAILBOX_GROUP, "0", "MKSTREAM");
       } catch (error) {
         if (!String((error as Error).message).includes("BUSYGROUP")) throw error;
       }
@@ -121,8 +133,16 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
     async read(consumer, shards, { count, blockMs }) {
       if (shards.length === 0) return [];
       reader ??= connect("actor-mailbox-reader");
-      const keys = shards.map((shard) => shardKeys(ns, shard).mailbox);
-      const shardByKey = new Map(keys.map((key, i) => [key, shards[i]!]));
+      const shardList = shards.join(",");
+      if (readPlan?.shards !== shardList) {
+        const keys = shards.map((shard) => keysOf(shard).mailbox);
+        readPlan = {
+          shards: shardList,
+          args: [...keys, ...keys.map(() => ">")],
+          shardByKey: new Map(keys.map((key, i) => [key, shards[i]!])),
+        };
+      }
+      const { args, shardByKey } = readPlan;
       // One blocking read over all owned mailboxes (single Redis). On Redis Cluster this becomes one
       // read per node, since XREADGROUP's keys must share a slot there.
       const result = await reader.call(
@@ -135,13 +155,12 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
         // BLOCK 0 would wait forever; no BLOCK returns at once.
         ...(blockMs > 0 ? ["BLOCK", blockMs] : []),
         "STREAMS",
-        ...keys,
-        ...keys.map(() => ">"),
+        ...args,
       );
       return streamPairs(result).flatMap(([key, entries]) => deliveriesOf(shardByKey.get(key)!, entries));
     },
     async claimPending(fence, consumer, { minIdleMs, count }) {
-      const keys = shardKeys(ns, fence.shard);
+      const keys = keysOf(fence.shard);
       const deliveries: Delivery[] = [];
       let cursor = "0-0";
       do {
@@ -160,7 +179,7 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
     },
     async replayDone(fence, candidates) {
       if (candidates.length === 0) return [];
-      const keys = shardKeys(ns, fence.shard);
+      const keys = keysOf(fence.shard);
       const reply = (await run(
         "replay_done",
         [keys.lease, keys.mailbox, ...candidates.map((c) => keys.result(c.commandId))],
@@ -174,7 +193,7 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
       return candidates.map((_, i) => reply[i + 1] === 1);
     },
     async commit(fence, request: CommitRequest) {
-      const keys = shardKeys(ns, fence.shard);
+      const keys = keysOf(fence.shard);
       const reminders = request.reminders ?? [];
       const commands = request.commands ?? [];
       const code = await run(
@@ -208,7 +227,7 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
       return outcomeOf("commit_batch", code, fence) === "duplicate" ? "duplicate" : "committed";
     },
     async tidyMailbox(fence, consumer, consumerIdleMs) {
-      const keys = shardKeys(ns, fence.shard);
+      const keys = keysOf(fence.shard);
       const trimmed = await run(
         "tidy_mailbox",
         [keys.lease, keys.mailbox],
@@ -220,7 +239,7 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
     },
     async pendingCount(shard) {
       try {
-        const summary = (await redis.xpending(shardKeys(ns, shard).mailbox, MAILBOX_GROUP)) as [number];
+        const summary = (await redis.xpending(keysOf(shard).mailbox, MAILBOX_GROUP)) as [number];
         return Number(summary[0]);
       } catch (error) {
         if (String((error as Error).message).includes("NOGROUP")) return 0;
@@ -229,11 +248,11 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
     },
 
     loadState(shard, actorType, actorId) {
-      return redis.get(shardKeys(ns, shard).state(actorType, actorId));
+      return redis.get(keysOf(shard).state(actorType, actorId));
     },
 
     async deliverDueReminders(fence, now, limit) {
-      const keys = shardKeys(ns, fence.shard);
+      const keys = keysOf(fence.shard);
       const moved = await run(
         "deliver_due_reminders",
         [keys.lease, keys.reminders, keys.mailbox],
@@ -244,7 +263,7 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
       return 0;
     },
     async reminders(shard) {
-      const flat = await redis.zrange(shardKeys(ns, shard).reminders, "0", "-1", "WITHSCORES");
+      const flat = await redis.zrange(keysOf(shard).reminders, "0", "-1", "WITHSCORES");
       const out: Reminder[] = [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
         const [actorType, actorId, name] = JSON.parse(flat[i]!) as [string, string, string];

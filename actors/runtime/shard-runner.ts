@@ -347,6 +347,7 @@ export class ShardRunner {
         for (const item of batch) item.claimed = true;
         return "again";
       }
+      stats.batchesCommitted += 1;
       cell.state = decision.state;
       cell.unsaved = undefined;
       if (decision.stateOp === "delete" || decision.reload) cell.loaded = false;

@@ -10,6 +10,8 @@
   then r × (op 'set'|'cancel', member, due ms)
   then n × (entry id to ack ('' none), ms to keep the reply (0: do not store), reply ('' none),
             reply channel ('' none))
+  Entries are acked by one XACK; replies bound for one channel go out as one message, a JSON array
+  of the replies in batch order (a hot actor's batch usually answers one gateway).
   Returns 1: committed;  -2: duplicate (a command already had a stored reply before this batch:
   nothing written; replay it first);  -1: stale epoch.
 ]]
@@ -33,11 +35,24 @@ for i = 0, reminderOps - 1 do
     redis.call('ZREM', KEYS[4], member)
   end
 end
+local acks, channels, outgoing = {}, {}, {}
 for i = 1, commands do
   local at = base + (i - 1) * 4
   local entryId, ttl, reply, channel = ARGV[at], tonumber(ARGV[at + 1]), ARGV[at + 2], ARGV[at + 3]
   if ttl > 0 and reply ~= '' then redis.call('SET', KEYS[4 + i], reply, 'PX', ttl) end
-  if entryId ~= '' then redis.call('XACK', KEYS[3], ARGV[3], entryId) end
-  if channel ~= '' and reply ~= '' then redis.call('PUBLISH', channel, reply) end
+  if entryId ~= '' then acks[#acks + 1] = entryId end
+  if channel ~= '' and reply ~= '' then
+    local list = outgoing[channel]
+    if list == nil then
+      list = {}
+      outgoing[channel] = list
+      channels[#channels + 1] = channel
+    end
+    list[#list + 1] = reply
+  end
+end
+if #acks > 0 then redis.call('XACK', KEYS[3], ARGV[3], unpack(acks)) end
+for _, channel in ipairs(channels) do
+  redis.call('PUBLISH', channel, '[' .. table.concat(outgoing[channel], ',') .. ']')
 end
 return 1

@@ -1,7 +1,7 @@
 // How the gateway talks to space actors: an actor client started on first use (closed on shutdown),
 // the shard of a space from its shard cell (cached briefly), and command ids that map a REST retry
 // under the same Idempotency-Key to the same actor command.
-import { createHash, randomUUID } from "node:crypto";
+import { hash, randomUUID } from "node:crypto";
 import type { ActorClient } from "../../actors/runtime/index.ts";
 import { createActorClient, shardOfShardCell } from "../../actors/runtime/index.ts";
 import { SPACE_ACTOR_TYPE, type SpaceActorReply, type SpaceCommand } from "../../actors/space/index.ts";
@@ -75,13 +75,13 @@ export class SpaceCommands {
  */
 export function commandIdFor(userId: string, operation: string, idempotencyKey: string | undefined): string {
   if (idempotencyKey === undefined) return `http:${randomUUID()}`;
-  const digest = createHash("sha256").update(`${userId}\n${operation}\n${idempotencyKey}`).digest("hex");
+  const digest = hash("sha256", `${userId}\n${operation}\n${idempotencyKey}`);
   return `http:${digest}`;
 }
 
 /** A uuid named by a command id: the booking a request creates, the same on every retry. */
 export function bookingIdFor(commandId: string): string {
-  const hex = createHash("sha256").update(`booking\n${commandId}`).digest("hex");
+  const hex = hash("sha256", `booking\n${commandId}`);
   const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

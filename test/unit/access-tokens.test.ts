@@ -2,7 +2,7 @@
 // token jose's jwtVerify would refuse (tampered, other key, other algorithm, crit header, other
 // issuer, not yet valid, expired, malformed) is refused here too, with the same error codes.
 import { SignJWT } from "jose";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { AccessTokens } from "../../src/auth/access-tokens.ts";
 
 const SECRET = "a-test-secret-of-at-least-thirty-two-characters";
@@ -65,5 +65,36 @@ describe("AccessTokens.verify", () => {
     for (const token of candidates) {
       expect(await refusal(token), token).toMatchObject({ code: "unauthenticated", status: 401 });
     }
+  });
+
+  describe("a token checked before (remembered)", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("is refused with token_expired once its expiry passes, and before nbf as before", async () => {
+      const shortLived = new AccessTokens(SECRET, 60);
+      const token = await shortLived.sign({ userId, roles: ["driver"] });
+      await expect(shortLived.verify(token)).resolves.toEqual({ userId, roles: ["driver"] });
+      vi.useFakeTimers({ now: Date.now() + 61_000 });
+      expect(await shortLived.verify(token).catch((e) => e)).toMatchObject({ code: "token_expired" });
+    });
+
+    it("does not vouch for a token that differs from it in any byte", async () => {
+      const token = await tokens.sign({ userId, roles: ["driver"] });
+      await expect(tokens.verify(token)).resolves.toEqual({ userId, roles: ["driver"] });
+      // A character inside the signature (the last one carries unused bits).
+      const at = token.length - 5;
+      const changed = `${token.slice(0, at)}${token[at] === "A" ? "B" : "A"}${token.slice(at + 1)}`;
+      expect(await refusal(changed)).toMatchObject({ code: "unauthenticated" });
+      expect(await refusal(`${token} `)).toMatchObject({ code: "unauthenticated" });
+    });
+
+    it("hands out its own copy of the roles each time", async () => {
+      const token = await tokens.sign({ userId, roles: ["driver"] });
+      const first = await tokens.verify(token);
+      first.roles.push("admin");
+      await expect(tokens.verify(token)).resolves.toEqual({ userId, roles: ["driver"] });
+    });
   });
 });

@@ -1,7 +1,7 @@
 // Bearer-token authentication and role checks. `identify` runs on every API request and only notes
 // who is calling; `requireAuth` / `requireRole` turn a missing or bad token into 401 and a missing
 // role into 403.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AccessTokens } from "../../../src/auth/access-tokens.ts";
 import { hasAnyRole, type Role } from "../../../src/domain/roles.ts";
 import { errors } from "../../../src/errors.ts";
@@ -24,22 +24,24 @@ export function identify(accessTokens: AccessTokens): MiddlewareHandler<AppEnv> 
   };
 }
 
+// c.get, not c.var: c.var copies every variable into a new object on each read.
 export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!c.var.user) throw c.var.authError ?? errors.unauthenticated();
+  if (!c.get("user")) throw c.get("authError") ?? errors.unauthenticated();
   await next();
 };
 
 export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const user = c.var.user;
-    if (!user) throw c.var.authError ?? errors.unauthenticated();
+    const user = c.get("user");
+    if (!user) throw c.get("authError") ?? errors.unauthenticated();
     if (!hasAnyRole(user.roles, roles)) throw errors.forbidden(`requires role ${roles.join(" or ")}`);
     await next();
   };
 }
 
 /** The authenticated caller; only call behind requireAuth / requireRole. */
-export function currentUser(c: { var: { user?: AuthUser } }): AuthUser {
-  if (!c.var.user) throw errors.unauthenticated();
-  return c.var.user;
+export function currentUser(c: Context<AppEnv>): AuthUser {
+  const user = c.get("user");
+  if (!user) throw errors.unauthenticated();
+  return user;
 }

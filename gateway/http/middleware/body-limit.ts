@@ -10,14 +10,37 @@ import type { AppEnv } from "../app-env.ts";
 /** Room for the multipart boundaries and part headers around the file. */
 export const MULTIPART_ENVELOPE_BYTES = 16 * 1024;
 const IMAGE_UPLOAD_PATH = /^\/api\/v1\/spaces\/[^/]+\/images\/?$/;
+const DECIMAL = /^\d+$/;
 
-const limit = (maxSize: number) =>
-  bodyLimit({
+const tooLarge = (maxSize: number) =>
+  new AppError("payload_too_large", 413, `request body exceeds ${maxSize} bytes`);
+
+/**
+ * A body declared by Content-Length (no Transfer-Encoding) is judged by its header: node's HTTP
+ * parser delivers exactly that many bytes, no more. Only a chunked body is counted as it streams
+ * (hono's bodyLimit), because that reads `c.req.raw.body`, which makes @hono/node-server build a
+ * whole web Request and stream around the socket — on every call, a GET included, it was the
+ * largest single cost of a booking request in the gateway.
+ */
+const limit = (maxSize: number): MiddlewareHandler<AppEnv> => {
+  const streamed = bodyLimit({
     maxSize,
     onError: () => {
-      throw new AppError("payload_too_large", 413, `request body exceeds ${maxSize} bytes`);
+      throw tooLarge(maxSize);
     },
   });
+  return (c, next) => {
+    const method = c.req.method;
+    const length = c.req.header("content-length");
+    const chunked = c.req.header("transfer-encoding") !== undefined;
+    if (!chunked && (method === "GET" || method === "HEAD") && length === undefined) return next();
+    if (!chunked && length !== undefined && DECIMAL.test(length.trim())) {
+      if (Number(length.trim()) > maxSize) throw tooLarge(maxSize);
+      return next();
+    }
+    return streamed(c, next);
+  };
+};
 
 export function apiBodyLimit(
   config: Pick<Config, "BODY_LIMIT_BYTES" | "SPACE_IMAGE_MAX_BYTES">,

@@ -59,7 +59,8 @@ export function idempotency(
         "Idempotency-Key must be 1-255 visible ASCII characters",
       );
     }
-    const scope = c.var.user ? `user:${c.var.user.id}` : `ip:${clientIp(c, options.trustProxy)}`;
+    const user = c.get("user");
+    const scope = user ? `user:${user.id}` : `ip:${clientIp(c, options.trustProxy)}`;
     const requestHash = await requestFingerprint(c);
 
     const claim = await repo.claimKey(pool, scope, key, requestHash, options.ttlHours);

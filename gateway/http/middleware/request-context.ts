@@ -1,12 +1,26 @@
 // Per request: an id (taken from X-Request-Id when sane, else new), a child logger, the access log
 // line and the HTTP metrics.
 import { randomUUID } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "../../../src/logger.ts";
 import type { Metrics } from "../../../src/metrics.ts";
 import type { AppEnv } from "../app-env.ts";
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Sets the header on the response in place. `c.header` on a finished response reads its `bodyUsed`,
+ * which makes @hono/node-server turn its light response into a web Response with a stream, then
+ * copies it: a real share of a small answer's CPU. Headers of a response that forbids changes
+ * (a fetched one, a redirect) go the copying way.
+ */
+function setRequestIdHeader(c: Context<AppEnv>, requestId: string): void {
+  try {
+    c.res.headers.set("X-Request-Id", requestId);
+  } catch {
+    c.header("X-Request-Id", requestId);
+  }
+}
 
 export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -16,12 +30,12 @@ export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHand
     c.set("logger", logger.child({ requestId }));
     const started = performance.now();
     await next();
-    c.header("X-Request-Id", requestId);
+    setRequestIdHeader(c, requestId);
     const route = c.req.routePath || "unmatched";
     const seconds = (performance.now() - started) / 1000;
     metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
-    c.var.logger.debug(
+    c.get("logger").debug(
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) },
       "request",
     );
