@@ -38,6 +38,8 @@ const BASELINE_QUERIES = Number(process.env.SEARCH_BENCH_BASELINE_QUERIES ?? 40)
 /** First pages (each sort) compared with the baseline's. */
 const COMPARED = Math.min(Number(process.env.SEARCH_BENCH_COMPARED ?? 20), QUERIES);
 const WARMUP = 40;
+/** SEARCH_BENCH_PROFILE=1: the gateway process runs with --cpu-prof (the folder is kept and printed). */
+const PROFILE = process.env.SEARCH_BENCH_PROFILE === "1";
 const RADIUS_M = 2_000;
 const WINDOW_MINUTES = 120;
 const ZONE = "Europe/Madrid";
@@ -501,10 +503,12 @@ try {
   // Over HTTP: the gateway as `npm start` runs it, in its own process, and wrk (one connection, one
   // request after another) in another, so no client work lands in the server's process.
   const gatewayPort = await freePort();
+  const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), "parkealo-search-profile-")) : undefined;
+  const profiling = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const gateway: ManagedProcess = startProcess(
     "gateway",
     process.execPath,
-    ["--import", "tsx", "workers/gateway.ts"],
+    [...profiling, "--import", "tsx", "workers/gateway.ts"],
     {
       cwd: fileURLToPath(new URL("..", import.meta.url)),
       env: {
@@ -553,6 +557,7 @@ try {
     }
   } finally {
     await gateway.stop();
+    if (profileDir) console.log(`[bench] gateway CPU profile in ${profileDir} (loadtest/cpu-profile-top.ts reads it)`);
   }
 
   if (BASELINE_QUERIES > 0) {
