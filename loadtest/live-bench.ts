@@ -78,6 +78,9 @@ const command = `npm run bench:live${process.argv.length > 2 ? ` -- ${process.ar
 const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
 const kb = (bytes: number) => (bytes / 1024).toFixed(2);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** CPU time per message in µs, and how much of it was the kernel's (system time). */
+const cpuPerMessage = (totalMs: number, systemMs: number, messages: number) =>
+  `${((totalMs / Math.max(1, messages)) * 1000).toFixed(1)} µs (${((systemMs / Math.max(1e-9, totalMs)) * 100).toFixed(0)} % kernel)`;
 
 interface Row {
   scenario: string;
@@ -317,7 +320,7 @@ async function fanoutScenario(
     const subset = { cells, spaces: fixture.spaces };
     await Promise.all(clients.map((c) => c.command({ type: "reset-window" })));
     const base = await totalStats(clients);
-    const cpu0 = await gateway.cpuMs();
+    const cpu0 = await gateway.cpu();
     const published = await publishChanges(live, subset, rate, seconds);
     const expected = published.published * watchers;
     const drainDeadline = Date.now() + 60_000;
@@ -326,7 +329,7 @@ async function fanoutScenario(
       await sleep(200);
       end = await totalStats(clients);
     }
-    const cpu1 = await gateway.cpuMs();
+    const cpu1 = await gateway.cpu();
     const delivered = end.deltas - base.deltas;
     // Timed at the clients (one clock for all processes): first to last delta that arrived.
     const spanS = (end.lastDeltaAt - end.firstDeltaAt) / 1000;
@@ -341,7 +344,7 @@ async function fanoutScenario(
       load: `${load0.toFixed(2)}→${loadavg()[0]!.toFixed(2)}`,
       details:
         `delivered ${delivered.toLocaleString("en")}/${expected.toLocaleString("en")} deltas in ${spanS.toFixed(1)} s (first to last arrival at the clients; publishing took ${published.seconds.toFixed(1)} s); ` +
-        `gateway CPU ${(((cpu1 - cpu0) / delivered) * 1000).toFixed(1)} µs per delivered message (user+system, whole run), the client processes ${(((end.cpuMs - base.cpuMs) / delivered) * 1000).toFixed(1)} µs; ${end.closed} sockets closed; client: ${CLIENT_NOTE}`,
+        `gateway CPU ${cpuPerMessage(cpu1.totalMs - cpu0.totalMs, cpu1.systemMs - cpu0.systemMs, delivered)} per delivered message (whole run), the client processes ${cpuPerMessage(end.cpuMs - base.cpuMs, end.systemMs - base.systemMs, delivered)}; ${end.closed} sockets closed; client: ${CLIENT_NOTE}`,
     });
   });
 }
@@ -365,7 +368,7 @@ async function latencyScenario(
     await sleep(1000);
     const base = await totalStats(clients);
     await Promise.all(clients.map((c) => c.command({ type: "record", on: true })));
-    const cpu0 = await gateway.cpuMs();
+    const cpu0 = await gateway.cpu();
     const wall0 = performance.now();
     const sent = new Map<string, number>();
     const published = await publishChanges(live, subset, rate, seconds, (key, t0) => sent.set(key, t0));
@@ -376,14 +379,17 @@ async function latencyScenario(
       await sleep(200);
       stats = await totalStats(clients);
     }
-    const cpu1 = await gateway.cpuMs();
+    const cpu1 = await gateway.cpu();
     const wall1 = performance.now();
     await Promise.all(clients.map((c) => c.command({ type: "record", on: false })));
     const delivered = stats.deltas - base.deltas;
+    const gatewayMs = cpu1.totalMs - cpu0.totalMs;
+    const clientMs = stats.cpuMs - base.cpuMs;
     const gatewayCpu =
-      `gateway CPU ${(((cpu1 - cpu0) / Math.max(1, delivered)) * 1000).toFixed(1)} µs per delivered message, ` +
-      `${(((cpu1 - cpu0) / (wall1 - wall0)) * 100).toFixed(0)} % of one core over the run; ` +
-      `client processes together ${(((stats.cpuMs - base.cpuMs) / (wall1 - wall0)) * 100).toFixed(0)} % of one core`;
+      `gateway CPU ${cpuPerMessage(gatewayMs, cpu1.systemMs - cpu0.systemMs, delivered)} per delivered message, ` +
+      `${((gatewayMs / (wall1 - wall0)) * 100).toFixed(0)} % of one core over the run; ` +
+      `client processes together ${cpuPerMessage(clientMs, stats.systemMs - base.systemMs, delivered)} per message, ` +
+      `${((clientMs / (wall1 - wall0)) * 100).toFixed(0)} % of one core`;
     const list = [...sent];
     const { histogram, unmatched } = await joinArrivals(clients, list);
     const p99 = histogram.percentile(99);

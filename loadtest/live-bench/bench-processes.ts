@@ -69,10 +69,10 @@ export class BenchGateway extends IpcChild {
     return this.request<SettledMemory>("memory");
   }
 
-  /** CPU time used so far (user + system), in ms. */
-  async cpuMs() {
+  /** CPU time used so far, in ms: user + system, and the system (kernel) part. */
+  async cpu() {
     const usage = await this.request<{ user: number; system: number }>("cpu");
-    return (usage.user + usage.system) / 1000;
+    return { totalMs: (usage.user + usage.system) / 1000, systemMs: usage.system / 1000 };
   }
 }
 
@@ -170,5 +170,6 @@ export async function totalStats(clients: readonly BenchClient[]): Promise<Clien
     ),
     lastDeltaAt: Math.max(sum.lastDeltaAt, s.lastDeltaAt),
     cpuMs: sum.cpuMs + s.cpuMs,
+    systemMs: sum.systemMs + s.systemMs,
   }));
 }

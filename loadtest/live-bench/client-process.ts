@@ -35,6 +35,8 @@ export interface ClientStats {
   lastDeltaAt: number;
   /** CPU time (user + system) this process used so far, ms. */
   cpuMs: number;
+  /** The part of cpuMs spent in the kernel (system time), ms. */
+  systemMs: number;
 }
 
 const stats: ClientStats = {
@@ -48,6 +50,7 @@ const stats: ClientStats = {
   firstDeltaAt: 0,
   lastDeltaAt: 0,
   cpuMs: 0,
+  systemMs: 0,
 };
 const sockets: RawLiveSocket[] = [];
 let recording = false;
@@ -170,7 +173,7 @@ process.on("message", (message: { id: number; command: ClientCommand }) => {
       return;
     case "stats": {
       const cpu = process.cpuUsage();
-      return reply({ ...stats, cpuMs: (cpu.user + cpu.system) / 1000 });
+      return reply({ ...stats, cpuMs: (cpu.user + cpu.system) / 1000, systemMs: cpu.system / 1000 });
     }
     case "reset-window":
       stats.firstDeltaAt = 0;
@@ -189,3 +192,5 @@ process.on("message", (message: { id: number; command: ClientCommand }) => {
   }
 });
 process.on("disconnect", () => process.exit(0));
+// A clean exit on SIGTERM, so a --cpu-prof given through LIVE_BENCH_CLIENT_FLAGS is written.
+process.on("SIGTERM", () => process.exit(0));
