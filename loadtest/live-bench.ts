@@ -59,6 +59,7 @@ const { values, positionals } = parseArgs({
     rate: { type: "string" },
     seconds: { type: "string" },
     clients: { type: "string", default: "4" },
+    "read-pause": { type: "string", default: "0" },
     hosts: { type: "string", default: "200" },
   },
 });
@@ -69,6 +70,7 @@ for (const s of scenarios) {
 const opt = (name: "subscribers" | "cells" | "rate" | "seconds", fallback: number) =>
   values[name] === undefined ? fallback : Number(values[name]);
 const CLIENT_PROCESSES = Number(values.clients);
+const READ_PAUSE_MS = Number(values["read-pause"]);
 const SPACES_PER_CELL = 5;
 const MADRID = { lat: 40.4169, lng: -3.7035 };
 const CLIENT_NOTE =
@@ -242,7 +244,7 @@ async function withScenario<T>(
   run: (gateway: BenchGateway, clients: BenchClient[]) => Promise<T>,
 ): Promise<T> {
   const gateway = await startBenchGateway(gatewayEnv);
-  const clients = startBenchClients(CLIENT_PROCESSES);
+  const clients = startBenchClients(CLIENT_PROCESSES, READ_PAUSE_MS);
   try {
     return await run(gateway, clients);
   } finally {

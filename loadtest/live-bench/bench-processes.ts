@@ -128,7 +128,8 @@ export class BenchClient extends IpcChild {
   }
 }
 
-export function startBenchClients(count: number): BenchClient[] {
+/** `readPauseMs`: how long a client process sleeps after a turn that read frames (setReadPause). */
+export function startBenchClients(count: number, readPauseMs = 0): BenchClient[] {
   return Array.from(
     { length: count },
     (_, i) =>
@@ -142,6 +143,7 @@ export function startBenchClients(count: number): BenchClient[] {
             "--import",
             "tsx",
           ],
+          env: { ...process.env, LIVE_BENCH_READ_PAUSE_MS: String(readPauseMs) },
           stdio: ["ignore", "inherit", "inherit", "ipc"],
         }),
       ),
