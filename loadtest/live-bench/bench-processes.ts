@@ -113,7 +113,15 @@ export async function startBenchGateway(env: Record<string, string>): Promise<Be
   }
 }
 
-export class BenchClient extends IpcChild {
+/** A client process as the scenarios use it: a Node one (client-process.ts) or the native one. */
+export interface LiveBenchClient {
+  readonly name: string;
+  command<T>(command: ClientCommand, timeoutMs?: number): Promise<T>;
+  stats(): Promise<ClientStats>;
+  close(): Promise<void>;
+}
+
+export class BenchClient extends IpcChild implements LiveBenchClient {
   command<T>(command: ClientCommand, timeoutMs?: number) {
     return this.request<T>(command, timeoutMs);
   }
@@ -156,7 +164,7 @@ export function split<T>(items: readonly T[], parts: number): T[][] {
   return Array.from({ length: parts }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
-export async function totalStats(clients: readonly BenchClient[]): Promise<ClientStats> {
+export async function totalStats(clients: readonly LiveBenchClient[]): Promise<ClientStats> {
   const all = await Promise.all(clients.map((c) => c.stats()));
   return all.reduce((sum, s) => ({
     sockets: sum.sockets + s.sockets,
