@@ -1,5 +1,6 @@
 // Live gateway benchmarks (issue 5's goals), each against its own fresh gateway process on a
-// private Redis + PostgreSQL, with the clients in separate processes (lean raw-socket clients):
+// private Redis + PostgreSQL, with the clients in separate processes (native epoll clients for raw
+// `ws` subscribers, lean Node raw-socket clients for socket.io and hosts):
 //   memory-ws / memory-socketio  gateway RSS and heap per idle subscribed connection
 //   fanout                       delta messages/s one gateway delivers to client sockets
 //   latency                      commit→client delta latency at a steady change rate
@@ -59,8 +60,8 @@ const { values, positionals } = parseArgs({
     cells: { type: "string" },
     rate: { type: "string" },
     seconds: { type: "string" },
-    clients: { type: "string", default: "4" },
-    "read-pause": { type: "string", default: "0" },
+    clients: { type: "string", default: "2" },
+    "read-pause": { type: "string", default: "2" },
     client: { type: "string", default: "native" },
     hosts: { type: "string", default: "200" },
   },
