@@ -698,7 +698,9 @@ try {
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}; load average ` +
       `${fmtLoad(loadBefore)} before, ${fmtLoad(loadavg())} after; gateway, clients, Redis and PostgreSQL share it`,
   );
-  console.log(`client: ${CLIENT_NOTE}\n`);
+  console.log(
+    `clients: ${nativeClient ? `${NATIVE_NOTE} for raw ws subscribers, ` : ""}${CLIENT_NOTE}${nativeClient ? " otherwise" : ""}; ${READ_PAUSE_MS} ms read pause\n`,
+  );
   printTable(rows);
 } finally {
   await stack?.stop();
