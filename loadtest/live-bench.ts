@@ -1,5 +1,6 @@
 // Live gateway benchmarks (issue 5's goals), each against its own fresh gateway process on a
-// private Redis + PostgreSQL, with the clients in separate processes (lean raw-socket clients):
+// private Redis + PostgreSQL, with the clients in separate processes (native epoll clients for raw
+// `ws` subscribers, lean Node raw-socket clients for socket.io and hosts):
 //   memory-ws / memory-socketio  gateway RSS and heap per idle subscribed connection
 //   fanout                       delta messages/s one gateway delivers to client sockets
 //   latency                      commit→client delta latency at a steady change rate
@@ -38,13 +39,14 @@ import {
 } from "../test/support/live-fixtures.ts";
 import { LatencyHistogram, monotonicMs } from "./live-bench/bench-clock.ts";
 import {
-  type BenchClient,
   type BenchGateway,
+  type LiveBenchClient,
   split,
   startBenchClients,
   startBenchGateway,
   totalStats,
 } from "./live-bench/bench-processes.ts";
+import { buildNativeClient, NativeBenchClient } from "./live-bench/native-client.ts";
 import type { BenchTransport } from "./live-bench/raw-live-socket.ts";
 
 const SCENARIOS = ["memory-ws", "memory-socketio", "fanout", "latency", "prompt", "prompt-rest"] as const;
@@ -58,7 +60,9 @@ const { values, positionals } = parseArgs({
     cells: { type: "string" },
     rate: { type: "string" },
     seconds: { type: "string" },
-    clients: { type: "string", default: "4" },
+    clients: { type: "string", default: "2" },
+    "read-pause": { type: "string", default: "2" },
+    client: { type: "string", default: "native" },
     hosts: { type: "string", default: "200" },
   },
 });
@@ -69,15 +73,24 @@ for (const s of scenarios) {
 const opt = (name: "subscribers" | "cells" | "rate" | "seconds", fallback: number) =>
   values[name] === undefined ? fallback : Number(values[name]);
 const CLIENT_PROCESSES = Number(values.clients);
+const READ_PAUSE_MS = Number(values["read-pause"]);
 const SPACES_PER_CELL = 5;
 const MADRID = { lat: 40.4169, lng: -3.7035 };
 const CLIENT_NOTE =
   "raw TCP WebSocket clients (own upgrade, frame headers split, no JSON parse; a delta is recognised by its type prefix)";
+const NATIVE_NOTE =
+  "native raw TCP WebSocket clients (native-client.c: one epoll loop per process, own upgrade, frame headers split, a delta recognised by its type prefix)";
+if (values.client !== "native" && values.client !== "node") throw new Error("--client is native or node");
+/** The compiled native client, when `--client native` (the default) and a C compiler is here. */
+let nativeClient: string | undefined;
 
 const command = `npm run bench:live${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
 const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
 const kb = (bytes: number) => (bytes / 1024).toFixed(2);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** CPU time per message in µs, and how much of it was the kernel's (system time). */
+const cpuPerMessage = (totalMs: number, systemMs: number, messages: number) =>
+  `${((totalMs / Math.max(1, messages)) * 1000).toFixed(1)} µs (${((systemMs / Math.max(1e-9, totalMs)) * 100).toFixed(0)} % kernel)`;
 
 interface Row {
   scenario: string;
@@ -139,7 +152,7 @@ const states = ["held", "occupied", "available"] as const;
 const turns = new Map<string, number>();
 
 async function connectSubscribers(
-  clients: BenchClient[],
+  clients: LiveBenchClient[],
   gateway: BenchGateway,
   transport: BenchTransport,
   cells: readonly string[],
@@ -234,14 +247,26 @@ async function publishChanges(
   };
 }
 
+/**
+ * Runs a scenario against a fresh gateway with fresh client processes: native ones when the
+ * scenario's sockets are raw `ws` subscribers and the native client was built, Node ones otherwise.
+ */
 async function withScenario<T>(
   gatewayEnv: Record<string, string>,
-  run: (gateway: BenchGateway, clients: BenchClient[]) => Promise<T>,
+  run: (gateway: BenchGateway, clients: LiveBenchClient[], clientNote: string) => Promise<T>,
+  wsSubscribers = false,
 ): Promise<T> {
   const gateway = await startBenchGateway(gatewayEnv);
-  const clients = startBenchClients(CLIENT_PROCESSES);
+  const native = wsSubscribers ? nativeClient : undefined;
+  const clients: LiveBenchClient[] = native
+    ? Array.from(
+        { length: CLIENT_PROCESSES },
+        (_, i) => new NativeBenchClient(`native-client-${i + 1}`, native, dataDir, READ_PAUSE_MS),
+      )
+    : startBenchClients(CLIENT_PROCESSES, READ_PAUSE_MS);
+  const note = `${native ? NATIVE_NOTE : CLIENT_NOTE}${READ_PAUSE_MS > 0 ? `, ${READ_PAUSE_MS} ms read pause` : ""}`;
   try {
-    return await run(gateway, clients);
+    return await run(gateway, clients, note);
   } finally {
     await Promise.all(clients.map((c) => c.close()));
     await gateway.stop();
@@ -249,7 +274,7 @@ async function withScenario<T>(
 }
 
 /** Joins every client's recorded arrivals with the publish times: one latency histogram for all. */
-async function joinArrivals(clients: BenchClient[], published: Array<[string, number]>) {
+async function joinArrivals(clients: LiveBenchClient[], published: Array<[string, number]>) {
   const histogram = new LatencyHistogram();
   let unmatched = 0;
   for (const c of clients) {
@@ -269,34 +294,38 @@ async function memoryScenario(transport: BenchTransport, env: Record<string, str
   const subscribers = opt("subscribers", 15_000);
   const goalKb = transport === "ws" ? 10 : 25;
   const load0 = loadavg()[0]!;
-  await withScenario(env, async (gateway, clients) => {
-    // Warm-up: code paths compiled and pools sized before the baseline is taken.
-    const warm = startBenchClients(1);
-    await connectSubscribers(warm, gateway, transport, fixture.cells, 300);
-    await Promise.all(warm.map((c) => c.close()));
-    await sleep(500);
-    const before = await gateway.memory();
-    const connect = await connectSubscribers(clients, gateway, transport, fixture.cells, subscribers);
-    await sleep(2000);
-    const after = await gateway.memory();
-    const stats = await totalStats(clients);
-    const rssKb = (after.rss - before.rss) / subscribers / 1024;
-    const heapKb = (after.heapUsed - before.heapUsed) / subscribers / 1024;
-    const extKb = (after.external - before.external) / subscribers / 1024;
-    rows.push({
-      scenario: `memory per idle connection (${transport})`,
-      transport,
-      setup: `${subscribers.toLocaleString("en")} subscribers, 1 cell each over ${fixture.cells.length} cells, ${clients.length} client processes, 1 gateway process`,
-      figure: `**${rssKb.toFixed(2)} KB RSS** / ${heapKb.toFixed(2)} KB heap / ${extKb.toFixed(2)} KB external per connection`,
-      goal: `≤ ${goalKb} KB`,
-      met: rssKb <= goalKb,
-      load: `${load0.toFixed(2)}→${loadavg()[0]!.toFixed(2)}`,
-      details:
-        `gateway RSS ${kb(before.rss)}→${kb(after.rss)} KB, heap ${kb(before.heapUsed)}→${kb(after.heapUsed)} KB after forced GC` +
-        `${after.gcExposed ? "" : " (gc NOT exposed)"}; connected+subscribed in ${connect.seconds.toFixed(1)} s; ` +
-        `${stats.closed} closed; client: ${CLIENT_NOTE}`,
-    });
-  });
+  await withScenario(
+    env,
+    async (gateway, clients, clientNote) => {
+      // Warm-up: code paths compiled and pools sized before the baseline is taken.
+      const warm = startBenchClients(1);
+      await connectSubscribers(warm, gateway, transport, fixture.cells, 300);
+      await Promise.all(warm.map((c) => c.close()));
+      await sleep(500);
+      const before = await gateway.memory();
+      const connect = await connectSubscribers(clients, gateway, transport, fixture.cells, subscribers);
+      await sleep(2000);
+      const after = await gateway.memory();
+      const stats = await totalStats(clients);
+      const rssKb = (after.rss - before.rss) / subscribers / 1024;
+      const heapKb = (after.heapUsed - before.heapUsed) / subscribers / 1024;
+      const extKb = (after.external - before.external) / subscribers / 1024;
+      rows.push({
+        scenario: `memory per idle connection (${transport})`,
+        transport,
+        setup: `${subscribers.toLocaleString("en")} subscribers, 1 cell each over ${fixture.cells.length} cells, ${clients.length} client processes, 1 gateway process`,
+        figure: `**${rssKb.toFixed(2)} KB RSS** / ${heapKb.toFixed(2)} KB heap / ${extKb.toFixed(2)} KB external per connection`,
+        goal: `≤ ${goalKb} KB`,
+        met: rssKb <= goalKb,
+        load: `${load0.toFixed(2)}→${loadavg()[0]!.toFixed(2)}`,
+        details:
+          `gateway RSS ${kb(before.rss)}→${kb(after.rss)} KB, heap ${kb(before.heapUsed)}→${kb(after.heapUsed)} KB after forced GC` +
+          `${after.gcExposed ? "" : " (gc NOT exposed)"}; connected+subscribed in ${connect.seconds.toFixed(1)} s; ` +
+          `${stats.closed} closed; client: ${clientNote}`,
+      });
+    },
+    transport === "ws",
+  );
 }
 
 async function fanoutScenario(
@@ -311,39 +340,43 @@ async function fanoutScenario(
   const rate = opt("rate", 250);
   const seconds = opt("seconds", 20);
   const load0 = loadavg()[0]!;
-  await withScenario(env, async (gateway, clients) => {
-    await connectSubscribers(clients, gateway, transport, cells, subscribers);
-    await sleep(1000);
-    const subset = { cells, spaces: fixture.spaces };
-    await Promise.all(clients.map((c) => c.command({ type: "reset-window" })));
-    const base = await totalStats(clients);
-    const cpu0 = await gateway.cpuMs();
-    const published = await publishChanges(live, subset, rate, seconds);
-    const expected = published.published * watchers;
-    const drainDeadline = Date.now() + 60_000;
-    let end = await totalStats(clients);
-    while (end.deltas - base.deltas < expected && Date.now() < drainDeadline) {
-      await sleep(200);
-      end = await totalStats(clients);
-    }
-    const cpu1 = await gateway.cpuMs();
-    const delivered = end.deltas - base.deltas;
-    // Timed at the clients (one clock for all processes): first to last delta that arrived.
-    const spanS = (end.lastDeltaAt - end.firstDeltaAt) / 1000;
-    const perSecond = delivered / spanS;
-    rows.push({
-      scenario: "fan-out, messages/s delivered by one gateway",
-      transport,
-      setup: `${subscribers.toLocaleString("en")} subscribers over ${cells.length} cells (${watchers} watchers per change), ${rate} changes/s for ${seconds} s (offered ${(rate * watchers).toLocaleString("en")} msg/s), ${clients.length} client processes`,
-      figure: `**${Math.round(perSecond).toLocaleString("en")} msg/s**`,
-      goal: "≥ 100,000 msg/s",
-      met: perSecond >= 100_000 && delivered >= expected,
-      load: `${load0.toFixed(2)}→${loadavg()[0]!.toFixed(2)}`,
-      details:
-        `delivered ${delivered.toLocaleString("en")}/${expected.toLocaleString("en")} deltas in ${spanS.toFixed(1)} s (first to last arrival at the clients; publishing took ${published.seconds.toFixed(1)} s); ` +
-        `gateway CPU ${(((cpu1 - cpu0) / delivered) * 1000).toFixed(1)} µs per delivered message (user+system, whole run), the client processes ${(((end.cpuMs - base.cpuMs) / delivered) * 1000).toFixed(1)} µs; ${end.closed} sockets closed; client: ${CLIENT_NOTE}`,
-    });
-  });
+  await withScenario(
+    env,
+    async (gateway, clients, clientNote) => {
+      await connectSubscribers(clients, gateway, transport, cells, subscribers);
+      await sleep(1000);
+      const subset = { cells, spaces: fixture.spaces };
+      await Promise.all(clients.map((c) => c.command({ type: "reset-window" })));
+      const base = await totalStats(clients);
+      const cpu0 = await gateway.cpu();
+      const published = await publishChanges(live, subset, rate, seconds);
+      const expected = published.published * watchers;
+      const drainDeadline = Date.now() + 60_000;
+      let end = await totalStats(clients);
+      while (end.deltas - base.deltas < expected && Date.now() < drainDeadline) {
+        await sleep(200);
+        end = await totalStats(clients);
+      }
+      const cpu1 = await gateway.cpu();
+      const delivered = end.deltas - base.deltas;
+      // Timed at the clients (one clock for all processes): first to last delta that arrived.
+      const spanS = (end.lastDeltaAt - end.firstDeltaAt) / 1000;
+      const perSecond = delivered / spanS;
+      rows.push({
+        scenario: "fan-out, messages/s delivered by one gateway",
+        transport,
+        setup: `${subscribers.toLocaleString("en")} subscribers over ${cells.length} cells (${watchers} watchers per change), ${rate} changes/s for ${seconds} s (offered ${(rate * watchers).toLocaleString("en")} msg/s), ${clients.length} client processes`,
+        figure: `**${Math.round(perSecond).toLocaleString("en")} msg/s**`,
+        goal: "≥ 100,000 msg/s",
+        met: perSecond >= 100_000 && delivered >= expected,
+        load: `${load0.toFixed(2)}→${loadavg()[0]!.toFixed(2)}`,
+        details:
+          `delivered ${delivered.toLocaleString("en")}/${expected.toLocaleString("en")} deltas in ${spanS.toFixed(1)} s (first to last arrival at the clients; publishing took ${published.seconds.toFixed(1)} s); ` +
+          `gateway CPU ${cpuPerMessage(cpu1.totalMs - cpu0.totalMs, cpu1.systemMs - cpu0.systemMs, delivered)} per delivered message (whole run), the client processes ${cpuPerMessage(end.cpuMs - base.cpuMs, end.systemMs - base.systemMs, delivered)}; ${end.closed} sockets closed; client: ${clientNote}`,
+      });
+    },
+    transport === "ws",
+  );
 }
 
 async function latencyScenario(
@@ -358,48 +391,55 @@ async function latencyScenario(
   const rate = opt("rate", 1000);
   const seconds = opt("seconds", 20);
   const load0 = loadavg()[0]!;
-  await withScenario(env, async (gateway, clients) => {
-    await connectSubscribers(clients, gateway, transport, cells, subscribers);
-    const subset = { cells, spaces: fixture.spaces };
-    await publishChanges(live, subset, rate, 2); // warm-up, not measured
-    await sleep(1000);
-    const base = await totalStats(clients);
-    await Promise.all(clients.map((c) => c.command({ type: "record", on: true })));
-    const cpu0 = await gateway.cpuMs();
-    const wall0 = performance.now();
-    const sent = new Map<string, number>();
-    const published = await publishChanges(live, subset, rate, seconds, (key, t0) => sent.set(key, t0));
-    const expected = published.published * watchers;
-    const deadline = Date.now() + 15_000;
-    let stats = await totalStats(clients);
-    while (stats.deltas - base.deltas < expected && Date.now() < deadline) {
-      await sleep(200);
-      stats = await totalStats(clients);
-    }
-    const cpu1 = await gateway.cpuMs();
-    const wall1 = performance.now();
-    await Promise.all(clients.map((c) => c.command({ type: "record", on: false })));
-    const delivered = stats.deltas - base.deltas;
-    const gatewayCpu =
-      `gateway CPU ${(((cpu1 - cpu0) / Math.max(1, delivered)) * 1000).toFixed(1)} µs per delivered message, ` +
-      `${(((cpu1 - cpu0) / (wall1 - wall0)) * 100).toFixed(0)} % of one core over the run; ` +
-      `client processes together ${(((stats.cpuMs - base.cpuMs) / (wall1 - wall0)) * 100).toFixed(0)} % of one core`;
-    const list = [...sent];
-    const { histogram, unmatched } = await joinArrivals(clients, list);
-    const p99 = histogram.percentile(99);
-    rows.push({
-      scenario: "commit→client delta latency",
-      transport,
-      setup: `${subscribers.toLocaleString("en")} subscribers over ${cells.length} cells (each change reaches ${watchers}), ${rate} changes/s for ${seconds} s via publishSpaceChange, ${clients.length} client processes`,
-      figure: `p50 **${histogram.percentile(50).toFixed(1)} ms**, p99 **${p99.toFixed(1)} ms**, max ${histogram.max.toFixed(1)} ms`,
-      goal: "p99 ≤ 50 ms",
-      met: p99 <= 50 && histogram.total >= expected,
-      load: `${load0.toFixed(2)}→${loadavg()[0]!.toFixed(2)}`,
-      details:
-        `${histogram.total.toLocaleString("en")}/${expected.toLocaleString("en")} deliveries timed (${unmatched} warm-up arrivals ignored); published in ${published.seconds.toFixed(1)} s; publish call (Redis script round trip) p50 / p99 ${published.call} ms, publisher CPU ${published.publisherCpu} of a core, Redis ${published.redisCpu} (AOF fsync stalls so far: ${published.aofDelayedFsync}, AOF rewrites: ${published.aofRewrites}); ${gatewayCpu}; ` +
-        `clock from just before publishSpaceChange (the actor's call after its commit) to the client's socket read, CLOCK_MONOTONIC in both processes; client: ${CLIENT_NOTE}`,
-    });
-  });
+  await withScenario(
+    env,
+    async (gateway, clients, clientNote) => {
+      await connectSubscribers(clients, gateway, transport, cells, subscribers);
+      const subset = { cells, spaces: fixture.spaces };
+      await publishChanges(live, subset, rate, 2); // warm-up, not measured
+      await sleep(1000);
+      const base = await totalStats(clients);
+      await Promise.all(clients.map((c) => c.command({ type: "record", on: true })));
+      const cpu0 = await gateway.cpu();
+      const wall0 = performance.now();
+      const sent = new Map<string, number>();
+      const published = await publishChanges(live, subset, rate, seconds, (key, t0) => sent.set(key, t0));
+      const expected = published.published * watchers;
+      const deadline = Date.now() + 15_000;
+      let stats = await totalStats(clients);
+      while (stats.deltas - base.deltas < expected && Date.now() < deadline) {
+        await sleep(200);
+        stats = await totalStats(clients);
+      }
+      const cpu1 = await gateway.cpu();
+      const wall1 = performance.now();
+      await Promise.all(clients.map((c) => c.command({ type: "record", on: false })));
+      const delivered = stats.deltas - base.deltas;
+      const gatewayMs = cpu1.totalMs - cpu0.totalMs;
+      const clientMs = stats.cpuMs - base.cpuMs;
+      const gatewayCpu =
+        `gateway CPU ${cpuPerMessage(gatewayMs, cpu1.systemMs - cpu0.systemMs, delivered)} per delivered message, ` +
+        `${((gatewayMs / (wall1 - wall0)) * 100).toFixed(0)} % of one core over the run; ` +
+        `client processes together ${cpuPerMessage(clientMs, stats.systemMs - base.systemMs, delivered)} per message, ` +
+        `${((clientMs / (wall1 - wall0)) * 100).toFixed(0)} % of one core`;
+      const list = [...sent];
+      const { histogram, unmatched } = await joinArrivals(clients, list);
+      const p99 = histogram.percentile(99);
+      rows.push({
+        scenario: "commit→client delta latency",
+        transport,
+        setup: `${subscribers.toLocaleString("en")} subscribers over ${cells.length} cells (each change reaches ${watchers}), ${rate} changes/s for ${seconds} s via publishSpaceChange, ${clients.length} client processes`,
+        figure: `p50 **${histogram.percentile(50).toFixed(1)} ms**, p99 **${p99.toFixed(1)} ms**, max ${histogram.max.toFixed(1)} ms`,
+        goal: "p99 ≤ 50 ms",
+        met: p99 <= 50 && histogram.total >= expected,
+        load: `${load0.toFixed(2)}→${loadavg()[0]!.toFixed(2)}`,
+        details:
+          `${histogram.total.toLocaleString("en")}/${expected.toLocaleString("en")} deliveries timed (${unmatched} warm-up arrivals ignored); published in ${published.seconds.toFixed(1)} s; publish call (Redis script round trip) p50 / p99 ${published.call} ms, publisher CPU ${published.publisherCpu} of a core, Redis ${published.redisCpu} (AOF fsync stalls so far: ${published.aofDelayedFsync}, AOF rewrites: ${published.aofRewrites}); ${gatewayCpu}; ` +
+          `clock from just before publishSpaceChange (the actor's call after its commit) to the client's socket read, CLOCK_MONOTONIC in both processes; client: ${clientNote}`,
+      });
+    },
+    transport === "ws",
+  );
 }
 
 async function promptScenario(
@@ -631,6 +671,11 @@ try {
   const redis = new Redis(stack.redisUrl);
   const live = createLiveContext(config, redis, pool);
   const fixture = await seedCells(pool, live, config.H3_MAP_RESOLUTION, 100);
+  if (values.client === "native") {
+    const built = buildNativeClient(dataDir);
+    if ("path" in built) nativeClient = built.path;
+    else console.error(`[bench] native client not built (${built.error}); Node client processes instead`);
+  }
   const tokens = new AccessTokens(jwtSecret, 3600);
 
   for (const scenario of scenarios) {
@@ -653,7 +698,9 @@ try {
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}; load average ` +
       `${fmtLoad(loadBefore)} before, ${fmtLoad(loadavg())} after; gateway, clients, Redis and PostgreSQL share it`,
   );
-  console.log(`client: ${CLIENT_NOTE}\n`);
+  console.log(
+    `clients: ${nativeClient ? `${NATIVE_NOTE} for raw ws subscribers, ` : ""}${CLIENT_NOTE}${nativeClient ? " otherwise" : ""}; ${READ_PAUSE_MS} ms read pause\n`,
+  );
   printTable(rows);
 } finally {
   await stack?.stop();

@@ -69,10 +69,10 @@ export class BenchGateway extends IpcChild {
     return this.request<SettledMemory>("memory");
   }
 
-  /** CPU time used so far (user + system), in ms. */
-  async cpuMs() {
+  /** CPU time used so far, in ms: user + system, and the system (kernel) part. */
+  async cpu() {
     const usage = await this.request<{ user: number; system: number }>("cpu");
-    return (usage.user + usage.system) / 1000;
+    return { totalMs: (usage.user + usage.system) / 1000, systemMs: usage.system / 1000 };
   }
 }
 
@@ -113,7 +113,15 @@ export async function startBenchGateway(env: Record<string, string>): Promise<Be
   }
 }
 
-export class BenchClient extends IpcChild {
+/** A client process as the scenarios use it: a Node one (client-process.ts) or the native one. */
+export interface LiveBenchClient {
+  readonly name: string;
+  command<T>(command: ClientCommand, timeoutMs?: number): Promise<T>;
+  stats(): Promise<ClientStats>;
+  close(): Promise<void>;
+}
+
+export class BenchClient extends IpcChild implements LiveBenchClient {
   command<T>(command: ClientCommand, timeoutMs?: number) {
     return this.request<T>(command, timeoutMs);
   }
@@ -128,7 +136,8 @@ export class BenchClient extends IpcChild {
   }
 }
 
-export function startBenchClients(count: number): BenchClient[] {
+/** `readPauseMs`: how long a client process sleeps after a turn that read frames (setReadPause). */
+export function startBenchClients(count: number, readPauseMs = 0): BenchClient[] {
   return Array.from(
     { length: count },
     (_, i) =>
@@ -142,6 +151,7 @@ export function startBenchClients(count: number): BenchClient[] {
             "--import",
             "tsx",
           ],
+          env: { ...process.env, LIVE_BENCH_READ_PAUSE_MS: String(readPauseMs) },
           stdio: ["ignore", "inherit", "inherit", "ipc"],
         }),
       ),
@@ -154,7 +164,7 @@ export function split<T>(items: readonly T[], parts: number): T[][] {
   return Array.from({ length: parts }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
-export async function totalStats(clients: readonly BenchClient[]): Promise<ClientStats> {
+export async function totalStats(clients: readonly LiveBenchClient[]): Promise<ClientStats> {
   const all = await Promise.all(clients.map((c) => c.stats()));
   return all.reduce((sum, s) => ({
     sockets: sum.sockets + s.sockets,
@@ -170,5 +180,6 @@ export async function totalStats(clients: readonly BenchClient[]): Promise<Clien
     ),
     lastDeltaAt: Math.max(sum.lastDeltaAt, s.lastDeltaAt),
     cpuMs: sum.cpuMs + s.cpuMs,
+    systemMs: sum.systemMs + s.systemMs,
   }));
 }

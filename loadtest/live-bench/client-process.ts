@@ -3,7 +3,9 @@
 // frames that arrive and, while recording, notes when each delta or approval prompt arrived so the
 // harness can join arrivals with publish times. Its open-file limit bounds it to ~19,000 sockets.
 import { LatencyHistogram, monotonicMs } from "./bench-clock.ts";
-import { type BenchTransport, RawLiveSocket } from "./raw-live-socket.ts";
+import { type BenchTransport, RawLiveSocket, setReadPause } from "./raw-live-socket.ts";
+
+setReadPause(Number(process.env.LIVE_BENCH_READ_PAUSE_MS ?? 0));
 
 export type ClientCommand =
   | {
@@ -35,6 +37,8 @@ export interface ClientStats {
   lastDeltaAt: number;
   /** CPU time (user + system) this process used so far, ms. */
   cpuMs: number;
+  /** The part of cpuMs spent in the kernel (system time), ms. */
+  systemMs: number;
 }
 
 const stats: ClientStats = {
@@ -48,60 +52,103 @@ const stats: ClientStats = {
   firstDeltaAt: 0,
   lastDeltaAt: 0,
   cpuMs: 0,
+  systemMs: 0,
 };
 const sockets: RawLiveSocket[] = [];
 let recording = false;
-const arrivals = new Map<string, number[]>();
+
+/** Map cells by index: a subscriber socket knows its cell, so a delta's cell is never parsed. */
+const cellIndex = new Map<string, number>();
+const indexOfCell = (cell: string) => {
+  let i = cellIndex.get(cell);
+  if (i === undefined) {
+    i = cellIndex.size;
+    cellIndex.set(cell, i);
+  }
+  return i;
+};
+const deltaKey = (cell: number, offset: number) => cell * 1e9 + offset;
+
+/** Delta arrivals while recording: (cell, offset) as one number, and the arrival time; grown by doubling. */
+let arrivalKeys = new Float64Array(1 << 16);
+let arrivalTimes = new Float64Array(1 << 16);
+let arrivalCount = 0;
+/** Approval prompt arrivals while recording, by booking id. */
+const promptArrivals = new Map<string, number[]>();
+
+function noteDelta(key: number, at: number) {
+  if (arrivalCount === arrivalKeys.length) {
+    const keys = new Float64Array(arrivalKeys.length * 2);
+    keys.set(arrivalKeys);
+    arrivalKeys = keys;
+    const times = new Float64Array(arrivalTimes.length * 2);
+    times.set(arrivalTimes);
+    arrivalTimes = times;
+  }
+  arrivalKeys[arrivalCount] = key;
+  arrivalTimes[arrivalCount] = at;
+  arrivalCount += 1;
+}
 
 const DELTA = Buffer.from('"type":"delta"');
 const SNAPSHOT = Buffer.from('"type":"snapshot"');
 const PROMPT = Buffer.from('"type":"approval_request"');
-const CELL = Buffer.from('"cell":"');
-const OFFSET = Buffer.from('"offset":');
 const BOOKING = Buffer.from('"bookingId":"');
 
-/** Whether `needle` sits at the start of the protocol object (after socket.io's packet prefix, if any). */
-function typeIs(payload: Buffer, needle: Buffer): boolean {
-  const start = payload[0] === 0x7b ? 1 : payload.indexOf(0x7b) + 1;
-  return payload.compare(needle, 0, needle.length, start, start + needle.length) === 0;
+/** Where the protocol object starts: at once for ws, after socket.io's packet prefix otherwise. */
+function objectStart(data: Buffer, start: number, end: number): number {
+  if (data[start] === 0x7b) return start + 1;
+  for (let i = start; i < end; i++) if (data[i] === 0x7b) return i + 1;
+  return end;
 }
 
-function readDigits(payload: Buffer, from: number): number {
-  let n = 0;
-  for (let i = from; i < payload.length; i++) {
-    const c = payload[i]!;
-    if (c < 0x30 || c > 0x39) break;
-    n = n * 10 + (c - 0x30);
+/** Whether `needle` sits at `at` (a byte loop: cheaper than a call into C++ for a few bytes). */
+function bytesAt(data: Buffer, at: number, end: number, needle: Buffer): boolean {
+  if (end - at < needle.length) return false;
+  for (let i = 0; i < needle.length; i++) if (data[at + i] !== needle[i]) return false;
+  return true;
+}
+
+/** The delta's offset: the digits after the first `t":` (of `"offset":`) past the cell and epoch. */
+function deltaOffset(data: Buffer, from: number, end: number): number {
+  for (let i = from; i < end - 3; i++) {
+    if (data[i] === 0x74 && data[i + 1] === 0x22 && data[i + 2] === 0x3a) {
+      let n = 0;
+      for (let j = i + 3; j < end; j++) {
+        const c = data[j]!;
+        if (c < 0x30 || c > 0x39) break;
+        n = n * 10 + (c - 0x30);
+      }
+      return n;
+    }
   }
-  return n;
+  return -1;
 }
 
-function note(key: string, at: number) {
-  const list = arrivals.get(key);
-  if (list) list.push(at);
-  else arrivals.set(key, [at]);
-}
+/** `{"type":"delta","cell":"<15 hex>","epoch":…`: the epoch starts this far into the object. */
+const EPOCH_FROM = '"type":"delta","cell":"'.length + 15;
 
-function onText(payload: Buffer) {
+function onText(data: Buffer, start: number, end: number, cell: number) {
   stats.frames += 1;
-  stats.bytes += payload.length;
-  if (typeIs(payload, DELTA)) {
+  stats.bytes += end - start;
+  const object = objectStart(data, start, end);
+  if (bytesAt(data, object, end, DELTA)) {
     stats.deltas += 1;
     const at = monotonicMs();
     if (stats.firstDeltaAt === 0) stats.firstDeltaAt = at;
     stats.lastDeltaAt = at;
-    if (!recording) return;
-    const c = payload.indexOf(CELL) + CELL.length;
-    const o = payload.indexOf(OFFSET, c) + OFFSET.length;
-    note(`${payload.toString("latin1", c, c + 15)}:${readDigits(payload, o)}`, at);
-  } else if (typeIs(payload, SNAPSHOT)) {
+    if (recording) noteDelta(deltaKey(cell, deltaOffset(data, object + EPOCH_FROM, end)), at);
+  } else if (bytesAt(data, object, end, SNAPSHOT)) {
     stats.snapshots += 1;
-  } else if (typeIs(payload, PROMPT)) {
+  } else if (bytesAt(data, object, end, PROMPT)) {
     stats.prompts += 1;
     if (!recording) return;
     const at = monotonicMs();
-    const b = payload.indexOf(BOOKING) + BOOKING.length;
-    note(payload.toString("latin1", b, b + 36), at);
+    const b = data.indexOf(BOOKING, object) + BOOKING.length;
+    const bookingId = data.toString("latin1", b, b + 36);
+    const list = promptArrivals.get(bookingId);
+    if (list) list.push(at);
+    else promptArrivals.set(bookingId, [at]);
   }
 }
 
@@ -116,12 +163,13 @@ async function connectAll(command: Extract<ClientCommand, { type: "connect" }>) 
   const worker = async () => {
     while (next < jobs.length) {
       const job = jobs[next++]!;
+      const cell = job.cell === undefined ? -1 : indexOfCell(job.cell);
       const socket = new RawLiveSocket({
         transport: command.transport,
         host: command.host,
         port: command.port,
         ...(job.token ? { token: job.token } : {}),
-        onText,
+        onText: (data, start, end) => onText(data, start, end, cell),
         onClose: () => {
           stats.closed += 1;
         },
@@ -145,19 +193,32 @@ async function connectAll(command: Extract<ClientCommand, { type: "connect" }>) 
   return { opened: jobs.length - failed, failed, firstError, snapshots: stats.snapshots - snapshotsBefore };
 }
 
+/** Joins this process's arrivals with the publish times (`<cell>:<offset>` or a booking id → t0). */
 function join(published: Array<[string, number]>) {
   const histogram = new LatencyHistogram();
-  let unmatched = 0;
-  const sent = new Map(published);
-  for (const [key, times] of arrivals) {
-    const t0 = sent.get(key);
-    if (t0 === undefined) {
-      unmatched += times.length;
-      continue;
+  const sentDeltas = new Map<number, number>();
+  const sentPrompts = new Map<string, number>();
+  for (const [key, t0] of published) {
+    const colon = key.indexOf(":");
+    if (colon < 0) sentPrompts.set(key, t0);
+    else {
+      const cell = cellIndex.get(key.slice(0, colon));
+      if (cell !== undefined) sentDeltas.set(deltaKey(cell, Number(key.slice(colon + 1))), t0);
     }
-    for (const at of times) histogram.add(at - t0);
   }
-  arrivals.clear();
+  let unmatched = 0;
+  for (let i = 0; i < arrivalCount; i++) {
+    const t0 = sentDeltas.get(arrivalKeys[i]!);
+    if (t0 === undefined) unmatched += 1;
+    else histogram.add(arrivalTimes[i]! - t0);
+  }
+  for (const [bookingId, times] of promptArrivals) {
+    const t0 = sentPrompts.get(bookingId);
+    if (t0 === undefined) unmatched += times.length;
+    else for (const at of times) histogram.add(at - t0);
+  }
+  arrivalCount = 0;
+  promptArrivals.clear();
   return { pairs: histogram.toPairs(), max: histogram.max, unmatched };
 }
 
@@ -170,7 +231,7 @@ process.on("message", (message: { id: number; command: ClientCommand }) => {
       return;
     case "stats": {
       const cpu = process.cpuUsage();
-      return reply({ ...stats, cpuMs: (cpu.user + cpu.system) / 1000 });
+      return reply({ ...stats, cpuMs: (cpu.user + cpu.system) / 1000, systemMs: cpu.system / 1000 });
     }
     case "reset-window":
       stats.firstDeltaAt = 0;
@@ -189,3 +250,5 @@ process.on("message", (message: { id: number; command: ClientCommand }) => {
   }
 });
 process.on("disconnect", () => process.exit(0));
+// A clean exit on SIGTERM, so a --cpu-prof given through LIVE_BENCH_CLIENT_FLAGS is written.
+process.on("SIGTERM", () => process.exit(0));

@@ -183,6 +183,30 @@ describe.each<TransportName>(["ws", "socket.io"])("live protocol over %s", (tran
     });
   });
 
+  it("sends a burst of changes published together to every watcher, each as its own delta, in order", async () => {
+    const { cell, spaces } = await cellWithSpaces(5);
+    // Three watchers on one gateway (a burst read in one turn goes to them as one joined write each),
+    // one on the other.
+    const watchers = [await connect(0), await connect(0), await connect(0), await connect(1)];
+    const snapshots = await Promise.all(watchers.map((w) => subscribed(w, cell)));
+    const results = await Promise.all(
+      spaces.map((space) => publishSpaceChange(live, cell, stateOf(space, "held"))),
+    );
+    const offsets = results.map((r) => r.offset).sort((x, y) => x - y);
+    expect(offsets).toEqual(offsets.map((_, i) => snapshots[0]!.offset + 1 + i));
+    for (const watcher of watchers) {
+      const deltas = [];
+      for (const offset of offsets) {
+        deltas.push(await watcher.next((m) => m.type === "delta" && m.cell === cell && m.offset === offset));
+      }
+      expect(deltas.map((d) => d.space.state)).toEqual(spaces.map(() => "held"));
+      const received = watcher.messages
+        .filter((m) => m.type === "delta" && m.cell === cell)
+        .map((m) => m.offset);
+      expect(received).toEqual(offsets);
+    }
+  });
+
   it("sends a booking made through REST on one gateway to every watcher of its cell, on both gateways", async () => {
     const { cell, spaces } = await cellWithSpaces(2);
     const target = spaces[0]!;

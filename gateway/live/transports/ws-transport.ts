@@ -2,7 +2,7 @@
 // opens; text frames carry the protocol's JSON. maxPayload closes oversize frames with 1009, pings
 // drop dead peers, and a peer whose send buffer passes its bound is cut off without waiting for it.
 // Server frames are built once as whole WebSocket frames and written straight to the TCP socket,
-// one write per socket per event-loop turn.
+// one write per socket per event-loop turn (several frames of a turn joined once per cell).
 
 import type { IncomingMessage, Server } from "node:http";
 import type { Socket } from "node:net";
@@ -63,11 +63,18 @@ type LiveWebSocket = WebSocket & { [CONNECTION]: WsConnection };
 class WriteBatcher {
   private dirty: WsConnection[] = [];
   private scheduled = false;
+  /** The last multi-frame batch joined into one Buffer, for the next socket with the same frames. */
+  private batchFirst: Frame | null = null;
+  private batchMore: Frame[] = [];
+  private batchBytes: Buffer | null = null;
   private readonly flushAll = () => {
     this.scheduled = false;
     const dirty = this.dirty;
     this.dirty = [];
     for (const conn of dirty) conn.flush();
+    this.batchFirst = null;
+    this.batchMore = [];
+    this.batchBytes = null;
   };
 
   add(conn: WsConnection) {
@@ -77,6 +84,30 @@ class WriteBatcher {
       setImmediate(this.flushAll);
     }
   }
+
+  /**
+   * Several frames for one socket as one Buffer (the WebSocket frames back to back). Watchers of a
+   * cell are queued one after another and get the same frames in a turn, so the Buffer is built once
+   * per cell and written whole to each of them: one plain write instead of a corked writev of N parts.
+   */
+  joined(first: Frame, more: readonly Frame[]): Buffer {
+    if (first === this.batchFirst && sameFrames(more, this.batchMore) && this.batchBytes !== null) {
+      return this.batchBytes;
+    }
+    const parts = [first.as("ws-frame", textFrame)];
+    for (const frame of more) parts.push(frame.as("ws-frame", textFrame));
+    const bytes = Buffer.concat(parts);
+    this.batchFirst = first;
+    this.batchMore = [...more];
+    this.batchBytes = bytes;
+    return bytes;
+  }
+}
+
+function sameFrames(a: readonly Frame[], b: readonly Frame[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 let nextConnectionId = 0;
@@ -126,14 +157,7 @@ class WsConnection implements LiveConnection {
       for (const frame of more ?? []) this.socket.send(frame.text, { binary: false });
       return;
     }
-    if (more === null) {
-      tcp.write(first.as("ws-frame", textFrame));
-      return;
-    }
-    tcp.cork();
-    tcp.write(first.as("ws-frame", textFrame));
-    for (const frame of more) tcp.write(frame.as("ws-frame", textFrame));
-    tcp.uncork();
+    tcp.write(more === null ? first.as("ws-frame", textFrame) : this.batcher.joined(first, more));
   }
 
   close(code: number, reason: string) {
