@@ -557,7 +557,8 @@ try {
     }
   } finally {
     await gateway.stop();
-    if (profileDir) console.log(`[bench] gateway CPU profile in ${profileDir} (loadtest/cpu-profile-top.ts reads it)`);
+    if (profileDir)
+      console.log(`[bench] gateway CPU profile in ${profileDir} (loadtest/cpu-profile-top.ts reads it)`);
   }
 
   if (BASELINE_QUERIES > 0) {
