@@ -505,10 +505,16 @@ try {
   const gatewayPort = await freePort();
   const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), "parkealo-search-profile-")) : undefined;
   const profiling = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  /** SEARCH_BENCH_GATEWAY_FLAGS: extra node flags for the gateway (e.g. --trace-gc); its log is kept. */
+  const gatewayFlags = (process.env.SEARCH_BENCH_GATEWAY_FLAGS ?? "").split(" ").filter(Boolean);
+  const gatewayLog =
+    gatewayFlags.length > 0
+      ? join(mkdtempSync(join(tmpdir(), "parkealo-search-gateway-")), "gateway.log")
+      : join(dataDir, "gateway.log");
   const gateway: ManagedProcess = startProcess(
     "gateway",
     process.execPath,
-    [...profiling, "--import", "tsx", "workers/gateway.ts"],
+    [...profiling, ...gatewayFlags, "--import", "tsx", "workers/gateway.ts"],
     {
       cwd: fileURLToPath(new URL("..", import.meta.url)),
       env: {
@@ -523,7 +529,7 @@ try {
         PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
         OBJECT_STORAGE_DIR: join(dataDir, "objects"),
       },
-      logFile: join(dataDir, "gateway.log"),
+      logFile: gatewayLog,
     },
   );
   try {
@@ -559,6 +565,8 @@ try {
     await gateway.stop();
     if (profileDir)
       console.log(`[bench] gateway CPU profile in ${profileDir} (loadtest/cpu-profile-top.ts reads it)`);
+    if (gatewayFlags.length > 0)
+      console.log(`[bench] gateway log (flags ${gatewayFlags.join(" ")}): ${gatewayLog}`);
   }
 
   if (BASELINE_QUERIES > 0) {
