@@ -422,9 +422,9 @@ export interface WindowRange {
 
 /**
  * The spaces of `candidates` (in that order), with rules and the bookings near the window. A
- * candidate whose read already took all of it (`loaded`) needs no query; the others take one round
- * trip together, where rules and amenities of spaces whose row version is unchanged come from the
- * cache. Bookings are always read from the ledger.
+ * candidate whose read already took all of it (`loaded`, the distance order) needs no query and no
+ * cache; the others take one round trip together, where rules and amenities of spaces whose row
+ * version is unchanged come from the cache. Bookings are always read from the ledger.
  */
 export async function loadForWindow(
   db: Queryable,
@@ -434,13 +434,9 @@ export async function loadForWindow(
 ): Promise<SpaceForWindow[]> {
   if (candidates.length === 0) return [];
   const known = candidates.map((c) => cache?.get(c.id));
-  const ready = candidates.map((c, i) => {
-    if (c.loaded === undefined) return undefined;
-    if (known[i]?.version === c.loaded.version) return known[i];
-    const fresh = rulesOf(c.loaded);
-    cache?.set(c.id, fresh);
-    return fresh;
-  });
+  // A row the read took whole carries its rules: nothing to look up or keep (keeping every space a
+  // distance search passes would only grow the cache and the garbage collector's work).
+  const ready = candidates.map((c) => (c.loaded === undefined ? undefined : rulesOf(c.loaded)));
   const missing = candidates.filter((_, i) => ready[i] === undefined);
   const byId = new Map<string, SpaceStateRow>();
   if (missing.length > 0) {

@@ -90,15 +90,21 @@ describe("search's cache of space rules", () => {
       feeBasisPoints: t.config.PLATFORM_FEE_BASIS_POINTS,
       mapResolution: t.config.H3_MAP_RESOLUTION,
     });
-    const request = toSearchRequest(body, Date.now());
+    // The price orders keep rules by version; the distance order reads them with every row.
+    const request = toSearchRequest({ ...body, sort: "price" }, Date.now());
+    const nearest = toSearchRequest({ ...body, sort: "distance" }, Date.now());
+    await search.search(nearest, Date.now());
+    expect(search.rulesCache.get(spaceId)).toBeUndefined();
     await search.search(request, Date.now());
     const cached = search.rulesCache.get(spaceId);
     expect(cached).toBeDefined();
     await search.search(request, Date.now());
     expect(search.rulesCache.get(spaceId)).toBe(cached);
     await t.deps.pool.query(`update space_availability set end_minute = 660 where space_id = $1`, [spaceId]);
-    // Proof that the cache answers: a write behind the API's back, without moving the version, is not seen.
+    // Proof that the cache answers: a write behind the API's back, without moving the version, is not
+    // seen in price order, while the distance order, which reads rules with its rows, sees it at once.
     expect((await search.search(request, Date.now())).results.map((r) => r.id)).toEqual([spaceId]);
+    expect((await search.search(nearest, Date.now())).results).toEqual([]);
     await t.deps.pool.query(`update parking_spaces set updated_at = now() where id = $1`, [spaceId]);
     expect((await search.search(request, Date.now())).results).toEqual([]);
     const reread = search.rulesCache.get(spaceId);
