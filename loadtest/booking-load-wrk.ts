@@ -1,6 +1,6 @@
 // Runs wrk with loadtest/wrk/booking.lua against one server and reads back the JSON line its done()
 // prints: requests, latency percentiles and answers by status.
-import { spawn } from "node:child_process";
+import { runWrk } from "./wrk-run.ts";
 
 export interface LoadOptions {
   url: string;
@@ -24,7 +24,7 @@ export interface LoadResult {
   statuses: Record<string, number>;
 }
 
-export function wrkLoad(
+export async function wrkLoad(
   wrk: string,
   options: LoadOptions & { threads: number; script: string },
 ): Promise<LoadResult> {
@@ -43,40 +43,22 @@ export function wrkLoad(
     String(options.baseSeconds),
     String(options.slots),
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(wrk, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      const line = out.split("\n").find((l) => l.startsWith("WRK_RESULT "));
-      if (code !== 0 || line === undefined) {
-        reject(new Error(`wrk exited with ${code}:\n${out}`));
-        return;
-      }
-      const raw = JSON.parse(line.slice("WRK_RESULT ".length)) as {
-        requests: number;
-        durationUs: number;
-        p50Us: number;
-        p99Us: number;
-        maxUs: number;
-        socketErrors: number;
-        statuses: Record<string, number>;
-      };
-      resolve({
-        requests: raw.requests,
-        seconds: raw.durationUs / 1e6,
-        p50Ms: raw.p50Us / 1000,
-        p99Ms: raw.p99Us / 1000,
-        maxMs: raw.maxUs / 1000,
-        socketErrors: raw.socketErrors,
-        statuses: raw.statuses,
-      });
-    });
-  });
+  const raw = await runWrk<{
+    requests: number;
+    durationUs: number;
+    p50Us: number;
+    p99Us: number;
+    maxUs: number;
+    socketErrors: number;
+    statuses: Record<string, number>;
+  }>(wrk, args);
+  return {
+    requests: raw.requests,
+    seconds: raw.durationUs / 1e6,
+    p50Ms: raw.p50Us / 1000,
+    p99Ms: raw.p99Us / 1000,
+    maxMs: raw.maxUs / 1000,
+    socketErrors: raw.socketErrors,
+    statuses: raw.statuses,
+  };
 }

@@ -1,8 +1,8 @@
 // Sequential GETs of a list of search paths against a server in another process: wrk (one
 // connection, loadtest/wrk/search.lua) when it is installed, else node's fetch. Both give the same
 // summary: answers, latency percentiles and answers by status.
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { runWrk } from "./wrk-run.ts";
 
 const script = fileURLToPath(new URL("./wrk/search.lua", import.meta.url));
 
@@ -27,47 +27,27 @@ export function searchLoad(
   return wrk === undefined ? fetchLoad(baseUrl, paths.list, limit) : wrkLoad(wrk, baseUrl, paths.file, limit);
 }
 
-function wrkLoad(wrk: string, baseUrl: string, file: string, limit: number): Promise<SearchLoadResult> {
+async function wrkLoad(wrk: string, baseUrl: string, file: string, limit: number): Promise<SearchLoadResult> {
   const args = ["-t1", "-c1", "-d600s", "--timeout", "10s", "-s", script, baseUrl, "--", file, String(limit)];
-  return new Promise((resolve, reject) => {
-    const child = spawn(wrk, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      // Every answer is in: wrk's main thread would sleep out its -d duration, SIGINT ends it now.
-      if (out.includes("WRK_ANSWERED\n") && !out.includes("WRK_RESULT ")) child.kill("SIGINT");
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      const line = out.split("\n").find((l) => l.startsWith("WRK_RESULT "));
-      if (code !== 0 || line === undefined) {
-        reject(new Error(`wrk exited with ${code}:\n${out}`));
-        return;
-      }
-      const raw = JSON.parse(line.slice("WRK_RESULT ".length)) as {
-        requests: number;
-        p50Us: number;
-        p99Us: number;
-        meanUs: number;
-        maxUs: number;
-        socketErrors: number;
-        statuses: Record<string, number>;
-      };
-      resolve({
-        generator: `${wrk} -t1 -c1 + search.lua`,
-        requests: raw.requests,
-        p50Ms: raw.p50Us / 1000,
-        p99Ms: raw.p99Us / 1000,
-        meanMs: raw.meanUs / 1000,
-        maxMs: raw.maxUs / 1000,
-        socketErrors: raw.socketErrors,
-        statuses: raw.statuses,
-      });
-    });
-  });
+  const raw = await runWrk<{
+    requests: number;
+    p50Us: number;
+    p99Us: number;
+    meanUs: number;
+    maxUs: number;
+    socketErrors: number;
+    statuses: Record<string, number>;
+  }>(wrk, args, { stopOn: "WRK_ANSWERED" });
+  return {
+    generator: `${wrk} -t1 -c1 + search.lua`,
+    requests: raw.requests,
+    p50Ms: raw.p50Us / 1000,
+    p99Ms: raw.p99Us / 1000,
+    meanMs: raw.meanUs / 1000,
+    maxMs: raw.maxUs / 1000,
+    socketErrors: raw.socketErrors,
+    statuses: raw.statuses,
+  };
 }
 
 async function fetchLoad(baseUrl: string, list: string[], limit: number): Promise<SearchLoadResult> {

@@ -205,12 +205,8 @@ export async function cheapestCandidates(
     ...candidateParams(q, limit),
     // Keys are whole minor units: "after every space at price P" leaves P + 1 and up.
     from === null ? null : from.distanceM === Number.POSITIVE_INFINITY ? from.price! + 1 : from.price,
-    from?.price ?? null,
-    from?.distanceM ?? null,
-    from?.id ?? null,
-    cursor?.price ?? null,
-    cursor?.distanceM ?? null,
-    cursor?.id ?? null,
+    ...keyParams(from),
+    ...keyParams(cursor),
   ]);
   const head = rows[0]!;
   const candidates = rows.flatMap((row) => (row.id === null ? [] : [toCandidate(row)]));
@@ -247,18 +243,7 @@ export async function cheapestInBlocks(
 ): Promise<BlockWalkPage> {
   const { rows } = await db.query<CandidateRow & { bound: string | null }>({
     ...priceWalkStatement(walk.step),
-    values: [
-      walk.blocks,
-      ...filterParams(q),
-      walk.perBlock,
-      limit,
-      from?.price ?? null,
-      from?.distanceM ?? null,
-      from?.id ?? null,
-      cursor?.price ?? null,
-      cursor?.distanceM ?? null,
-      cursor?.id ?? null,
-    ],
+    values: [walk.blocks, ...filterParams(q), walk.perBlock, limit, ...keyParams(from), ...keyParams(cursor)],
   });
   const head = rows[0]!;
   return {
@@ -268,6 +253,9 @@ export async function cheapestInBlocks(
 }
 
 const priceKeyOf = (c: Candidate): SortKey => ({ price: c.priceKey, distanceM: c.distanceM, id: c.id });
+
+/** A sort key as three query parameters (price, distance, id), all null for none. */
+const keyParams = (key: SortKey | null) => [key?.price ?? null, key?.distanceM ?? null, key?.id ?? null];
 
 /** What a booking-window decision and a search result need about one space. */
 export interface SpaceForWindow extends Candidate {

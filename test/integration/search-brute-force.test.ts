@@ -185,6 +185,22 @@ beforeAll(async () => {
   });
 });
 
+/** A search whose statements' names (or "text" for unnamed ones) are recorded as they run. */
+function recordingSearch(): { walker: SpaceSearch; statements: string[] } {
+  const statements: string[] = [];
+  const recording: Queryable = {
+    query: ((config: unknown, values?: unknown) => {
+      statements.push(typeof config === "string" ? "text" : ((config as { name?: string }).name ?? "text"));
+      return t.deps.pool.query(config as string, values as unknown[]);
+    }) as Queryable["query"],
+  };
+  const walker = new SpaceSearch(recording, {
+    feeBasisPoints: t.config.PLATFORM_FEE_BASIS_POINTS,
+    mapResolution: t.config.H3_MAP_RESOLUTION,
+  });
+  return { walker, statements };
+}
+
 /** The answer, by looking at every seeded space. */
 function bruteForce(request: SearchRequest): { id: string; distanceM: number; total: number }[] {
   const window = { start: request.start, end: request.end };
@@ -292,17 +308,7 @@ describe(`search against a brute-force scan (seed ${SEED})`, () => {
   });
 
   it("lists spaces at one point (a garage) in id order over every page, however many share it", async () => {
-    const statements: string[] = [];
-    const recording: Queryable = {
-      query: ((config: unknown, values?: unknown) => {
-        statements.push(typeof config === "string" ? "text" : ((config as { name?: string }).name ?? "text"));
-        return t.deps.pool.query(config as string, values as unknown[]);
-      }) as Queryable["query"],
-    };
-    const walker = new SpaceSearch(recording, {
-      feeBasisPoints: t.config.PLATFORM_FEE_BASIS_POINTS,
-      mapResolution: t.config.H3_MAP_RESOLUTION,
-    });
+    const { walker, statements } = recordingSearch();
     const atGarage = seeded.filter(
       (s) => s.seed.lat === garage.lat && s.seed.lng === garage.lng && s.seed.status === "active",
     );
@@ -337,17 +343,7 @@ describe(`search against a brute-force scan (seed ${SEED})`, () => {
   });
 
   it("orders by price over price blocks within a couple of km (any window length), over all ranges beyond", async () => {
-    const statements: string[] = [];
-    const recording: Queryable = {
-      query: ((config: unknown, values?: unknown) => {
-        statements.push(typeof config === "string" ? "text" : ((config as { name?: string }).name ?? "text"));
-        return t.deps.pool.query(config as string, values as unknown[]);
-      }) as Queryable["query"],
-    };
-    const walker = new SpaceSearch(recording, {
-      feeBasisPoints: t.config.PLATFORM_FEE_BASIS_POINTS,
-      mapResolution: t.config.H3_MAP_RESOLUTION,
-    });
+    const { walker, statements } = recordingSearch();
     const start = base + DAY + 8 * HOUR;
     for (const [radiusM, minutes, blocks] of [
       [800, 45, true],
