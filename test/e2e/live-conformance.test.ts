@@ -376,7 +376,9 @@ describe.each<TransportName>(["ws", "socket.io"])("live protocol over %s", (tran
 
   /**
    * `count` bookings of `space` through REST on gateway A, each starting before the previous one, so
-   * each moves the space's freeUntil: one delta each. Resolves once the cell holds them all.
+   * each moves the space's freeUntil: one delta each. The publisher sends a space's latest state once
+   * per flush, so two bookings committed before one flush would share a delta: each booking waits
+   * for the previous one's delta. Resolves once the cell holds them all.
    */
   async function bookEarlierAndEarlier(space: SpaceRow, cell: string, from: number, count: number) {
     const driver = await insertDriver(pool, tokens);
@@ -386,14 +388,14 @@ describe.each<TransportName>(["ws", "socket.io"])("live protocol over %s", (tran
       const booked = await requestBooking(gateways[0]!.url, driver, { spaceId: space.id, ...window });
       expect(booked.status).toBe(201);
       starts.push(window.start);
+      // Published once committed (after the answer): wait until the cell's stream holds it.
+      await waitFor(
+        async () => (await readCell(live, cell)).offset,
+        (offset) => offset >= from + i + 1,
+        20_000,
+        "the booking's delta",
+      );
     }
-    // Published once committed: wait until the cell's stream holds every one.
-    await waitFor(
-      async () => (await readCell(live, cell)).offset,
-      (offset) => offset >= from + count,
-      20_000,
-      "the bookings' deltas",
-    );
     return starts;
   }
 
