@@ -32,7 +32,7 @@ import {
 import { searchLoad } from "./search-load.ts";
 
 const SPACES = Number(process.env.SEARCH_BENCH_SPACES ?? 100_000);
-const QUERIES = Number(process.env.SEARCH_BENCH_QUERIES ?? 400);
+const QUERIES = Number(process.env.SEARCH_BENCH_QUERIES ?? 1_000);
 /** The baseline takes about a second a query on 100,000 spaces: a few dozen give its percentiles. */
 const BASELINE_QUERIES = Number(process.env.SEARCH_BENCH_BASELINE_QUERIES ?? 40);
 /** First pages (each sort) compared with the baseline's. */
@@ -405,6 +405,8 @@ try {
     );
   });
 
+  // The search's own pool, as in the gateway (gateway/http/deps.ts): generic plans.
+  const searchPool = createPool(stack.databaseUrl, 4, { genericPlans: true });
   // Counts round trips and rows, so the table says how much work a search does whatever the load.
   const work = { queries: 0, rows: 0, sqlMs: 0 };
   /** Round trips per statement name, for SEARCH_BENCH_STATEMENTS. */
@@ -412,7 +414,7 @@ try {
   const counted = {
     query: async (sql: string | QueryConfig, params?: unknown[]) => {
       const started = performance.now();
-      const result = await pool.query(sql, params);
+      const result = await searchPool.query(sql, params);
       work.sqlMs += performance.now() - started;
       const name = typeof sql === "string" ? "text" : (sql.name ?? "text");
       const entry = byStatement.get(name) ?? { n: 0, ms: 0, rows: 0 };
@@ -581,7 +583,7 @@ try {
       ),
     );
   }
-  await pool.end();
+  await Promise.all([pool.end(), searchPool.end()]);
 
   const loadAfter = loadavg();
   const knobs = Object.entries(process.env)

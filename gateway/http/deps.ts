@@ -17,6 +17,12 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   pool: Pool;
+  /**
+   * Search's reads: a pool of its own whose connections plan each search statement once (generic
+   * plans). Search statements take the same plan whatever their values (a nearest-first index scan
+   * with a limit; an index range scan per cell range), so planning them on every call only costs time.
+   */
+  searchPool: Pool;
   redis: Redis;
   metrics: Metrics;
   accessTokens: AccessTokens;
@@ -34,6 +40,9 @@ export function createDeps(
   component = "gateway",
 ): AppDeps & { close(): Promise<void> } {
   const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const searchPool = createPool(config.DATABASE_URL, config.DATABASE_SEARCH_POOL_SIZE, {
+    genericPlans: true,
+  });
   const redis = createRedis(config.REDIS_URL, component);
   const devMailbox = config.DEV_MAILBOX ? new DevMailbox(redis) : undefined;
   const mailer = devMailbox ?? new LogMailer(logger);
@@ -48,6 +57,7 @@ export function createDeps(
     config,
     logger,
     pool,
+    searchPool,
     redis,
     metrics: createMetrics(component),
     accessTokens,
@@ -58,7 +68,7 @@ export function createDeps(
     ...(devMailbox ? { devMailbox } : {}),
     async close() {
       await spaceCommands.close().catch(() => {});
-      await Promise.allSettled([pool.end(), redis.quit()]);
+      await Promise.allSettled([pool.end(), searchPool.end(), redis.quit()]);
     },
   };
 }

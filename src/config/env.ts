@@ -18,6 +18,8 @@ export const envSchema = z
       .url({ protocol: /^postgres(ql)?$/ })
       .default("postgres://postgres@127.0.0.1:5440/parkealo"),
     DATABASE_POOL_SIZE: int(1, 200).default(20),
+    /** Connections for search reads (their own pool: each statement is planned once per connection). */
+    DATABASE_SEARCH_POOL_SIZE: int(1, 200).default(8),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6390"),
     HTTP_HOST: z.string().min(1).default("127.0.0.1"),
     HTTP_PORT: int(0, 65535).default(3000),

@@ -142,6 +142,9 @@ export class SpaceSearch {
     let pending: Pending[] = [];
     let checked: { result: SearchResult; key: SortKey }[] = [];
     let readSize = firstBatch(wanted);
+    /** Candidates checked so far, and how many of them were bookable: the next read's size follows. */
+    let tried = 0;
+    let bookable = 0;
     const window = { start: request.start, end: request.end };
     for (;;) {
       const reading = stream.after();
@@ -166,9 +169,11 @@ export class SpaceSearch {
           window,
           this.rulesCache,
         );
+        tried += batch.length;
         for (const space of spaces) {
           const result = this.quote(space, request, now);
           if (result === null) continue;
+          bookable++;
           const key = sortKeyOf(request.sort, { ...result, total: result.price.total });
           if (cursor === null || compareKeys(key, cursor) > 0) checked.push({ result, key });
         }
@@ -177,7 +182,9 @@ export class SpaceSearch {
       }
       // Nothing left to read, nothing unchecked: everything checked was listed above.
       if (reading === null) return found;
-      const read = await stream.read(readSize);
+      const read = await stream.read(
+        nextReadSize(readSize, wanted - found.length - checked.length, tried, bookable),
+      );
       readSize = Math.min(readSize * 2, MAX_BATCH);
       for (const candidate of read) {
         pending.push({ candidate, key: candidateKey(request.sort, candidate) });
@@ -304,6 +311,19 @@ const priceKeyOf = (c: Candidate): SortKey => ({ price: c.priceKey, distanceM: c
 /** A candidate's key in the walk: its distance, or its price key (a lower bound of the price). */
 const candidateKey = (sort: SearchRequest["sort"], c: Candidate): SortKey =>
   sortKeyOf(sort, { id: c.id, distanceM: c.distanceM, total: c.priceKey });
+
+/**
+ * The size of a read after the first: enough for what is still wanted at the share of checked
+ * candidates that were bookable, with half again as many to spare (a read costs by the row: a second
+ * read as large as the doubled first one costs more than the whole first page), at most `doubled`;
+ * `doubled` itself when nothing checked so far was bookable, or when the results wanted are all checked
+ * and only wait for the reading position to pass them.
+ */
+export function nextReadSize(doubled: number, stillWanted: number, tried: number, bookable: number): number {
+  if (tried === 0 || bookable === 0 || stillWanted <= 0) return doubled;
+  const estimate = Math.ceil((stillWanted * tried * 1.5) / bookable) + 4;
+  return Math.min(doubled, estimate);
+}
 
 /** Most spaces near a point are bookable for most windows: half again as many as wanted, plus a few. */
 const firstBatch = (wanted: number) => Math.min(wanted + Math.ceil(wanted / 2) + 4, MAX_BATCH);

@@ -179,7 +179,7 @@ beforeAll(async () => {
     return { id, seed, rules, taken };
   });
   await insertBookings(t.deps.pool, bookings);
-  search = new SpaceSearch(t.deps.pool, {
+  search = new SpaceSearch(t.deps.searchPool, {
     feeBasisPoints: t.config.PLATFORM_FEE_BASIS_POINTS,
     mapResolution: t.config.H3_MAP_RESOLUTION,
   });
@@ -191,7 +191,7 @@ function recordingSearch(): { walker: SpaceSearch; statements: string[] } {
   const recording: Queryable = {
     query: ((config: unknown, values?: unknown) => {
       statements.push(typeof config === "string" ? "text" : ((config as { name?: string }).name ?? "text"));
-      return t.deps.pool.query(config as string, values as unknown[]);
+      return t.deps.searchPool.query(config as string, values as unknown[]);
     }) as Queryable["query"],
   };
   const walker = new SpaceSearch(recording, {

@@ -179,8 +179,8 @@ const getPopular = createRoute({
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function searchRoutes({ pool, config }: AppDeps) {
-  const search = new SpaceSearch(pool, {
+export function searchRoutes({ pool, searchPool, config }: AppDeps) {
+  const search = new SpaceSearch(searchPool, {
     feeBasisPoints: config.PLATFORM_FEE_BASIS_POINTS,
     mapResolution: config.H3_MAP_RESOLUTION,
   });
