@@ -437,8 +437,9 @@ try {
     const w = row.work!;
     const per = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : "-");
     console.log(
-      `\n${row.scenario}, shard workers: ${w.commandsProcessed} commands, ${w.batchesCommitted} fenced commits ` +
-        `(${per(w.commandsProcessed ?? 0, w.batchesCommitted ?? 0)} per commit), ${w.mailboxReads} mailbox reads ` +
+      `\n${row.scenario}, shard workers: ${w.commandsProcessed} commands, ${w.batchesCommitted} batches ` +
+        `(${per(w.commandsProcessed ?? 0, w.batchesCommitted ?? 0)} commands per batch) in ${w.commitCalls} fenced commit calls ` +
+        `(${per(w.batchesCommitted ?? 0, w.commitCalls ?? 0)} batches per call), ${w.mailboxReads} mailbox reads ` +
         `(${per(w.entriesRead ?? 0, w.mailboxReads ?? 0)} entries per read), ${w.actorsActivated} activations`,
     );
     if (row.redisCommands) {

@@ -30,7 +30,7 @@ export interface SendOptions {
 }
 
 interface Waiter {
-  resolve: (reply: Reply) => void;
+  resolve: (reply: Reply | "timeout") => void;
 }
 
 export class ActorClient {
@@ -77,17 +77,15 @@ export class ActorClient {
     if (!this.subscription) throw new Error("ActorClient.start() was not called");
     const commandId = options.commandId ?? randomUUID();
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    let waiter: Waiter | undefined;
-    const replied = new Promise<Reply>((resolve) => {
+    // One promise settles with the reply or, from the timer, "timeout".
+    let waiter!: Waiter;
+    const answered = new Promise<Reply | "timeout">((resolve) => {
       waiter = { resolve };
-      const set = this.waiters.get(commandId) ?? new Set<Waiter>();
-      this.waiters.set(commandId, set);
-      set.add(waiter);
     });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), timeoutMs);
-    });
+    const set = this.waiters.get(commandId);
+    if (set === undefined) this.waiters.set(commandId, new Set([waiter]));
+    else set.add(waiter);
+    const timer = setTimeout(waiter.resolve, timeoutMs, "timeout");
     try {
       await this.options.driver
         .append(address.shard, {
@@ -105,7 +103,7 @@ export class ActorClient {
             commandId,
           });
         });
-      let reply = await Promise.race([replied, timedOut]);
+      let reply = await answered;
       if (reply === "timeout") {
         const stored = await this.options.driver.storedReply(address.shard, commandId);
         const decoded = stored === null ? undefined : decodeReply(stored);
@@ -124,10 +122,10 @@ export class ActorClient {
       return unwrap<R>(reply);
     } finally {
       clearTimeout(timer);
-      const set = this.waiters.get(commandId);
-      if (set && waiter) {
-        set.delete(waiter);
-        if (set.size === 0) this.waiters.delete(commandId);
+      const waiting = this.waiters.get(commandId);
+      if (waiting) {
+        waiting.delete(waiter);
+        if (waiting.size === 0) this.waiters.delete(commandId);
       }
     }
   }

@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../../src/logger.ts";
 import type { AnyActorDefinition } from "./actor.ts";
+import { CommitGroups } from "./commit-groups.ts";
 import type { ActorDriver } from "./driver.ts";
 import { emptyStats, type HostStats } from "./host-stats.ts";
 import { shardsOf } from "./placement.ts";
@@ -39,6 +40,7 @@ export class ActorHost {
   private readonly settings: RuntimeSettings;
   private readonly clock: () => number;
   private readonly driver: ActorDriver;
+  private readonly commits: CommitGroups;
   private readonly logger: Logger;
   private readonly definitions: Map<string, AnyActorDefinition>;
   private readonly runners = new Map<number, ShardRunner>();
@@ -53,6 +55,7 @@ export class ActorHost {
     this.settings = runtimeSettings(options.settings);
     this.clock = options.clock ?? Date.now;
     this.driver = options.driver;
+    this.commits = new CommitGroups(options.driver, this.stats);
     this.logger = options.logger.child({ incarnation: this.incarnation });
     this.definitions = new Map();
     for (const actor of options.actors) {
@@ -158,6 +161,7 @@ export class ActorHost {
       const runner = new ShardRunner(
         {
           driver: this.driver,
+          commits: this.commits,
           definitions: this.definitions,
           consumer: this.incarnation,
           settings: this.settings,

@@ -103,6 +103,13 @@ export interface ActorDriver {
   /** Per candidate, true: its command id had a stored reply, published again, and the entry was acked. */
   replayDone(fence: Fence, candidates: readonly ReplayCandidate[]): Promise<boolean[]>;
   commit(fence: Fence, request: CommitRequest): Promise<CommitOutcome>;
+  /**
+   * Several actors' commits on one shard in one atomic, fenced step, applied in order as if each
+   * were its own `commit`: a part holding a command decided before (by an earlier part too) writes
+   * nothing and is answered "duplicate", the others are committed. A stale fence writes nothing at
+   * all (StaleEpochError). Entries are acked together, replies sent one message per caller.
+   */
+  commitGroup(fence: Fence, requests: readonly CommitRequest[]): Promise<CommitOutcome[]>;
   /** Trims acknowledged entries and forgets idle consumers with nothing pending. */
   tidyMailbox(fence: Fence, consumer: string, consumerIdleMs: number): Promise<number>;
   pendingCount(shard: number): Promise<number>;

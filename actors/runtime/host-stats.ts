@@ -15,8 +15,10 @@ export interface HostStats {
   pendingClaimed: number;
   actorsActivated: number;
   actorsPassivated: number;
-  /** Fenced commits of decided batches (one Redis round trip each). */
+  /** Decided batches committed (each actor's batch is one part of a fenced commit call). */
   batchesCommitted: number;
+  /** Fenced commit calls (one Redis round trip each, holding the batches of one shard's actors). */
+  commitCalls: number;
   /** Mailbox reads that returned entries. */
   mailboxReads: number;
   /** Entries those reads returned. */
@@ -38,6 +40,7 @@ export function emptyStats(): HostStats {
     actorsActivated: 0,
     actorsPassivated: 0,
     batchesCommitted: 0,
+    commitCalls: 0,
     mailboxReads: 0,
     entriesRead: 0,
   };

@@ -115,6 +115,42 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): ActorDriv
     return out;
   }
 
+  /** As commit_batch.lua: the parts in order, each refused alone when it holds a decided command. */
+  const commitGroup: ActorDriver["commitGroup"] = async (fence, requests) => {
+    const outcomes: Array<"committed" | "duplicate"> = [];
+    fencedCode("commit_batch", fence, () => {
+      const data = shard(fence.shard);
+      // One message per caller over the committed parts: a JSON array of its replies in order.
+      const outgoing = new Map<string, string[]>();
+      for (const request of requests) {
+        const commands = request.commands ?? [];
+        const stores = (c: (typeof commands)[number]) => (c.commandId && c.storeReplyMs ? c.storeReplyMs : 0);
+        if (commands.some((c) => stores(c) > 0 && data.results.has(c.commandId!))) {
+          outcomes.push("duplicate");
+          continue;
+        }
+        const stateKey = `${request.actorType}\n${request.actorId}`;
+        if (request.state?.op === "set") data.states.set(stateKey, request.state.value);
+        else if (request.state?.op === "delete") data.states.delete(stateKey);
+        for (const op of request.reminders ?? []) {
+          const member = reminderMember(op.actorType, op.actorId, op.name);
+          if (op.op === "set") data.reminders.set(member, op.dueAt);
+          else data.reminders.delete(member);
+        }
+        for (const c of commands) {
+          if (stores(c) > 0 && c.reply)
+            data.results.set(c.commandId!, { value: c.reply, expiresAt: clock() + stores(c) });
+          ack(data, c.entryId);
+          if (c.reply && c.replyTo) outgoing.set(c.replyTo, [...(outgoing.get(c.replyTo) ?? []), c.reply]);
+        }
+        outcomes.push("committed");
+      }
+      for (const [callerId, replies] of outgoing) publish(callerId, `[${replies.join(",")}]`);
+      return SCRIPT_CODES.ok;
+    });
+    return outcomes;
+  };
+
   return {
     kind: "memory",
     clock,
@@ -222,33 +258,10 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): ActorDriv
       return flags;
     },
     async commit(fence, request: CommitRequest) {
-      const code = fencedCode("commit_batch", fence, () => {
-        const data = shard(fence.shard);
-        const commands = request.commands ?? [];
-        const stores = (c: (typeof commands)[number]) => (c.commandId && c.storeReplyMs ? c.storeReplyMs : 0);
-        if (commands.some((c) => stores(c) > 0 && data.results.has(c.commandId!)))
-          return SCRIPT_CODES.duplicate;
-        const stateKey = `${request.actorType}\n${request.actorId}`;
-        if (request.state?.op === "set") data.states.set(stateKey, request.state.value);
-        else if (request.state?.op === "delete") data.states.delete(stateKey);
-        for (const op of request.reminders ?? []) {
-          const member = reminderMember(op.actorType, op.actorId, op.name);
-          if (op.op === "set") data.reminders.set(member, op.dueAt);
-          else data.reminders.delete(member);
-        }
-        // As commit_batch.lua: one message per caller, a JSON array of its replies in batch order.
-        const outgoing = new Map<string, string[]>();
-        for (const c of commands) {
-          if (stores(c) > 0 && c.reply)
-            data.results.set(c.commandId!, { value: c.reply, expiresAt: clock() + stores(c) });
-          ack(data, c.entryId);
-          if (c.reply && c.replyTo) outgoing.set(c.replyTo, [...(outgoing.get(c.replyTo) ?? []), c.reply]);
-        }
-        for (const [callerId, replies] of outgoing) publish(callerId, `[${replies.join(",")}]`);
-        return SCRIPT_CODES.ok;
-      });
-      return outcomeOf("commit_batch", code, fence) === "duplicate" ? "duplicate" : "committed";
+      const [outcome] = await commitGroup(fence, [request]);
+      return outcome!;
     },
+    commitGroup,
     async tidyMailbox(fence, consumer, consumerIdleMs) {
       let trimmed = 0;
       fencedCode("tidy_mailbox", fence, () => {

@@ -5,7 +5,13 @@ import type { Redis } from "ioredis";
 import type { ActorDriver, CommitRequest, Delivery, Fence, LeaseGrant, Reminder } from "./driver.ts";
 import { type CommandEnvelope, encodeEnvelope } from "./envelope.ts";
 import { MAILBOX_GROUP, membersKey, reminderMember, replyChannel, shardKeys } from "./keys.ts";
-import { outcomeOf, type ScriptCommand, StaleEpochError } from "./script-codes.ts";
+import {
+  ActorRuntimeError,
+  outcomeOf,
+  SCRIPT_CODES,
+  type ScriptCommand,
+  StaleEpochError,
+} from "./script-codes.ts";
 import { loadScripts, runScript } from "./script-loader.ts";
 
 export interface RedisDriverOptions {
@@ -60,8 +66,52 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
   let readPlan: { shards: string; args: string[]; shardByKey: Map<string, number> } | undefined;
 
   const fenced = (fence: Fence) => [fence.owner, String(fence.epoch)];
-  const run = (name: ScriptCommand, keys: string[], args: (string | number)[]) =>
+  const run = (name: ScriptCommand, keys: readonly string[], args: readonly (string | number)[]) =>
     runScript(redis, name, keys, args);
+
+  const commitGroup: ActorDriver["commitGroup"] = async (fence, requests) => {
+    if (requests.length === 0) return [];
+    const keys = keysOf(fence.shard);
+    const scriptKeys = [keys.lease, keys.mailbox, keys.reminders];
+    const args: (string | number)[] = [...fenced(fence), MAILBOX_GROUP, requests.length];
+    for (const request of requests) {
+      const reminders = request.reminders ?? [];
+      const commands = request.commands ?? [];
+      scriptKeys.push(keys.state(request.actorType, request.actorId));
+      for (const c of commands) scriptKeys.push(keys.result(c.commandId ?? ""));
+      args.push(
+        request.state?.op ?? "keep",
+        request.state?.op === "set" ? request.state.value : "",
+        reminders.length,
+        commands.length,
+      );
+      for (const op of reminders) {
+        const member = reminderMember(op.actorType, op.actorId, op.name);
+        if (op.op === "set") args.push("set", member, op.dueAt);
+        else args.push("cancel", member, 0);
+      }
+      for (const c of commands)
+        args.push(
+          c.entryId ?? "",
+          c.commandId && c.storeReplyMs ? c.storeReplyMs : 0,
+          c.reply ?? "",
+          c.replyTo ? replyChannel(ns, c.replyTo) : "",
+        );
+    }
+    const reply = await run("commit_batch", scriptKeys, args);
+    if (!Array.isArray(reply) || reply.length !== requests.length) {
+      // -1: stale epoch (StaleEpochError); anything else is not an answer of this script.
+      if (reply === SCRIPT_CODES.staleEpoch) outcomeOf("commit_batch", reply, fence);
+      throw new ActorRuntimeError(
+        "script_failed",
+        "commit_batch",
+        `unexpected reply ${JSON.stringify(reply)}`,
+      );
+    }
+    return reply.map((code) =>
+      outcomeOf("commit_batch", code, fence) === "duplicate" ? "duplicate" : "committed",
+    );
+  };
 
   return {
     kind: "redis",
@@ -193,39 +243,10 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
       return candidates.map((_, i) => reply[i + 1] === 1);
     },
     async commit(fence, request: CommitRequest) {
-      const keys = keysOf(fence.shard);
-      const reminders = request.reminders ?? [];
-      const commands = request.commands ?? [];
-      const code = await run(
-        "commit_batch",
-        [
-          keys.lease,
-          keys.state(request.actorType, request.actorId),
-          keys.mailbox,
-          keys.reminders,
-          ...commands.map((c) => keys.result(c.commandId ?? "")),
-        ],
-        [
-          ...fenced(fence),
-          MAILBOX_GROUP,
-          request.state?.op ?? "keep",
-          request.state?.op === "set" ? request.state.value : "",
-          reminders.length,
-          commands.length,
-          ...reminders.flatMap((op) => {
-            const member = reminderMember(op.actorType, op.actorId, op.name);
-            return op.op === "set" ? ["set", member, op.dueAt] : ["cancel", member, 0];
-          }),
-          ...commands.flatMap((c) => [
-            c.entryId ?? "",
-            c.commandId && c.storeReplyMs ? c.storeReplyMs : 0,
-            c.reply ?? "",
-            c.replyTo ? replyChannel(ns, c.replyTo) : "",
-          ]),
-        ],
-      );
-      return outcomeOf("commit_batch", code, fence) === "duplicate" ? "duplicate" : "committed";
+      const [outcome] = await commitGroup(fence, [request]);
+      return outcome!;
     },
+    commitGroup,
     async tidyMailbox(fence, consumer, consumerIdleMs) {
       const keys = keysOf(fence.shard);
       const trimmed = await run(

@@ -7,6 +7,7 @@ import { AppError } from "../../src/errors.ts";
 import type { Logger } from "../../src/logger.ts";
 import { type AnyActorDefinition, DecideAgainError } from "./actor.ts";
 import { CommandScope } from "./command-scope.ts";
+import type { CommitGroups } from "./commit-groups.ts";
 import type { ActorDriver, Delivery, Fence, ReminderOp } from "./driver.ts";
 import { type CommandEnvelope, decodeEnvelope, type Reply } from "./envelope.ts";
 import type { HostStats } from "./host-stats.ts";
@@ -15,6 +16,8 @@ import type { RuntimeSettings } from "./settings.ts";
 
 export interface RunnerServices {
   driver: ActorDriver;
+  /** The worker's fenced commits, sent together per shard after each turn of the event loop. */
+  commits: CommitGroups;
   definitions: ReadonlyMap<string, AnyActorDefinition>;
   /** Consumer name in the mailbox group (the worker incarnation). */
   consumer: string;
@@ -293,7 +296,7 @@ export class ShardRunner {
     cell: ActorCell,
     batch: Queued[],
   ): Promise<Queued[] | "retry" | "again" | "stop"> {
-    const { driver, definitions, stats } = this.services;
+    const { driver, commits, definitions, stats } = this.services;
     if (!this.leaseValid()) {
       this.stop("lease lapsed");
       return "stop";
@@ -324,7 +327,7 @@ export class ShardRunner {
       const flushed = await this.flush(cell, definition, decision);
       if (flushed !== "ok") return flushed;
 
-      const outcome = await driver.commit(this.fence, {
+      const outcome = await commits.commit(this.fence, {
         ...address(cell),
         ...(decision.stateOp === "set"
           ? { state: { op: "set", value: JSON.stringify(decision.state) } }

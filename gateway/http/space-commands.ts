@@ -20,7 +20,10 @@ type Command = SpaceCommand extends infer C ? (C extends SpaceCommand ? Omit<C, 
 
 export class SpaceCommands {
   private started: ReturnType<typeof createActorClient> | undefined;
-  private readonly routing = new Map<string, { value: SpaceRouting; until: number }>();
+  /** The started client, once `started` resolved (no promise hop per command after that). */
+  private ready: ActorClient | undefined;
+  /** Routing and shard per space, read again after ROUTING_TTL_MS. */
+  private readonly routing = new Map<string, { value: SpaceRouting; shard: number; until: number }>();
   /** Misses that arrive together are read by one query. */
   private readonly routingLoader: BatchLoader<string, SpaceRouting>;
 
@@ -33,28 +36,38 @@ export class SpaceCommands {
     this.routingLoader = new BatchLoader((ids) => findSpaceRoutings(this.db, ids));
   }
 
-  private client(): Promise<ActorClient> {
+  private async client(): Promise<ActorClient> {
     this.started ??= createActorClient(this.config, this.logger, this.name);
-    return this.started.then((started) => started.client);
+    const { client } = await this.started;
+    if (this.started !== undefined) this.ready = client;
+    return client;
+  }
+
+  private async routed(spaceId: string) {
+    const now = Date.now();
+    const cached = this.routing.get(spaceId);
+    if (cached !== undefined && cached.until > now) return cached;
+    const value = await this.routingLoader.load(spaceId);
+    if (value === undefined || value.status === "deleted") throw errors.notFound("space");
+    if (this.routing.size >= ROUTING_CACHE_MAX) this.routing.clear();
+    const entry = {
+      value,
+      shard: shardOfShardCell(value.shardCell, this.config.ACTOR_SHARD_COUNT),
+      until: now + ROUTING_TTL_MS,
+    };
+    this.routing.set(spaceId, entry);
+    return entry;
   }
 
   /** The space's host, status and shard cell; 404 when it does not exist or was deleted. */
   async space(spaceId: string): Promise<SpaceRouting> {
-    const now = Date.now();
-    const cached = this.routing.get(spaceId);
-    if (cached !== undefined && cached.until > now) return cached.value;
-    const value = await this.routingLoader.load(spaceId);
-    if (value === undefined || value.status === "deleted") throw errors.notFound("space");
-    if (this.routing.size >= ROUTING_CACHE_MAX) this.routing.clear();
-    this.routing.set(spaceId, { value, until: now + ROUTING_TTL_MS });
-    return value;
+    return (await this.routed(spaceId)).value;
   }
 
   /** Sends a command to the space's actor and resolves with its reply (rejects with its AppError). */
   async send(spaceId: string, command: Command, commandId: string): Promise<SpaceActorReply> {
-    const { shardCell } = await this.space(spaceId);
-    const shard = shardOfShardCell(shardCell, this.config.ACTOR_SHARD_COUNT);
-    const client = await this.client();
+    const { shard } = await this.routed(spaceId);
+    const client = this.ready ?? (await this.client());
     return client.send<SpaceActorReply>(
       { actorType: SPACE_ACTOR_TYPE, actorId: spaceId, shard },
       { ...command, commandId },
@@ -65,6 +78,7 @@ export class SpaceCommands {
   async close(): Promise<void> {
     const started = this.started;
     this.started = undefined;
+    this.ready = undefined;
     if (started) await (await started).close();
   }
 }

@@ -73,6 +73,14 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
       return { shard, owner, epoch: grant.epoch };
     }
 
+    /** Messages on a caller's reply channel, as they arrive. */
+    async function listen(driver: ActorDriver, callerId: string): Promise<string[]> {
+      const heard: string[] = [];
+      const subscription = await driver.subscribeReplies(callerId, (raw) => heard.push(raw));
+      cleanups.push(() => subscription.close());
+      return heard;
+    }
+
     describe("driver contract", () => {
       it("grants leases with ever higher epochs, one owner at a time, and again after expiry", async () => {
         const driver = await newDriver();
@@ -180,9 +188,7 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
       it("stores a reply per command id: a repeat writes nothing and the stored reply is replayed", async () => {
         const driver = await newDriver();
         const fence = await lease(driver, 5, "a");
-        const heard: string[] = [];
-        const subscription = await driver.subscribeReplies("caller-1", (raw) => heard.push(raw));
-        cleanups.push(() => subscription.close());
+        const heard = await listen(driver, "caller-1");
         const reply = JSON.stringify({ commandId: "cmd-1", ok: true, value: { count: 1 } });
         await driver.append(5, envelope("cmd-1"));
         await driver.append(5, envelope("cmd-1"));
@@ -224,9 +230,7 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
       it("commits a batch of commands at once: one state, every reply stored, acked and sent", async () => {
         const driver = await newDriver();
         const fence = await lease(driver, 8, "a");
-        const heard: string[] = [];
-        const subscription = await driver.subscribeReplies("caller-2", (raw) => heard.push(raw));
-        cleanups.push(() => subscription.close());
+        const heard = await listen(driver, "caller-2");
         for (const id of ["b1", "b2", "b1"]) await driver.append(8, { ...envelope(id), replyTo: "caller-2" });
         const entries = await driver.read("a", [8], { count: 10, blockMs: 0 });
         const replyOf = (id: string) => JSON.stringify({ commandId: id, ok: true, value: id });
@@ -256,6 +260,118 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
           (n) => n === 1,
         );
         expect(heard).toEqual([`[${replyOf("b1")},${replyOf("b2")},${replyOf("b1")}]`]);
+      });
+
+      it("commits several actors' batches of one shard in one call; a duplicate part alone writes nothing", async () => {
+        const driver = await newDriver();
+        const fence = await lease(driver, 9, "a");
+        const heard = await listen(driver, "caller-3");
+        // "old" was decided before: the part that holds it again is a caller's resend.
+        await driver.commit(fence, {
+          actorType: "counter",
+          actorId: "y",
+          commands: [{ commandId: "old", reply: "{}", storeReplyMs: 60_000 }],
+        });
+        const ids = ["x1", "y1", "old", "z1", "x2"];
+        for (const id of ids) await driver.append(9, { ...envelope(id), replyTo: "caller-3" });
+        const entries = await driver.read("a", [9], { count: 10, blockMs: 0 });
+        const replyOf = (id: string) => JSON.stringify({ commandId: id, ok: true, value: id });
+        const command = (i: number) => ({
+          entryId: entries[i]!.entryId,
+          commandId: ids[i]!,
+          reply: replyOf(ids[i]!),
+          storeReplyMs: 60_000,
+          replyTo: "caller-3",
+        });
+        const reminder = (actorId: string) => ({
+          op: "set" as const,
+          actorType: "counter",
+          actorId,
+          name: "r",
+          dueAt: 10,
+        });
+        const outcomes = await driver.commitGroup(fence, [
+          {
+            actorType: "counter",
+            actorId: "x",
+            state: { op: "set", value: "x-after" },
+            reminders: [reminder("x")],
+            commands: [command(0), command(4)],
+          },
+          {
+            actorType: "counter",
+            actorId: "y",
+            state: { op: "set", value: "y-after" },
+            reminders: [reminder("y")],
+            commands: [command(1), command(2)],
+          },
+          {
+            actorType: "counter",
+            actorId: "z",
+            state: { op: "set", value: "z-after" },
+            commands: [command(3)],
+          },
+        ]);
+        expect(outcomes).toEqual(["committed", "duplicate", "committed"]);
+        expect(await driver.loadState(9, "counter", "x")).toBe("x-after");
+        expect(await driver.loadState(9, "counter", "y")).toBeNull();
+        expect(await driver.loadState(9, "counter", "z")).toBe("z-after");
+        expect((await driver.reminders(9)).map((r) => r.actorId)).toEqual(["x"]);
+        expect(await driver.storedReply(9, "x1")).toBe(replyOf("x1"));
+        expect(await driver.storedReply(9, "x2")).toBe(replyOf("x2"));
+        expect(await driver.storedReply(9, "z1")).toBe(replyOf("z1"));
+        expect(await driver.storedReply(9, "y1")).toBeNull();
+        expect(await driver.storedReply(9, "old")).toBe("{}");
+        // The duplicate part's entries stay pending (acked once replayed); the others are acked.
+        const left = await driver.claimPending(fence, "a", { minIdleMs: 0, count: 10 });
+        expect(left.map((d) => decodeEnvelope(d.raw)?.commandId)).toEqual(["y1", "old"]);
+        // One message for the caller: the committed parts' replies, part then batch order.
+        await waitFor(
+          () => heard.length,
+          (n) => n === 1,
+        );
+        expect(heard).toEqual([`[${[replyOf("x1"), replyOf("x2"), replyOf("z1")].join(",")}]`]);
+      });
+
+      it("applies a group's parts in order: a command id an earlier part stored makes a later one a duplicate", async () => {
+        const driver = await newDriver();
+        const fence = await lease(driver, 10, "a");
+        const part = (actorId: string, commandId: string) => ({
+          actorType: "counter",
+          actorId,
+          state: { op: "set" as const, value: `${actorId}-state` },
+          commands: [{ commandId, reply: `"${actorId}"`, storeReplyMs: 60_000 }],
+        });
+        expect(
+          await driver.commitGroup(fence, [part("p", "same"), part("q", "same"), part("r", "own")]),
+        ).toEqual(["committed", "duplicate", "committed"]);
+        expect(await driver.storedReply(10, "same")).toBe('"p"');
+        expect(await driver.loadState(10, "counter", "q")).toBeNull();
+        expect(await driver.loadState(10, "counter", "r")).toBe("r-state");
+        expect(await driver.commitGroup(fence, [])).toEqual([]);
+      });
+
+      it("refuses a whole group under a stale epoch and writes none of its parts", async () => {
+        const driver = await newDriver();
+        const old = await lease(driver, 11, "a");
+        for (const id of ["s1", "s2"]) await driver.append(11, envelope(id, id));
+        const entries = await driver.read("a", [11], { count: 10, blockMs: 0 });
+        await driver.releaseLease(old);
+        const current = await lease(driver, 11, "b");
+        const parts = entries.map((e, i) => ({
+          actorType: "counter",
+          actorId: `s${i + 1}`,
+          state: { op: "set" as const, value: "stale" },
+          commands: [{ entryId: e.entryId, commandId: `s${i + 1}`, reply: "1", storeReplyMs: 60_000 }],
+        }));
+        await expect(driver.commitGroup(old, parts)).rejects.toBeInstanceOf(StaleEpochError);
+        for (const actorId of ["s1", "s2"]) {
+          expect(await driver.loadState(11, "counter", actorId)).toBeNull();
+          expect(await driver.storedReply(11, actorId)).toBeNull();
+        }
+        expect(await driver.pendingCount(11)).toBe(2);
+        expect(await driver.commitGroup(current, parts)).toEqual(["committed", "committed"]);
+        expect(await driver.pendingCount(11)).toBe(0);
       });
 
       it("keeps reminders until due, then moves them into the mailbox as reminder commands", async () => {
@@ -396,6 +512,32 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         );
         expect(other.map((r) => r.count)).toEqual([1, 2, 3]);
         expect((await counterState(driver, "one"))?.count).toBe(20);
+        expect(await driver.pendingCount(0)).toBe(0);
+      });
+
+      it("commits the batches of several actors of one shard together and answers each caller", async () => {
+        const driver = await newDriver();
+        const host = await startHost(driver, "w1", { shardCount: 1 });
+        const { send } = await startClient(driver);
+        await send("warm", { op: "get" });
+        const before = host.snapshot().stats;
+        const actors = ["g1", "g2", "g3", "g4", "g5", "g6"];
+        const replies = await Promise.all(
+          actors.flatMap((actorId, i) =>
+            [1, 2, 3].map(() => send(actorId, { op: "add", amount: i + 1 }).then((r) => [actorId, r.count])),
+          ),
+        );
+        for (const [i, actorId] of actors.entries()) {
+          const counts = replies.filter(([id]) => id === actorId).map(([, count]) => Number(count));
+          expect(counts.sort((a, b) => a - b)).toEqual([1, 2, 3].map((n) => n * (i + 1)));
+          expect((await counterState(driver, actorId))?.count).toBe(3 * (i + 1));
+        }
+        const after = host.snapshot().stats;
+        const batches = after.batchesCommitted - before.batchesCommitted;
+        const calls = after.commitCalls - before.commitCalls;
+        expect(batches).toBeGreaterThanOrEqual(actors.length);
+        // Actors whose batches were decided after one mailbox read share a fenced commit call.
+        expect(calls).toBeLessThan(batches);
         expect(await driver.pendingCount(0)).toBe(0);
       });
 
