@@ -32,7 +32,8 @@ export async function runShardWorker(actors: (deps: ShardWorkerDeps) => AnyActor
   const logger = createLogger(config, "shard-worker").child({ workerId });
   const pool = createPool(config.DATABASE_URL, 8);
   const livePool = createPool(config.DATABASE_URL, 2);
-  const redis = createRedis(config.REDIS_URL, workerId);
+  // Live publishing sends a few scripts per committed decision, many side by side: one write per tick.
+  const redis = createRedis(config.REDIS_URL, workerId, { autoPipelining: true });
   const metrics = createMetrics("shard-worker");
   const driver = actorDriverFromConfig(config, workerId);
 
