@@ -40,7 +40,14 @@ async function apply(
   const [code, epoch, offset] = await runLiveScript(
     live.redis,
     "apply-space-change",
-    [keys.meta, keys.spaces, keys.history, keys.missed, keys.aggregate.counts],
+    [
+      keys.meta,
+      keys.spaces,
+      keys.history,
+      keys.missed,
+      keys.aggregate.counts,
+      ...(options.unbuilt === "leave" ? [keys.aggregate.built] : []),
+    ],
     [
       cell,
       spaceId,
@@ -53,10 +60,8 @@ async function apply(
       seen,
     ],
   );
+  if (code === -2) return { epoch: "", offset: 0, outcome: "unbuilt" };
   if (code === -1) {
-    if (options.unbuilt === "leave" && (await live.redis.exists(keys.aggregate.built)) === 0) {
-      return { epoch: "", offset: 0, outcome: "unbuilt" };
-    }
     const position = await ensureCellBuilt(live, cell);
     return { epoch: position.epoch, offset: position.offset, outcome: "rebuilt" };
   }

@@ -8,8 +8,22 @@ export type Queryable = Pick<pg.Pool, "query">;
 // bigint (int8) columns come back as JS numbers: our counters and minor-unit amounts stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 
-export function createPool(connectionString: string, max = 20): Pool {
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000 });
+export interface PoolOptions {
+  /**
+   * Plan each prepared statement once for any parameters (plan_cache_mode=force_generic_plan) rather
+   * than again for each call's values: for a pool that only runs lookups and writes by key, whose
+   * best plan does not depend on the values, where planning would cost more than running.
+   */
+  readonly genericPlans?: boolean;
+}
+
+export function createPool(connectionString: string, max = 20, options: PoolOptions = {}): Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    idleTimeoutMillis: 30_000,
+    ...(options.genericPlans ? { options: "-c plan_cache_mode=force_generic_plan" } : {}),
+  });
   // An idle client that loses its connection emits 'error' on the pool; without a listener that kills the process.
   pool.on("error", () => {});
   return pool;
