@@ -122,7 +122,9 @@ export function createSpaceActor(options: SpaceActorOptions) {
       now = Math.min(now, askedAt.get(id) ?? Number.POSITIVE_INFINITY);
       askedAt.delete(id);
     }
-    return loadSpaceStates(pool, ids, Number.isFinite(now) ? now : Date.now());
+    return loadSpaceStates(pool, ids, Number.isFinite(now) ? now : Date.now(), (id, location) =>
+      publisher?.remember(id, location),
+    );
   });
   async function loadState(spaceId: string, now: number): Promise<SpaceState | null> {
     if (!UUID.test(spaceId)) return null;

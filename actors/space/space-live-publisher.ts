@@ -4,11 +4,11 @@
 // The map state is computed from the actor's in-memory state (its rules and bookings, which the
 // commit just made true) with the same derivation the ledger rebuild uses. Decisions committed
 // close together are published together: one flush per turn of the event loop, one query for the
-// locations and driver names it lacks, one ledger read for the map cells Redis has no state for, the
-// Redis writes of every space sent side by side, flushes one after the other so a space's changes
-// reach Redis in the order they were decided.
+// locations and driver names it lacks (an activation read from the ledger hands its location over),
+// the Redis writes of every space sent side by side, flushes one after the other so a space's
+// changes reach Redis in the order they were decided. A cell Redis holds no state for is left to
+// its first reader, who builds it from the ledger (which holds the change already).
 import {
-  ensureCellsBuilt,
   type LiveContext,
   liveStateFromRules,
   notifyApprovalRequest,
@@ -18,21 +18,12 @@ import {
 } from "../../src/live/index.ts";
 import type { Logger } from "../../src/logger.ts";
 import type { SpaceEvent } from "./space-commands.ts";
-import { SETTINGS_VERSION } from "./space-loader.ts";
+import { locationOf, SETTINGS_VERSION, type SpaceLocation } from "./space-loader.ts";
 import type { SpaceState } from "./space-state.ts";
 
 const RESOLVED = new Set<string>(["confirmed", "rejected", "expired", "cancelled"]);
 /** Locations kept at most; past it the cache starts over (a worker hosts a bounded set of spaces). */
 const LOCATIONS_MAX = 100_000;
-
-interface Location {
-  /** The space row's version when read: a moved or deactivated space has a new one. */
-  version: string | null;
-  cell: string;
-  lat: number;
-  lng: number;
-  active: boolean;
-}
 
 interface Pending {
   state: SpaceState;
@@ -43,7 +34,7 @@ export class SpaceLivePublisher {
   private pending = new Map<string, Pending>();
   private scheduled = false;
   private chain: Promise<void> = Promise.resolve();
-  private readonly locations = new Map<string, Location>();
+  private readonly locations = new Map<string, SpaceLocation>();
 
   constructor(
     private readonly live: LiveContext,
@@ -73,17 +64,15 @@ export class SpaceLivePublisher {
     });
   }
 
+  /** A space's location read with its state (an activation), so its first publish needs no query. */
+  remember(spaceId: string, location: SpaceLocation): void {
+    if (this.locations.size >= LOCATIONS_MAX) this.locations.clear();
+    this.locations.set(spaceId, location);
+  }
+
   /** Publishes decisions now (without queueing): prompts, then the map state of each space. */
   async publish(batch: readonly Pending[]): Promise<void> {
     const [names, locations] = await Promise.all([this.driverNames(batch), this.locationsOf(batch)]);
-    // Cells Redis holds no state for are built from the ledger together (4 queries for all of them),
-    // not one by one when each space's change finds its cell missing.
-    const cells = new Set<string>();
-    for (const { state } of batch) {
-      const where = locations.get(state.spaceId);
-      if (where?.active) cells.add(where.cell);
-    }
-    await ensureCellsBuilt(this.live, [...cells]);
     await Promise.all(
       batch.map(async ({ state, events }) => {
         await this.prompts(state, events, names);
@@ -103,7 +92,7 @@ export class SpaceLivePublisher {
           state.bookings,
           Date.now(),
         );
-        await publishSpaceChange(this.live, where.cell, space);
+        await publishSpaceChange(this.live, where.cell, space, { unbuilt: "leave" });
       }),
     );
   }
@@ -152,8 +141,8 @@ export class SpaceLivePublisher {
   }
 
   /** Map cell, point and status of each space, read once per space version (one query for all misses). */
-  private async locationsOf(batch: readonly Pending[]): Promise<Map<string, Location>> {
-    const found = new Map<string, Location>();
+  private async locationsOf(batch: readonly Pending[]): Promise<Map<string, SpaceLocation>> {
+    const found = new Map<string, SpaceLocation>();
     const missing: string[] = [];
     for (const { state } of batch) {
       const known = this.locations.get(state.spaceId);
@@ -176,13 +165,7 @@ export class SpaceLivePublisher {
     );
     if (this.locations.size + rows.length > LOCATIONS_MAX) this.locations.clear();
     for (const row of rows) {
-      const location = {
-        version: row.version,
-        cell: row.cell,
-        lat: row.lat,
-        lng: row.lng,
-        active: row.status === "active",
-      };
+      const location = locationOf(row);
       this.locations.set(row.id, location);
       found.set(row.id, location);
     }

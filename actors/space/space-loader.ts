@@ -17,6 +17,33 @@ export const SETTINGS_VERSION = `to_char(updated_at at time zone 'UTC', 'YYYY-MM
 /** Exceptions this many days before today still matter (a stay that began then may be extended). */
 const EXCEPTION_LOOKBACK_DAYS = 3;
 
+/** Where a space is on the map, as of one version of its row (for the live publisher). */
+export interface SpaceLocation {
+  /** The space row's version when read: a moved or deactivated space has a new one. */
+  version: string | null;
+  cell: string;
+  lat: number;
+  lng: number;
+  active: boolean;
+}
+
+/** The location of a space row read with its cell, point, status and version. */
+export function locationOf(row: {
+  version: string;
+  cell: string;
+  lat: number;
+  lng: number;
+  status: string;
+}): SpaceLocation {
+  return {
+    version: row.version,
+    cell: row.cell,
+    lat: row.lat,
+    lng: row.lng,
+    active: row.status === "active",
+  };
+}
+
 interface SpaceRow {
   hostId: string;
   bookingMode: BookingMode;
@@ -31,6 +58,9 @@ interface SpaceRow {
   maxDurationMinutes: number | null;
   status: "active" | "inactive" | "deleted";
   version: string;
+  cell: string;
+  lat: number;
+  lng: number;
 }
 
 interface WeeklyRow {
@@ -72,11 +102,13 @@ type LoadedRow = SpaceRow & {
  * exceptions and bookings as JSON arrays): an actor is activated on the first command it gets, so
  * this is on that command's path, and many activate at once. Keyed by the row's (lower-case) id; a
  * space that does not exist or was deleted is left out. Every id must be a uuid (see UUID).
+ * `located` is handed each space's map location, read in the same query.
  */
 export async function loadSpaceStates(
   db: Queryable,
   spaceIds: readonly string[],
   now: number,
+  located?: (spaceId: string, location: SpaceLocation) => void,
 ): Promise<Map<string, SpaceState>> {
   const { rows } = await db.query<LoadedRow>({
     // Prepared once per connection: this runs for every actor activated.
@@ -85,7 +117,7 @@ export async function loadSpaceStates(
             s.daily_rate as daily, s.monthly_rate as monthly, s.timezone as "timeZone",
             s.buffer_minutes as "bufferMinutes", s.min_notice_minutes as "minNoticeMinutes",
             s.min_duration_minutes as "minDurationMinutes", s.max_duration_minutes as "maxDurationMinutes",
-            s.status, ${SETTINGS_VERSION} as version,
+            s.status, ${SETTINGS_VERSION} as version, s.h3_cell as cell, s.lat, s.lng,
             (select coalesce(json_agg(json_build_object('dayOfWeek', a.day_of_week, 'startMinute', a.start_minute,
                                                         'endMinute', a.end_minute) order by a.id), '[]')
                from space_availability a where a.space_id = s.id) as hours,
@@ -108,7 +140,11 @@ export async function loadSpaceStates(
     values: [spaceIds, new Date(now).toISOString(), EXCEPTION_LOOKBACK_DAYS, SLOT_HOLDING_STATUSES],
   });
   const states = new Map<string, SpaceState>();
-  for (const row of rows) if (row.status !== "deleted") states.set(row.id, stateOf(row));
+  for (const row of rows) {
+    if (row.status === "deleted") continue;
+    states.set(row.id, stateOf(row));
+    located?.(row.id, locationOf(row));
+  }
   return states;
 }
 

@@ -33,6 +33,7 @@ export {
 export { type LiveBooking, liveStateFromLedger, liveStateFromRules } from "./ledger-live-state.ts";
 export { createLiveContext, type LiveContext, liveResolutions } from "./live-context.ts";
 export {
+  type PublishOptions,
   type PublishResult,
   publishSpaceChange,
   refreshSpaceState,

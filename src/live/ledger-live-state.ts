@@ -97,19 +97,26 @@ export interface LiveBooking {
  * The live state of one space at `now` (epoch ms) from the domain's availability rules and the
  * bookings a holder of them has in memory (the space actor): the same derivation as from the ledger.
  */
+/** The schedule part of each rules object, kept so its compiled form is cached with it (compileRules). */
+const schedules = new WeakMap<AvailabilityRules, AvailabilityRules>();
+
 export function liveStateFromRules(
   space: LedgerSpace,
   rules: AvailabilityRules,
   bookings: readonly LiveBooking[],
   now: number,
 ): SpaceLiveState {
-  const scheduleOnly: AvailabilityRules = {
-    ...rules,
-    bufferMinutes: 0,
-    minNoticeMinutes: 0,
-    minDurationMinutes: 1,
-    maxDurationMinutes: null,
-  };
+  let scheduleOnly = schedules.get(rules);
+  if (scheduleOnly === undefined) {
+    scheduleOnly = {
+      ...rules,
+      bufferMinutes: 0,
+      minNoticeMinutes: 0,
+      minDurationMinutes: 1,
+      maxDurationMinutes: null,
+    };
+    schedules.set(rules, scheduleOnly);
+  }
   const open = domainOpenIntervals(scheduleOnly, now - MS_PER_DAY, now + HORIZON_MS);
   return liveStateOf(space, open, bookings, now);
 }

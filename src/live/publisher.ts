@@ -10,9 +10,22 @@ import { runLiveScript } from "./live-scripts.ts";
 import { encodeSpaceLiveState, type SpaceLiveState, spaceLiveStateSchema } from "./space-live-state.ts";
 
 export type PublishResult = CellPosition & {
-  /** published: a delta went out; unchanged: same state as before, nothing sent; rebuilt: cell rebuilt from the ledger. */
-  outcome: "published" | "unchanged" | "rebuilt";
+  /**
+   * published: a delta went out; unchanged: same state as before, nothing sent; rebuilt: cell rebuilt
+   * from the ledger; unbuilt: the cell has no state and nobody needs it yet (epoch "", offset 0).
+   */
+  outcome: "published" | "unchanged" | "rebuilt" | "unbuilt";
 };
+
+export interface PublishOptions {
+  /**
+   * What a cell with no state gets. rebuild (the default): built from the ledger at once. leave: left
+   * to its first reader (a snapshot or an aggregate read builds it from the ledger, which already
+   * holds the change, and the bumped miss counter makes a rebuild that is reading meanwhile read
+   * again); built at once only when its aggregate parent is built, whose counts must include it.
+   */
+  readonly unbuilt?: "rebuild" | "leave";
+}
 
 async function apply(
   live: LiveContext,
@@ -21,12 +34,20 @@ async function apply(
   state: string,
   json: string,
   seen = "",
+  options: PublishOptions = {},
 ): Promise<PublishResult> {
   const keys = cellKeys(cell, live.resolutions);
   const [code, epoch, offset] = await runLiveScript(
     live.redis,
     "apply-space-change",
-    [keys.meta, keys.spaces, keys.history, keys.missed, keys.aggregate.counts],
+    [
+      keys.meta,
+      keys.spaces,
+      keys.history,
+      keys.missed,
+      keys.aggregate.counts,
+      ...(options.unbuilt === "leave" ? [keys.aggregate.built] : []),
+    ],
     [
       cell,
       spaceId,
@@ -39,6 +60,7 @@ async function apply(
       seen,
     ],
   );
+  if (code === -2) return { epoch: "", offset: 0, outcome: "unbuilt" };
   if (code === -1) {
     const position = await ensureCellBuilt(live, cell);
     return { epoch: position.epoch, offset: position.offset, outcome: "rebuilt" };
@@ -54,11 +76,12 @@ export async function publishSpaceChange(
   live: LiveContext,
   cell: string,
   space: SpaceLiveState,
+  options: PublishOptions = {},
 ): Promise<PublishResult> {
   const valid = spaceLiveStateSchema.parse(space);
   const expected = latLngToCell(valid.lat, valid.lng, live.resolutions.map);
   if (expected !== cell) throw new Error(`space ${valid.id} lies in cell ${expected}, not ${cell}`);
-  return apply(live, cell, valid.id, valid.state, encodeSpaceLiveState(valid));
+  return apply(live, cell, valid.id, valid.state, encodeSpaceLiveState(valid), "", options);
 }
 
 /** Takes a space off a cell's map (listing deactivated or deleted, or moved to another cell). */

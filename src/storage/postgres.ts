@@ -11,8 +11,9 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 export interface PoolOptions {
   /**
    * Plan each named statement once per connection (plan_cache_mode = force_generic_plan) rather than
-   * for each call's values. For statements whose best plan does not depend on their values: it saves
-   * the planning on every call (about a millisecond for search's larger statements).
+   * again for each call's values. For pools whose statements' best plans do not depend on the values
+   * (search's reads, the shard workers' lookups and writes by key), where planning on every call
+   * costs as much as running (about a millisecond for search's larger statements).
    */
   readonly genericPlans?: boolean;
 }

@@ -117,6 +117,30 @@ describe("live cells", () => {
     expect(counts).toMatchObject({ free: 2, total: 2 });
   });
 
+  it("leaves a cell nobody built to its first reader, unless its aggregate is built", async () => {
+    const { cell, spaces } = await cellWithSpaces(2);
+    const keys = cellKeys(cell, live.resolutions);
+    const missedBefore = Number((await redis.get(keys.missed)) ?? 0);
+    const left = await publishSpaceChange(live, cell, stateOf(spaces[0]!, "occupied"), { unbuilt: "leave" });
+    expect(left).toEqual({ epoch: "", offset: 0, outcome: "unbuilt" });
+    expect(await redis.exists(keys.meta, keys.spaces)).toBe(0);
+    // A rebuild reading the ledger meanwhile sees the counter moved and reads again.
+    expect(Number(await redis.get(keys.missed))).toBe(missedBefore + 1);
+    const first = await readCell(live, cell);
+    expect(first.kind === "snapshot" && first.spaces.length).toBe(2);
+
+    // Once its aggregate counts it, a lost cell is rebuilt at once, so the counts stay whole.
+    const parent = cellToParent(cell, live.resolutions.aggregate);
+    expect((await readAggregates(live, [parent]))[0]).toMatchObject({ free: 2, total: 2 });
+    await redis.del(keys.meta, keys.spaces, keys.history);
+    const rebuilt = await publishSpaceChange(live, cell, stateOf(spaces[0]!, "occupied"), {
+      unbuilt: "leave",
+    });
+    expect(rebuilt.outcome).toBe("rebuilt");
+    expect(rebuilt.epoch).not.toBe(first.epoch);
+    expect(await redis.exists(keys.meta)).toBe(1);
+  });
+
   it("keeps aggregate counts of free and all spaces", async () => {
     const { cell, spaces } = await cellWithSpaces(3);
     const parent = cellToParent(cell, live.resolutions.aggregate);

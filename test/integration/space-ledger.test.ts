@@ -22,7 +22,9 @@ import {
   type SpaceState,
   writeRequestBatches,
 } from "../../actors/space/index.ts";
+import { loadSpaceStates, type SpaceLocation } from "../../actors/space/space-loader.ts";
 import { AppError } from "../../src/errors.ts";
+import { createPool } from "../../src/storage/postgres.ts";
 import { createTestApp } from "../support/test-app.ts";
 
 const t = createTestApp();
@@ -164,6 +166,50 @@ describe("loading a space actor's state", () => {
     expect(await load(spaceId)).toEqual(state);
     const later = await loadSpaceState(pool(), spaceId, at("2030-01-04T00:00Z"));
     expect(later!.bookings.map((b) => b.id)).toEqual([kept.bookingId]);
+  });
+});
+
+describe("the shard worker's pool (generic plans)", () => {
+  it("loads states with their locations and writes request batches as the default pool does", async () => {
+    const generic = createPool(t.config.DATABASE_URL, 2, { genericPlans: true });
+    try {
+      expect((await generic.query("show plan_cache_mode")).rows[0].plan_cache_mode).toBe(
+        "force_generic_plan",
+      );
+      const spaces = [await newSpace("instant"), await newSpace("request")];
+      const located = new Map<string, SpaceLocation>();
+      // More calls than the custom plans PostgreSQL would try first, with 1 and 2 ids.
+      for (let i = 0; i < 7; i++) {
+        const ids = spaces.slice(0, 1 + (i % 2));
+        const states = await loadSpaceStates(generic, ids, now, (id, where) => located.set(id, where));
+        const expected = await loadSpaceStates(pool(), ids, now);
+        expect(states).toEqual(expected);
+      }
+      expect(located.get(spaces[0]!)).toEqual({
+        version: (await load(spaces[0]!)).settingsVersion,
+        cell: "89390cb1b4bffff",
+        lat: 40.4168,
+        lng: -3.7038,
+        active: true,
+      });
+      for (let i = 0; i < 7; i++) {
+        const command = requestCommand(`2030-02-0${1 + i}T10:00Z`, `2030-02-0${1 + i}T11:00Z`);
+        const decision = decide(await load(spaces[0]!), command, now, DEFAULT_SPACE_POLICY);
+        if (!decision.ok) throw new Error(decision.rejection.code);
+        const batch = requestBatchOf([
+          {
+            spaceId: spaces[0]!,
+            commandId: command.commandId,
+            commandType: command.type,
+            events: decision.events,
+          },
+        ])!;
+        expect(await writeRequestBatches(generic, [batch])).toEqual(new Map([[spaces[0]!, 1]]));
+      }
+      expect((await load(spaces[0]!)).bookings).toHaveLength(7);
+    } finally {
+      await generic.end();
+    }
   });
 });
 

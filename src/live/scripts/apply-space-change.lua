@@ -11,6 +11,7 @@
   KEYS[3] cell history stream (entry id = "<offset>-0", field m = the delta message)
   KEYS[4] cell miss counter
   KEYS[5] aggregate counts hash (free, total, version)
+  KEYS[6] optional: the aggregate's built flag, given when a cell nobody built may stay unbuilt
 
   ARGV[1] map cell
   ARGV[2] space id
@@ -26,12 +27,14 @@
   Returns { code, epoch, offset }:
     1  published (offset is the new one)
     0  unchanged, or not what the caller last saw (offset is the current one)
-   -1  the cell has no state (epoch "", offset 0)
+   -1  the cell has no state (epoch "", offset 0): rebuild it
+   -2  the cell has no state and, KEYS[6] given, its aggregate is not built: it may stay unbuilt
 ]]
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
   redis.call('INCR', KEYS[4])
   redis.call('SPUBLISH', ARGV[6], '{"type":"cell_reset","cell":"' .. ARGV[1] .. '"}')
+  if KEYS[6] and redis.call('EXISTS', KEYS[6]) == 0 then return { -2, '', 0 } end
   return { -1, '', 0 }
 end
 
