@@ -6,6 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { AppError, errors } from "../../src/errors.ts";
+import type { Logger } from "../../src/logger.ts";
 import type { AppEnv } from "./app-env.ts";
 
 export function validationError(error: z.ZodError, where: string): AppError {
@@ -58,7 +59,8 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
       : error instanceof HTTPException
         ? fromHttpException(error)
         : errors.internal(error instanceof Error ? error.message : String(error));
-  const logger = c.var.logger;
+  // c.get, not c.var: c.var copies every variable into a new object, and refusals are common answers.
+  const logger: Logger | undefined = c.get("logger");
   if (appError.status >= 500) logger?.error({ err: error }, "request failed");
   else logger?.debug({ code: appError.code, status: appError.status }, appError.message);
   return c.json(appError.toBody(), appError.status as ContentfulStatusCode);

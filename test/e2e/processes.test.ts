@@ -43,7 +43,9 @@ describe("gateway process", () => {
     await waitReady(port, gateway.exited);
     const base = `http://127.0.0.1:${port}`;
 
-    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: "ok" });
+    const health = await fetch(`${base}/healthz`, { headers: { "x-request-id": "trace-42" } });
+    expect(health.headers.get("x-request-id")).toBe("trace-42");
+    expect(await health.json()).toEqual({ status: "ok" });
     const ready = (await (await fetch(`${base}/readyz`)).json()) as any;
     expect(ready.checks).toEqual({ postgres: "ok", redis: "ok" });
 
@@ -54,7 +56,11 @@ describe("gateway process", () => {
     );
     const docs = await fetch(`${base}/docs`);
     expect(await docs.text()).toContain("swagger-ui-bundle.js");
-    expect((await fetch(`${base}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
+    const asset = await fetch(`${base}/docs/assets/swagger-ui-bundle.js`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("x-request-id")).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
 
     const big = await fetch(`${base}/api/v1/auth/login`, {
       method: "POST",

@@ -1,12 +1,19 @@
 // Per request: an id (taken from X-Request-Id when sane, else new), a child logger, the access log
 // line and the HTTP metrics.
 import { randomUUID } from "node:crypto";
+import { ServerResponse } from "node:http";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "../../../src/logger.ts";
 import type { Metrics } from "../../../src/metrics.ts";
 import type { AppEnv } from "../app-env.ts";
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** node:http's response behind @hono/node-server (`c.env.outgoing`); absent for in-process requests. */
+function nodeResponse(c: Context<AppEnv>): ServerResponse | undefined {
+  const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
+  return outgoing instanceof ServerResponse ? outgoing : undefined;
+}
 
 /**
  * Sets the header on the response in place. `c.header` on a finished response reads its `bodyUsed`,
@@ -29,8 +36,13 @@ export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHand
     c.set("requestId", requestId);
     c.set("logger", logger.child({ requestId }));
     const started = performance.now();
+    // Served by node:http: the header goes on the outgoing response before the route runs, and
+    // writeHead adds it to whatever answer comes, an error or a crash included, without turning
+    // the light response's plain headers into a web Headers and back.
+    const outgoing = nodeResponse(c);
+    if (outgoing !== undefined) outgoing.setHeader("X-Request-Id", requestId);
     await next();
-    setRequestIdHeader(c, requestId);
+    if (outgoing === undefined) setRequestIdHeader(c, requestId);
     const route = c.req.routePath || "unmatched";
     const seconds = (performance.now() - started) / 1000;
     metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
