@@ -100,8 +100,9 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
     }
     const reply = await run("commit_batch", scriptKeys, args);
     if (!Array.isArray(reply) || reply.length !== requests.length) {
-      // -1: stale epoch (StaleEpochError); anything else is not an answer of this script.
-      if (reply === SCRIPT_CODES.staleEpoch) outcomeOf("commit_batch", reply, fence);
+      // A list of per-part codes, or -1 for the whole call; anything else is not an answer of this script.
+      if (reply === SCRIPT_CODES.staleEpoch)
+        throw new StaleEpochError("commit_batch", fence.shard, fence.epoch);
       throw new ActorRuntimeError(
         "script_failed",
         "commit_batch",

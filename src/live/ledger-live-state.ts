@@ -93,13 +93,13 @@ export interface LiveBooking {
   end: number;
 }
 
+/** The schedule part of each rules object, kept so its compiled form is cached with it (compileRules). */
+const schedules = new WeakMap<AvailabilityRules, AvailabilityRules>();
+
 /**
  * The live state of one space at `now` (epoch ms) from the domain's availability rules and the
  * bookings a holder of them has in memory (the space actor): the same derivation as from the ledger.
  */
-/** The schedule part of each rules object, kept so its compiled form is cached with it (compileRules). */
-const schedules = new WeakMap<AvailabilityRules, AvailabilityRules>();
-
 export function liveStateFromRules(
   space: LedgerSpace,
   rules: AvailabilityRules,
