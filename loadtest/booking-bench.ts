@@ -4,9 +4,11 @@
 // PostgreSQL server (loadtest/naive-booking-server.ts, SELECT … FOR UPDATE read-check-write) in the
 // same run, on a private Redis + PostgreSQL. The generator is wrk with loadtest/wrk/booking.lua
 // (a Node client only when wrk cannot be had). After each run, SQL checks that no slot-holding
-// bookings overlap. Prints a markdown table, the command and the load average.
+// bookings overlap. Each scenario runs in rounds (ours, then naive, per round) and the summary gives
+// each row's median and range over the rounds: this machine's speed drifts by a quarter from second
+// to second, so one run per row says little. Prints markdown tables, the command and the load average.
 //   npm run bench:bookings
-//   BOOKING_BENCH_SECONDS=10 BOOKING_BENCH_CONNECTIONS=64 BOOKING_BENCH_PROFILE=1 npm run bench:bookings
+//   BOOKING_BENCH_ROUNDS=1 BOOKING_BENCH_SECONDS=10 BOOKING_BENCH_PROFILE=1 npm run bench:bookings
 import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -28,11 +30,17 @@ import { findPids, groupSeconds, machineSeconds } from "./process-cpu.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const SECONDS = num("BOOKING_BENCH_SECONDS", 15);
+const SECONDS = num("BOOKING_BENCH_SECONDS", 10);
+/** Runs per scenario and server, ours and naive taking turns. */
+const ROUNDS = num("BOOKING_BENCH_ROUNDS", 3);
 const WARMUP_SECONDS = num("BOOKING_BENCH_WARMUP_SECONDS", 3);
 const CONNECTIONS = num("BOOKING_BENCH_CONNECTIONS", 64);
 const WRK_THREADS = num("BOOKING_BENCH_THREADS", 1);
-const SHARD_WORKERS = num("BOOKING_BENCH_WORKERS", 2);
+/**
+ * One shard worker on this 2-core machine: it owns every shard, so each mailbox read and each turn's
+ * commits take more commands at once than two workers' would (see loadtest/README.md, sixth round).
+ */
+const SHARD_WORKERS = num("BOOKING_BENCH_WORKERS", 1);
 const DRIVERS = num("BOOKING_BENCH_DRIVERS", 1_000);
 const UNIFORM_SPACES = num("BOOKING_BENCH_SPACES", 10_000);
 const PROFILE = process.env.BOOKING_BENCH_PROFILE === "1";
@@ -90,7 +98,7 @@ async function overlapping(pool: Pool, spaceIds: string[]): Promise<number> {
 interface Row {
   scenario: string;
   server: ServerName;
-  generator: string;
+  round: number;
   result: LoadResult;
   overlaps: number;
   load: number;
@@ -128,16 +136,18 @@ const errorsOf = (r: LoadResult) => {
 
 function table(rows: Row[]): string {
   const lines = [
-    "| scenario | server | generator | decided/s | 201 | 409 | errors | p50 ms | p99 ms | vs naive | overlaps | load 1m |",
-    "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+    "| scenario | server | round | decided/s | 201 | 409 | errors | p50 ms | p99 ms | vs naive | overlaps | load 1m |",
+    "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const row of rows) {
-    const naive = rows.find((r) => r.scenario === row.scenario && r.server === "naive");
+    const naive = rows.find(
+      (r) => r.scenario === row.scenario && r.round === row.round && r.server === "naive",
+    );
     const ratio =
       naive && perSecond(naive.result) > 0 ? perSecond(row.result) / perSecond(naive.result) : NaN;
     const r = row.result;
     lines.push(
-      `| ${row.scenario} | ${row.server} | ${row.generator} | ${Math.round(perSecond(r)).toLocaleString("en")} | ` +
+      `| ${row.scenario} | ${row.server} | ${row.round} | ${Math.round(perSecond(r)).toLocaleString("en")} | ` +
         `${r.statuses[201] ?? 0} | ${r.statuses[409] ?? 0} | ${errorsOf(r)} | ${r.p50Ms.toFixed(1)} | ` +
         `${r.p99Ms.toFixed(1)} | ${row.server === "naive" ? "1.00" : ratio.toFixed(2)} | ${row.overlaps} | ${row.load.toFixed(2)} |`,
     );
@@ -145,18 +155,56 @@ function table(rows: Row[]): string {
   return lines.join("\n");
 }
 
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const range = (values: number[], digits: number) =>
+  values.length > 1 ? ` (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})` : "";
+
+/** Per scenario and server: the median over the rounds, and the range in brackets. */
+function summaryTable(rows: Row[]): string {
+  const lines = [
+    "| scenario | server | rounds | decided/s | p50 ms | p99 ms | vs naive | overlaps |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  const scenarioNames = [...new Set(rows.map((r) => r.scenario))];
+  for (const scenario of scenarioNames) {
+    const naiveRate = median(
+      rows.filter((r) => r.scenario === scenario && r.server === "naive").map((r) => perSecond(r.result)),
+    );
+    for (const server of ["ours", "naive"] as const) {
+      const own = rows.filter((r) => r.scenario === scenario && r.server === server);
+      if (own.length === 0) continue;
+      const rates = own.map((r) => perSecond(r.result));
+      const p50s = own.map((r) => r.result.p50Ms);
+      const p99s = own.map((r) => r.result.p99Ms);
+      const rate = `${Math.round(median(rates)).toLocaleString("en")}${range(rates.map(Math.round), 0)}`;
+      const ratio = server === "naive" ? "1.00" : (median(rates) / naiveRate).toFixed(2);
+      lines.push(
+        `| ${scenario} | ${server} | ${own.length} | ${rate} | ${median(p50s).toFixed(1)}${range(p50s, 1)} | ` +
+          `${median(p99s).toFixed(1)}${range(p99s, 1)} | ${ratio} | ${own.reduce((n, r) => n + r.overlaps, 0)} |`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
 /** CPU µs per decided command by process group, and the share of the machine's 2 cores busy. */
 function cpuTable(rows: Row[]): string {
   const lines = [
-    `| scenario | server | ${CPU_GROUPS.join(" | ")} | machine busy |`,
-    `| --- | --- | ${CPU_GROUPS.map(() => "---:").join(" | ")} | ---: |`,
+    `| scenario | server | round | ${CPU_GROUPS.join(" | ")} | machine busy |`,
+    `| --- | --- | ---: | ${CPU_GROUPS.map(() => "---:").join(" | ")} | ---: |`,
   ];
   for (const row of rows) {
     if (!row.cpu) continue;
     const n = Math.max(1, decided(row.result));
     const cells = CPU_GROUPS.map((g) => Math.round(((row.cpu![g] ?? 0) * 1e6) / n).toLocaleString("en"));
     const busy = (100 * (row.cpu.machine ?? 0)) / (row.result.seconds * cpus().length);
-    lines.push(`| ${row.scenario} | ${row.server} | ${cells.join(" | ")} | ${busy.toFixed(0)} % |`);
+    lines.push(
+      `| ${row.scenario} | ${row.server} | ${row.round} | ${cells.join(" | ")} | ${busy.toFixed(0)} % |`,
+    );
   }
   return lines.join("\n");
 }
@@ -168,7 +216,6 @@ let stack: Stack | undefined;
 const children: ManagedProcess[] = [];
 const loadBefore = loadavg();
 const wrk = wrkBinary();
-const generator = wrk ? `wrk -t${WRK_THREADS} -c${CONNECTIONS} + booking.lua` : `node fetch ×${CONNECTIONS}`;
 try {
   const redisPort = await freePort();
   const postgresPort = await freePort();
@@ -366,52 +413,57 @@ try {
   const redisStats = new Redis(stack.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
 
   const rows: Row[] = [];
-  for (const s of scenarios.filter((x) => ONLY.includes(x.key))) {
-    for (const server of ["ours", "naive"] as const) {
-      if (WARMUP_SECONDS > 0) await run(server, s.key, WARMUP_SECONDS);
-      const workBefore = server === "ours" ? await workCounters() : undefined;
-      const redisBefore = server === "ours" ? await redisCommandStats(redisStats) : undefined;
-      const cpuBefore = cpuNow();
-      const result = await run(server, s.key, SECONDS);
-      const cpu = cpuSpent(cpuBefore, cpuNow());
-      const workAfter = workBefore ? await workCounters() : undefined;
-      const redisAfter = redisBefore ? await redisCommandStats(redisStats) : undefined;
-      const redisCommands =
-        redisBefore && redisAfter
-          ? Object.fromEntries(
-              Object.entries(redisAfter).map(([k, v]) => [
-                k,
-                { calls: v.calls - (redisBefore[k]?.calls ?? 0), usec: v.usec - (redisBefore[k]?.usec ?? 0) },
-              ]),
-            )
-          : undefined;
-      const work =
-        workBefore && workAfter
-          ? Object.fromEntries(Object.entries(workAfter).map(([k, v]) => [k, v - (workBefore[k] ?? 0)]))
-          : undefined;
-      const overlaps = await overlapping(pool, spaces.get(`${server}:${s.key}`)!);
-      rows.push({
-        scenario: s.name,
-        server,
-        generator,
-        result,
-        overlaps,
-        load: loadavg()[0]!,
-        cpu,
-        work,
-        redisCommands,
-      });
-      console.log(
-        `[bench] ${s.name}, ${server}: ${Math.round(perSecond(result))} decided/s, p99 ${result.p99Ms.toFixed(1)} ms, ${overlaps} overlaps`,
-      );
-    }
+  const turns = scenarios
+    .filter((x) => ONLY.includes(x.key))
+    .flatMap((s) =>
+      Array.from({ length: ROUNDS }, (_, i) => i + 1).flatMap((round) =>
+        (["ours", "naive"] as const).map((server) => ({ s, round, server })),
+      ),
+    );
+  for (const { s, round, server } of turns) {
+    if (WARMUP_SECONDS > 0) await run(server, s.key, WARMUP_SECONDS);
+    const workBefore = server === "ours" ? await workCounters() : undefined;
+    const redisBefore = server === "ours" ? await redisCommandStats(redisStats) : undefined;
+    const cpuBefore = cpuNow();
+    const result = await run(server, s.key, SECONDS);
+    const cpu = cpuSpent(cpuBefore, cpuNow());
+    const workAfter = workBefore ? await workCounters() : undefined;
+    const redisAfter = redisBefore ? await redisCommandStats(redisStats) : undefined;
+    const redisCommands =
+      redisBefore && redisAfter
+        ? Object.fromEntries(
+            Object.entries(redisAfter).map(([k, v]) => [
+              k,
+              { calls: v.calls - (redisBefore[k]?.calls ?? 0), usec: v.usec - (redisBefore[k]?.usec ?? 0) },
+            ]),
+          )
+        : undefined;
+    const work =
+      workBefore && workAfter
+        ? Object.fromEntries(Object.entries(workAfter).map(([k, v]) => [k, v - (workBefore[k] ?? 0)]))
+        : undefined;
+    const overlaps = await overlapping(pool, spaces.get(`${server}:${s.key}`)!);
+    rows.push({
+      scenario: s.name,
+      server,
+      round,
+      result,
+      overlaps,
+      load: loadavg()[0]!,
+      cpu,
+      work,
+      redisCommands,
+    });
+    console.log(
+      `[bench] ${s.name}, round ${round}, ${server}: ${Math.round(perSecond(result))} decided/s, p99 ${result.p99Ms.toFixed(1)} ms, ${overlaps} overlaps`,
+    );
   }
   await pool.end();
   redisStats.disconnect();
 
   const loadAfter = loadavg();
   const command = `npm run bench:bookings  (node --import tsx loadtest/booking-bench.ts)`;
-  const settings = `BOOKING_BENCH_SECONDS=${SECONDS} BOOKING_BENCH_CONNECTIONS=${CONNECTIONS} BOOKING_BENCH_THREADS=${WRK_THREADS} BOOKING_BENCH_WORKERS=${SHARD_WORKERS}`;
+  const settings = `BOOKING_BENCH_SECONDS=${SECONDS} BOOKING_BENCH_CONNECTIONS=${CONNECTIONS} BOOKING_BENCH_THREADS=${WRK_THREADS} BOOKING_BENCH_WORKERS=${SHARD_WORKERS} BOOKING_BENCH_ROUNDS=${ROUNDS}`;
   console.log(`\ncommand: ${command}\nsettings: ${settings}`);
   console.log(
     `generator: ${wrk ? `${wrk} -t${WRK_THREADS} -c${CONNECTIONS} -d${SECONDS}s -s loadtest/wrk/booking.lua` : "Node fetch client (wrk not available)"}; ` +
@@ -424,6 +476,11 @@ try {
     `machine: ${cpus().length} cores; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")} before, ` +
       `${loadAfter.map((l) => l.toFixed(2)).join(" ")} after (generator, servers, Redis and PostgreSQL share the machine)\n`,
   );
+  console.log(
+    `Median over ${ROUNDS} round${ROUNDS === 1 ? "" : "s"} (ours and naive take turns each round), range in brackets; vs naive compares the medians:\n`,
+  );
+  console.log(summaryTable(rows));
+  console.log("\nEvery run:\n");
   console.log(table(rows));
   if (rows.some((r) => r.cpu)) {
     console.log(
@@ -437,7 +494,7 @@ try {
     const w = row.work!;
     const per = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : "-");
     console.log(
-      `\n${row.scenario}, shard workers: ${w.commandsProcessed} commands, ${w.batchesCommitted} batches ` +
+      `\n${row.scenario}, round ${row.round}, shard workers: ${w.commandsProcessed} commands, ${w.batchesCommitted} batches ` +
         `(${per(w.commandsProcessed ?? 0, w.batchesCommitted ?? 0)} commands per batch) in ${w.commitCalls} fenced commit calls ` +
         `(${per(w.batchesCommitted ?? 0, w.commitCalls ?? 0)} batches per call), ${w.mailboxReads} mailbox reads ` +
         `(${per(w.entriesRead ?? 0, w.mailboxReads ?? 0)} entries per read), ${w.actorsActivated} activations`,
