@@ -27,6 +27,7 @@ import { insertSpaces, insertUser, spaceSeed } from "../test/support/search-fixt
 import { nodeLoad } from "./booking-load-node.ts";
 import { type LoadResult, wrkLoad } from "./booking-load-wrk.ts";
 import { findPids, groupSeconds, machineSeconds } from "./process-cpu.ts";
+import { analyzeSeededTables } from "./seeded-statistics.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -251,7 +252,7 @@ try {
     tokensFile,
     `${(await Promise.all(drivers.map((id) => tokens.sign({ userId: id, roles: ["driver"] })))).join("\n")}\n`,
   );
-  await pool.query("vacuum analyze");
+  await analyzeSeededTables(pool);
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   console.log(
     `[bench] seeded ${2 * (UNIFORM_SPACES + 11)} spaces and ${DRIVERS} drivers in ${seedSeconds.toFixed(1)} s`,

@@ -17,6 +17,7 @@ import { loadConfig } from "../src/config/index.ts";
 import { migrate } from "../src/storage/migrate.ts";
 import { createPool, type Pool, withTransaction } from "../src/storage/postgres.ts";
 import { insertSpaces, insertUser, spaceSeed } from "../test/support/search-fixtures.ts";
+import { analyzeSeededTables } from "./seeded-statistics.ts";
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SECONDS = num("PG_CEILING_SECONDS", 5);
@@ -53,7 +54,7 @@ try {
     5_000,
   );
   const driverId = await insertUser(pool, "ceiling-driver");
-  await pool.query("vacuum analyze");
+  await analyzeSeededTables(pool);
 
   // Each space's next free hour: bookings of a space follow one another, never overlapping.
   const base = Math.ceil(Date.now() / HOUR) * HOUR + 48 * HOUR;
