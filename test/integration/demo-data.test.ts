@@ -1,37 +1,18 @@
 // The demo data `npm start` seeds, checked in a database of its own: a real city's worth of spaces
 // over many H3 cells, working demo logins, and a second run that changes nothing.
 import { cellToParent } from "h3-js";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { demoAccounts, seedDemoData } from "../../devstack/demo-data.ts";
 import { verifyPassword } from "../../src/auth/passwords.ts";
-import { migrate } from "../../src/storage/migrate.ts";
-import { createPool, type Pool } from "../../src/storage/postgres.ts";
+import { useScratchDatabase } from "../support/scratch-database.ts";
 
-const database = `demo_check_${process.pid}`;
-const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-const url = new URL(process.env.DATABASE_URL ?? "");
-url.pathname = `/${database}`;
-let pool: Pool;
+const scratch = useScratchDatabase("demo_check");
 const resolutions = { map: 9, shard: 4 };
-
-beforeAll(async () => {
-  await admin.connect();
-  await admin.query(`create database ${database}`);
-  await migrate(url.toString());
-  pool = createPool(url.toString(), 2);
-}, 60_000);
-
-afterAll(async () => {
-  await pool?.end();
-  await admin.query(`drop database if exists ${database}`);
-  await admin.end();
-});
 
 describe("demo data", () => {
   it("seeds at least 2,000 spaces of Madrid over many cells, with schedules, once", async () => {
-    expect(await seedDemoData(pool, resolutions)).toBeGreaterThanOrEqual(2000);
-    const { rows } = await pool.query(
+    expect(await seedDemoData(scratch.pool(), resolutions)).toBeGreaterThanOrEqual(2000);
+    const { rows } = await scratch.pool().query(
       `select count(*)::int as spaces, count(distinct h3_cell)::int as cells, count(distinct h3_shard_cell)::int as shards,
               min(lat) filter (where city = 'Madrid') as "minLat", max(lat) filter (where city = 'Madrid') as "maxLat",
               (select count(distinct space_id)::int from space_availability) as scheduled,
@@ -46,22 +27,24 @@ describe("demo data", () => {
     expect(stats.minLat).toBeGreaterThan(40.3);
     expect(stats.maxLat).toBeLessThan(40.55);
 
-    const sample = await pool.query(`select h3_cell, h3_shard_cell from parking_spaces limit 20`);
+    const sample = await scratch.pool().query(`select h3_cell, h3_shard_cell from parking_spaces limit 20`);
     for (const row of sample.rows)
       expect(row.h3_shard_cell).toBe(cellToParent(row.h3_cell, resolutions.shard));
 
-    expect(await seedDemoData(pool, resolutions)).toBe(0);
-    const again = await pool.query(`select count(*)::int as n from parking_spaces`);
+    expect(await seedDemoData(scratch.pool(), resolutions)).toBe(0);
+    const again = await scratch.pool().query(`select count(*)::int as n from parking_spaces`);
     expect(again.rows[0].n).toBe(stats.spaces);
   }, 60_000);
 
   it("demo logins work with the printed password", async () => {
     const accounts = demoAccounts();
     for (const email of [accounts.admin, accounts.hosts[0]!, accounts.drivers[0]!]) {
-      const { rows } = await pool.query(`select password_hash from users where email = $1`, [email]);
+      const { rows } = await scratch
+        .pool()
+        .query(`select password_hash from users where email = $1`, [email]);
       expect(await verifyPassword(rows[0].password_hash, accounts.password)).toBe(true);
     }
-    const roles = await pool.query(
+    const roles = await scratch.pool().query(
       `select u.email, array_agg(r.role order by r.role) as roles from users u join user_roles r on r.user_id = u.id
         where u.email = any($1) group by u.email`,
       [[accounts.admin, accounts.hosts[0]]],
