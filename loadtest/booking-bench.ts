@@ -15,6 +15,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
+import { shardOfShardCell } from "../actors/runtime/index.ts";
 import { type ManagedProcess, startProcess, waitUntil } from "../devstack/managed-process.ts";
 import { seededRandom } from "../devstack/seeded-random.ts";
 import { freePort, type Stack, startStack } from "../devstack/stack.ts";
@@ -52,25 +53,50 @@ const SLOTS = 7 * 24;
 const HOUR = 3_600_000;
 const SLOT_HOLDING = `('awaiting_payment', 'pending_approval', 'confirmed', 'active')`;
 
+/**
+ * Where the flash crowd's spaces are: "venue", within about 400 m of a stadium, as the spaces a
+ * crowd goes for are (so in one shard cell); "spread", over Iberia like (a)'s (before 2026-12-04).
+ */
+const FLASH = process.env.BOOKING_BENCH_FLASH === "spread" ? "spread" : "venue";
+
 const random = seededRandom(20261125);
 const scenarios = [
-  { key: "a", name: "(a) uniform, 10,000 spaces", spaces: UNIFORM_SPACES },
-  { key: "b", name: "(b) flash crowd, 10 spaces", spaces: 10 },
-  { key: "c", name: "(c) one hot space", spaces: 1 },
+  { key: "a", name: "(a) uniform, 10,000 spaces", spaces: UNIFORM_SPACES, where: "spread" },
+  { key: "b", name: "(b) flash crowd, 10 spaces", spaces: 10, where: FLASH },
+  { key: "c", name: "(c) one hot space", spaces: 1, where: "spread" },
 ] as const;
+/** Estadio Santiago Bernabéu, Madrid. */
+const VENUE = { lat: 40.4531, lng: -3.6883 };
 type ServerName = "ours" | "naive";
 
-/** Spaces spread over Iberia (so over many H3 shard cells and every shard), open around the clock. */
+/**
+ * Spaces open around the clock, spread over Iberia (so over many H3 shard cells and every shard) or
+ * around the venue (±0.0036° lat, ±0.0048° lng: about 400 m each way).
+ */
 async function seedSpaces(
   pool: Pool,
   hostId: string,
   count: number,
+  where: "spread" | "venue",
   resolutions: { map: number; shard: number },
 ) {
   const seeds = Array.from({ length: count }, () =>
-    spaceSeed(hostId, 37 + random() * 6, -8.5 + random() * 11, { minDurationMinutes: 30 }),
+    where === "venue"
+      ? spaceSeed(hostId, VENUE.lat + (random() - 0.5) * 0.0072, VENUE.lng + (random() - 0.5) * 0.0096, {
+          minDurationMinutes: 30,
+        })
+      : spaceSeed(hostId, 37 + random() * 6, -8.5 + random() * 11, { minDurationMinutes: 30 }),
   );
   return insertSpaces(pool, seeds, resolutions, 5_000);
+}
+
+/** How many shards a set of spaces falls in. */
+async function shardsOf(pool: Pool, spaceIds: string[], shardCount: number): Promise<number> {
+  const { rows } = await pool.query<{ cell: string }>(
+    "select h3_shard_cell as cell from parking_spaces where id = any($1::uuid[])",
+    [spaceIds],
+  );
+  return new Set(rows.map((r) => shardOfShardCell(r.cell, shardCount))).size;
 }
 
 async function seedDrivers(pool: Pool, count: number): Promise<string[]> {
@@ -243,9 +269,18 @@ try {
   const spaces = new Map<string, string[]>();
   for (const server of ["ours", "naive"] as const) {
     for (const s of scenarios)
-      spaces.set(`${server}:${s.key}`, await seedSpaces(pool, hostId, s.spaces, resolutions));
+      spaces.set(`${server}:${s.key}`, await seedSpaces(pool, hostId, s.spaces, s.where, resolutions));
   }
   const drivers = await seedDrivers(pool, DRIVERS);
+  const placement = await Promise.all(
+    scenarios
+      .filter((x) => ONLY.includes(x.key))
+      .map(
+        async (x) =>
+          `${x.name}: ${x.where === "venue" ? "around one venue" : "spread over Iberia"}, ` +
+          `${await shardsOf(pool, spaces.get(`ours:${x.key}`)!, config.ACTOR_SHARD_COUNT)} shard(s)`,
+      ),
+  );
   const tokens = new AccessTokens(jwtSecret, 3_600);
   const tokensFile = join(dataDir, "tokens.txt");
   writeFileSync(
@@ -473,6 +508,7 @@ try {
   console.log(
     `system: 1 gateway process + ${SHARD_WORKERS} shard-worker processes (${config.ACTOR_SHARD_COUNT} shards); naive: 1 Hono process, pool ${config.DATABASE_POOL_SIZE}; decided = 201 + 409`,
   );
+  console.log(`spaces: ${placement.join("; ")}`);
   console.log(
     `machine: ${cpus().length} cores; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")} before, ` +
       `${loadAfter.map((l) => l.toFixed(2)).join(" ")} after (generator, servers, Redis and PostgreSQL share the machine)\n`,
