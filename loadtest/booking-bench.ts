@@ -46,6 +46,8 @@ const SHARD_WORKERS = num("BOOKING_BENCH_WORKERS", 1);
 const DRIVERS = num("BOOKING_BENCH_DRIVERS", 1_000);
 const UNIFORM_SPACES = num("BOOKING_BENCH_SPACES", 10_000);
 const PROFILE = process.env.BOOKING_BENCH_PROFILE === "1";
+/** Extra node flags for the gateway and shard workers (e.g. "--trace-gc"); their logs are kept. */
+const NODE_FLAGS = (process.env.BOOKING_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
 /** Which scenarios to run (a, b, c), e.g. BOOKING_BENCH_SCENARIOS=a,c; all by default. */
 const ONLY = (process.env.BOOKING_BENCH_SCENARIOS ?? "a,b,c").split(",");
 /** Windows start on whole hours over the week that begins two days from now. */
@@ -341,11 +343,16 @@ try {
     const profiling =
       PROFILE && spec.profile ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, spec.name)}`] : [];
     children.push(
-      startProcess(spec.name, process.execPath, [...profiling, "--import", "tsx", spec.file], {
-        cwd: root,
-        env: { ...env, ...spec.env },
-        logFile: join(dataDir, `${spec.name}.log`),
-      }),
+      startProcess(
+        spec.name,
+        process.execPath,
+        [...profiling, ...(spec.profile ? NODE_FLAGS : []), "--import", "tsx", spec.file],
+        {
+          cwd: root,
+          env: { ...env, ...spec.env },
+          logFile: join(dataDir, `${spec.name}.log`),
+        },
+      ),
     );
   }
   await Promise.all(
@@ -549,8 +556,10 @@ try {
 } finally {
   await Promise.all(children.map((child) => child.stop("SIGINT")));
   await stack?.stop();
-  // The database goes either way; with BOOKING_BENCH_PROFILE=1 the profiles (and logs) stay.
+  // The database goes either way; with BOOKING_BENCH_PROFILE=1 the profiles (and logs) stay, and
+  // with BOOKING_BENCH_NODE_FLAGS the logs.
   if (stack) rmSync(stack.postgresDir, { recursive: true, force: true });
   if (PROFILE) console.log(`\nCPU profiles kept in ${profileDir}`);
-  else rmSync(dataDir, { recursive: true, force: true });
+  if (NODE_FLAGS.length > 0) console.log(`\nProcess logs kept in ${dataDir}`);
+  if (!PROFILE && NODE_FLAGS.length === 0) rmSync(dataDir, { recursive: true, force: true });
 }
