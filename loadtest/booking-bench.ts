@@ -309,13 +309,14 @@ try {
     OBJECT_STORAGE_DIR: join(dataDir, "objects"),
   };
   const [gatewayPort, naivePort] = [await freePort(), await freePort()];
+  // ours: the system under test (profiled, given BOOKING_BENCH_NODE_FLAGS); the naive server is not.
   const specs = [
     {
       name: "gateway",
       file: "workers/gateway.ts",
       env: { HTTP_PORT: String(gatewayPort), PUBLIC_URL: `http://127.0.0.1:${gatewayPort}` },
       health: gatewayPort,
-      profile: true,
+      ours: true,
     },
     ...(await Promise.all(
       Array.from({ length: SHARD_WORKERS }, async (_, i) => {
@@ -325,7 +326,7 @@ try {
           file: "workers/shard-worker.ts",
           env: { WORKER_ID: `bench-worker-${i + 1}`, HEALTH_PORT: String(health) },
           health,
-          profile: true,
+          ours: true,
         };
       }),
     )),
@@ -334,19 +335,19 @@ try {
       file: "loadtest/naive-booking-server.ts",
       env: { HTTP_PORT: String(naivePort) },
       health: naivePort,
-      profile: false,
+      ours: false,
     },
   ];
   for (const spec of specs) {
     // One folder per process: a process under tsx has a second thread (its module loader) whose
     // profile would otherwise overwrite the main thread's; the main thread's is the larger file.
     const profiling =
-      PROFILE && spec.profile ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, spec.name)}`] : [];
+      PROFILE && spec.ours ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, spec.name)}`] : [];
     children.push(
       startProcess(
         spec.name,
         process.execPath,
-        [...profiling, ...(spec.profile ? NODE_FLAGS : []), "--import", "tsx", spec.file],
+        [...profiling, ...(spec.ours ? NODE_FLAGS : []), "--import", "tsx", spec.file],
         {
           cwd: root,
           env: { ...env, ...spec.env },
