@@ -48,6 +48,8 @@ const UNIFORM_SPACES = num("BOOKING_BENCH_SPACES", 10_000);
 const PROFILE = process.env.BOOKING_BENCH_PROFILE === "1";
 /** Extra node flags for the gateway and shard workers (e.g. "--trace-gc"); their logs are kept. */
 const NODE_FLAGS = (process.env.BOOKING_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
+/** The run's folder (processes' logs, profiles) stays when profiling or given node flags. */
+const KEEP_DATA_DIR = PROFILE || NODE_FLAGS.length > 0;
 /** Which scenarios to run (a, b, c), e.g. BOOKING_BENCH_SCENARIOS=a,c; all by default. */
 const ONLY = (process.env.BOOKING_BENCH_SCENARIOS ?? "a,b,c").split(",");
 /** Windows start on whole hours over the week that begins two days from now. */
@@ -561,6 +563,6 @@ try {
   // with BOOKING_BENCH_NODE_FLAGS the logs.
   if (stack) rmSync(stack.postgresDir, { recursive: true, force: true });
   if (PROFILE) console.log(`\nCPU profiles kept in ${profileDir}`);
-  if (NODE_FLAGS.length > 0) console.log(`\nProcess logs kept in ${dataDir}`);
-  if (!PROFILE && NODE_FLAGS.length === 0) rmSync(dataDir, { recursive: true, force: true });
+  if (KEEP_DATA_DIR) console.log(`\nProcess logs kept in ${dataDir}`);
+  else rmSync(dataDir, { recursive: true, force: true });
 }
