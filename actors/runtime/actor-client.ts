@@ -12,7 +12,7 @@ import { AppError, type ErrorCode, withoutStack } from "../../src/errors.ts";
 import type { Logger } from "../../src/logger.ts";
 import type { ActorAddress, ActorDefinition } from "./actor.ts";
 import type { ActorDriver } from "./driver.ts";
-import { decodeReplies, decodeReply, type Reply } from "./envelope.ts";
+import { decodeReplies, decodeReply, keyReused, type Reply, sameRequest } from "./envelope.ts";
 
 export interface ActorClientOptions {
   driver: ActorDriver;
@@ -26,11 +26,28 @@ export interface ActorClientOptions {
 export interface SendOptions {
   /** Same id, same effect: pass a stable id (e.g. derived from an Idempotency-Key) to retry safely. */
   commandId?: string;
+  /**
+   * With a command id taken from a caller's key: a hash of the request. A resend of the id with
+   * another fingerprint is refused (422 idempotency_key_reused), and no answer in time is 409
+   * idempotency_in_flight (retry with the same key) rather than 503.
+   */
+  fingerprint?: string;
   timeoutMs?: number;
 }
 
+/** A reply value and whether it is an answer given before (a replay), not a new decision. */
+export interface Answer<R> {
+  value: R;
+  replayed: boolean;
+}
+
+/** Seconds a caller is told to wait before asking again about a command still being decided. */
+const IN_FLIGHT_RETRY_AFTER_SECONDS = 1;
+
 interface Waiter {
   resolve: (reply: Reply | "timeout") => void;
+  /** The request's fingerprint: an answer to another request under the same id is not ours. */
+  fingerprint: string | undefined;
 }
 
 export class ActorClient {
@@ -74,13 +91,18 @@ export class ActorClient {
    * the command may still be decided later: resend with the same command id to learn the answer.
    */
   async send<R>(address: ActorAddress, body: unknown, options: SendOptions = {}): Promise<R> {
+    return (await this.call<R>(address, body, options)).value;
+  }
+
+  /** As send, also telling whether the answer is a replay of one given before. */
+  async call<R>(address: ActorAddress, body: unknown, options: SendOptions = {}): Promise<Answer<R>> {
     if (!this.subscription) throw new Error("ActorClient.start() was not called");
     const commandId = options.commandId ?? randomUUID();
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     // One promise settles with the reply or, from the timer, "timeout".
     let waiter!: Waiter;
     const answered = new Promise<Reply | "timeout">((resolve) => {
-      waiter = { resolve };
+      waiter = { resolve, fingerprint: options.fingerprint };
     });
     const set = this.waiters.get(commandId);
     if (set === undefined) this.waiters.set(commandId, new Set([waiter]));
@@ -94,6 +116,7 @@ export class ActorClient {
           actorType: address.actorType,
           actorId: address.actorId,
           replyTo: this.callerId,
+          ...(options.fingerprint === undefined ? {} : { fingerprint: options.fingerprint }),
           body,
           sentAt: this.clock(),
         })
@@ -104,22 +127,8 @@ export class ActorClient {
           });
         });
       let reply = await answered;
-      if (reply === "timeout") {
-        const stored = await this.options.driver.storedReply(address.shard, commandId);
-        const decoded = stored === null ? undefined : decodeReply(stored);
-        if (!decoded) {
-          throw new AppError(
-            "actor_timeout",
-            503,
-            `no answer from ${address.actorType} within ${timeoutMs} ms`,
-            {
-              commandId,
-            },
-          );
-        }
-        reply = decoded;
-      }
-      return unwrap<R>(reply);
+      if (reply === "timeout") reply = await this.late(address, commandId, timeoutMs, options.fingerprint);
+      return { value: unwrap<R>(reply), replayed: reply.replayed === true };
     } finally {
       clearTimeout(timer);
       const waiting = this.waiters.get(commandId);
@@ -130,12 +139,41 @@ export class ActorClient {
     }
   }
 
+  /** No reply came in time: the stored one, if the command was decided meanwhile; else a refusal. */
+  private async late(
+    address: ActorAddress,
+    commandId: string,
+    timeoutMs: number,
+    fingerprint: string | undefined,
+  ): Promise<Reply> {
+    const stored = await this.options.driver.storedReply(address.shard, commandId);
+    if (stored !== null && !sameRequest(stored.fingerprint, fingerprint)) {
+      throw keyReused();
+    }
+    const decoded = stored === null ? undefined : decodeReply(stored.reply);
+    if (decoded) return { ...decoded, replayed: true };
+    if (fingerprint !== undefined) {
+      throw new AppError(
+        "idempotency_in_flight",
+        409,
+        "a request with this Idempotency-Key is still being decided; send it again shortly",
+        { retryAfterSeconds: IN_FLIGHT_RETRY_AFTER_SECONDS },
+      );
+    }
+    throw new AppError("actor_timeout", 503, `no answer from ${address.actorType} within ${timeoutMs} ms`, {
+      commandId,
+    });
+  }
+
   /** One message on our channel: a reply, or a batch's replies bound for us. */
   private onReply(raw: string): void {
     const { replies, malformed } = decodeReplies(raw);
     if (malformed > 0) this.options.logger.warn({ malformed }, "dropping malformed actor replies");
     for (const reply of replies) {
-      for (const waiter of this.waiters.get(reply.commandId) ?? []) waiter.resolve(reply);
+      for (const waiter of this.waiters.get(reply.commandId) ?? []) {
+        if (reply.fingerprint === undefined || sameRequest(reply.fingerprint, waiter.fingerprint))
+          waiter.resolve(reply);
+      }
     }
   }
 }

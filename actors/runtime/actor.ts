@@ -17,6 +17,15 @@ export interface ActorContext<S, W = never> {
    * (e.g. a unique column in PostgreSQL). The state commit and the reply happen exactly once.
    */
   readonly commandId: string;
+  /**
+   * The fingerprint the caller sent with a command id taken from its idempotency key (undefined for
+   * others): a handler that finds the command id decided before, outside the runtime's stored
+   * replies (in its own ledger), answers with that first answer when it matches and throws an
+   * AppError `idempotency_key_reused` (422, never stored) when it does not.
+   */
+  readonly fingerprint: string | undefined;
+  /** The reply is an answer given before (found in the handler's ledger), not a new decision. */
+  markReplayed(): void;
   /** The state as staged so far in this command. */
   readonly state: S;
   readonly logger: Logger;

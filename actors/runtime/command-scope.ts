@@ -10,6 +10,7 @@ export class CommandScope<S, W = unknown> implements ActorContext<S, W> {
   readonly reminderOps: ReminderOp[] = [];
   readonly effects: Array<() => void | Promise<void>> = [];
   readonly writes: W[] = [];
+  replayed = false;
 
   constructor(
     readonly actorType: string,
@@ -20,8 +21,13 @@ export class CommandScope<S, W = unknown> implements ActorContext<S, W> {
     readonly logger: Logger,
     private readonly clock: () => number,
     private readonly leaseCheck: () => void,
+    readonly fingerprint: string | undefined = undefined,
   ) {
     this.state = initial;
+  }
+
+  markReplayed() {
+    this.replayed = true;
   }
 
   get shard() {

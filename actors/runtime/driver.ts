@@ -1,7 +1,7 @@
 // The storage contract of the actor runtime (rivetkit-style driver): membership, shard leases with
 // fencing epochs, the per-shard durable mailbox, fenced actor-state commits, stored replies and durable
 // reminders. The memory driver (unit tests) and the Redis driver (real) both pass one conformance suite.
-import type { CommandEnvelope } from "./envelope.ts";
+import type { CommandEnvelope, StoredReply } from "./envelope.ts";
 
 /** Proof of a shard lease: every worker-side write carries it and is refused when it is stale. */
 export interface Fence {
@@ -38,6 +38,8 @@ export interface CommandOutcome {
   commandId?: string;
   reply?: string;
   storeReplyMs?: number;
+  /** The request's fingerprint, stored with the reply: a resend with another one is not replayed. */
+  fingerprint?: string;
   /** Caller whose reply channel gets `reply`. */
   replyTo?: string;
 }
@@ -63,7 +65,15 @@ export interface ReplayCandidate {
   entryId: string;
   commandId: string;
   replyTo?: string;
+  fingerprint?: string;
 }
+
+/**
+ * Per candidate: "replayed" (its stored reply was published again, marked replayed, and the entry
+ * acked), "run" (nothing stored: decide it), "mismatch" (a reply is stored for its command id but
+ * for another request: nothing done; answer it idempotency_key_reused).
+ */
+export type ReplayVerdict = "replayed" | "run" | "mismatch";
 
 export interface ActorDriver {
   readonly kind: "memory" | "redis";
@@ -84,7 +94,7 @@ export interface ActorDriver {
   append(shard: number, envelope: CommandEnvelope): Promise<string>;
   /** Each message is one encoded reply, or a JSON array of them (a batch's replies for this caller). */
   subscribeReplies(callerId: string, onReply: (raw: string) => void): Promise<{ close(): Promise<void> }>;
-  storedReply(shard: number, commandId: string): Promise<string | null>;
+  storedReply(shard: number, commandId: string): Promise<StoredReply | null>;
 
   // Mailbox, worker side.
   ensureMailbox(shard: number): Promise<void>;
@@ -100,8 +110,7 @@ export interface ActorDriver {
     consumer: string,
     options: { minIdleMs: number; count: number },
   ): Promise<Delivery[]>;
-  /** Per candidate, true: its command id had a stored reply, published again, and the entry was acked. */
-  replayDone(fence: Fence, candidates: readonly ReplayCandidate[]): Promise<boolean[]>;
+  replayDone(fence: Fence, candidates: readonly ReplayCandidate[]): Promise<ReplayVerdict[]>;
   commit(fence: Fence, request: CommitRequest): Promise<CommitOutcome>;
   /**
    * Several actors' commits on one shard in one atomic, fenced step, applied in order as if each

@@ -2,6 +2,7 @@
 // stream, and the reply a worker publishes and stores per command id. Both cross process boundaries,
 // so both are parsed with strict schemas on arrival; a malformed one is logged and dropped, never thrown.
 import { z } from "zod";
+import { AppError } from "../../src/errors.ts";
 
 export const commandEnvelopeSchema = z.discriminatedUnion("kind", [
   z.strictObject({
@@ -11,6 +12,11 @@ export const commandEnvelopeSchema = z.discriminatedUnion("kind", [
     actorId: z.string().min(1).max(200),
     /** Caller id whose reply channel gets the answer; absent: nobody waits. */
     replyTo: z.string().min(1).max(200).optional(),
+    /**
+     * What the request was (a hash of it), for a command id that comes from a caller's idempotency
+     * key: a resend with another fingerprint is refused (idempotency_key_reused), never replayed.
+     */
+    fingerprint: z.string().min(1).max(128).optional(),
     body: z.unknown(),
     sentAt: z.number().int(),
   }),
@@ -32,11 +38,71 @@ export const replyErrorSchema = z.strictObject({
   details: z.unknown().optional(),
 });
 
+/** `replayed`: the answer given before to the same command, not a new decision. */
+const replayed = z.literal(true).optional();
+
+/** The fingerprint of the request answered: a caller waits only for answers to its own request. */
+const fingerprint = z.string().min(1).max(128).optional();
+
 export const replySchema = z.discriminatedUnion("ok", [
-  z.strictObject({ commandId: z.string().min(1), ok: z.literal(true), value: z.unknown() }),
-  z.strictObject({ commandId: z.string().min(1), ok: z.literal(false), error: replyErrorSchema }),
+  z.strictObject({
+    replayed,
+    commandId: z.string().min(1),
+    fingerprint,
+    ok: z.literal(true),
+    value: z.unknown(),
+  }),
+  z.strictObject({
+    replayed,
+    commandId: z.string().min(1),
+    fingerprint,
+    ok: z.literal(false),
+    error: replyErrorSchema,
+  }),
 ]);
 export type Reply = z.infer<typeof replySchema>;
+
+/** The error code a command gets whose id was used before for another request. */
+export const KEY_REUSED = "idempotency_key_reused";
+
+/** The refusal of another request under a command id (an idempotency key) used before. */
+export function keyReused(): AppError {
+  return new AppError(KEY_REUSED, 422, "this Idempotency-Key was used with a different request");
+}
+
+/**
+ * A reply as stored per command id: the request's fingerprint ('' for none), a newline, the reply
+ * (JSON has no raw newline). The scripts split it the same way (replay_done.lua).
+ */
+export function encodeStoredReply(fingerprint: string | undefined, reply: string): string {
+  return `${fingerprint ?? ""}\n${reply}`;
+}
+
+export interface StoredReply {
+  /** The fingerprint of the request that was decided; null when it had none. */
+  fingerprint: string | null;
+  reply: string;
+}
+
+export function decodeStoredReply(raw: string): StoredReply {
+  const cut = raw.indexOf("\n");
+  if (cut < 0) return { fingerprint: null, reply: raw };
+  const fingerprint = raw.slice(0, cut);
+  return { fingerprint: fingerprint === "" ? null : fingerprint, reply: raw.slice(cut + 1) };
+}
+
+/** A stored reply sent again: marked replayed, the rest byte for byte (the scripts do the same). */
+export function markReplayed(reply: string): string {
+  return `{"replayed":true,${reply.slice(1)}`;
+}
+
+/**
+ * Whether a resend may be answered with a reply stored for its command id: yes when either side
+ * carries no fingerprint (a command id not taken from a caller's key), or both are the same.
+ */
+export function sameRequest(stored: string | null, sent: string | undefined): boolean {
+  return stored === null || sent === undefined || stored === sent;
+}
 
 export function encodeEnvelope(envelope: CommandEnvelope): string {
   return JSON.stringify(envelope);

@@ -1,8 +1,23 @@
 // The actor runtime's storage in one process's memory, with the same semantics as the Redis driver
 // (leases with TTLs and epochs, a stream with a consumer group and pending entries, fenced commits,
 // stored replies, reminders). For fast unit tests of actors; the clock is injectable.
-import type { ActorDriver, CommitRequest, Delivery, Fence, LeaseGrant, Reminder } from "./driver.ts";
-import { type CommandEnvelope, encodeEnvelope } from "./envelope.ts";
+import type {
+  ActorDriver,
+  CommitRequest,
+  Delivery,
+  Fence,
+  LeaseGrant,
+  Reminder,
+  ReplayVerdict,
+} from "./driver.ts";
+import {
+  type CommandEnvelope,
+  decodeStoredReply,
+  encodeEnvelope,
+  encodeStoredReply,
+  markReplayed,
+  sameRequest,
+} from "./envelope.ts";
 import { reminderCommandId, reminderMember } from "./keys.ts";
 import { outcomeOf, SCRIPT_CODES, type ScriptCommand, StaleEpochError } from "./script-codes.ts";
 
@@ -139,7 +154,10 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): ActorDriv
         }
         for (const c of commands) {
           if (stores(c) > 0 && c.reply)
-            data.results.set(c.commandId!, { value: c.reply, expiresAt: clock() + stores(c) });
+            data.results.set(c.commandId!, {
+              value: encodeStoredReply(c.fingerprint, c.reply),
+              expiresAt: clock() + stores(c),
+            });
           ack(data, c.entryId);
           if (c.reply && c.replyTo) outgoing.set(c.replyTo, [...(outgoing.get(c.replyTo) ?? []), c.reply]);
         }
@@ -207,7 +225,8 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): ActorDriv
       };
     },
     async storedReply(n, commandId) {
-      return shard(n).results.get(commandId)?.value ?? null;
+      const stored = shard(n).results.get(commandId);
+      return stored === undefined ? null : decodeStoredReply(stored.value);
     },
 
     async ensureMailbox(n) {
@@ -242,16 +261,23 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): ActorDriv
       return out;
     },
     async replayDone(fence, candidates) {
-      const flags: boolean[] = [];
+      const flags: ReplayVerdict[] = [];
       fencedCode("replay_done", fence, () => {
         const data = shard(fence.shard);
         for (const candidate of candidates) {
-          const stored = data.results.get(candidate.commandId);
-          if (stored) {
-            ack(data, candidate.entryId);
-            publish(candidate.replyTo, stored.value);
+          const raw = data.results.get(candidate.commandId);
+          if (raw === undefined) {
+            flags.push("run");
+            continue;
           }
-          flags.push(stored !== undefined);
+          const stored = decodeStoredReply(raw.value);
+          if (!sameRequest(stored.fingerprint, candidate.fingerprint)) {
+            flags.push("mismatch");
+            continue;
+          }
+          ack(data, candidate.entryId);
+          publish(candidate.replyTo, markReplayed(stored.reply));
+          flags.push("replayed");
         }
         return SCRIPT_CODES.ok;
       });

@@ -2,8 +2,16 @@
 // (actors/scripts), plain single commands (XADD, XREADGROUP, GET…) need none. Replies travel over one
 // pub/sub channel per caller process; see actor-client.ts for why.
 import type { Redis } from "ioredis";
-import type { ActorDriver, CommitRequest, Delivery, Fence, LeaseGrant, Reminder } from "./driver.ts";
-import { type CommandEnvelope, encodeEnvelope } from "./envelope.ts";
+import type {
+  ActorDriver,
+  CommitRequest,
+  Delivery,
+  Fence,
+  LeaseGrant,
+  Reminder,
+  ReplayVerdict,
+} from "./driver.ts";
+import { type CommandEnvelope, decodeStoredReply, encodeEnvelope } from "./envelope.ts";
 import { MAILBOX_GROUP, membersKey, reminderMember, replyChannel, shardKeys } from "./keys.ts";
 import {
   ActorRuntimeError,
@@ -24,6 +32,9 @@ export interface RedisDriverOptions {
 }
 
 type StreamEntry = [id: string, fields: string[] | null];
+
+/** replay_done.lua's flag per candidate. */
+const REPLAY_VERDICTS: Record<number, ReplayVerdict> = { 0: "run", 1: "replayed", 2: "mismatch" };
 
 function deliveriesOf(shard: number, entries: StreamEntry[]): Delivery[] {
   return entries.map(([entryId, fields]) => {
@@ -96,6 +107,7 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
           c.commandId && c.storeReplyMs ? c.storeReplyMs : 0,
           c.reply ?? "",
           c.replyTo ? replyChannel(ns, c.replyTo) : "",
+          c.fingerprint ?? "",
         );
     }
     const reply = await run("commit_batch", scriptKeys, args);
@@ -169,8 +181,9 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
         },
       };
     },
-    storedReply(shard, commandId) {
-      return redis.get(keysOf(shard).result(commandId));
+    async storedReply(shard, commandId) {
+      const raw = await redis.get(keysOf(shard).result(commandId));
+      return raw === null ? null : decodeStoredReply(raw);
     },
 
     async ensureMailbox(shard) {
@@ -237,11 +250,15 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
         [
           ...fenced(fence),
           MAILBOX_GROUP,
-          ...candidates.flatMap((c) => [c.entryId, c.replyTo ? replyChannel(ns, c.replyTo) : ""]),
+          ...candidates.flatMap((c) => [
+            c.entryId,
+            c.replyTo ? replyChannel(ns, c.replyTo) : "",
+            c.fingerprint ?? "",
+          ]),
         ],
       )) as number[];
       outcomeOf("replay_done", reply[0], fence);
-      return candidates.map((_, i) => reply[i + 1] === 1);
+      return candidates.map((_, i) => REPLAY_VERDICTS[reply[i + 1] ?? 0] ?? "run");
     },
     async commit(fence, request: CommitRequest) {
       const [outcome] = await commitGroup(fence, [request]);

@@ -8,8 +8,15 @@ import type { Logger } from "../../src/logger.ts";
 import { type AnyActorDefinition, DecideAgainError } from "./actor.ts";
 import { CommandScope } from "./command-scope.ts";
 import type { CommitGroups } from "./commit-groups.ts";
-import type { ActorDriver, Delivery, Fence, ReminderOp } from "./driver.ts";
-import { type CommandEnvelope, decodeEnvelope, type Reply } from "./envelope.ts";
+import type { ActorDriver, Delivery, Fence, ReminderOp, ReplayVerdict } from "./driver.ts";
+import {
+  type CommandEnvelope,
+  decodeEnvelope,
+  KEY_REUSED,
+  keyReused,
+  type Reply,
+  sameRequest,
+} from "./envelope.ts";
 import type { HostStats } from "./host-stats.ts";
 import { StaleEpochError } from "./script-codes.ts";
 import type { RuntimeSettings } from "./settings.ts";
@@ -309,16 +316,29 @@ export class ShardRunner {
           ...address(cell),
           commands: batch.map(({ delivery, envelope }) => ({
             entryId: delivery.entryId,
-            reply: failure(envelope.commandId, error),
+            reply: failure(envelope, error),
             ...replyTarget(envelope),
           })),
         });
         return batch;
       }
-      const replayed = await this.replayDone(batch);
-      const finished = batch.filter((_, i) => replayed[i]);
+      const verdicts = await this.replayDone(batch);
+      const finished = batch.filter((_, i) => verdicts[i] === "replayed");
       stats.repliesReplayed += finished.length;
-      const live = batch.filter((_, i) => !replayed[i]);
+      const reused = batch.filter((_, i) => verdicts[i] === "mismatch");
+      if (reused.length > 0) {
+        // Another request under a command id decided before: refused, nothing run or stored.
+        await driver.commit(this.fence, {
+          ...address(cell),
+          commands: reused.map(({ delivery, envelope }) => ({
+            entryId: delivery.entryId,
+            reply: failure(envelope, keyReused()),
+            ...replyTarget(envelope),
+          })),
+        });
+        finished.push(...reused);
+      }
+      const live = batch.filter((_, i) => verdicts[i] === "run");
       if (live.length === 0) return finished;
       if (!cell.loaded) await this.activate(cell, definition);
 
@@ -340,6 +360,7 @@ export class ShardRunner {
           reply,
           storeReplyMs: store ? this.services.settings.replyRetentionMs : 0,
           ...replyTarget(item.envelope),
+          ...fingerprintOf(item.envelope),
         })),
       });
       if (outcome === "duplicate") {
@@ -382,19 +403,20 @@ export class ShardRunner {
    * Per item, true when its command id had a stored reply (replayed and acked by the script). Only
    * claimed or retried entries are looked up; new ones are checked by the commit itself.
    */
-  private async replayDone(batch: Queued[]): Promise<boolean[]> {
+  private async replayDone(batch: Queued[]): Promise<ReplayVerdict[]> {
     const check = batch.filter((item) => item.claimed || item.attempts > 0);
-    if (check.length === 0) return batch.map(() => false);
-    const flags = await this.services.driver.replayDone(
+    if (check.length === 0) return batch.map(() => "run");
+    const verdicts = await this.services.driver.replayDone(
       this.fence,
       check.map(({ delivery, envelope }) => ({
         entryId: delivery.entryId,
         commandId: envelope.commandId,
         ...replyTarget(envelope),
+        ...fingerprintOf(envelope),
       })),
     );
-    const replayed = new Set(check.filter((_, i) => flags[i]));
-    return batch.map((item) => replayed.has(item));
+    const byItem = new Map(check.map((item, i) => [item, verdicts[i] ?? "run"]));
+    return batch.map((item) => byItem.get(item) ?? "run");
   }
 
   /** Runs the handlers in order, each on the state the previous one left. */
@@ -408,13 +430,21 @@ export class ShardRunner {
       decided: [],
       reload: false,
     };
-    const repliesById = new Map<string, string>();
+    const repliesById = new Map<string, { reply: string; fingerprint: string | undefined }>();
     for (const item of live) {
       const { envelope } = item;
       const earlier = repliesById.get(envelope.commandId);
       if (earlier !== undefined) {
-        // The same command id twice in one batch: one effect, the same answer.
-        decision.decided.push({ item, reply: earlier, store: true, writes: 0 });
+        // The same command id twice in one batch: one effect, the same answer; another request
+        // under the same id is refused.
+        const fingerprint = fingerprintOf(envelope).fingerprint;
+        const same = sameRequest(earlier.fingerprint ?? null, fingerprint);
+        decision.decided.push({
+          item,
+          reply: same ? earlier.reply : failure(envelope, keyReused()),
+          store: same,
+          writes: 0,
+        });
         continue;
       }
       item.attempts += 1;
@@ -427,6 +457,7 @@ export class ShardRunner {
         this.logger,
         this.services.clock,
         () => this.assertLeaseHeld(),
+        fingerprintOf(envelope).fingerprint,
       );
       const { reply, store } = await this.run(definition, scope, envelope, item.attempts);
       if (reply === undefined) break; // a failing reminder: retried later, after what came before it
@@ -437,7 +468,7 @@ export class ShardRunner {
         decision.reminderOps.push(...scope.reminderOps);
         decision.effects.push(...scope.effects);
         decision.writes.push(...scope.writes);
-        repliesById.set(envelope.commandId, reply);
+        repliesById.set(envelope.commandId, { reply, fingerprint: fingerprintOf(envelope).fingerprint });
       } else {
         decision.reload = true;
       }
@@ -483,7 +514,7 @@ export class ShardRunner {
         if (single) throw error;
         return "retry";
       }
-      single.reply = failure(single.item.envelope.commandId, error);
+      single.reply = failure(single.item.envelope, error);
       decision.state = cell.state;
       decision.stateOp = cell.unsaved ? "set" : undefined;
       decision.reminderOps = [...(cell.unsaved?.reminderOps ?? [])];
@@ -507,23 +538,25 @@ export class ShardRunner {
     try {
       if (envelope.kind === "reminder") {
         await definition.onReminder?.(scope, envelope.name);
-        return { reply: success(envelope.commandId, null), store: true };
+        return { reply: success(envelope, null, false), store: true };
       }
       const parsed = definition.commandSchema.safeParse(envelope.body);
       if (!parsed.success) {
         const error = new AppError("validation_failed", 400, "invalid actor command", parsed.error.issues);
-        return { reply: failure(envelope.commandId, error), store: true };
+        return { reply: failure(envelope, error), store: true };
       }
       const value = await definition.handle(scope, parsed.data);
-      return { reply: success(envelope.commandId, value ?? null), store: true };
+      return { reply: success(envelope, value ?? null, scope.replayed), store: true };
     } catch (error) {
       if (error instanceof StaleEpochError) throw error;
-      if (error instanceof AppError) return { reply: failure(envelope.commandId, error), store: true };
+      // A reused key's refusal is not stored: the id's stored reply must stay the first request's.
+      if (error instanceof AppError)
+        return { reply: failure(envelope, error), store: error.code !== KEY_REUSED };
       this.logger.error({ err: error, commandId: envelope.commandId }, "actor handler failed");
       if (envelope.kind === "reminder" && attempts < REMINDER_ATTEMPTS)
         return { reply: undefined, store: false };
       const failed = new AppError("actor_failed", 500, "the actor could not handle the command");
-      return { reply: failure(envelope.commandId, failed), store: false };
+      return { reply: failure(envelope, failed), store: false };
     }
   }
 
@@ -568,6 +601,10 @@ function replyTarget(envelope: CommandEnvelope): { replyTo?: string } {
   return envelope.kind === "command" && envelope.replyTo ? { replyTo: envelope.replyTo } : {};
 }
 
+function fingerprintOf(envelope: CommandEnvelope): { fingerprint?: string } {
+  return envelope.kind === "command" && envelope.fingerprint ? { fingerprint: envelope.fingerprint } : {};
+}
+
 function parseState(
   definition: AnyActorDefinition,
   raw: string,
@@ -580,14 +617,20 @@ function parseState(
   }
 }
 
-function success(commandId: string, value: unknown): string {
-  return JSON.stringify({ commandId, ok: true, value } satisfies Reply);
+/** Who a reply is for: the command id, and the fingerprint of the request when it had one. */
+function answering(envelope: CommandEnvelope): { commandId: string; fingerprint?: string } {
+  return { commandId: envelope.commandId, ...fingerprintOf(envelope) };
 }
 
-function failure(commandId: string, error: AppError): string {
+function success(envelope: CommandEnvelope, value: unknown, replayed: boolean): string {
+  const reply: Reply = { ...(replayed ? { replayed } : {}), ...answering(envelope), ok: true, value };
+  return JSON.stringify(reply);
+}
+
+function failure(envelope: CommandEnvelope, error: AppError): string {
   const body = error.toBody().error;
   return JSON.stringify({
-    commandId,
+    ...answering(envelope),
     ok: false,
     error: {
       code: body.code,

@@ -10,7 +10,8 @@
   ARGV[1] owner  ARGV[2] epoch  ARGV[3] consumer group  ARGV[4] g parts
   then per part: state op ('keep' | 'set' | 'delete'), new state (for 'set'), r reminder ops,
   n commands, then r × (op 'set'|'cancel', member, due ms), then n × (entry id to ack ('' none),
-  ms to keep the reply (0: do not store), reply ('' none), reply channel ('' none))
+  ms to keep the reply (0: do not store), reply ('' none), reply channel ('' none), the request's
+  fingerprint ('' none), stored before the reply and a newline, as replay_done reads it)
   The committed parts' entries are acked by one XACK; their replies bound for one channel go out as
   one message, a JSON array of the replies in part then batch order (a shard's actors usually answer
   one gateway).
@@ -28,7 +29,7 @@ for p = 1, parts do
   local firstCommand = firstReminder + reminderOps * 3
   local duplicate = false
   for i = 0, commands - 1 do
-    if tonumber(ARGV[firstCommand + i * 4 + 1]) > 0 and redis.call('EXISTS', KEYS[k + 1 + i]) == 1 then
+    if tonumber(ARGV[firstCommand + i * 5 + 1]) > 0 and redis.call('EXISTS', KEYS[k + 1 + i]) == 1 then
       duplicate = true
       break
     end
@@ -51,9 +52,11 @@ for p = 1, parts do
       end
     end
     for i = 0, commands - 1 do
-      local at = firstCommand + i * 4
+      local at = firstCommand + i * 5
       local entryId, ttl, reply, channel = ARGV[at], tonumber(ARGV[at + 1]), ARGV[at + 2], ARGV[at + 3]
-      if ttl > 0 and reply ~= '' then redis.call('SET', KEYS[k + 1 + i], reply, 'PX', ttl) end
+      if ttl > 0 and reply ~= '' then
+        redis.call('SET', KEYS[k + 1 + i], ARGV[at + 4] .. '\n' .. reply, 'PX', ttl)
+      end
       if entryId ~= '' then acks[#acks + 1] = entryId end
       if channel ~= '' and reply ~= '' then
         local list = outgoing[channel]
@@ -66,7 +69,7 @@ for p = 1, parts do
       end
     end
   end
-  a = firstCommand + commands * 4
+  a = firstCommand + commands * 5
   k = k + 1 + commands
 end
 if #acks > 0 then redis.call('XACK', KEYS[2], ARGV[3], unpack(acks)) end

@@ -198,10 +198,19 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
             actorType: "counter",
             actorId: "a",
             state: { op: "set", value: state },
-            commands: [{ entryId, commandId: "cmd-1", reply, storeReplyMs: 60_000, replyTo: "caller-1" }],
+            commands: [
+              {
+                entryId,
+                commandId: "cmd-1",
+                reply,
+                storeReplyMs: 60_000,
+                replyTo: "caller-1",
+                fingerprint: "fp-1",
+              },
+            ],
           });
         expect(await driver.replayDone(fence, [{ entryId: first!.entryId, commandId: "cmd-1" }])).toEqual([
-          false,
+          "run",
         ]);
         expect(await commit(first!.entryId, "one")).toBe("committed");
         await waitFor(
@@ -211,20 +220,28 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         expect(await commit(second!.entryId, "two")).toBe("duplicate");
         expect(await driver.loadState(5, "counter", "a")).toBe("one");
         expect(await driver.pendingCount(5)).toBe(1);
+        // Another request under the same command id: told apart, nothing done.
+        expect(
+          await driver.replayDone(fence, [
+            { entryId: second!.entryId, commandId: "cmd-1", replyTo: "caller-1", fingerprint: "fp-2" },
+          ]),
+        ).toEqual(["mismatch"]);
+        expect(await driver.pendingCount(5)).toBe(1);
         expect(
           await driver.replayDone(fence, [
             { entryId: second!.entryId, commandId: "unknown" },
-            { entryId: second!.entryId, commandId: "cmd-1", replyTo: "caller-1" },
+            { entryId: second!.entryId, commandId: "cmd-1", replyTo: "caller-1", fingerprint: "fp-1" },
           ]),
-        ).toEqual([false, true]);
+        ).toEqual(["run", "replayed"]);
         await waitFor(
           () => heard.length,
           (n) => n === 2,
         );
-        expect(await driver.storedReply(5, "cmd-1")).toBe(reply);
+        expect(await driver.storedReply(5, "cmd-1")).toEqual({ fingerprint: "fp-1", reply });
         expect(await driver.pendingCount(5)).toBe(0);
-        // The commit sends its replies as a list (one here), the replay the stored reply alone.
-        expect(heard).toEqual([`[${reply}]`, reply]);
+        // The commit sends its replies as a list (one here), the replay the stored reply alone,
+        // marked replayed and otherwise byte for byte.
+        expect(heard).toEqual([`[${reply}]`, `{"replayed":true,${reply.slice(1)}`]);
       });
 
       it("commits a batch of commands at once: one state, every reply stored, acked and sent", async () => {
@@ -252,8 +269,8 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         expect(outcome).toBe("committed");
         expect(await driver.loadState(8, "counter", "a")).toBe("after-batch");
         expect(await driver.pendingCount(8)).toBe(0);
-        expect(await driver.storedReply(8, "b1")).toBe(replyOf("b1"));
-        expect(await driver.storedReply(8, "b2")).toBe(replyOf("b2"));
+        expect((await driver.storedReply(8, "b1"))?.reply).toBe(replyOf("b1"));
+        expect((await driver.storedReply(8, "b2"))?.reply).toBe(replyOf("b2"));
         // One message for the caller: its replies in batch order.
         await waitFor(
           () => heard.length,
@@ -317,11 +334,11 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         expect(await driver.loadState(9, "counter", "y")).toBeNull();
         expect(await driver.loadState(9, "counter", "z")).toBe("z-after");
         expect((await driver.reminders(9)).map((r) => r.actorId)).toEqual(["x"]);
-        expect(await driver.storedReply(9, "x1")).toBe(replyOf("x1"));
-        expect(await driver.storedReply(9, "x2")).toBe(replyOf("x2"));
-        expect(await driver.storedReply(9, "z1")).toBe(replyOf("z1"));
+        expect((await driver.storedReply(9, "x1"))?.reply).toBe(replyOf("x1"));
+        expect((await driver.storedReply(9, "x2"))?.reply).toBe(replyOf("x2"));
+        expect((await driver.storedReply(9, "z1"))?.reply).toBe(replyOf("z1"));
         expect(await driver.storedReply(9, "y1")).toBeNull();
-        expect(await driver.storedReply(9, "old")).toBe("{}");
+        expect((await driver.storedReply(9, "old"))?.reply).toBe("{}");
         // The duplicate part's entries stay pending (acked once replayed); the others are acked.
         const left = await driver.claimPending(fence, "a", { minIdleMs: 0, count: 10 });
         expect(left.map((d) => decodeEnvelope(d.raw)?.commandId)).toEqual(["y1", "old"]);
@@ -345,7 +362,7 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         expect(
           await driver.commitGroup(fence, [part("p", "same"), part("q", "same"), part("r", "own")]),
         ).toEqual(["committed", "duplicate", "committed"]);
-        expect(await driver.storedReply(10, "same")).toBe('"p"');
+        expect((await driver.storedReply(10, "same"))?.reply).toBe('"p"');
         expect(await driver.loadState(10, "counter", "q")).toBeNull();
         expect(await driver.loadState(10, "counter", "r")).toBe("r-state");
         expect(await driver.commitGroup(fence, [])).toEqual([]);
@@ -541,6 +558,45 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         expect(await driver.pendingCount(0)).toBe(0);
       });
 
+      it("replays a resent command with its fingerprint and refuses another request under its id", async () => {
+        const driver = await newDriver();
+        await startHost(driver, "w1");
+        const { client } = await startClient(driver);
+        const address = { actorType: "counter", actorId: "keyed", shard: 0 };
+        const add = (amount: number, fingerprint: string) =>
+          client.call<CounterReply>(address, { op: "add", amount }, { commandId: "key-1", fingerprint });
+        const first = await add(5, "fp-a");
+        expect(first).toMatchObject({ value: { count: 5 }, replayed: false });
+        // Concurrent resends and a later one: one effect, the first answer, marked replayed.
+        const again = await Promise.all([add(5, "fp-a"), add(5, "fp-a")]);
+        for (const answer of [...again, await add(5, "fp-a")])
+          expect(answer).toEqual({ value: first.value, replayed: true });
+        const reused = await add(7, "fp-b").catch((e: unknown) => e);
+        expect(reused).toMatchObject({ code: "idempotency_key_reused", status: 422 });
+        // Two requests under one new id in one batch: the first decides, the other is refused.
+        const pair = await Promise.allSettled([
+          client.call<CounterReply>(
+            address,
+            { op: "add", amount: 1 },
+            { commandId: "key-2", fingerprint: "x" },
+          ),
+          client.call<CounterReply>(
+            address,
+            { op: "add", amount: 2 },
+            { commandId: "key-2", fingerprint: "y" },
+          ),
+        ]);
+        const fulfilled = pair.filter((p) => p.status === "fulfilled");
+        expect(fulfilled).toHaveLength(1);
+        expect(pair.find((p) => p.status === "rejected")).toMatchObject({
+          reason: { code: "idempotency_key_reused" },
+        });
+        expect((await counterState(driver, "keyed"))?.count).toBe(
+          5 + (fulfilled[0]!.value.value.count === 6 ? 1 : 2),
+        );
+        expect((await driver.storedReply(0, "key-1"))?.fingerprint).toBe("fp-a");
+      });
+
       it("answers refusals and invalid commands with their errors, and does not keep a crash", async () => {
         const driver = await newDriver();
         await startHost(driver, "w1");
@@ -649,7 +705,7 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
           3000,
           "the queued command to be decided",
         );
-        expect(JSON.parse(decided!)).toMatchObject({ ok: true, value: { count: 3 } });
+        expect(JSON.parse(decided!.reply)).toMatchObject({ ok: true, value: { count: 3 } });
         const again = await client.send<CounterReply>(
           address,
           { op: "add", amount: 3 },

@@ -85,6 +85,6 @@ describe("commit groups", () => {
     );
     expect(outcomes.every((o) => o === "committed")).toBe(true);
     expect(sizes).toEqual([32, 32, 6]);
-    expect(await driver.storedReply(4, "c69")).toBe('"c69"');
+    expect((await driver.storedReply(4, "c69"))?.reply).toBe('"c69"');
   });
 });
