@@ -87,6 +87,8 @@ try {
           special_requests: null,
           expires_at: null,
           payload: { spaceId, commandId, type: "bookingRequested" },
+          fingerprint: `sha256:${id}`,
+          answer: JSON.stringify({ id, spaceId, status: "confirmed", start, end }),
         },
       ],
     };

@@ -34,7 +34,8 @@ export type ErrorCode =
   | "invalid_window"
   | "not_allowed"
   | "invalid_transition"
-  | "price_too_large";
+  | "price_too_large"
+  | "ledger_refused";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };

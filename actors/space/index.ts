@@ -3,16 +3,9 @@
 export { apply, applyAll } from "./apply.ts";
 export { type BookingView, bookingView, type ViewableBooking } from "./booking-view.ts";
 export { decide, MAX_AMOUNT, takenIntervals } from "./decide.ts";
-export {
-  handleSpaceCommand,
-  type SpaceActorDeps,
-  type SpaceOutcome,
-  type SpaceReply,
-} from "./handle-space-command.ts";
 export { RequestCommitGroup, type RequestCommitGroupOptions } from "./request-commit-group.ts";
 export {
   createSpaceActor,
-  onBookingCommitted,
   SPACE_ACTOR_TYPE,
   type SpaceActor,
   type SpaceActorOptions,
@@ -35,11 +28,11 @@ export {
 export { ledgerRejectionError, rejectionError } from "./space-errors.ts";
 export {
   BOOKING_COLUMNS,
-  type CommitResult,
+  type CommandRecord,
   commitSpaceBatch,
-  commitSpaceEvents,
   findBooking,
-  findCommandOutcome,
+  findCommandRecords,
+  RecordedCommands,
   type LedgerBooking,
   type LedgerCommit,
   type LedgerRejectionCode,

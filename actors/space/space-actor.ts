@@ -8,14 +8,21 @@ import type { Logger } from "../../src/logger.ts";
 import { BatchLoader } from "../../src/storage/batch-loader.ts";
 import type { Pool } from "../../src/storage/postgres.ts";
 import type { ActorContext } from "../runtime/actor.ts";
-import { DecideAgainError, defineActor } from "../runtime/index.ts";
+import { DecideAgainError, defineActor, keyReused, sameRequest } from "../runtime/index.ts";
 import { applyAll } from "./apply.ts";
 import { type BookingView, bookingView } from "./booking-view.ts";
 import { decide } from "./decide.ts";
 import { RequestCommitGroup } from "./request-commit-group.ts";
-import { type SpaceCommand, type SpaceEvent, spaceCommandSchema } from "./space-commands.ts";
+import { type SpaceCommand, spaceCommandSchema } from "./space-commands.ts";
 import { rejectionError } from "./space-errors.ts";
-import { commitSpaceBatch, findCommandOutcome, type LedgerCommit } from "./space-ledger.ts";
+import {
+  type CommandRecord,
+  commitSpaceBatch,
+  findBooking,
+  findCommandRecords,
+  type LedgerCommit,
+  RecordedCommands,
+} from "./space-ledger.ts";
 import { SpaceLivePublisher } from "./space-live-publisher.ts";
 import { loadSpaceStates, loadSpaceVersion, UUID } from "./space-loader.ts";
 import type { SpacePolicy } from "./space-policy.ts";
@@ -81,20 +88,6 @@ function goneSpace(spaceId: string): SpaceState {
 
 const spaceNotFound = () => new AppError("not_found", 404, "space not found");
 
-/**
- * Publishes one committed decision of a space at once (its new map state and the host's approval
- * prompts) through the live publish contract; without a live context the outbox row written in the
- * same transaction is all there is. The actor itself queues its decisions on a SpaceLivePublisher,
- * which publishes those committed close together in one go.
- */
-export async function onBookingCommitted(
-  live: LiveContext | undefined,
-  state: SpaceState,
-  events: readonly SpaceEvent[],
-): Promise<void> {
-  if (live !== undefined) await new SpaceLivePublisher(live).publish([{ state, events: [...events] }]);
-}
-
 /** The address-free description of the actor, for `client.ask` (type, and the reply type). */
 export function createSpaceActor(options: SpaceActorOptions) {
   const { pool, policy, live } = options;
@@ -109,6 +102,33 @@ export function createSpaceActor(options: SpaceActorOptions) {
 
   /** When each space's version was last compared with PostgreSQL (wall-clock ms). */
   const checkedAt = new Map<string, number>();
+
+  /**
+   * Commands a flush found recorded in the ledger (resends whose stored replies are gone, or another
+   * request under a used key), by command id: the batch is decided again and each is answered from
+   * its record. Records of refused commands' ids are read as they come, many in one query.
+   */
+  const recorded = new Map<string, CommandRecord>();
+  const records = new BatchLoader<string, CommandRecord>((ids) => findCommandRecords(pool, ids));
+
+  /** The first answer to a command recorded before; another request under its key is refused. */
+  async function answerRecorded(ctx: SpaceContext, record: CommandRecord): Promise<SpaceActorReply> {
+    if (!sameRequest(record.fingerprint, ctx.fingerprint)) throw keyReused();
+    ctx.markReplayed();
+    if (record.answer !== null) return JSON.parse(record.answer) as SpaceActorReply;
+    const booking = await findBooking(pool, record.bookingId);
+    return booking === null ? null : bookingView(booking.spaceId, booking);
+  }
+
+  /** A command recorded before, as a flush found it or the ledger holds it now; undefined: never. */
+  async function recordOf(ctx: SpaceContext, lookUp: boolean): Promise<CommandRecord | undefined> {
+    const found = recorded.get(ctx.commandId);
+    if (found !== undefined) {
+      recorded.delete(ctx.commandId);
+      return found;
+    }
+    return lookUp ? records.load(ctx.commandId) : undefined;
+  }
 
   /**
    * Activations and reloads that arrive together read their spaces in one query. Each space is read
@@ -175,16 +195,19 @@ export function createSpaceActor(options: SpaceActorOptions) {
   ): Promise<SpaceActorReply> {
     const decision = decided ?? decide(state, command, ctx.now(), policy);
     if (!decision.ok) {
-      if (decision.rejection.code === "invalid_transition" && command.type !== "scheduleChanged") {
-        // Delivered again after its effect (and after its stored reply was dropped): answer the same.
-        const first = await findCommandOutcome(pool, command.commandId);
-        if (first !== null) return bookingView(state.spaceId, first);
-      }
+      // A refusal may be a command decided before whose stored reply is gone (its own booking now
+      // holds the slot, its transition is done), or another request under a used key: the ledger's
+      // record tells, for commands under a caller's key and for transitions already made.
+      const lookUp = ctx.fingerprint !== undefined || decision.rejection.code === "invalid_transition";
+      const record = await recordOf(ctx, lookUp && command.type !== "scheduleChanged");
+      if (record !== undefined) return answerRecorded(ctx, record);
       throw rejectionError(decision.rejection);
     }
     const { events, bookingId } = decision;
     if (events.length === 0) {
-      // A request delivered again: its booking is already in the state.
+      // A request delivered again: its booking is already in the state, its record in the ledger.
+      const record = await recordOf(ctx, true);
+      if (record !== undefined) return answerRecorded(ctx, record);
       const booking = bookingId === null ? undefined : findSpaceBooking(state, bookingId);
       return booking === undefined ? null : bookingView(state.spaceId, booking);
     }
@@ -194,16 +217,19 @@ export function createSpaceActor(options: SpaceActorOptions) {
     const reminders = reminderChanges(state, next, touched);
     for (const key of reminders.cancel) ctx.cancelReminder(key);
     for (const r of reminders.set) ctx.setReminder(r.key, r.at);
+    const booking = bookingId === null ? undefined : findSpaceBooking(next, bookingId);
+    const reply = booking === undefined ? null : bookingView(next.spaceId, booking);
     ctx.stageWrite({
       spaceId: state.spaceId,
       commandId: command.commandId,
       commandType: command.type,
       events,
       settingsVersion: state.settingsVersion,
+      fingerprint: ctx.fingerprint ?? null,
+      answer: JSON.stringify(reply),
     });
     if (publisher !== undefined) ctx.afterCommit(() => publisher.enqueue(next, events));
-    const booking = bookingId === null ? undefined : findSpaceBooking(next, bookingId);
-    return booking === undefined ? null : bookingView(next.spaceId, booking);
+    return reply;
   }
 
   return defineActor<SpaceState, SpaceCommand, SpaceActorReply, LedgerCommit>({
@@ -218,6 +244,8 @@ export function createSpaceActor(options: SpaceActorOptions) {
       return state;
     },
     async handle(ctx, command) {
+      const known = await recordOf(ctx, false);
+      if (known !== undefined) return answerRecorded(ctx, known);
       let state = await current(ctx);
       if (state.settings.hostId === GONE) throw spaceNotFound();
       const decision = decide(state, command, ctx.now(), policy);
@@ -227,6 +255,8 @@ export function createSpaceActor(options: SpaceActorOptions) {
       return run(ctx, state, command);
     },
     async onReminder(ctx, name) {
+      // Committed before (the worker died before acking it): done.
+      if ((await recordOf(ctx, false)) !== undefined) return;
       const state = await current(ctx);
       if (state.settings.hostId === GONE) return;
       const bookingId = name.slice(name.indexOf(":") + 1);
@@ -247,7 +277,16 @@ export function createSpaceActor(options: SpaceActorOptions) {
       try {
         await commitSpaceBatch(pool, writes, requests);
       } catch (error) {
-        if (!(error instanceof AppError)) throw error;
+        if (error instanceof RecordedCommands) {
+          if (recorded.size >= 10_000) recorded.clear();
+          for (const [id, record] of error.records) recorded.set(id, record);
+          for (const w of writes) stale.add(w.spaceId);
+          throw new DecideAgainError(
+            new AppError("conflict", 409, "a command of this batch was recorded before; send it again"),
+          );
+        }
+        // The ledger refused the data itself: the answer, with nothing to reload.
+        if (!(error instanceof AppError) || error.code === "ledger_refused") throw error;
         // The ledger contradicted the state (a taken slot, a moved status, a changed space): reload
         // and decide again rather than answer from a state known to be stale.
         for (const w of writes) stale.add(w.spaceId);

@@ -2,6 +2,7 @@
 // the actor answers (booking row, status history, outbox event, command record).
 // Status changes are compare-and-set on the current status; a command id seen before replays its
 // first effect; the exclusion constraint's verdict is a taken slot, never a failure.
+import { AppError } from "../../src/errors.ts";
 import {
   PG_EXCLUSION_VIOLATION,
   PG_UNIQUE_VIOLATION,
@@ -22,6 +23,31 @@ export interface LedgerCommit {
   readonly events: readonly SpaceEvent[];
   /** The space version the decision was made on (SpaceState.settingsVersion); checked for new time. */
   readonly settingsVersion?: string | undefined;
+  /** The fingerprint of the request (a command id taken from a caller's key); null for others. */
+  readonly fingerprint: string | null;
+  /** The answer the caller gets, as JSON text: kept with the command record and replayed byte for byte. */
+  readonly answer: string;
+}
+
+/** A booking command as the ledger recorded it: what was asked and what was answered. */
+export interface CommandRecord {
+  readonly commandId: string;
+  readonly bookingId: string;
+  readonly fingerprint: string | null;
+  /** The reply value's JSON text; null for records written before answers were kept. */
+  readonly answer: string | null;
+}
+
+/**
+ * Thrown by commitSpaceBatch, nothing written: some commands of the batch were recorded before
+ * (resends whose stored replies are gone, or another request under a used key). The actor answers
+ * them from their records and decides the rest again.
+ */
+export class RecordedCommands extends Error {
+  constructor(readonly records: ReadonlyMap<string, CommandRecord>) {
+    super(`${records.size} command(s) of the batch were recorded before`);
+    this.name = "RecordedCommands";
+  }
 }
 
 /** A booking row as the ledger holds it (times in UTC epoch ms). */
@@ -45,73 +71,7 @@ export interface LedgerBooking {
 
 export type LedgerRejectionCode = "slot_unavailable" | "conflict";
 
-export type CommitResult =
-  /** Written; the actor may apply the events and answer. */
-  | { readonly outcome: "committed" }
-  /** The command was committed before: nothing written; `booking` is that booking as it is now. */
-  | { readonly outcome: "replayed"; readonly booking: LedgerBooking }
-  /**
-   * Nothing written. slot_unavailable: PostgreSQL holds an overlapping booking the actor did not
-   * know of. conflict: the booking is no longer in the status the actor saw. Either way the
-   * actor's state is stale: rebuild it from PostgreSQL before deciding again.
-   */
-  | { readonly outcome: "rejected"; readonly code: LedgerRejectionCode; readonly message: string };
-
 const SLOT_UNAVAILABLE_MESSAGE = "this window is already taken";
-const SLOT_UNAVAILABLE: CommitResult = Object.freeze({
-  outcome: "rejected",
-  code: "slot_unavailable",
-  message: SLOT_UNAVAILABLE_MESSAGE,
-});
-
-/** Thrown inside a multi-event transaction to roll it back when an event found nothing to change. */
-class NothingChanged extends Error {}
-
-/**
- * Commits one decision. Each event is one SQL statement (booking row or compare-and-set update,
- * command record, status history and outbox row together, through data-modifying CTEs), so the
- * usual one-event decision costs a single round trip and is atomic without an explicit
- * transaction; several events run in one transaction.
- */
-export async function commitSpaceEvents(pool: Pool, commit: LedgerCommit): Promise<CommitResult> {
-  const bookingEvents = commit.events.filter((e) => e.type !== "spaceSettingsChanged");
-  // Settings live in parking_spaces, written by whoever changed them; nothing to add here.
-  if (bookingEvents.length === 0) return { outcome: "committed" };
-  let changed: boolean;
-  try {
-    if (bookingEvents.length === 1) {
-      changed = await writeEvent(pool, commit, bookingEvents[0]!, true);
-    } else {
-      changed = await withTransaction(pool, async (client) => {
-        for (const [index, event] of bookingEvents.entries()) {
-          if (!(await writeEvent(client, commit, event, index === 0))) throw new NothingChanged();
-        }
-        return true;
-      });
-    }
-  } catch (error) {
-    const code = pgErrorCode(error);
-    if (
-      !(error instanceof NothingChanged) &&
-      code !== PG_EXCLUSION_VIOLATION &&
-      code !== PG_UNIQUE_VIOLATION
-    ) {
-      throw error;
-    }
-    changed = false;
-    if (code === PG_EXCLUSION_VIOLATION) {
-      // A concurrent delivery of this same command may be what overlaps: then it is a replay.
-      const first = await findCommandOutcome(pool, commit.commandId);
-      return first === null ? SLOT_UNAVAILABLE : { outcome: "replayed", booking: first };
-    }
-  }
-  if (changed) return { outcome: "committed" };
-  // Nothing matched: either this command was committed before (a re-delivery), or the booking is
-  // no longer where the actor's state said it was.
-  const first = await findCommandOutcome(pool, commit.commandId);
-  if (first !== null) return { outcome: "replayed", booking: first };
-  return { outcome: "rejected", code: "conflict", message: conflictMessage(bookingEvents[0]!) };
-}
 
 /**
  * Commits several decisions in one transaction: the runtime's batch (its `flushWrites`), made
@@ -126,27 +86,63 @@ export async function commitSpaceBatch(
   commits: readonly LedgerCommit[],
   writer?: RequestWriter,
 ): Promise<void> {
-  if (commits.length > 0 && (await commitRequests(pool, commits, writer))) return;
-  await withTransaction(pool, async (client) => {
-    await lockSpacesForBooking(client, commits);
-    for (const commit of commits) {
-      const events = commit.events.filter((e) => e.type !== "spaceSettingsChanged");
-      for (const [index, event] of events.entries()) {
-        let changed: boolean;
-        try {
-          changed = await writeEvent(client, commit, event, index === 0);
-        } catch (error) {
-          if (pgErrorCode(error) === PG_EXCLUSION_VIOLATION) {
-            throw ledgerRejectionError("slot_unavailable", SLOT_UNAVAILABLE_MESSAGE);
+  if (commits.length === 0) return;
+  if (await commitRequests(pool, commits, writer)) return;
+  const commandIds = commits.map((c) => c.commandId);
+  const recorded = await findCommandRecords(pool, commandIds);
+  if (recorded.size > 0) throw new RecordedCommands(recorded);
+  try {
+    await withTransaction(pool, async (client) => {
+      await lockSpacesForBooking(client, commits);
+      for (const commit of commits) {
+        const events = commit.events.filter((e) => e.type !== "spaceSettingsChanged");
+        for (const [index, event] of events.entries()) {
+          if (!(await writeEvent(client, commit, event, index === 0))) {
+            throw ledgerRejectionError("conflict", conflictMessage(event));
           }
-          throw error;
         }
-        if (changed) continue;
-        if ((await findCommandOutcome(client, commit.commandId)) !== null) break;
-        throw ledgerRejectionError("conflict", conflictMessage(event));
       }
+    });
+  } catch (error) {
+    if (pgErrorCode(error) === PG_EXCLUSION_VIOLATION) {
+      throw ledgerRejectionError("slot_unavailable", SLOT_UNAVAILABLE_MESSAGE);
     }
+    if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
+      // A command id recorded meanwhile by another commit (the same key sent to two spaces at once).
+      const raced = await findCommandRecords(pool, commandIds);
+      if (raced.size > 0) throw new RecordedCommands(raced);
+    }
+    throw refusedByLedger(error);
+  }
+}
+
+/**
+ * A PostgreSQL error that the same statement would meet again (integrity or data: class 23 or 22)
+ * becomes the command's answer, 422 ledger_refused, instead of a fault retried until set aside;
+ * anything else (a lost connection, a timeout) is thrown as it is, to be retried.
+ */
+export function refusedByLedger(error: unknown): unknown {
+  const code = pgErrorCode(error);
+  if (code === undefined || !(code.startsWith("23") || code.startsWith("22"))) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new AppError("ledger_refused", 422, "the ledger refused to record this command", {
+    sqlState: code,
+    reason: detail,
   });
+}
+
+/** The recorded commands among `commandIds`, by id. */
+export async function findCommandRecords(
+  db: Queryable,
+  commandIds: readonly string[],
+): Promise<Map<string, CommandRecord>> {
+  const { rows } = await db.query<CommandRecord>({
+    name: "space-ledger-command-records",
+    text: `select command_id as "commandId", booking_id as "bookingId", fingerprint, answer
+             from booking_commands where command_id = any($1::text[])`,
+    values: [commandIds],
+  });
+  return new Map(rows.map((row) => [row.commandId, row]));
 }
 
 /**
@@ -204,6 +200,8 @@ interface RequestRow {
   readonly special_requests: string | null;
   readonly expires_at: string | null;
   readonly payload: unknown;
+  readonly fingerprint: string | null;
+  readonly answer: string;
 }
 
 /** Where several spaces' request batches are written together (see request-commit-group.ts). */
@@ -238,6 +236,8 @@ export function requestBatchOf(commits: readonly LedgerCommit[]): RequestBatch |
       special_requests: event.specialRequests,
       expires_at: booking.expiresAt === null ? null : iso(booking.expiresAt),
       payload: { spaceId: commit.spaceId, commandId: commit.commandId, ...event },
+      fingerprint: commit.fingerprint,
+      answer: commit.answer,
     });
   }
   const first = commits[0]!;
@@ -267,7 +267,7 @@ export async function writeRequestBatches(
          select * from jsonb_to_recordset($2::jsonb) as r(space_id uuid, id uuid, command_id text,
            command_type text, driver_id uuid, status text, start timestamptz, "end" timestamptz, currency text,
            total_amount int, platform_fee int, host_earnings int, vehicle jsonb, special_requests text,
-           expires_at timestamptz, payload jsonb)
+           expires_at timestamptz, payload jsonb, fingerprint text, answer text)
        ), changed as (
          insert into bookings (id, space_id, driver_id, status, during, currency, total_amount, platform_fee,
            host_earnings, vehicle, special_requests, expires_at, command_id)
@@ -278,8 +278,8 @@ export async function writeRequestBatches(
          on conflict (command_id) do nothing
          returning id, space_id, command_id, status, driver_id
        ), recorded as (
-         insert into booking_commands (command_id, booking_id, command_type)
-         select c.command_id, c.id, i.command_type from changed c join input i on i.id = c.id
+         insert into booking_commands (command_id, booking_id, command_type, fingerprint, answer)
+         select c.command_id, c.id, i.command_type, i.fingerprint, i.answer from changed c join input i on i.id = c.id
        ), history as (
          insert into booking_status_history (booking_id, from_status, to_status, changed_by)
          select id, null, status, driver_id from changed
@@ -319,24 +319,12 @@ async function commitRequests(
   } catch (error) {
     if (pgErrorCode(error) === PG_EXCLUSION_VIOLATION) {
       // A concurrent delivery of one of these commands may be what overlaps: the transactional path tells.
-      for (const commit of commits) {
-        if ((await findCommandOutcome(pool, commit.commandId)) !== null) return false;
-      }
+      if ((await findCommandRecords(pool, commits.map((c) => c.commandId))).size > 0) return false;
       throw ledgerRejectionError("slot_unavailable", SLOT_UNAVAILABLE_MESSAGE);
     }
     if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) return false;
-    throw error;
+    throw refusedByLedger(error);
   }
-}
-
-/** The booking a command changed, if that command was committed; null when it never was. */
-export async function findCommandOutcome(db: Queryable, commandId: string): Promise<LedgerBooking | null> {
-  const { rows } = await db.query<LedgerBooking>(
-    `select ${BOOKING_COLUMNS} from booking_commands c join bookings b on b.id = c.booking_id
-      where c.command_id = $1`,
-    [commandId],
-  );
-  return rows[0] ?? null;
 }
 
 export async function findBooking(db: Queryable, bookingId: string): Promise<LedgerBooking | null> {
@@ -359,12 +347,13 @@ type BookingEvent = Exclude<SpaceEvent, { type: "spaceSettingsChanged" }>;
 
 /**
  * The rest of an event statement: command record, status history and outbox row from `changed`
- * ($1 command id, $2 command type, $3 record the command?, $4 outbox payload).
+ * ($1 command id, $2 command type, $3 record the command?, $4 outbox payload, $5 the request's
+ * fingerprint, $6 the answer).
  */
 const eventTail = `
     , recorded as (
-      insert into booking_commands (command_id, booking_id, command_type)
-      select $1, id, $2 from changed where $3::boolean
+      insert into booking_commands (command_id, booking_id, command_type, fingerprint, answer)
+      select $1, id, $2, $5, $6 from changed where $3::boolean
     ), history as (
       insert into booking_status_history (booking_id, from_status, to_status, changed_by, reason)
       select id, from_status, to_status, changed_by, reason from changed where to_status is not null
@@ -385,8 +374,9 @@ async function writeEvent(
   record: boolean,
 ): Promise<boolean> {
   const payload = JSON.stringify({ spaceId: commit.spaceId, commandId: commit.commandId, ...event });
-  // $1 command id, $2 command type, $3 record the command?, $4 outbox payload; then the event's own.
-  const common = [commit.commandId, commit.commandType, record, payload];
+  // $1 command id, $2 command type, $3 record the command?, $4 outbox payload, $5 fingerprint,
+  // $6 answer; then the event's own.
+  const common = [commit.commandId, commit.commandType, record, payload, commit.fingerprint, commit.answer];
   let result: { rows: { n: number }[] };
   switch (event.type) {
     case "bookingRequested": {
@@ -395,8 +385,8 @@ async function writeEvent(
         `with changed as (
            insert into bookings (id, space_id, driver_id, status, during, currency, total_amount, platform_fee,
              host_earnings, vehicle, special_requests, expires_at, command_id)
-           values ($5, $6, $7, $8, tstzrange($9::timestamptz, $10::timestamptz, '[)'), $11, $12, $13, $14, $15,
-             $16, $17::timestamptz, $1)
+           values ($7, $8, $9, $10, tstzrange($11::timestamptz, $12::timestamptz, '[)'), $13, $14, $15, $16, $17,
+             $18, $19::timestamptz, $1)
            on conflict (command_id) do nothing
            returning id, null::text as from_status, status as to_status, driver_id as changed_by,
              null::text as reason, 'booking.requested' as event_type
@@ -423,10 +413,10 @@ async function writeEvent(
     case "bookingStatusChanged":
       result = await db.query(
         `with changed as (
-           update bookings set status = $8, expires_at = $9::timestamptz, version = version + 1, updated_at = now()
-            where id = $5 and space_id = $6 and status = $7
-           returning id, $7::text as from_status, status as to_status, $10::uuid as changed_by,
-             $11::text as reason, 'booking.' || status as event_type
+           update bookings set status = $10, expires_at = $11::timestamptz, version = version + 1, updated_at = now()
+            where id = $7 and space_id = $8 and status = $9
+           returning id, $9::text as from_status, status as to_status, $12::uuid as changed_by,
+             $13::text as reason, 'booking.' || status as event_type
          )${eventTail}`,
         [
           ...common,
@@ -443,9 +433,9 @@ async function writeEvent(
     case "bookingExtended":
       result = await db.query(
         `with changed as (
-           update bookings set during = tstzrange(lower(during), $9::timestamptz, '[)'), total_amount = $10,
-                  platform_fee = $11, host_earnings = $12, version = version + 1, updated_at = now()
-            where id = $5 and space_id = $6 and status = $7 and upper(during) = $8::timestamptz
+           update bookings set during = tstzrange(lower(during), $11::timestamptz, '[)'), total_amount = $12,
+                  platform_fee = $13, host_earnings = $14, version = version + 1, updated_at = now()
+            where id = $7 and space_id = $8 and status = $9 and upper(during) = $10::timestamptz
            returning id, null::text as from_status, null::text as to_status, null::uuid as changed_by,
              null::text as reason, 'booking.extended' as event_type
          )${eventTail}`,
