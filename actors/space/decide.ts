@@ -3,7 +3,6 @@
 // to PostgreSQL, then folds them into the state with `apply`.
 
 import {
-  actorsFor,
   type BookingStatus,
   type BookingTransition,
   checkWindow,
@@ -13,9 +12,9 @@ import {
   isOpenThroughout,
   MAX_WINDOW_MINUTES,
   MS_PER_MINUTE,
+  mayTransition,
   nextStatus,
   priceWindow,
-  type TransitionActor,
   type WindowRejection,
 } from "../../src/domain/index.ts";
 import { assertNever } from "../../src/errors.ts";
@@ -244,13 +243,9 @@ function takenNear(state: SpaceState, exceptId: string | null, window: Interval)
   return near;
 }
 
-/** The roles `userId` plays for this booking: the space's host, the booking's driver, or both. */
+/** Whether `userId` may cause `transition` on this booking (the one rule, booking-access.ts). */
 function mayAct(state: SpaceState, booking: SpaceBooking, userId: string, transition: BookingTransition) {
-  const roles: TransitionActor[] = [];
-  if (userId === state.settings.hostId) roles.push("host");
-  if (userId === booking.driverId) roles.push("driver");
-  const allowed = actorsFor(transition);
-  return roles.some((role) => allowed.includes(role));
+  return mayTransition(userId, { hostId: state.settings.hostId, driverId: booking.driverId }, transition);
 }
 
 /** When a time-driven transition may happen: the deadline, the start, the end. */

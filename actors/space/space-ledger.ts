@@ -319,7 +319,15 @@ async function commitRequests(
   } catch (error) {
     if (pgErrorCode(error) === PG_EXCLUSION_VIOLATION) {
       // A concurrent delivery of one of these commands may be what overlaps: the transactional path tells.
-      if ((await findCommandRecords(pool, commits.map((c) => c.commandId))).size > 0) return false;
+      if (
+        (
+          await findCommandRecords(
+            pool,
+            commits.map((c) => c.commandId),
+          )
+        ).size > 0
+      )
+        return false;
       throw ledgerRejectionError("slot_unavailable", SLOT_UNAVAILABLE_MESSAGE);
     }
     if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) return false;

@@ -12,7 +12,7 @@ import { ipRateLimit } from "./middleware/ip-rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
-import { bookingRoutes } from "./routes/booking-routes.ts";
+import { bookingRoutes, isBookingCommand } from "./routes/booking-routes.ts";
 import { devMailboxRoutes } from "./routes/dev-mailbox-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
@@ -38,10 +38,12 @@ export function createApp(deps: AppDeps) {
       trustProxy: config.TRUST_PROXY,
     }),
   );
-  app.use(
-    "/api/*",
-    idempotency(deps.pool, { ttlHours: config.IDEMPOTENCY_TTL_HOURS, trustProxy: config.TRUST_PROXY }),
-  );
+  // Booking commands keep their keys in the space actors' own commits (booking-routes.ts).
+  const keyStore = idempotency(deps.pool, {
+    ttlHours: config.IDEMPOTENCY_TTL_HOURS,
+    trustProxy: config.TRUST_PROXY,
+  });
+  app.use("/api/*", (c, next) => (isBookingCommand(c.req.method, c.req.path) ? next() : keyStore(c, next)));
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .route("/", authRoutes(deps))

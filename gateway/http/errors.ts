@@ -63,8 +63,18 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   const logger: Logger | undefined = c.get("logger");
   if (appError.status >= 500) logger?.error({ err: error }, "request failed");
   else logger?.debug({ code: appError.code, status: appError.status }, appError.message);
+  const retryAfter = retryAfterOf(appError);
+  if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
   return c.json(appError.toBody(), appError.status as ContentfulStatusCode);
 };
+
+/** Seconds a refusal tells the caller to wait (details.retryAfterSeconds), for the Retry-After header. */
+function retryAfterOf(error: AppError): number | undefined {
+  const details = error.details;
+  if (typeof details !== "object" || details === null || !("retryAfterSeconds" in details)) return undefined;
+  const seconds = details.retryAfterSeconds;
+  return typeof seconds === "number" && seconds > 0 ? Math.ceil(seconds) : undefined;
+}
 
 export const onNotFound: NotFoundHandler<AppEnv> = (c) =>
   c.json(errors.notFound(`route ${c.req.method} ${c.req.path}`).toBody(), 404);

@@ -1,6 +1,7 @@
 // The live gateway's host channel (approve / reject in one WebSocket message) served by the space
-// actors: the same checks and commands as PUT /bookings/{id}/approve|reject.
+// actors: the same rule (src/domain/booking-access.ts) and commands as PUT /bookings/{id}/approve|reject.
 
+import { mayTransition, refusalMessage } from "../../src/domain/index.ts";
 import { errors } from "../../src/errors.ts";
 import { findBookingRecord } from "../../src/storage/bookings-repository.ts";
 import type { Queryable } from "../../src/storage/postgres.ts";
@@ -11,14 +12,14 @@ export function spaceBookingCommands(db: Queryable, spaceCommands: SpaceCommands
   const decide = async (type: "approve" | "reject", hostId: string, bookingId: string, reason?: string) => {
     const booking = await findBookingRecord(db, bookingId);
     if (!booking) throw errors.notFound("booking");
-    if (booking.hostId !== hostId) throw errors.forbidden(`only the space's host may ${type} this booking`);
-    const reply = await spaceCommands.send(
+    if (!mayTransition(hostId, booking, type)) throw errors.forbidden(refusalMessage(type));
+    const { value } = await spaceCommands.send(
       booking.spaceId,
       { type, bookingId, by: hostId, ...(reason ? { reason } : {}) },
-      commandIdFor(hostId, `${type}:${bookingId}`, undefined),
+      { commandId: commandIdFor(hostId, undefined) },
     );
-    if (reply === null) throw errors.notFound("booking");
-    return { bookingId: reply.id, status: reply.status };
+    if (value === null) throw errors.notFound("booking");
+    return { bookingId: value.id, status: value.status };
   };
   return {
     approve: ({ hostId, bookingId }) => decide("approve", hostId, bookingId),

@@ -2,7 +2,7 @@
 // the shard of a space from its shard cell (cached briefly), and command ids that map a REST retry
 // under the same Idempotency-Key to the same actor command.
 import { hash, randomUUID } from "node:crypto";
-import type { ActorClient } from "../../actors/runtime/index.ts";
+import type { ActorClient, Answer } from "../../actors/runtime/index.ts";
 import { createActorClient, shardOfShardCell } from "../../actors/runtime/index.ts";
 import { SPACE_ACTOR_TYPE, type SpaceActorReply, type SpaceCommand } from "../../actors/space/index.ts";
 import type { Config } from "../../src/config/index.ts";
@@ -64,14 +64,23 @@ export class SpaceCommands {
     return (await this.routed(spaceId)).value;
   }
 
-  /** Sends a command to the space's actor and resolves with its reply (rejects with its AppError). */
-  async send(spaceId: string, command: Command, commandId: string): Promise<SpaceActorReply> {
+  /**
+   * Sends a command to the space's actor and resolves with its reply and whether it is a replay
+   * (rejects with its AppError). With a fingerprint the command id came from a caller's key.
+   */
+  async send(
+    spaceId: string,
+    command: Command,
+    id: { commandId: string; fingerprint?: string | undefined },
+  ): Promise<Answer<SpaceActorReply>> {
     const { shard } = await this.routed(spaceId);
     const client = this.ready ?? (await this.client());
-    return client.send<SpaceActorReply>(
+    return client.call<SpaceActorReply>(
       { actorType: SPACE_ACTOR_TYPE, actorId: spaceId, shard },
-      { ...command, commandId },
-      { commandId },
+      { ...command, commandId: id.commandId },
+      id.fingerprint === undefined
+        ? { commandId: id.commandId }
+        : { commandId: id.commandId, fingerprint: id.fingerprint },
     );
   }
 
@@ -84,12 +93,14 @@ export class SpaceCommands {
 }
 
 /**
- * The command id of a REST call: derived from the caller's Idempotency-Key (scoped to the user and
- * the operation), so a retry after a timeout reaches the same command; otherwise a fresh one.
+ * The command id of a booking command: derived from the caller's Idempotency-Key, scoped to the
+ * user (one key, one command, whatever the route: the request's fingerprint tells a retry from
+ * another request under the same key), so a retry after a timeout reaches the same command;
+ * without a key a fresh one.
  */
-export function commandIdFor(userId: string, operation: string, idempotencyKey: string | undefined): string {
+export function commandIdFor(userId: string, idempotencyKey: string | undefined): string {
   if (idempotencyKey === undefined) return `http:${randomUUID()}`;
-  const digest = hash("sha256", `${userId}\n${operation}\n${idempotencyKey}`);
+  const digest = hash("sha256", `${userId}\nbooking-command\n${idempotencyKey}`);
   return `http:${digest}`;
 }
 

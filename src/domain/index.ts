@@ -21,6 +21,14 @@ export {
   weeklyHoursSchema,
 } from "./availability-rules.ts";
 export {
+  type BookingAction,
+  type BookingParties,
+  mayActOnBooking,
+  mayTransition,
+  partsPlayed,
+  refusalMessage,
+} from "./booking-access.ts";
+export {
   actorsFor,
   BOOKING_STATUSES,
   BOOKING_TRANSITIONS,

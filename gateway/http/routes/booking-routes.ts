@@ -4,6 +4,8 @@
 // answers; reads come straight from PostgreSQL, each with its ownership check.
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { Answer } from "../../../actors/runtime/index.ts";
+import { type BookingAction, mayActOnBooking, refusalMessage } from "../../../src/domain/index.ts";
 import { errors } from "../../../src/errors.ts";
 import {
   type BookingRecord,
@@ -27,6 +29,7 @@ import {
 import { toBookingDetail } from "../booking-view.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
+import { commandFingerprint, idempotencyKeyOf } from "../idempotency-key.ts";
 import { decodeListCursor, encodeListCursor } from "../list-cursor.ts";
 import { currentUser, requireAuth, requireRole } from "../middleware/authenticate.ts";
 import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
@@ -150,33 +153,24 @@ const extendBooking = createRoute({
 
 const isAdmin = (user: AuthUser) => user.roles.includes("admin");
 
-/** Who may do what to a booking; a stranger gets 403 before anything reaches the actor. */
-function assertMay(
-  user: AuthUser,
-  booking: BookingRecord,
-  action: "view" | "approve" | "reject" | "cancel" | "extend",
-) {
-  const isHost = user.id === booking.hostId;
-  const isDriver = user.id === booking.driverId;
-  const allowed =
-    action === "view"
-      ? isHost || isDriver || isAdmin(user)
-      : action === "approve" || action === "reject"
-        ? isHost
-        : action === "cancel"
-          ? isHost || isDriver
-          : isDriver;
-  if (!allowed) {
-    throw errors.forbidden(
-      action === "view"
-        ? "only the booking's driver, the space's host or an admin may see this booking"
-        : action === "approve" || action === "reject"
-          ? `only the space's host may ${action} this booking`
-          : action === "cancel"
-            ? "only the booking's driver or the space's host may cancel it"
-            : "only the booking's driver may extend it",
-    );
-  }
+const COMMAND_PATH = /^\/api\/v1\/bookings(\/[^/]+\/(approve|reject|cancel|extend))?$/;
+
+/** The routes whose Idempotency-Key the space actor keeps with its decision (no generic key store). */
+export function isBookingCommand(method: string, path: string): boolean {
+  const match = COMMAND_PATH.exec(path);
+  if (match === null) return false;
+  return match[1] === undefined ? method === "POST" : method === "PUT";
+}
+
+/** Who may do what to a booking (the one rule, src/domain/booking-access.ts); 403 before the actor. */
+function assertMay(user: AuthUser, booking: BookingRecord, action: BookingAction) {
+  if (!mayActOnBooking(user, booking, action)) throw errors.forbidden(refusalMessage(action));
+}
+
+/** The answer to a booking command: a replay says so, as a replay from the generic key store does. */
+function answer<T>(c: Context<AppEnv>, reply: Answer<T>): T {
+  if (reply.replayed) c.header("Idempotent-Replayed", "true");
+  return reply.value;
 }
 
 export function bookingRoutes(deps: AppDeps) {
@@ -203,7 +197,11 @@ export function bookingRoutes(deps: AppDeps) {
     };
   };
 
-  /** A person's command about one booking, sent to its space's actor. */
+  /**
+   * A person's command about one booking, sent to its space's actor. Under an Idempotency-Key the
+   * actor keeps the key with the decision (the command id and the request's fingerprint), so a
+   * retry gets the first answer and another request under the key 422, with no store of our own.
+   */
   const change = async (
     c: Context<AppEnv>,
     id: string,
@@ -211,23 +209,24 @@ export function bookingRoutes(deps: AppDeps) {
     extra: { reason?: string | undefined; end?: number },
   ) => {
     const user = currentUser(c);
+    const key = idempotencyKeyOf(c);
     const booking = await loadBooking(id);
     assertMay(user, booking, action);
-    const commandId = commandIdFor(user.id, `${action}:${id}`, c.req.header("idempotency-key"));
-    const reply =
+    const parameters =
       action === "extend"
-        ? await spaceCommands.send(
-            booking.spaceId,
-            { type: "extend", bookingId: id, by: user.id, end: extra.end! },
-            commandId,
-          )
-        : await spaceCommands.send(
-            booking.spaceId,
-            { type: action, bookingId: id, by: user.id, ...(extra.reason ? { reason: extra.reason } : {}) },
-            commandId,
-          );
-    if (reply === null) throw errors.notFound("booking");
-    return reply;
+        ? { bookingId: id, end: extra.end! }
+        : { bookingId: id, reason: extra.reason ?? null };
+    const command =
+      action === "extend"
+        ? { type: "extend" as const, bookingId: id, by: user.id, end: extra.end! }
+        : { type: action, bookingId: id, by: user.id, ...(extra.reason ? { reason: extra.reason } : {}) };
+    const reply = await spaceCommands.send(booking.spaceId, command, {
+      commandId: commandIdFor(user.id, key),
+      fingerprint: key === undefined ? undefined : commandFingerprint(action, parameters),
+    });
+    const changed = answer(c, reply);
+    if (changed === null) throw errors.notFound("booking");
+    return changed;
   };
 
   const reasonOf = async (c: Context<AppEnv>) => {
@@ -249,22 +248,31 @@ export function bookingRoutes(deps: AppDeps) {
     .openapi(createBooking, async (c) => {
       const user = currentUser(c);
       const body = c.req.valid("json");
-      const commandId = commandIdFor(user.id, "request", c.req.header("idempotency-key"));
+      const key = idempotencyKeyOf(c);
+      const commandId = commandIdFor(user.id, key);
+      const request = {
+        spaceId: body.spaceId,
+        start: Date.parse(body.start),
+        end: Date.parse(body.end),
+        vehicle: body.vehicle ?? null,
+        specialRequests: body.specialRequests ?? null,
+      };
       const reply = await spaceCommands.send(
         body.spaceId,
         {
           type: "requestBooking",
           bookingId: bookingIdFor(commandId),
           driverId: user.id,
-          start: Date.parse(body.start),
-          end: Date.parse(body.end),
+          start: request.start,
+          end: request.end,
           ...(body.vehicle ? { vehicle: body.vehicle } : {}),
           ...(body.specialRequests ? { specialRequests: body.specialRequests } : {}),
         },
-        commandId,
+        { commandId, fingerprint: key === undefined ? undefined : commandFingerprint("request", request) },
       );
-      if (reply === null) throw errors.internal("the space actor answered a request without a booking");
-      return c.json(reply, 201);
+      const booking = answer(c, reply);
+      if (booking === null) throw errors.internal("the space actor answered a request without a booking");
+      return c.json(booking, 201);
     })
     .openapi(listMine, async (c) => {
       const user = currentUser(c);
