@@ -7,6 +7,9 @@ import type { TestApp } from "./test-app.ts";
 
 const HOUR = 3_600_000;
 
+/** Special requests that make test/support/crash-after-commit-worker.ts die right after the commit. */
+export const CRASH_MARK = "crash after commit";
+
 export const allWeek = [0, 1, 2, 3, 4, 5, 6].map((dayOfWeek) => ({
   dayOfWeek,
   start: "00:00",
