@@ -40,7 +40,11 @@ export function createApp(deps: AppDeps) {
   );
   app.use(
     "/api/*",
-    idempotency(deps.pool, { ttlHours: config.IDEMPOTENCY_TTL_HOURS, trustProxy: config.TRUST_PROXY }),
+    idempotency(deps.pool, {
+      ttlHours: config.IDEMPOTENCY_TTL_HOURS,
+      leaseSeconds: config.IDEMPOTENCY_LEASE_SECONDS,
+      trustProxy: config.TRUST_PROXY,
+    }),
   );
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })

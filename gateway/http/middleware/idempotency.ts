@@ -1,10 +1,13 @@
 // Idempotency-Key on mutating calls: the same key with the same request replays the first answer;
-// with another request, 422; while the first is still running, 409. Keys are scoped to the caller
-// and kept IDEMPOTENCY_TTL_HOURS. Only answers that a retry must see again are kept (2xx, 409, 422);
-// after any other answer the key is released so a corrected retry runs.
-import { createHash } from "node:crypto";
+// with another request, 422; while the first is still running, 409 with Retry-After. Keys are scoped
+// to the caller and kept IDEMPOTENCY_TTL_HOURS. Only answers that a retry must see again are kept
+// (2xx, 409, 422); after any other answer the key is released so a corrected retry runs. A running
+// request holds its key by a lease of IDEMPOTENCY_LEASE_SECONDS that its gateway renews; a gateway
+// that dies mid-request stops renewing, and once the lease passes a retry runs as if new.
+import { createHash, randomUUID } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { AppError, errors } from "../../../src/errors.ts";
+import type { Logger } from "../../../src/logger.ts";
 import * as repo from "../../../src/storage/idempotency-repository.ts";
 import type { Pool } from "../../../src/storage/postgres.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -45,13 +48,42 @@ async function requestFingerprint(c: Context<AppEnv>): Promise<string> {
   return hash.digest("hex");
 }
 
-export function idempotency(
-  pool: Pool,
-  options: { ttlHours: number; trustProxy: boolean },
-): MiddlewareHandler<AppEnv> {
+export interface IdempotencyOptions {
+  ttlHours: number;
+  /** How long a claim blocks its key once its gateway stops renewing it. */
+  leaseSeconds: number;
+  trustProxy: boolean;
+  /** Requests this middleware leaves alone (routes that keep their own idempotency); none by default. */
+  skip?: (method: string, path: string) => boolean;
+}
+
+/**
+ * Renews the claim every third of its lease while its request runs, so that only a dead gateway's
+ * claim lapses. Returns the function that stops renewing.
+ */
+function holdLease(pool: Pool, claim: repo.ClaimRef, leaseSeconds: number, logger: Logger): () => void {
+  const timer = setInterval(
+    () => {
+      repo.renewClaim(pool, claim, leaseSeconds).then(
+        (held) => {
+          if (!held) logger.warn("idempotency claim lost to a retry while its request ran");
+        },
+        (error: unknown) => logger.warn({ err: error }, "could not renew an idempotency claim"),
+      );
+    },
+    (leaseSeconds * 1000) / 3,
+  );
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+export function idempotency(pool: Pool, options: IdempotencyOptions): MiddlewareHandler<AppEnv> {
+  const { ttlHours, leaseSeconds, skip } = options;
   return async (c, next) => {
     const key = c.req.header("idempotency-key");
-    if (key === undefined || !MUTATING.has(c.req.method)) return next();
+    if (key === undefined || !MUTATING.has(c.req.method) || skip?.(c.req.method, c.req.path)) {
+      return next();
+    }
     if (!KEY_FORMAT.test(key)) {
       throw new AppError(
         "idempotency_key_invalid",
@@ -63,7 +95,8 @@ export function idempotency(
     const scope = user ? `user:${user.id}` : `ip:${clientIp(c, options.trustProxy)}`;
     const requestHash = await requestFingerprint(c);
 
-    const claim = await repo.claimKey(pool, scope, key, requestHash, options.ttlHours);
+    const ref: repo.ClaimRef = { scope, key, leaseId: randomUUID() };
+    const claim = await repo.claimKey(pool, { ...ref, requestHash, leaseSeconds, ttlHours });
     if (claim.outcome !== "claimed" && claim.requestHash !== requestHash) {
       throw new AppError(
         "idempotency_key_reused",
@@ -72,32 +105,42 @@ export function idempotency(
       );
     }
     if (claim.outcome === "in_flight") {
+      const retryAfterSeconds = claim.retryAfterSeconds;
+      c.header("Retry-After", String(retryAfterSeconds));
       throw new AppError(
         "idempotency_in_flight",
         409,
-        "a request with this Idempotency-Key is still being processed",
+        `a request with this Idempotency-Key is still being processed; retry in ${retryAfterSeconds} s`,
+        { retryAfterSeconds },
       );
     }
     if (claim.outcome === "done") {
-      return c.body(claim.body, claim.status as 200, {
-        ...(claim.contentType ? { "Content-Type": claim.contentType } : {}),
+      const { answer } = claim;
+      return c.body(answer.body, answer.status as 200, {
+        ...(answer.contentType ? { "Content-Type": answer.contentType } : {}),
         "Idempotent-Replayed": "true",
       });
     }
 
+    const logger = c.get("logger");
+    const stopRenewing = holdLease(pool, ref, leaseSeconds, logger);
     try {
       await next();
     } finally {
+      stopRenewing();
       const status = c.res.status;
       if (kept(status)) {
         const response = c.res.clone();
-        await repo.completeKey(pool, scope, key, {
+        const answer = {
           status,
           body: await response.text(),
           contentType: response.headers.get("content-type"),
-        });
+        };
+        if (!(await repo.completeKey(pool, ref, answer))) {
+          logger.warn("answered after a retry took over the idempotency claim; this answer is not kept");
+        }
       } else {
-        await repo.releaseKey(pool, scope, key);
+        await repo.releaseKey(pool, ref);
       }
     }
   };
