@@ -43,6 +43,7 @@ export function createApp(deps: AppDeps) {
     idempotency(deps.pool, {
       ttlHours: config.IDEMPOTENCY_TTL_HOURS,
       leaseSeconds: config.IDEMPOTENCY_LEASE_SECONDS,
+      sealingSecret: config.JWT_SECRET,
       trustProxy: config.TRUST_PROXY,
     }),
   );

@@ -1,6 +1,7 @@
 // Idempotency-Key records in PostgreSQL: claim a key before the work (a lease of seconds that its
-// holder renews while the work runs), store the answer after it. A claim whose lease passed, or a
-// record past its time, no longer binds the key.
+// holder renews while the work runs), store the answer after it (sealed by the caller; answers kept
+// before sealing are plaintext). A claim whose lease passed, or a record past its time, no longer
+// binds the key.
 import type { Queryable } from "./postgres.ts";
 
 /** One claim on a key: its holder's lease id fences every later write to the record. */
@@ -18,14 +19,17 @@ export interface ClaimRequest extends ClaimRef {
 
 export interface KeptAnswer {
   status: number;
+  /** Sealed (see `sealed`), or the plain body of an answer kept before answers were sealed. */
   body: string;
   contentType: string | null;
+  sealed: boolean;
 }
 
 export type Claim =
   | { outcome: "claimed" }
   | { outcome: "in_flight"; requestHash: string; retryAfterSeconds: number }
-  | { outcome: "done"; requestHash: string; answer: KeptAnswer };
+  /** `leaseId` names the answer for forgetAnswer; null on answers kept before claims had leases. */
+  | { outcome: "done"; requestHash: string; leaseId: string | null; answer: KeptAnswer };
 
 /**
  * Claims the key for this request: a new key, one whose record is past its time, or one whose claim
@@ -39,7 +43,8 @@ export async function claimKey(db: Queryable, claim: ClaimRequest): Promise<Clai
      on conflict (scope, key) do update
         set request_hash = excluded.request_hash, state = 'in_flight', lease_id = excluded.lease_id,
             lease_until = excluded.lease_until, expires_at = excluded.expires_at, created_at = now(),
-            response_status = null, response_body = null, response_content_type = null
+            response_status = null, response_body = null, response_content_type = null,
+            response_sealed = false
       where k.expires_at <= now()
          or (k.state = 'in_flight' and k.lease_until <= now() and k.request_hash = excluded.request_hash)`,
     [claim.scope, claim.key, claim.requestHash, claim.leaseId, claim.leaseSeconds, claim.ttlHours],
@@ -48,14 +53,17 @@ export async function claimKey(db: Queryable, claim: ClaimRequest): Promise<Clai
   const { rows } = await db.query<{
     requestHash: string;
     state: "in_flight" | "done";
+    leaseId: string | null;
     retryAfterSeconds: number;
     status: number;
     body: string;
     contentType: string | null;
+    sealed: boolean;
   }>(
-    `select request_hash as "requestHash", state,
+    `select request_hash as "requestHash", state, lease_id as "leaseId",
             greatest(1, floor(extract(epoch from lease_until - now())))::int as "retryAfterSeconds",
-            response_status as status, response_body as body, response_content_type as "contentType"
+            response_status as status, response_body as body, response_content_type as "contentType",
+            response_sealed as sealed
        from idempotency_keys where scope = $1 and key = $2`,
     [claim.scope, claim.key],
   );
@@ -68,7 +76,8 @@ export async function claimKey(db: Queryable, claim: ClaimRequest): Promise<Clai
   return {
     outcome: "done",
     requestHash: row.requestHash,
-    answer: { status: row.status, body: row.body, contentType: row.contentType },
+    leaseId: row.leaseId,
+    answer: { status: row.status, body: row.body, contentType: row.contentType, sealed: row.sealed },
   };
 }
 
@@ -86,9 +95,10 @@ export async function renewClaim(db: Queryable, claim: ClaimRef, leaseSeconds: n
 export async function completeKey(db: Queryable, claim: ClaimRef, answer: KeptAnswer): Promise<boolean> {
   const result = await db.query(
     `update idempotency_keys
-        set state = 'done', response_status = $4, response_body = $5, response_content_type = $6
+        set state = 'done', response_status = $4, response_body = $5, response_content_type = $6,
+            response_sealed = $7
       where scope = $1 and key = $2 and lease_id = $3 and state = 'in_flight'`,
-    [claim.scope, claim.key, claim.leaseId, answer.status, answer.body, answer.contentType],
+    [claim.scope, claim.key, claim.leaseId, answer.status, answer.body, answer.contentType, answer.sealed],
   );
   return result.rowCount === 1;
 }
@@ -97,6 +107,14 @@ export async function completeKey(db: Queryable, claim: ClaimRef, answer: KeptAn
 export async function releaseKey(db: Queryable, claim: ClaimRef): Promise<void> {
   await db.query(
     `delete from idempotency_keys where scope = $1 and key = $2 and lease_id = $3 and state = 'in_flight'`,
+    [claim.scope, claim.key, claim.leaseId],
+  );
+}
+
+/** Forget a kept answer that can no longer be replayed, so the key is free as if the answer had expired. */
+export async function forgetAnswer(db: Queryable, claim: ClaimRef): Promise<void> {
+  await db.query(
+    `delete from idempotency_keys where scope = $1 and key = $2 and lease_id = $3 and state = 'done'`,
     [claim.scope, claim.key, claim.leaseId],
   );
 }

@@ -1,5 +1,5 @@
 // Idempotency-Key: replay of the first answer, 409 while in flight, 422 for another request, scoping,
-// the skip option, and the in-flight lease a dead gateway leaves behind.
+// the skip option, the in-flight lease a dead gateway leaves behind, and kept answers sealed.
 import { createHash, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Hono } from "hono";
@@ -187,6 +187,7 @@ describe("skip", () => {
       idempotency(t.deps.pool, {
         ttlHours: 1,
         leaseSeconds: LEASE_SECONDS,
+        sealingSecret: t.config.JWT_SECRET,
         trustProxy: false,
         skip: (method, path) => method === "POST" && path === "/own",
       }),
@@ -253,6 +254,66 @@ describe("a claim whose gateway died", () => {
     const other = await client.put(path, { firstName: "Other" }, { "idempotency-key": otherKey });
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe("idempotency_key_reused");
+  });
+});
+
+describe("answers that carry tokens", () => {
+  it("are not readable from the store, and their retries replay a working session", async () => {
+    const c = t.client();
+    /** Sends the call twice under one key; the second must replay the first. Returns the replayed body. */
+    async function sendTwice(path: string, body: unknown, status: number) {
+      const key = randomUUID();
+      const first = await c.post(path, body, { "idempotency-key": key });
+      expect(first.status).toBe(status);
+      const retry = await c.post(path, body, { "idempotency-key": key });
+      expect(retry.status).toBe(status);
+      expect(retry.headers.get("idempotent-replayed")).toBe("true");
+      expect(retry.body).toEqual(first.body);
+      return retry.body;
+    }
+    const account = { email: uniqueEmail(), password: "a-long-password" };
+    const registered = await sendTwice(
+      "/api/v1/auth/register",
+      { ...account, firstName: "Sealed", lastName: "Answers", role: "driver" },
+      201,
+    );
+    const loggedIn = await sendTwice("/api/v1/auth/login", account, 200);
+    const refreshed = await sendTwice("/api/v1/auth/refresh", { refreshToken: loggedIn.refreshToken }, 200);
+    c.setToken(refreshed.accessToken);
+    const host = await sendTwice("/api/v1/users/become-host", undefined, 200);
+    expect(host.user.roles).toContain("host");
+
+    const tokens = [registered, loggedIn, refreshed, host].flatMap((s) => [s.accessToken, s.refreshToken]);
+    for (const token of tokens) expect(token).toEqual(expect.any(String));
+    const { rows } = await t.deps.pool.query<{ row: string }>(
+      `select k::text as row from idempotency_keys k`,
+    );
+    for (const { row } of rows) {
+      for (const token of tokens) expect(row).not.toContain(token);
+    }
+
+    // The refresh's retry was no reuse: the replayed refresh token works, once.
+    const again = await t.client().post("/api/v1/auth/refresh", { refreshToken: refreshed.refreshToken });
+    expect(again.status).toBe(200);
+    const reused = await t.client().post("/api/v1/auth/refresh", { refreshToken: refreshed.refreshToken });
+    expect(reused.status).toBe(401);
+    expect(reused.body.error.code).toBe("refresh_token_reused");
+  });
+});
+
+describe("a kept answer sealed under another server secret", () => {
+  it("counts as gone: the retry runs again rather than failing", async () => {
+    const rotated = createTestApp({ JWT_SECRET: "a-rotated-secret-of-at-least-32-characters" });
+    const { email, password, client } = await t.signUp();
+    const key = randomUUID();
+    const first = await client.post("/api/v1/auth/login", { email, password }, { "idempotency-key": key });
+    expect(first.status).toBe(200);
+    const retry = await rotated
+      .client(client.ip)
+      .post("/api/v1/auth/login", { email, password }, { "idempotency-key": key });
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get("idempotent-replayed")).toBeNull();
+    expect(retry.body.refreshToken).not.toBe(first.body.refreshToken);
   });
 });
 
