@@ -38,12 +38,17 @@ export function createApp(deps: AppDeps) {
       trustProxy: config.TRUST_PROXY,
     }),
   );
-  // Booking commands keep their keys in the space actors' own commits (booking-routes.ts).
-  const keyStore = idempotency(deps.pool, {
-    ttlHours: config.IDEMPOTENCY_TTL_HOURS,
-    trustProxy: config.TRUST_PROXY,
-  });
-  app.use("/api/*", (c, next) => (isBookingCommand(c.req.method, c.req.path) ? next() : keyStore(c, next)));
+  app.use(
+    "/api/*",
+    idempotency(deps.pool, {
+      ttlHours: config.IDEMPOTENCY_TTL_HOURS,
+      leaseSeconds: config.IDEMPOTENCY_LEASE_SECONDS,
+      sealingSecret: config.JWT_SECRET,
+      trustProxy: config.TRUST_PROXY,
+      // Booking commands keep their keys in the space actors' own commits (booking-routes.ts).
+      skip: isBookingCommand,
+    }),
+  );
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .route("/", authRoutes(deps))

@@ -21,7 +21,9 @@ export const errorResponses = {
   401: errorResponse("Missing, invalid or expired credentials"),
   403: errorResponse("Authenticated but not allowed"),
   404: errorResponse("Not found"),
-  409: errorResponse("Conflict with the current state, or the same Idempotency-Key in flight"),
+  409: errorResponse(
+    "Conflict with the current state, or the same Idempotency-Key in flight (then see Retry-After)",
+  ),
   413: errorResponse("Body larger than the limit"),
   422: errorResponse("Idempotency-Key reused with another request, or a rule refused the request"),
   429: errorResponse("Rate limited; see Retry-After"),

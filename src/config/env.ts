@@ -35,6 +35,11 @@ export const envSchema = z
     LOGIN_FAILURES_PER_ACCOUNT: int(1).default(10),
     LOGIN_FAILURE_WINDOW_SECONDS: int(1).default(900),
     IDEMPOTENCY_TTL_HOURS: int(1, 720).default(24),
+    /**
+     * How long an Idempotency-Key claim blocks retries of its request when its gateway stops renewing
+     * it (a gateway renews every third of it while the request runs): after that, a retry runs.
+     */
+    IDEMPOTENCY_LEASE_SECONDS: int(5, 300).default(30),
     DEV_MAILBOX: flag.optional(),
     H3_MAP_RESOLUTION: int(0, 15).default(9),
     H3_SHARD_RESOLUTION: int(0, 15).default(4),

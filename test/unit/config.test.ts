@@ -37,6 +37,13 @@ describe("loadConfig", () => {
     expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: "x".repeat(40) }).DEV_MAILBOX).toBe(false);
   });
 
+  it("keeps the idempotency lease between 5 s and 5 min", () => {
+    expect(loadConfig({}).IDEMPOTENCY_LEASE_SECONDS).toBe(30);
+    expect(loadConfig({ IDEMPOTENCY_LEASE_SECONDS: "5" }).IDEMPOTENCY_LEASE_SECONDS).toBe(5);
+    expect(() => loadConfig({ IDEMPOTENCY_LEASE_SECONDS: "4" })).toThrow(/IDEMPOTENCY_LEASE_SECONDS/);
+    expect(() => loadConfig({ IDEMPOTENCY_LEASE_SECONDS: "301" })).toThrow(/IDEMPOTENCY_LEASE_SECONDS/);
+  });
+
   it("refuses a shard resolution finer than the map resolution", () => {
     expect(() => loadConfig({ H3_MAP_RESOLUTION: "7", H3_SHARD_RESOLUTION: "9" })).toThrow(
       /H3_SHARD_RESOLUTION/,
