@@ -1,7 +1,8 @@
 // The space actor's commit path: the events of one decision written to PostgreSQL atomically before
 // the actor answers (booking row, status history, outbox event, command record).
-// Status changes are compare-and-set on the current status; a command id seen before replays its
-// first effect; the exclusion constraint's verdict is a taken slot, never a failure.
+// Status changes are compare-and-set on the current status; a command id recorded before writes
+// nothing and is named (RecordedCommands) for the actor to answer from its record; the exclusion
+// constraint's verdict is a taken slot, never a failure.
 import { AppError } from "../../src/errors.ts";
 import {
   PG_EXCLUSION_VIOLATION,
@@ -75,8 +76,9 @@ const SLOT_UNAVAILABLE_MESSAGE = "this window is already taken";
 
 /**
  * Commits several decisions in one transaction: the runtime's batch (its `flushWrites`), made
- * durable before any of their replies is sent. A decision whose command id already landed (the
- * batch runs again after a crash) is skipped. A slot taken or a booking no longer as the actor saw
+ * durable before any of their replies is sent. A batch holding a command id recorded before (run
+ * again after a crash, a resend, another request under a used key) writes nothing and throws
+ * RecordedCommands with those records. A slot taken or a booking no longer as the actor saw
  * it throws a 409 AppError (slot_unavailable / conflict) and nothing of the batch is written: the
  * runtime then decides the batch's commands again one by one. With `writer`, a batch of new requests
  * is written together with other spaces' (request-commit-group.ts).
@@ -98,6 +100,10 @@ export async function commitSpaceBatch(
         const events = commit.events.filter((e) => e.type !== "spaceSettingsChanged");
         for (const [index, event] of events.entries()) {
           if (!(await writeEvent(client, commit, event, index === 0))) {
+            // Recorded by a commit that ran alongside (the same command delivered twice), or the
+            // booking is not as the actor saw it.
+            const raced = await findCommandRecords(client, [commit.commandId]);
+            if (raced.size > 0) throw new RecordedCommands(raced);
             throw ledgerRejectionError("conflict", conflictMessage(event));
           }
         }
@@ -206,7 +212,7 @@ interface RequestRow {
 
 /** Where several spaces' request batches are written together (see request-commit-group.ts). */
 export interface RequestWriter {
-  /** Rows of the batch written (the rest were replayed command ids, or none: the space changed). */
+  /** Rows of the batch written: all, or none when the space changed (a recorded command id fails the statement). */
   write(batch: RequestBatch): Promise<number>;
 }
 
@@ -249,7 +255,8 @@ export function requestBatchOf(commits: readonly LedgerCommit[]): RequestBatch |
  * all): each space row held `for share` and checked (active, the batch's version) in the same
  * statement as its inserts, so each batch has a transaction's guarantees; all rows land or none
  * (an overlap anywhere fails the statement). Returns rows written per space id: a space that changed
- * gets none, a replayed command id lands nowhere twice. At most one batch per space.
+ * gets none; a command id recorded before fails the whole statement (unique violation). At most one
+ * batch per space.
  */
 export async function writeRequestBatches(
   db: Queryable,
@@ -275,7 +282,6 @@ export async function writeRequestBatches(
            i.total_amount, i.platform_fee, i.host_earnings, i.vehicle, i.special_requests, i.expires_at,
            i.command_id
            from input i join space on space.id = i.space_id
-         on conflict (command_id) do nothing
          returning id, space_id, command_id, status, driver_id
        ), recorded as (
          insert into booking_commands (command_id, booking_id, command_type, fingerprint, answer)
@@ -299,9 +305,9 @@ export async function writeRequestBatches(
 /**
  * The usual batch, new booking requests of one space and nothing else, in one statement (one round
  * trip instead of begin, lock, one write per request, commit), alone or with other spaces' batches
- * through `writer`. True when all were written; false when some were not (replayed command ids,
- * which land nowhere twice) or none (the space changed): the transactional path then decides what
- * that means. A taken slot throws the same 409 as there, nothing written.
+ * through `writer`. True when all were written; false when none were (a command id recorded before,
+ * or the space changed): the transactional path then decides what that means. A taken slot throws
+ * the same 409 as there, nothing written.
  */
 async function commitRequests(
   pool: Pool,
