@@ -1,21 +1,23 @@
 // The space actor's PostgreSQL path against the real database: state loaded from the space's rows,
-// decisions committed with their history and outbox rows, compare-and-set on status, re-delivered
-// commands replayed, the exclusion constraint's verdict mapped to slot_unavailable, and many
-// concurrent commits for one slot leaving exactly one booking holding it.
+// decisions committed through the one commit path with their history, outbox rows and command
+// records (fingerprint and answer kept byte for byte), compare-and-set on status, a command id
+// recorded before named with its record and nothing written, the exclusion constraint's verdict
+// mapped to slot_unavailable, data PostgreSQL refuses answered ledger_refused, and many concurrent
+// commits for one slot leaving exactly one booking holding it.
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   applyAll,
-  type CommitResult,
+  type CommandRecord,
   commitSpaceBatch,
-  commitSpaceEvents,
   DEFAULT_SPACE_POLICY,
   decide,
   findBooking,
-  findCommandOutcome,
+  findCommandRecords,
   findSpaceBooking,
   type LedgerCommit,
   loadSpaceState,
+  RecordedCommands,
   RequestCommitGroup,
   requestBatchOf,
   type SpaceCommand,
@@ -23,6 +25,7 @@ import {
   writeRequestBatches,
 } from "../../actors/space/index.ts";
 import { loadSpaceStates, type SpaceLocation } from "../../actors/space/space-loader.ts";
+import { bookingIdFor, commandIdFor } from "../../gateway/http/space-commands.ts";
 import { AppError } from "../../src/errors.ts";
 import { createPool } from "../../src/storage/postgres.ts";
 import { createTestApp } from "../support/test-app.ts";
@@ -62,36 +65,84 @@ async function load(spaceId: string): Promise<SpaceState> {
   return state;
 }
 
-function requestCommand(start: string, end: string, driver = driverId): SpaceCommand {
-  const bookingId = randomUUID();
+/** A booking request; with `commandId`, its booking id is derived from it as the gateway does. */
+function requestCommand(
+  start: string,
+  end: string,
+  options: { commandId?: string; specialRequests?: string } = {},
+): SpaceCommand {
+  const bookingId = options.commandId === undefined ? randomUUID() : bookingIdFor(options.commandId);
   return {
     type: "requestBooking",
-    commandId: `request:${bookingId}`,
+    commandId: options.commandId ?? `request:${bookingId}`,
     bookingId,
-    driverId: driver,
+    driverId,
     start: at(start),
     end: at(end),
     vehicle: { make: "Seat", model: "Ibiza", color: "red", licensePlate: "1234ABC" },
-    specialRequests: "near the lift",
+    specialRequests: options.specialRequests ?? "near the lift",
   };
 }
 
-/** Decides a command against `state` and commits it; returns the commit result and the next state. */
-async function decideAndCommit(state: SpaceState, command: SpaceCommand, time = now) {
+/** The answer kept with a command's record in these tests (the actor keeps its reply's JSON). */
+const answerOf = (bookingId: string | null) => JSON.stringify({ id: bookingId });
+
+/** What one decision's commit came to: written, its command id recorded before, or a 409. */
+type CommitOutcome =
+  | { readonly outcome: "committed" }
+  | { readonly outcome: "recorded"; readonly record: CommandRecord }
+  | { readonly outcome: "rejected"; readonly code: string; readonly message: string };
+
+/** Commits one decision as a batch of one and reads the verdict; any other error is thrown. */
+async function commitOne(commit: LedgerCommit): Promise<CommitOutcome> {
+  try {
+    await commitSpaceBatch(pool(), [commit]);
+    return { outcome: "committed" };
+  } catch (error) {
+    const record = error instanceof RecordedCommands ? error.records.get(commit.commandId) : undefined;
+    if (record !== undefined) return { outcome: "recorded", record };
+    if (error instanceof AppError && error.status === 409) {
+      return { outcome: "rejected", code: error.code, message: error.message };
+    }
+    throw error;
+  }
+}
+
+/** Decides a command against `state`: the commit the actor would stage for it, and the next state. */
+function decideCommit(
+  state: SpaceState,
+  command: SpaceCommand,
+  time = now,
+  fingerprint: string | null = null,
+) {
   const decision = decide(state, command, time, DEFAULT_SPACE_POLICY);
   if (!decision.ok) throw new Error(`rejected: ${decision.rejection.code}`);
-  const result = await commitSpaceEvents(pool(), {
+  const commit: LedgerCommit = {
     spaceId: state.spaceId,
     commandId: command.commandId,
     commandType: command.type,
     events: decision.events,
-  });
+    settingsVersion: state.settingsVersion,
+    fingerprint,
+    answer: answerOf(decision.bookingId),
+  };
   return {
-    result,
+    commit,
     events: decision.events,
     state: applyAll(state, decision.events),
     bookingId: decision.bookingId!,
   };
+}
+
+/** Decides a command against `state` and commits it; returns the commit's outcome and the next state. */
+async function decideAndCommit(
+  state: SpaceState,
+  command: SpaceCommand,
+  time = now,
+  fingerprint: string | null = null,
+) {
+  const decided = decideCommit(state, command, time, fingerprint);
+  return { ...decided, result: await commitOne(decided.commit) };
 }
 
 async function counts(bookingId: string) {
@@ -102,6 +153,20 @@ async function counts(bookingId: string) {
     [bookingId],
   );
   return rows[0] as { history: number; outbox: number; commands: number };
+}
+
+/** Waits until `count` sessions running a statement that contains `text` wait for a lock. */
+async function waitForLockWaiters(text: string, count: number) {
+  for (let tries = 0; tries < 500; tries++) {
+    const { rows } = await pool().query(
+      `select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock' and position($1 in query) > 0`,
+      [text],
+    );
+    if (rows[0].n >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${count} sessions never waited on "${text}"`);
 }
 
 beforeAll(async () => {
@@ -202,6 +267,8 @@ describe("the shard worker's pool (generic plans)", () => {
             commandId: command.commandId,
             commandType: command.type,
             events: decision.events,
+            fingerprint: null,
+            answer: answerOf(decision.bookingId),
           },
         ])!;
         expect(await writeRequestBatches(generic, [batch])).toEqual(new Map([[spaces[0]!, 1]]));
@@ -292,20 +359,29 @@ describe("committing decisions", () => {
     expect((await findBooking(pool(), requested.bookingId))?.status).toBe("pending_approval");
   });
 
-  it("a re-delivered request replays its first outcome and writes nothing", async () => {
+  it("a re-delivered request is named recorded, with its first record, and writes nothing", async () => {
     const spaceId = await newSpace("instant");
     const state = await load(spaceId);
     const command = requestCommand("2030-01-06T10:00Z", "2030-01-06T12:00Z");
     const first = await decideAndCommit(state, command);
     // The worker died before saving its state: the next owner decides the same command again.
     const again = await decideAndCommit(state, command);
-    expect(again.result).toMatchObject({
-      outcome: "replayed",
-      booking: { id: first.bookingId, status: "confirmed", start: at("2030-01-06T10:00Z"), totalAmount: 600 },
-    });
+    const record = {
+      commandId: command.commandId,
+      bookingId: first.bookingId,
+      fingerprint: null,
+      answer: answerOf(first.bookingId),
+    };
+    expect(again.result).toEqual({ outcome: "recorded", record });
     expect(await counts(first.bookingId)).toEqual({ history: 1, outbox: 1, commands: 1 });
-    expect((await findCommandOutcome(pool(), command.commandId))?.id).toBe(first.bookingId);
-    expect(await findCommandOutcome(pool(), "never-sent")).toBeNull();
+    expect(await findBooking(pool(), first.bookingId)).toMatchObject({
+      status: "confirmed",
+      start: at("2030-01-06T10:00Z"),
+      totalAmount: 600,
+    });
+    expect(await findCommandRecords(pool(), [command.commandId, "never-sent"])).toEqual(
+      new Map([[command.commandId, record]]),
+    );
   });
 
   it("approval is a compare-and-set on the status: a stale decision is a conflict and writes nothing", async () => {
@@ -343,14 +419,20 @@ describe("committing decisions", () => {
       message: "the booking is no longer pending_approval",
     });
     expect(await counts(requested.bookingId)).toEqual({ history: 2, outbox: 2, commands: 2 });
-    expect(await findCommandOutcome(pool(), staleReject.commandId)).toBeNull();
+    expect((await findCommandRecords(pool(), [staleReject.commandId])).size).toBe(0);
 
-    // The approval delivered again replays.
+    // The approval delivered again is named recorded, with its record.
     const replay = await decideAndCommit(pending, approve);
-    expect(replay.result).toMatchObject({
-      outcome: "replayed",
-      booking: { status: "confirmed", version: 2 },
+    expect(replay.result).toEqual({
+      outcome: "recorded",
+      record: {
+        commandId: approve.commandId,
+        bookingId: requested.bookingId,
+        fingerprint: null,
+        answer: answerOf(requested.bookingId),
+      },
     });
+    expect(await findBooking(pool(), requested.bookingId)).toMatchObject({ status: "confirmed", version: 2 });
     expect(await counts(requested.bookingId)).toEqual({ history: 2, outbox: 2, commands: 2 });
   });
 
@@ -418,6 +500,214 @@ describe("committing decisions", () => {
   });
 });
 
+describe("a command's record: the request's fingerprint and the answer it got", () => {
+  /** An answer no JSON normalizer would leave as it is: spacing, key order, escapes, non-ASCII. */
+  const oddAnswer = (bookingId: string, type: string) =>
+    `{ "type" : "${type}", "note": "plaza \\"Mayor\\" — ñ 🚗\\n",\t"id":"${bookingId}" ,"n": 1.50 }`;
+
+  it("kept byte for byte: a request in one statement (alone or through a commit group), approve, extend and cancel in the transaction", async () => {
+    const spaceId = await newSpace("request");
+    const group = new RequestCommitGroup(pool(), { concurrency: 1 });
+    let state = await load(spaceId);
+    const expected = new Map<string, CommandRecord>();
+    const commit = async (command: SpaceCommand, fingerprint: string | null, writer?: RequestCommitGroup) => {
+      const decided = decideCommit(state, command, now, fingerprint);
+      const answer = oddAnswer(decided.bookingId, command.type);
+      const commits = [{ ...decided.commit, answer }];
+      // A lone request goes the one-statement way; anything else the transaction.
+      expect(requestBatchOf(commits) !== undefined).toBe(command.type === "requestBooking");
+      await commitSpaceBatch(pool(), commits, writer);
+      state = decided.state;
+      expected.set(command.commandId, {
+        commandId: command.commandId,
+        bookingId: decided.bookingId,
+        fingerprint,
+        answer,
+      });
+      return decided.bookingId;
+    };
+    const bookingId = await commit(requestCommand("2030-03-02T10:00Z", "2030-03-02T11:00Z"), "fp-request");
+    await commit(requestCommand("2030-03-02T12:00Z", "2030-03-02T13:00Z"), "fp-grouped", group);
+    await commit({ type: "approve", commandId: randomUUID(), bookingId, by: hostId }, "fp-approve");
+    await commit(
+      { type: "extend", commandId: randomUUID(), bookingId, by: driverId, end: at("2030-03-02T11:30Z") },
+      "fp-extend",
+    );
+    await commit({ type: "cancel", commandId: randomUUID(), bookingId, by: driverId }, null);
+    expect(await findCommandRecords(pool(), [...expected.keys()])).toEqual(expected);
+    const { rows } = await pool().query(
+      `select command_id, octet_length(answer) as bytes from booking_commands where command_id = any($1::text[])`,
+      [[...expected.keys()]],
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.command_id, r.bytes]))).toEqual(
+      Object.fromEntries([...expected].map(([id, r]) => [id, Buffer.byteLength(r.answer!)])),
+    );
+  });
+
+  it("a request on another space under a recorded command id writes nothing and is named recorded, with the first fingerprint", async () => {
+    const [a, b] = await Promise.all([newSpace("instant"), newSpace("instant")]);
+    // The gateway's ids for one Idempotency-Key: the same command id, and the booking id derived from it.
+    const commandId = commandIdFor(driverId, "request", `key-${randomUUID()}`);
+    const first = await decideAndCommit(
+      await load(a),
+      requestCommand("2030-03-03T10:00Z", "2030-03-03T11:00Z", { commandId }),
+      now,
+      "fp-on-a",
+    );
+    expect(first.result).toEqual({ outcome: "committed" });
+    const record = {
+      commandId,
+      bookingId: first.bookingId,
+      fingerprint: "fp-on-a",
+      answer: first.commit.answer,
+    };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const onB = await decideAndCommit(
+        await load(b),
+        requestCommand("2030-03-04T10:00Z", "2030-03-04T11:00Z", { commandId }),
+        now,
+        "fp-on-b",
+      );
+      expect(onB.bookingId).toBe(first.bookingId);
+      expect(onB.result).toEqual({ outcome: "recorded", record });
+    }
+    expect(await findBooking(pool(), first.bookingId)).toMatchObject({
+      spaceId: a,
+      start: at("2030-03-03T10:00Z"),
+      version: 1,
+    });
+    expect((await load(b)).bookings).toEqual([]);
+    expect(await counts(first.bookingId)).toEqual({ history: 1, outbox: 1, commands: 1 });
+  });
+
+  it("the same key sent to two spaces at once: one booking, the other named recorded with its record", async () => {
+    const [a, b] = await Promise.all([newSpace("instant"), newSpace("instant")]);
+    const [stateA, stateB] = [await load(a), await load(b)];
+    const commandId = commandIdFor(driverId, "request", `key-${randomUUID()}`);
+    const request = requestCommand("2030-03-07T10:00Z", "2030-03-07T11:00Z", { commandId });
+    const [onA, onB] = await Promise.all([
+      decideAndCommit(stateA, request, now, "fp-on-a"),
+      decideAndCommit(stateB, request, now, "fp-on-b"),
+    ]);
+    const won =
+      onA.result.outcome === "committed"
+        ? { space: a, fingerprint: "fp-on-a" }
+        : { space: b, fingerprint: "fp-on-b" };
+    const lost = won.space === a ? onB : onA;
+    expect([onA.result.outcome, onB.result.outcome].sort()).toEqual(["committed", "recorded"]);
+    expect(lost.result).toEqual({
+      outcome: "recorded",
+      record: {
+        commandId,
+        bookingId: bookingIdFor(commandId),
+        fingerprint: won.fingerprint,
+        answer: answerOf(bookingIdFor(commandId)),
+      },
+    });
+    const { rows } = await pool().query(`select space_id from bookings where command_id = $1`, [commandId]);
+    expect(rows).toEqual([{ space_id: won.space }]);
+    expect(await counts(bookingIdFor(commandId))).toEqual({ history: 1, outbox: 1, commands: 1 });
+  });
+
+  it("an extension under an approval's command id writes nothing and is named recorded, on every retry", async () => {
+    const spaceId = await newSpace("request");
+    const requested = await decideAndCommit(
+      await load(spaceId),
+      requestCommand("2030-03-05T10:00Z", "2030-03-05T11:00Z"),
+    );
+    const commandId = `http:${randomUUID()}`;
+    const approved = await decideAndCommit(
+      requested.state,
+      { type: "approve", commandId, bookingId: requested.bookingId, by: hostId },
+      now,
+      "fp-approve",
+    );
+    expect(approved.result).toEqual({ outcome: "committed" });
+    const extend: SpaceCommand = {
+      type: "extend",
+      commandId,
+      bookingId: requested.bookingId,
+      by: driverId,
+      end: at("2030-03-05T12:00Z"),
+    };
+    const record = {
+      commandId,
+      bookingId: requested.bookingId,
+      fingerprint: "fp-approve",
+      answer: approved.commit.answer,
+    };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const reused = await decideAndCommit(approved.state, extend, now, "fp-extend");
+      expect(reused.result).toEqual({ outcome: "recorded", record });
+    }
+    expect(await findBooking(pool(), requested.bookingId)).toMatchObject({
+      status: "confirmed",
+      end: at("2030-03-05T11:00Z"),
+      version: 2,
+    });
+    expect(await counts(requested.bookingId)).toEqual({ history: 2, outbox: 2, commands: 2 });
+  });
+
+  it("a command id recorded by another commit while this one's transaction runs is named recorded, nothing written", async () => {
+    const [a, b] = await Promise.all([newSpace("request"), newSpace("request")]);
+    const onA = await decideAndCommit(
+      await load(a),
+      requestCommand("2030-03-06T10:00Z", "2030-03-06T11:00Z"),
+    );
+    const onB = await decideAndCommit(
+      await load(b),
+      requestCommand("2030-03-06T10:00Z", "2030-03-06T11:00Z"),
+    );
+    const commandId = `http:${randomUUID()}`;
+    const approve = (made: typeof onA, fingerprint: string) =>
+      decideCommit(
+        made.state,
+        { type: "approve", commandId, bookingId: made.bookingId, by: hostId },
+        now,
+        fingerprint,
+      ).commit;
+    // Both bookings held by a third transaction: both commits find no record, then wait inside theirs.
+    const holder = await pool().connect();
+    let results: PromiseSettledResult<void>[];
+    try {
+      await holder.query("begin");
+      await holder.query(`select 1 from bookings where id = any($1::uuid[]) for update`, [
+        [onA.bookingId, onB.bookingId],
+      ]);
+      const racing = Promise.allSettled([
+        commitSpaceBatch(pool(), [approve(onA, "fp-a")]),
+        commitSpaceBatch(pool(), [approve(onB, "fp-b")]),
+      ]);
+      await waitForLockWaiters("update bookings set status", 2);
+      await holder.query("commit");
+      results = await racing;
+    } finally {
+      await holder.query("rollback").catch(() => {});
+      holder.release();
+    }
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const [won, lost] = results[0]!.status === "fulfilled" ? [onA, onB] : [onB, onA];
+    const reason = results.find((r) => r.status === "rejected")?.reason;
+    expect(reason).toBeInstanceOf(RecordedCommands);
+    expect((reason as RecordedCommands).records).toEqual(
+      new Map([
+        [
+          commandId,
+          {
+            commandId,
+            bookingId: won.bookingId,
+            fingerprint: won === onA ? "fp-a" : "fp-b",
+            answer: answerOf(won.bookingId),
+          },
+        ],
+      ]),
+    );
+    expect((await findBooking(pool(), won.bookingId))?.status).toBe("confirmed");
+    expect((await findBooking(pool(), lost.bookingId))?.status).toBe("pending_approval");
+    expect(await counts(lost.bookingId)).toEqual({ history: 1, outbox: 1, commands: 1 });
+  });
+});
+
 describe("the exclusion constraint as the last line of defence", () => {
   it("an overlap the actor did not know of is slot_unavailable, not an error", async () => {
     const spaceId = await newSpace("instant");
@@ -432,7 +722,7 @@ describe("the exclusion constraint as the last line of defence", () => {
       message: "this window is already taken",
     });
     expect((await pool().query(`select 1 from bookings where id = $1`, [second.bookingId])).rowCount).toBe(0);
-    expect(await findCommandOutcome(pool(), `request:${second.bookingId}`)).toBeNull();
+    expect((await findCommandRecords(pool(), [`request:${second.bookingId}`])).size).toBe(0);
   });
 
   it("an extension into a booking the actor did not know of is slot_unavailable", async () => {
@@ -472,7 +762,7 @@ describe("the exclusion constraint as the last line of defence", () => {
       };
       return decideAndCommit(state, command);
     });
-    const results: CommitResult[] = (await Promise.all(commits)).map((c) => c.result);
+    const results: CommitOutcome[] = (await Promise.all(commits)).map((c) => c.result);
     expect(results.filter((r) => r.outcome === "committed")).toHaveLength(1);
     expect(results.filter((r) => r.outcome === "rejected" && r.code === "slot_unavailable")).toHaveLength(59);
     const { rows } = await pool().query(
@@ -488,20 +778,68 @@ describe("the exclusion constraint as the last line of defence", () => {
     expect(orphans.rows[0].n).toBe(0);
   });
 
-  it("concurrent deliveries of one command: one booking, the others replay it", async () => {
+  it("concurrent deliveries of one command: one booking, the others are named recorded", async () => {
     const spaceId = await newSpace("instant");
     const state = await load(spaceId);
     const command = requestCommand("2030-01-13T10:00Z", "2030-01-13T12:00Z");
-    const results = (
-      await Promise.all(Array.from({ length: 10 }, () => decideAndCommit(state, command)))
-    ).map((c) => c.result);
+    const deliveries = await Promise.all(Array.from({ length: 10 }, () => decideAndCommit(state, command)));
+    const results = deliveries.map((c) => c.result);
     expect(results.filter((r) => r.outcome === "committed")).toHaveLength(1);
-    expect(results.filter((r) => r.outcome === "replayed")).toHaveLength(9);
-    expect(await counts(command.type === "requestBooking" ? command.bookingId : "")).toEqual({
-      history: 1,
-      outbox: 1,
-      commands: 1,
-    });
+    const { bookingId } = deliveries[0]!;
+    const record = {
+      commandId: command.commandId,
+      bookingId,
+      fingerprint: null,
+      answer: answerOf(bookingId),
+    };
+    expect(results.filter((r) => r.outcome !== "committed")).toEqual(
+      Array.from({ length: 9 }, () => ({ outcome: "recorded", record })),
+    );
+    const { rows } = await pool().query(`select id from bookings where space_id = $1`, [spaceId]);
+    expect(rows).toEqual([{ id: bookingId }]);
+    expect(await counts(bookingId)).toEqual({ history: 1, outbox: 1, commands: 1 });
+  });
+});
+
+describe("data PostgreSQL refuses", () => {
+  it("is a 422 ledger_refused and writes nothing, in one statement and in a transaction", async () => {
+    const refused = `refused ${randomUUID()}`;
+    await pool().query(
+      `alter table bookings add constraint space_ledger_test_refused
+         check (special_requests is distinct from '${refused}')`,
+    );
+    try {
+      const spaceId = await newSpace("instant");
+      const made = await decideAndCommit(
+        await load(spaceId),
+        requestCommand("2030-03-08T10:00Z", "2030-03-08T11:00Z"),
+      );
+      const request = decideCommit(
+        made.state,
+        requestCommand("2030-03-08T12:00Z", "2030-03-08T13:00Z", { specialRequests: refused }),
+      );
+      // With a cancellation in the batch, the request is written in the transaction.
+      const cancel = decideCommit(request.state, {
+        type: "cancel",
+        commandId: randomUUID(),
+        bookingId: made.bookingId,
+        by: driverId,
+      });
+      for (const commits of [[request.commit], [cancel.commit, request.commit]]) {
+        const error = await commitSpaceBatch(pool(), commits).catch((e) => e);
+        expect(error).toBeInstanceOf(AppError);
+        expect(error).toMatchObject({ code: "ledger_refused", status: 422, details: { sqlState: "23514" } });
+      }
+      expect(await findBooking(pool(), request.bookingId)).toBeNull();
+      expect(await counts(request.bookingId)).toEqual({ history: 0, outbox: 0, commands: 0 });
+      expect((await findBooking(pool(), made.bookingId))?.status).toBe("confirmed");
+      expect(await counts(made.bookingId)).toEqual({ history: 1, outbox: 1, commands: 1 });
+      expect(
+        (await findCommandRecords(pool(), [request.commit.commandId, cancel.commit.commandId])).size,
+      ).toBe(0);
+    } finally {
+      await pool().query(`alter table bookings drop constraint if exists space_ledger_test_refused`);
+    }
   });
 });
 
@@ -518,13 +856,15 @@ describe("committing a batch of decisions (the runtime's flushWrites)", () => {
         commandId: command.commandId,
         commandType: command.type,
         events: decision.events,
+        fingerprint: null,
+        answer: answerOf(decision.bookingId),
       });
       next = applyAll(next, decision.events);
     }
     return { commits, state: next };
   }
 
-  it("writes every decision of the batch in one transaction, and a re-run after a crash is a no-op", async () => {
+  it("writes every decision of the batch in one transaction; run again after a crash it writes nothing and names each command recorded", async () => {
     const spaceId = await newSpace("request");
     const first = requestCommand("2030-01-15T10:00Z", "2030-01-15T11:00Z");
     const second = requestCommand("2030-01-15T12:00Z", "2030-01-15T13:00Z");
@@ -539,7 +879,22 @@ describe("committing a batch of decisions (the runtime's flushWrites)", () => {
       },
     ]);
     await commitSpaceBatch(pool(), commits);
-    await commitSpaceBatch(pool(), commits);
+    const again = await commitSpaceBatch(pool(), commits).catch((e) => e);
+    expect(again).toBeInstanceOf(RecordedCommands);
+    const [firstId, secondId] = [first, second].map((c) => (c as { bookingId: string }).bookingId);
+    expect((again as RecordedCommands).records).toEqual(
+      new Map(
+        commits.map((c) => [
+          c.commandId,
+          {
+            commandId: c.commandId,
+            bookingId: c.commandId === second.commandId ? secondId : firstId,
+            fingerprint: null,
+            answer: c.answer,
+          },
+        ]),
+      ),
+    );
     const state = await load(spaceId);
     expect(state.bookings.map((b) => b.status)).toEqual(["confirmed", "pending_approval"]);
     expect(await counts((first as { bookingId: string }).bookingId)).toEqual({
@@ -591,11 +946,25 @@ describe("committing a batch of decisions (the runtime's flushWrites)", () => {
     };
     const bookingOf = (command: SpaceCommand) => (command as { bookingId: string }).bookingId;
 
-    it("writes the row, history, outbox and command record; run again it is a no-op", async () => {
+    it("writes the row, history, outbox and command record; run again it writes nothing and names the command recorded", async () => {
       const spaceId = await newSpace("instant");
       const { command, commits } = lone(await load(spaceId), "2030-01-18T10:00Z", "2030-01-18T12:00Z");
       await commitSpaceBatch(pool(), commits);
-      await commitSpaceBatch(pool(), commits);
+      const again = await commitSpaceBatch(pool(), commits).catch((e) => e);
+      expect(again).toBeInstanceOf(RecordedCommands);
+      expect((again as RecordedCommands).records).toEqual(
+        new Map([
+          [
+            command.commandId,
+            {
+              commandId: command.commandId,
+              bookingId: bookingOf(command),
+              fingerprint: null,
+              answer: answerOf(bookingOf(command)),
+            },
+          ],
+        ]),
+      );
       expect((await findBooking(pool(), bookingOf(command)))?.status).toBe("confirmed");
       expect(await counts(bookingOf(command))).toEqual({ history: 1, outbox: 1, commands: 1 });
     });
@@ -610,7 +979,14 @@ describe("committing a batch of decisions (the runtime's flushWrites)", () => {
       ];
       const { commits, state: after } = decideAll(state, commands);
       await commitSpaceBatch(pool(), commits);
-      await commitSpaceBatch(pool(), commits.slice(1));
+      const again = await commitSpaceBatch(pool(), commits.slice(1)).catch((e) => e);
+      expect(again).toBeInstanceOf(RecordedCommands);
+      expect([...(again as RecordedCommands).records.keys()].sort()).toEqual(
+        commands
+          .slice(1)
+          .map((c) => c.commandId)
+          .sort(),
+      );
       for (const command of commands) {
         expect((await findBooking(pool(), bookingOf(command)))?.status).toBe("pending_approval");
         expect(await counts(bookingOf(command))).toEqual({ history: 1, outbox: 1, commands: 1 });
@@ -719,8 +1095,15 @@ describe("committing a batch of decisions (the runtime's flushWrites)", () => {
       expect(await counts(bookingOf(batches[0]!.command))).toEqual({ history: 1, outbox: 1, commands: 1 });
       expect(await findBooking(pool(), bookingOf(batches[2]!.command))).toBeNull();
       expect(await findBooking(pool(), bookingOf(batches[3]!.command))).toBeNull();
-      // Sent again (a crash after the statement): nothing lands twice.
-      await Promise.all(batches.slice(0, 2).map((x) => commitSpaceBatch(pool(), x.commits, group)));
+      // Sent again (a crash after the statement): nothing lands twice, each command is named recorded.
+      const again = await Promise.allSettled(
+        batches.slice(0, 2).map((x) => commitSpaceBatch(pool(), x.commits, group)),
+      );
+      for (const [i, result] of again.entries()) {
+        const reason = result.status === "rejected" ? result.reason : undefined;
+        expect(reason).toBeInstanceOf(RecordedCommands);
+        expect([...(reason as RecordedCommands).records.keys()]).toEqual([batches[i]!.command.commandId]);
+      }
       expect(await counts(bookingOf(batches[1]!.command))).toEqual({ history: 1, outbox: 1, commands: 1 });
     });
   });
