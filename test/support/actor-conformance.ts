@@ -391,6 +391,52 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         expect(await driver.pendingCount(11)).toBe(0);
       });
 
+      it("sets a command aside: a dead letter, its entry acked and a failure reply sent, nothing stored", async () => {
+        const driver = await newDriver();
+        const old = await lease(driver, 12, "a");
+        const heard = await listen(driver, "caller-4");
+        const sent = { ...envelope("bad-1"), replyTo: "caller-4" };
+        await driver.append(12, sent);
+        const [delivery] = await driver.read("a", [12], { count: 10, blockMs: 0 });
+        const reply = JSON.stringify({
+          commandId: "bad-1",
+          ok: false,
+          error: { code: "actor_failed", status: 500, message: "set aside" },
+        });
+        const letter = {
+          entryId: delivery!.entryId,
+          raw: delivery!.raw!,
+          error: "boom",
+          attempts: 6,
+          failedAt: 1234,
+          consumer: "b",
+          reply,
+          replyTo: "caller-4",
+        };
+        await driver.releaseLease(old);
+        const current = await lease(driver, 12, "b");
+        await expect(driver.deadLetter(old, letter)).rejects.toBeInstanceOf(StaleEpochError);
+        expect(await driver.deadLetters(12, 10)).toEqual([]);
+        expect(await driver.pendingCount(12)).toBe(1);
+
+        await driver.deadLetter(current, letter);
+        expect(await driver.pendingCount(12)).toBe(0);
+        expect(await driver.storedReply(12, "bad-1")).toBeNull();
+        await waitFor(
+          () => heard.length,
+          (n) => n === 1,
+        );
+        expect(heard).toEqual([reply]);
+        const [dead] = await driver.deadLetters(12, 10);
+        const { reply: _reply, replyTo: _replyTo, ...kept } = letter;
+        expect(dead).toEqual({ id: expect.any(String), ...kept });
+        expect(decodeEnvelope(dead!.raw)).toEqual(sent);
+        // Newest first, at most the count asked for.
+        await driver.deadLetter(current, { ...letter, error: "again" });
+        expect((await driver.deadLetters(12, 10)).map((d) => d.error)).toEqual(["again", "boom"]);
+        expect((await driver.deadLetters(12, 1)).map((d) => d.error)).toEqual(["again"]);
+      });
+
       it("keeps reminders until due, then moves them into the mailbox as reminder commands", async () => {
         const driver = await newDriver();
         const fence = await lease(driver, 6, "a");
