@@ -1,6 +1,8 @@
 // One actor's turn on the shard it runs on: its queued commands are drained in batches, and each
 // batch goes drain → replay check → decide (the handlers in order) → flush (the actor's durable
 // writes) → fenced commit, activating the actor from its stored state (or its rebuild hook) first.
+// A batch that fails unexpectedly goes again one command at a time, after a growing wait; a command
+// that keeps failing is set aside in the shard's dead-letter stream, so its actor goes on.
 import { setTimeout as sleep } from "node:timers/promises";
 import { AppError } from "../../src/errors.ts";
 import type { Logger } from "../../src/logger.ts";
@@ -8,7 +10,7 @@ import { type AnyActorDefinition, DecideAgainError } from "./actor.ts";
 import { CommandScope } from "./command-scope.ts";
 import type { CommitGroups } from "./commit-groups.ts";
 import type { ActorDriver, Delivery, Fence, ReminderOp, ReplayVerdict } from "./driver.ts";
-import { type CommandEnvelope, KEY_REUSED, keyReused, sameRequest } from "./envelope.ts";
+import { type CommandEnvelope, encodeEnvelope, KEY_REUSED, keyReused, sameRequest } from "./envelope.ts";
 import type { HostStats } from "./host-stats.ts";
 import { failure, fingerprintOf, replyTarget, success } from "./replies.ts";
 import { StaleEpochError } from "./script-codes.ts";
@@ -39,7 +41,15 @@ export interface TurnShard {
 export interface Queued {
   delivery: Delivery;
   envelope: CommandEnvelope;
+  /** Times its handler ran. */
   attempts: number;
+  /**
+   * Tries that failed unexpectedly (the batch it was in threw something other than an AppError:
+   * flushWrites, activation, Redis), and the last such error. At settings.commandAttempts it is set
+   * aside in the dead-letter stream.
+   */
+  failures: number;
+  lastError: unknown;
   /**
    * Taken over from another consumer: look for a stored reply before running it. A new entry skips
    * that round trip; if its command id was decided before (a caller's resend), the commit refuses
@@ -96,6 +106,7 @@ interface Decision {
 }
 
 const REMINDER_ATTEMPTS = 3;
+/** Wait before a failing reminder goes again, and before a batch refused in flushWrites goes one by one. */
 const RETRY_DELAY_MS = 100;
 /** How many times a batch is decided again at once after flushWrites found the actor's state stale. */
 const DECIDE_AGAIN_ATTEMPTS = 3;
@@ -121,6 +132,10 @@ export class ActorTurns {
           await sleep(RETRY_DELAY_MS);
           continue;
         }
+        if (step === "failed") {
+          await sleep(this.backoff(batch));
+          continue;
+        }
         if (solo) cell.soloRemaining -= 1;
         const finished = new Set(step);
         cell.queue = cell.queue.filter((item) => !finished.has(item));
@@ -136,8 +151,8 @@ export class ActorTurns {
   private async processBatch(
     cell: ActorCell,
     batch: Queued[],
-  ): Promise<Queued[] | "retry" | "again" | "stop"> {
-    const { driver, commits, definitions, stats } = this.services;
+  ): Promise<Queued[] | "retry" | "failed" | "again" | "stop"> {
+    const { driver, commits, definitions, settings, stats } = this.services;
     if (!this.shard.leaseValid()) {
       this.shard.stop("lease lapsed");
       return "stop";
@@ -173,6 +188,12 @@ export class ActorTurns {
         finished.push(...reused);
       }
       const live = batch.filter((_, i) => verdicts[i] === "run");
+      const spent = live.find((item) => item.failures >= settings.commandAttempts);
+      if (spent) {
+        // Set aside alone, nothing decided beside it: a failed write holds no neighbour's answer.
+        await this.setAside(cell, spent);
+        return [...finished, spent];
+      }
       if (live.length === 0) return finished;
       if (!cell.loaded) await this.activate(cell, definition);
 
@@ -225,12 +246,70 @@ export class ActorTurns {
         this.shard.stop("fenced write refused");
         return "stop";
       }
-      // Redis, the rebuild hook or the flush failed: whether anything landed is unknown, so reload the
-      // actor and go again; stored replies turn what did land into replays.
-      this.logger.warn({ err: error, actorId: cell.actorId }, "command batch failed; retrying");
-      cell.loaded = false;
-      return "retry";
+      return this.failed(cell, batch, error);
     }
+  }
+
+  /**
+   * Redis, the rebuild hook or the flush failed: whether anything landed is unknown, so the actor
+   * reloads and the batch goes again after a wait; stored replies turn what did land into replays.
+   * Which command of several broke it is unknown too: they go again one at a time, so one bad
+   * command cannot keep its neighbours from being decided.
+   */
+  private failed(cell: ActorCell, batch: readonly Queued[], error: unknown): "failed" {
+    cell.loaded = false;
+    if (batch.length > 1) cell.soloRemaining = Math.max(cell.soloRemaining, batch.length);
+    for (const item of batch) {
+      item.failures += 1;
+      item.lastError = error;
+    }
+    this.logger.warn(
+      { err: error, actorId: cell.actorId, attempts: Math.max(...batch.map((item) => item.failures)) },
+      "command batch failed; retrying",
+    );
+    return "failed";
+  }
+
+  /** The wait after a failed batch: it doubles with each failed try of its commands, up to a cap. */
+  private backoff(batch: readonly Queued[]): number {
+    const { retryDelayMs, retryDelayMaxMs } = this.services.settings;
+    const failures = Math.max(1, ...batch.map((item) => item.failures));
+    return Math.min(retryDelayMaxMs, retryDelayMs * 2 ** (failures - 1));
+  }
+
+  /**
+   * A command that kept failing goes to the shard's dead-letter stream, acked, and its caller is told
+   * it failed (not stored: a resend of its id runs again). The actor goes on with its next command.
+   */
+  private async setAside(cell: ActorCell, item: Queued): Promise<void> {
+    const { driver, clock, stats } = this.services;
+    const { delivery, envelope, failures } = item;
+    const error = item.lastError instanceof Error ? item.lastError.message : String(item.lastError);
+    await driver.deadLetter(this.shard.fence, {
+      entryId: delivery.entryId,
+      raw: delivery.raw ?? encodeEnvelope(envelope),
+      error,
+      attempts: failures,
+      failedAt: clock(),
+      consumer: this.shard.fence.owner,
+      reply: failure(
+        envelope,
+        new AppError("actor_failed", 500, "the command could not be decided and was set aside"),
+      ),
+      ...replyTarget(envelope),
+    });
+    stats.deadLettered += 1;
+    // The logger carries the shard and epoch.
+    this.logger.error(
+      {
+        actorType: cell.actorType,
+        actorId: cell.actorId,
+        commandId: envelope.commandId,
+        attempts: failures,
+        error,
+      },
+      "command kept failing; set aside in the dead-letter stream",
+    );
   }
 
   /**
@@ -312,8 +391,9 @@ export class ActorTurns {
   }
 
   /**
-   * Flushes the batch's staged writes. On failure a batch of several is decided again one at a time;
-   * for a single command an AppError becomes its reply (and its staged changes are dropped).
+   * Flushes the batch's staged writes. When it refuses (an AppError), a batch of several is decided
+   * again one at a time, and for a single command the AppError becomes its reply (and its staged
+   * changes are dropped). Anything else is a fault and is thrown: the batch failed.
    */
   private async flush(
     cell: ActorCell,
@@ -340,12 +420,12 @@ export class ActorTurns {
         return "again";
       }
       const error = thrown instanceof DecideAgainError ? thrown.refusal : thrown;
+      // Not a refusal but a fault: the batch failed.
+      if (!(error instanceof AppError)) throw error;
       const single = decision.decided.length === 1 ? decision.decided[0]! : undefined;
-      if (!single || !(error instanceof AppError)) {
-        if (!(error instanceof AppError)) this.logger.warn({ err: error }, "flushing writes failed");
+      if (!single) {
         cell.loaded = false;
         cell.soloRemaining = Math.max(cell.soloRemaining, decision.decided.length);
-        if (single) throw error;
         return "retry";
       }
       single.reply = failure(single.item.envelope, error);

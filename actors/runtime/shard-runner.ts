@@ -169,7 +169,7 @@ export class ShardRunner {
       cell = newActorCell(envelope.actorType, envelope.actorId, this.services.clock());
       this.cells.set(key, cell);
     }
-    cell.queue.push({ delivery, envelope, attempts: 0, claimed });
+    cell.queue.push({ delivery, envelope, attempts: 0, failures: 0, lastError: undefined, claimed });
     if (!cell.running) void this.turns.drain(cell);
   }
 
