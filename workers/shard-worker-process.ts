@@ -48,22 +48,29 @@ export async function runShardWorker(actors: (deps: ShardWorkerDeps) => AnyActor
     actors: actors({ config, workerId, pool, livePool, redis, logger }),
     settings: runtimeSettingsFromConfig(config),
   });
-  new Gauge({
-    name: "actor_shards_owned",
-    help: "Shards whose lease this worker holds",
-    registers: [metrics.registry],
-    collect() {
-      this.set(host.snapshot().ownedShards.length);
-    },
-  });
-  new Gauge({
-    name: "actor_commands_processed",
-    help: "Commands decided by this worker since it started",
-    registers: [metrics.registry],
-    collect() {
-      this.set(host.stats.commandsProcessed);
-    },
-  });
+  const gauges: [name: string, help: string, read: () => number][] = [
+    ["actor_shards_owned", "Shards whose lease this worker holds", () => host.snapshot().ownedShards.length],
+    [
+      "actor_commands_processed",
+      "Commands decided by this worker since it started",
+      () => host.stats.commandsProcessed,
+    ],
+    [
+      "actor_commands_dead_lettered",
+      "Commands this worker set aside in a shard's dead-letter stream since it started (they kept failing)",
+      () => host.stats.deadLettered,
+    ],
+  ];
+  for (const [name, help, read] of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers: [metrics.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
   await host.start();
 
   const health = await startHealthServer({

@@ -100,7 +100,9 @@ export interface ActorDefinition<S, C, R, W = never> {
    * Makes the batch's staged writes durable (one PostgreSQL transaction, say) before any of its
    * replies is committed or sent. If it throws, nothing of the batch is committed: its commands are
    * decided again one at a time, and then an AppError thrown for a single command becomes that
-   * command's reply (a 409 from the exclusion constraint, say). It may run again for writes that
+   * command's reply (a 409 from the exclusion constraint, say). Any other error is a fault: the
+   * command is tried again after a growing wait, and set aside in the shard's dead-letter stream
+   * (answered actor_failed, not stored) when it keeps failing. It may run again for writes that
    * already landed (a crash after the transaction), so make it idempotent by command id.
    * Throw a DecideAgainError when the store showed the actor's state stale (the actor has marked it
    * so and reloads on its next command): the batch is decided again at once, a few times at most,

@@ -75,6 +75,31 @@ export interface ReplayCandidate {
  */
 export type ReplayVerdict = "replayed" | "run" | "mismatch";
 
+/** A command set aside after its processing kept failing, as the dead-letter stream keeps it. */
+export interface DeadLetter {
+  /** Its id in the dead-letter stream. */
+  id: string;
+  /** The mailbox entry it was (acked when it was set aside). */
+  entryId: string;
+  /** The command envelope, as it was in the mailbox. */
+  raw: string;
+  /** The message of the last error. */
+  error: string;
+  /** Tries that failed. */
+  attempts: number;
+  /** When it was set aside (ms). */
+  failedAt: number;
+  /** The worker incarnation that set it aside. */
+  consumer: string;
+}
+
+/** What setting a command aside writes: the dead letter, and the failure reply for its caller. */
+export interface DeadLetterRequest extends Omit<DeadLetter, "id"> {
+  /** Published to the caller, not stored: a resend of the command id runs again. */
+  reply: string;
+  replyTo?: string;
+}
+
 export interface ActorDriver {
   readonly kind: "memory" | "redis";
 
@@ -119,6 +144,14 @@ export interface ActorDriver {
    * all (StaleEpochError). Entries are acked together, replies sent one message per caller.
    */
   commitGroup(fence: Fence, requests: readonly CommitRequest[]): Promise<CommitOutcome[]>;
+  /**
+   * Sets a command aside in one fenced step: appends it to the shard's dead-letter stream (capped at
+   * about DEAD_LETTER_MAX_LENGTH), acks its mailbox entry and publishes the failure reply to its
+   * caller without storing it. Throws StaleEpochError, writing nothing, when the fence is stale.
+   */
+  deadLetter(fence: Fence, letter: DeadLetterRequest): Promise<void>;
+  /** The shard's most recent dead letters, newest first, at most `count`. */
+  deadLetters(shard: number, count: number): Promise<DeadLetter[]>;
   /** Trims acknowledged entries and forgets idle consumers with nothing pending. */
   tidyMailbox(fence: Fence, consumer: string, consumerIdleMs: number): Promise<number>;
   pendingCount(shard: number): Promise<number>;

@@ -23,6 +23,8 @@ export interface HostStats {
   mailboxReads: number;
   /** Entries those reads returned. */
   entriesRead: number;
+  /** Commands set aside in the dead-letter stream after their processing kept failing. */
+  deadLettered: number;
 }
 
 export function emptyStats(): HostStats {
@@ -43,5 +45,6 @@ export function emptyStats(): HostStats {
     commitCalls: 0,
     mailboxReads: 0,
     entriesRead: 0,
+    deadLettered: 0,
   };
 }

@@ -11,11 +11,16 @@ export interface ShardKeys {
   mailbox: string;
   /** Sorted set: due time (ms) → reminder member. */
   reminders: string;
+  /** Stream: commands set aside after their processing kept failing (the dead letters). */
+  dead: string;
   state(actorType: string, actorId: string): string;
   result(commandId: string): string;
 }
 
 export const MAILBOX_GROUP = "actors";
+
+/** About how many entries a shard's dead-letter stream keeps (XADD MAXLEN ~): the oldest go first. */
+export const DEAD_LETTER_MAX_LENGTH = 10_000;
 
 export function shardTag(namespace: string, shard: number): string {
   return `${namespace}{shard:${shard}}`;
@@ -28,6 +33,7 @@ export function shardKeys(namespace: string, shard: number): ShardKeys {
     epoch: `${tag}:epoch`,
     mailbox: `${tag}:mailbox`,
     reminders: `${tag}:reminders`,
+    dead: `${tag}:dead`,
     state: (actorType, actorId) => `${tag}:state:${actorType}:${actorId}`,
     result: (commandId) => `${tag}:result:${commandId}`,
   };

@@ -4,6 +4,7 @@
 import type {
   ActorDriver,
   CommitRequest,
+  DeadLetter,
   Delivery,
   Fence,
   LeaseGrant,
@@ -18,7 +19,7 @@ import {
   markReplayed,
   sameRequest,
 } from "./envelope.ts";
-import { reminderCommandId, reminderMember } from "./keys.ts";
+import { DEAD_LETTER_MAX_LENGTH, reminderCommandId, reminderMember } from "./keys.ts";
 import { outcomeOf, SCRIPT_CODES, type ScriptCommand, StaleEpochError } from "./script-codes.ts";
 
 interface Pending {
@@ -39,6 +40,8 @@ interface ShardData {
   states: Map<string, string>;
   results: Map<string, { value: string; expiresAt: number }>;
   reminders: Map<string, number>;
+  /** The dead-letter stream, oldest first. */
+  dead: DeadLetter[];
 }
 
 export interface MemoryDriverOptions {
@@ -72,6 +75,7 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): ActorDriv
         states: new Map(),
         results: new Map(),
         reminders: new Map(),
+        dead: [],
       };
       shards.set(n, data);
     }
@@ -97,11 +101,16 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): ActorDriv
     for (const listener of listeners.get(callerId) ?? []) queueMicrotask(() => listener(raw));
   }
 
-  function appendRaw(n: number, raw: string): string {
+  /** A stream entry id, increasing like Redis' (ms-sequence). */
+  function nextId(): string {
     const now = Math.max(clock(), lastMs);
     sequence = now === lastMs ? sequence + 1 : 0;
     lastMs = now;
-    const id = `${now}-${sequence}`;
+    return `${now}-${sequence}`;
+  }
+
+  function appendRaw(n: number, raw: string): string {
+    const id = nextId();
     const data = shard(n);
     data.entries.set(id, raw);
     data.order.push(id);
@@ -288,6 +297,21 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): ActorDriv
       return outcome!;
     },
     commitGroup,
+    async deadLetter(fence, { reply, replyTo, ...letter }) {
+      fencedCode("dead_letter", fence, () => {
+        const data = shard(fence.shard);
+        data.dead.push({ id: nextId(), ...letter });
+        if (data.dead.length > DEAD_LETTER_MAX_LENGTH)
+          data.dead.splice(0, data.dead.length - DEAD_LETTER_MAX_LENGTH);
+        ack(data, letter.entryId);
+        publish(replyTo, reply);
+        return SCRIPT_CODES.ok;
+      });
+    },
+    async deadLetters(n, count) {
+      const { dead } = shard(n);
+      return dead.slice(Math.max(0, dead.length - count)).reverse();
+    },
     async tidyMailbox(fence, consumer, consumerIdleMs) {
       let trimmed = 0;
       fencedCode("tidy_mailbox", fence, () => {

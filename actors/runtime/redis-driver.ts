@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import type {
   ActorDriver,
   CommitRequest,
+  DeadLetter,
   Delivery,
   Fence,
   LeaseGrant,
@@ -12,7 +13,14 @@ import type {
   ReplayVerdict,
 } from "./driver.ts";
 import { type CommandEnvelope, decodeStoredReply, encodeEnvelope } from "./envelope.ts";
-import { MAILBOX_GROUP, membersKey, reminderMember, replyChannel, shardKeys } from "./keys.ts";
+import {
+  DEAD_LETTER_MAX_LENGTH,
+  MAILBOX_GROUP,
+  membersKey,
+  reminderMember,
+  replyChannel,
+  shardKeys,
+} from "./keys.ts";
 import {
   ActorRuntimeError,
   outcomeOf,
@@ -36,12 +44,29 @@ type StreamEntry = [id: string, fields: string[] | null];
 /** replay_done.lua's flag per candidate. */
 const REPLAY_VERDICTS: Record<number, ReplayVerdict> = { 0: "run", 1: "replayed", 2: "mismatch" };
 
+/** A stream entry's fields by name. */
+function fieldsOf(fields: string[] | null): Map<string, string> {
+  const byName = new Map<string, string>();
+  if (fields) for (let i = 0; i + 1 < fields.length; i += 2) byName.set(fields[i]!, fields[i + 1]!);
+  return byName;
+}
+
 function deliveriesOf(shard: number, entries: StreamEntry[]): Delivery[] {
-  return entries.map(([entryId, fields]) => {
-    let raw: string | undefined;
-    if (fields) for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === "e") raw = fields[i + 1];
-    return { shard, entryId, raw };
-  });
+  return entries.map(([entryId, fields]) => ({ shard, entryId, raw: fieldsOf(fields).get("e") }));
+}
+
+/** An entry of dead_letter.lua's stream. */
+function deadLetterOf([id, fields]: StreamEntry): DeadLetter {
+  const field = fieldsOf(fields);
+  return {
+    id,
+    entryId: field.get("entry") ?? "",
+    raw: field.get("e") ?? "",
+    error: field.get("error") ?? "",
+    attempts: Number(field.get("attempts") ?? 0),
+    failedAt: Number(field.get("at") ?? 0),
+    consumer: field.get("consumer") ?? "",
+  };
 }
 
 /**
@@ -265,6 +290,31 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
       return outcome!;
     },
     commitGroup,
+    async deadLetter(fence, letter) {
+      const keys = keysOf(fence.shard);
+      const code = await run(
+        "dead_letter",
+        [keys.lease, keys.mailbox, keys.dead],
+        [
+          ...fenced(fence),
+          MAILBOX_GROUP,
+          DEAD_LETTER_MAX_LENGTH,
+          letter.entryId,
+          letter.raw,
+          letter.error,
+          letter.attempts,
+          letter.failedAt,
+          letter.consumer,
+          letter.replyTo ? replyChannel(ns, letter.replyTo) : "",
+          letter.reply,
+        ],
+      );
+      outcomeOf("dead_letter", code, fence);
+    },
+    async deadLetters(shard, count) {
+      const entries = await redis.xrevrange(keysOf(shard).dead, "+", "-", "COUNT", count);
+      return entries.map(deadLetterOf);
+    },
     async tidyMailbox(fence, consumer, consumerIdleMs) {
       const keys = keysOf(fence.shard);
       const trimmed = await run(

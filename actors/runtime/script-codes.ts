@@ -18,7 +18,8 @@ export type ScriptCommand =
   | "commit_batch"
   | "claim_pending"
   | "deliver_due_reminders"
-  | "tidy_mailbox";
+  | "tidy_mailbox"
+  | "dead_letter";
 
 /** Base of the runtime's own errors: a snake_case code and the script that reported it. */
 export class ActorRuntimeError extends Error {

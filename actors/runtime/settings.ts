@@ -25,6 +25,14 @@ export interface RuntimeSettings {
   maxQueued: number;
   /** How often acknowledged mailbox entries are trimmed. */
   tidyEveryMs: number;
+  /**
+   * Tries of a command whose processing fails unexpectedly (flushWrites, activation or Redis throws
+   * something other than an AppError) before it is set aside in the shard's dead-letter stream.
+   */
+  commandAttempts: number;
+  /** Wait after a command's first failed try; it doubles after each further one, up to retryDelayMaxMs. */
+  retryDelayMs: number;
+  retryDelayMaxMs: number;
 }
 
 export function runtimeSettings(overrides: Partial<RuntimeSettings> = {}): RuntimeSettings {
@@ -42,6 +50,10 @@ export function runtimeSettings(overrides: Partial<RuntimeSettings> = {}): Runti
     maxBatch: 64,
     maxQueued: 10_000,
     tidyEveryMs: 10_000,
+    // 100 + 200 + 400 + 800 + 1600 ms between six tries: a poison command holds its actor about 3 s.
+    commandAttempts: 6,
+    retryDelayMs: 100,
+    retryDelayMaxMs: 2000,
     ...overrides,
   };
 }

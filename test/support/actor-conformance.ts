@@ -4,7 +4,7 @@
 // failover, placement).
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { decodeEnvelope } from "../../actors/runtime/envelope.ts";
+import { decodeEnvelope, decodeReplies } from "../../actors/runtime/envelope.ts";
 import {
   ActorClient,
   type ActorDriver,
@@ -391,6 +391,52 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         expect(await driver.pendingCount(11)).toBe(0);
       });
 
+      it("sets a command aside: a dead letter, its entry acked and a failure reply sent, nothing stored", async () => {
+        const driver = await newDriver();
+        const old = await lease(driver, 12, "a");
+        const heard = await listen(driver, "caller-4");
+        const sent = { ...envelope("bad-1"), replyTo: "caller-4" };
+        await driver.append(12, sent);
+        const [delivery] = await driver.read("a", [12], { count: 10, blockMs: 0 });
+        const reply = JSON.stringify({
+          commandId: "bad-1",
+          ok: false,
+          error: { code: "actor_failed", status: 500, message: "set aside" },
+        });
+        const letter = {
+          entryId: delivery!.entryId,
+          raw: delivery!.raw!,
+          error: "boom",
+          attempts: 6,
+          failedAt: 1234,
+          consumer: "b",
+          reply,
+          replyTo: "caller-4",
+        };
+        await driver.releaseLease(old);
+        const current = await lease(driver, 12, "b");
+        await expect(driver.deadLetter(old, letter)).rejects.toBeInstanceOf(StaleEpochError);
+        expect(await driver.deadLetters(12, 10)).toEqual([]);
+        expect(await driver.pendingCount(12)).toBe(1);
+
+        await driver.deadLetter(current, letter);
+        expect(await driver.pendingCount(12)).toBe(0);
+        expect(await driver.storedReply(12, "bad-1")).toBeNull();
+        await waitFor(
+          () => heard.length,
+          (n) => n === 1,
+        );
+        expect(heard).toEqual([reply]);
+        const [dead] = await driver.deadLetters(12, 10);
+        const { reply: _reply, replyTo: _replyTo, ...kept } = letter;
+        expect(dead).toEqual({ id: expect.any(String), ...kept });
+        expect(decodeEnvelope(dead!.raw)).toEqual(sent);
+        // Newest first, at most the count asked for.
+        await driver.deadLetter(current, { ...letter, error: "again" });
+        expect((await driver.deadLetters(12, 10)).map((d) => d.error)).toEqual(["again", "boom"]);
+        expect((await driver.deadLetters(12, 1)).map((d) => d.error)).toEqual(["again"]);
+      });
+
       it("keeps reminders until due, then moves them into the mailbox as reminder commands", async () => {
         const driver = await newDriver();
         const fence = await lease(driver, 6, "a");
@@ -672,6 +718,85 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         expect(never).toMatchObject({ code: "conflict", status: 409, message: "19 is always stale" });
         expect(ledger.rows).toHaveLength(1);
         expect((await send("again", { op: "get" })).count).toBe(17);
+      });
+
+      /** Short waits between tries, so a command that keeps failing is set aside in about 0.1 s. */
+      const quickRetries: Partial<RuntimeSettings> = {
+        commandAttempts: 4,
+        retryDelayMs: 20,
+        retryDelayMaxMs: 50,
+      };
+
+      it("sets a command that keeps failing aside in the dead-letter stream and goes on with the actor's next", async () => {
+        const driver = await newDriver();
+        const ledger: CounterLedger = { rows: [], flushes: 0 };
+        const host = await startHost(driver, "w1", { ledger, settings: quickRetries });
+        const { send } = await startClient(driver);
+        expect((await send("poison", { op: "add", amount: 2 })).count).toBe(2);
+        // Its flush always throws a plain Error; the next command waits behind it.
+        const poisoned = send(
+          "poison",
+          { op: "add", amount: 23, ledger: true },
+          { commandId: "poison-1" },
+        ).then(
+          () => ({ error: undefined, at: Date.now() }),
+          (error: unknown) => ({ error, at: Date.now() }),
+        );
+        const next = send("poison", { op: "add", amount: 1 }).then((reply) => ({ reply, at: Date.now() }));
+        const failed = await poisoned;
+        expect(failed.error).toMatchObject({
+          code: "actor_failed",
+          status: 500,
+          message: "the command could not be decided and was set aside",
+        });
+        const decided = await next;
+        expect(decided.reply.count).toBe(3);
+        expect(decided.at - failed.at).toBeLessThan(1000);
+
+        const letters = await driver.deadLetters(0, 10);
+        expect(letters).toHaveLength(1);
+        expect(letters[0]).toMatchObject({
+          error: "the ledger is unreachable",
+          attempts: 4,
+          consumer: host.incarnation,
+        });
+        expect(decodeEnvelope(letters[0]!.raw)).toMatchObject({
+          commandId: "poison-1",
+          actorId: "poison",
+          body: { op: "add", amount: 23, ledger: true },
+        });
+        expect(ledger.faults?.get("poison-1")).toBe(4);
+        expect(ledger.rows).toEqual([]);
+        expect(host.stats.deadLettered).toBe(1);
+        expect(await driver.pendingCount(0)).toBe(0);
+        // Nothing stored for it: a resend of its id runs again (here without the ledger write).
+        expect(await driver.storedReply(0, "poison-1")).toBeNull();
+        expect((await send("poison", { op: "add", amount: 23 }, { commandId: "poison-1" })).count).toBe(26);
+        expect(await driver.deadLetters(0, 10)).toHaveLength(1);
+      });
+
+      it("decides a command whose flush failed twice as any other: answered once, not set aside", async () => {
+        const driver = await newDriver();
+        const ledger: CounterLedger = { rows: [], flushes: 0 };
+        const host = await startHost(driver, "w1", { ledger, settings: quickRetries });
+        const { client, send } = await startClient(driver);
+        const heard = await listen(driver, client.callerId);
+        const started = Date.now();
+        expect(
+          (await send("flaky", { op: "add", amount: 29, ledger: true }, { commandId: "flaky-1" })).count,
+        ).toBe(29);
+        expect(Date.now() - started).toBeLessThan(1000);
+        expect(ledger.faults?.get("flaky-1")).toBe(2);
+        expect(ledger.rows).toEqual([{ commandId: "flaky-1", amount: 29 }]);
+        expect(JSON.parse((await driver.storedReply(0, "flaky-1"))!.reply)).toMatchObject({ ok: true });
+        expect(await driver.deadLetters(0, 10)).toEqual([]);
+        expect(host.stats.deadLettered).toBe(0);
+        await sleep(200); // a second answer would have come by now
+        const answers = heard
+          .flatMap((raw) => decodeReplies(raw).replies)
+          .filter((r) => r.commandId === "flaky-1");
+        expect(answers).toHaveLength(1);
+        expect((await send("flaky", { op: "get" })).count).toBe(29);
       });
 
       it("gives a re-sent command id exactly one effect and the same answer", async () => {

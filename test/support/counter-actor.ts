@@ -1,5 +1,6 @@
 // A trivial actor for testing the generic runtime (registered only in tests): a counter that adds,
-// can be slow, refuses on request, fails on request, and sets reminders that add 100 when they fire.
+// can be slow, refuses on request, fails on request (in its handler or its ledger's flush), and sets
+// reminders that add 100 when they fire.
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { DecideAgainError, defineActor } from "../../actors/runtime/index.ts";
@@ -12,7 +13,8 @@ export const counterCommandSchema = z.discriminatedUnion("op", [
     delayMs: z.number().int().min(0).max(20_000).optional(),
     /**
      * Also record the add in the ledger (flushWrites); an amount of 13 is refused there, 17 is found
-     * stale once (decided again), 19 is found stale every time.
+     * stale once (decided again), 19 is found stale every time; 23 always fails there with a plain
+     * Error (the ledger unreachable), 29 fails so twice and then lands.
      */
     ledger: z.boolean().optional(),
   }),
@@ -39,6 +41,8 @@ export interface CounterLedger {
   flushes: number;
   /** Command ids whose flush was once refused as stale (amount 17). */
   staleOnce?: string[];
+  /** Flushes that failed unexpectedly, per command id (amounts 23 and 29). */
+  faults?: Map<string, number>;
 }
 
 export function createCounterActor(options: {
@@ -81,6 +85,15 @@ export function createCounterActor(options: {
       // Like a constraint violation: the whole transaction fails, whichever row caused it.
       if (writes.some((w) => w.amount === 13))
         throw new AppError("conflict", 409, "13 is refused by the ledger");
+      ledger.faults ??= new Map();
+      const faults = ledger.faults;
+      const faulty = writes.find(
+        (w) => w.amount === 23 || (w.amount === 29 && (faults.get(w.commandId) ?? 0) < 2),
+      );
+      if (faulty) {
+        faults.set(faulty.commandId, (faults.get(faulty.commandId) ?? 0) + 1);
+        throw new Error("the ledger is unreachable");
+      }
       if (writes.some((w) => w.amount === 19))
         throw new DecideAgainError(new AppError("conflict", 409, "19 is always stale"));
       ledger.staleOnce ??= [];

@@ -17,6 +17,7 @@ const called: ScriptCommand[] = [
   "claim_pending",
   "deliver_due_reminders",
   "tidy_mailbox",
+  "dead_letter",
 ];
 
 describe("actor runtime scripts", () => {
