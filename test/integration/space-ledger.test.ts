@@ -547,7 +547,7 @@ describe("a command's record: the request's fingerprint and the answer it got", 
   it("a request on another space under a recorded command id writes nothing and is named recorded, with the first fingerprint", async () => {
     const [a, b] = await Promise.all([newSpace("instant"), newSpace("instant")]);
     // The gateway's ids for one Idempotency-Key: the same command id, and the booking id derived from it.
-    const commandId = commandIdFor(driverId, "request", `key-${randomUUID()}`);
+    const commandId = commandIdFor(driverId, `key-${randomUUID()}`);
     const first = await decideAndCommit(
       await load(a),
       requestCommand("2030-03-03T10:00Z", "2030-03-03T11:00Z", { commandId }),
@@ -583,7 +583,7 @@ describe("a command's record: the request's fingerprint and the answer it got", 
   it("the same key sent to two spaces at once: one booking, the other named recorded with its record", async () => {
     const [a, b] = await Promise.all([newSpace("instant"), newSpace("instant")]);
     const [stateA, stateB] = [await load(a), await load(b)];
-    const commandId = commandIdFor(driverId, "request", `key-${randomUUID()}`);
+    const commandId = commandIdFor(driverId, `key-${randomUUID()}`);
     const request = requestCommand("2030-03-07T10:00Z", "2030-03-07T11:00Z", { commandId });
     const [onA, onB] = await Promise.all([
       decideAndCommit(stateA, request, now, "fp-on-a"),
