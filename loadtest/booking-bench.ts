@@ -1,14 +1,18 @@
-// Booking benchmark (issue 4): decided bookings/s and p50/p99 through REST for (a) uniform load over
-// 10,000 spaces, (b) a flash crowd on 10 spaces, (c) one hot space, for the real system (a gateway
-// process and shard-worker processes deciding through the space actors) next to a naive Hono +
-// PostgreSQL server (loadtest/naive-booking-server.ts, SELECT … FOR UPDATE read-check-write) in the
-// same run, on a private Redis + PostgreSQL. The generator is wrk with loadtest/wrk/booking.lua
-// (a Node client only when wrk cannot be had). After each run, SQL checks that no slot-holding
-// bookings overlap. Each scenario runs in rounds (ours, then naive, per round) and the summary gives
-// each row's median and range over the rounds: this machine's speed drifts by a quarter from second
-// to second, so one run per row says little. Prints markdown tables, the command and the load average.
+// Booking benchmark (issue 4): decided bookings/s and p50/p99 through REST as a careful client
+// books, with a fresh Idempotency-Key on every request, for (a) uniform load over 10,000 spaces,
+// (b) a flash crowd on 10 spaces, (c) one hot space and (d) a busy garage where most requests win
+// (empty, and holding 5,000 future bookings), for each peer (loadtest/booking-peers.ts): the real
+// system as `npm start` runs it (a gateway and two shard workers deciding through the space actors)
+// and a naive Hono + PostgreSQL server (loadtest/naive-booking-server.ts) in the same run, on a
+// private Redis + PostgreSQL. The generator is wrk with loadtest/wrk/booking.lua. Each scenario runs
+// in rounds; in each round every peer gets a warm-up, a run as fast as answers come, a paced run at
+// half that rate (its p99 is the latency figure) and, for ours, a run without keys. Every run books
+// fresh windows, so each has wins and refusals. After each run, SQL checks that no slot-holding
+// bookings overlap. The summary gives each row's median and range over the rounds: this machine's
+// speed drifts by a quarter from second to second, so one run per row says little. Prints markdown
+// tables, the command and the load average.
 //   npm run bench:bookings
-//   BOOKING_BENCH_ROUNDS=1 BOOKING_BENCH_SECONDS=10 BOOKING_BENCH_PROFILE=1 npm run bench:bookings
+//   BOOKING_BENCH_SECONDS=3 BOOKING_BENCH_ROUNDS=1 BOOKING_BENCH_WARMUP_SECONDS=1 npm run bench:bookings
 import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -16,7 +20,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { shardOfShardCell } from "../actors/runtime/index.ts";
-import { type ManagedProcess, startProcess, waitUntil } from "../devstack/managed-process.ts";
 import { seededRandom } from "../devstack/seeded-random.ts";
 import { freePort, type Stack, startStack } from "../devstack/stack.ts";
 import { wrkBinary } from "../devstack/system-packages.ts";
@@ -24,72 +27,170 @@ import { AccessTokens } from "../src/auth/access-tokens.ts";
 import { loadConfig } from "../src/config/index.ts";
 import { migrate } from "../src/storage/migrate.ts";
 import { createPool, type Pool } from "../src/storage/postgres.ts";
-import { insertSpaces, insertUser, spaceSeed } from "../test/support/search-fixtures.ts";
-import { nodeLoad } from "./booking-load-node.ts";
-import { type LoadResult, wrkLoad } from "./booking-load-wrk.ts";
-import { findPids, groupSeconds, machineSeconds } from "./process-cpu.ts";
+import { insertBookings, insertSpaces, insertUser, spaceSeed } from "../test/support/search-fixtures.ts";
+import { benchServerEnv } from "./bench-server-env.ts";
+import {
+  cpuTable,
+  type LoadKind,
+  type Row,
+  requestsPerSecond,
+  runsTable,
+  summaryTable,
+  workLines,
+} from "./booking-bench-report.ts";
+import { type Windows, wrkCommand, wrkLoad } from "./booking-load-wrk.ts";
+import { naivePeer, oursPeer, type Peer, type RunningPeer } from "./booking-peers.ts";
+import { descendsFrom, findPids, groupSeconds, machineSeconds } from "./process-cpu.ts";
 import { analyzeSeededTables } from "./seeded-statistics.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SECONDS = num("BOOKING_BENCH_SECONDS", 10);
-/** Runs per scenario and server, ours and naive taking turns. */
+/** Rounds per scenario; in each, every peer takes its turn. */
 const ROUNDS = num("BOOKING_BENCH_ROUNDS", 3);
+/** A warm-up per peer and round, not counted (its own fresh windows). */
 const WARMUP_SECONDS = num("BOOKING_BENCH_WARMUP_SECONDS", 3);
 const CONNECTIONS = num("BOOKING_BENCH_CONNECTIONS", 64);
 const WRK_THREADS = num("BOOKING_BENCH_THREADS", 1);
-/**
- * One shard worker on this 2-core machine: it owns every shard, so each mailbox read and each turn's
- * commits take more commands at once than two workers' would (see loadtest/README.md, sixth round).
- */
-const SHARD_WORKERS = num("BOOKING_BENCH_WORKERS", 1);
+/** Shard workers, as `npm start` runs them (BOOKING_BENCH_WORKERS=1 for one-worker figures). */
+const SHARD_WORKERS = num("BOOKING_BENCH_WORKERS", 2);
 const DRIVERS = num("BOOKING_BENCH_DRIVERS", 1_000);
 const UNIFORM_SPACES = num("BOOKING_BENCH_SPACES", 10_000);
+/** The paced run's offered rate, as a share of the same round's unpaced requests/s. */
+const PACED_SHARE = num("BOOKING_BENCH_PACED_SHARE", 0.5);
+/** Future bookings the held busy garage starts with. */
+const GARAGE_HELD = num("BOOKING_BENCH_GARAGE_HELD", 5_000);
 const PROFILE = process.env.BOOKING_BENCH_PROFILE === "1";
 /** Extra node flags for the gateway and shard workers (e.g. "--trace-gc"); their logs are kept. */
 const NODE_FLAGS = (process.env.BOOKING_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
 /** The run's folder (processes' logs, profiles) stays when profiling or given node flags. */
 const KEEP_DATA_DIR = PROFILE || NODE_FLAGS.length > 0;
-/** Which scenarios to run (a, b, c), e.g. BOOKING_BENCH_SCENARIOS=a,c; all by default. */
-const ONLY = (process.env.BOOKING_BENCH_SCENARIOS ?? "a,b,c").split(",");
-/** Windows start on whole hours over the week that begins two days from now. */
-const SLOTS = 7 * 24;
-const HOUR = 3_600_000;
-const SLOT_HOLDING = `('awaiting_payment', 'pending_approval', 'confirmed', 'active')`;
-
+/** Which scenarios to run (a, b, c, d), e.g. BOOKING_BENCH_SCENARIOS=a,c; all by default. */
+const ONLY = (process.env.BOOKING_BENCH_SCENARIOS ?? "a,b,c,d").split(",");
 /**
  * Where the flash crowd's spaces are: "venue", within about 400 m of a stadium, as the spaces a
  * crowd goes for are (so in one shard cell); "spread", over Iberia like (a)'s (before 2026-12-04).
  */
 const FLASH = process.env.BOOKING_BENCH_FLASH === "spread" ? "spread" : "venue";
 
-const random = seededRandom(20261125);
-const scenarios = [
-  { key: "a", name: "(a) uniform, 10,000 spaces", spaces: UNIFORM_SPACES, where: "spread" },
-  { key: "b", name: "(b) flash crowd, 10 spaces", spaces: 10, where: FLASH },
-  { key: "c", name: "(c) one hot space", spaces: 1, where: "spread" },
-] as const;
+const dataDir = mkdtempSync(join(tmpdir(), "parkealo-booking-bench-"));
+chmodSync(dataDir, 0o755);
+const profileDir = join(dataDir, "profiles");
+
+/**
+ * The peers, in the order they take their turns. Another server of POST /api/v1/bookings joins
+ * with one line, e.g. Restate (loadtest/restate-peer/, built separately):
+ *   import { startRestatePeer } from "./restate-peer/index.ts";
+ *   externalPeer("restate", startRestatePeer),
+ * BOOKING_BENCH_PEERS=ours,restate picks some of them.
+ */
+const ALL_PEERS: Peer[] = [
+  oursPeer({ workers: SHARD_WORKERS, ...(PROFILE ? { profileDir } : {}), nodeFlags: NODE_FLAGS }),
+  naivePeer,
+];
+const PEER_NAMES = (process.env.BOOKING_BENCH_PEERS ?? ALL_PEERS.map((p) => p.name).join(",")).split(",");
+const PEERS = ALL_PEERS.filter((p) => PEER_NAMES.includes(p.name));
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** (a)–(c): window starts on whole hours over one week. */
+const WEEK_SLOTS = 7 * 24;
+/** (d): the held garage's 15-minute slots are every one but each GARAGE_GAP-th, from the first on. */
+const GARAGE_GAP = 8;
+const SLOT_HOLDING = `('awaiting_payment', 'pending_approval', 'confirmed', 'active')`;
+
+interface Scenario {
+  key: string;
+  name: string;
+  /** Spaces per run. */
+  spaces: number;
+  where: "spread" | "venue";
+  /**
+   * What makes each run's windows fresh. "week": the same spaces, the next week (many spaces, each
+   * holding a few bookings more per run). "spaces": spaces of its own (few spaces, all the load
+   * on them: otherwise their actors would carry every earlier run's bookings, and ours writes a
+   * space's whole state to Redis at each commit).
+   */
+  fresh: "week" | "spaces";
+  windows: Windows;
+  /** The 15-minute slots (from the first window start) each space holds booked before its run. */
+  held: number[];
+}
+
+/** The held garage's slots: every slot but each `gap`-th from slot 0 on, until `count` are held. */
+function garageHeldSlots(count: number, gap: number): number[] {
+  const slots: number[] = [];
+  for (let i = 0; slots.length < count; i++) if (i % gap !== 0) slots.push(i);
+  return slots;
+}
+
+const heldSlots = garageHeldSlots(GARAGE_HELD, GARAGE_GAP);
+const garage = (name: string, held: number[]): Scenario => ({
+  key: "d",
+  name,
+  spaces: 1,
+  where: "spread",
+  fresh: "spaces",
+  windows: { mode: "garage", heldEnd: held.length === 0 ? 0 : held.at(-1)! + 1, gap: GARAGE_GAP },
+  held,
+});
+const random = { mode: "random", slots: WEEK_SLOTS } as const;
+const ALL_SCENARIOS: Scenario[] = [
+  {
+    key: "a",
+    name: "(a) uniform, 10,000 spaces",
+    spaces: UNIFORM_SPACES,
+    where: "spread",
+    fresh: "week",
+    windows: random,
+    held: [],
+  },
+  {
+    key: "b",
+    name: "(b) flash crowd, 10 spaces",
+    spaces: 10,
+    where: FLASH,
+    fresh: "spaces",
+    windows: random,
+    held: [],
+  },
+  {
+    key: "c",
+    name: "(c) one hot space",
+    spaces: 1,
+    where: "spread",
+    fresh: "spaces",
+    windows: random,
+    held: [],
+  },
+  garage("(d) busy garage, empty", []),
+  garage(`(d) busy garage, ${GARAGE_HELD.toLocaleString("en")} held`, heldSlots),
+];
+const scenarios = ALL_SCENARIOS.filter((s) => ONLY.includes(s.key));
+
 /** Estadio Santiago Bernabéu, Madrid. */
 const VENUE = { lat: 40.4531, lng: -3.6883 };
-type ServerName = "ours" | "naive";
+const seeded = seededRandom(20261125);
 
 /**
  * Spaces open around the clock, spread over Iberia (so over many H3 shard cells and every shard) or
- * around the venue (±0.0036° lat, ±0.0048° lng: about 400 m each way).
+ * around the venue (±0.0036° lat, ±0.0048° lng: about 400 m each way). The garage takes 15-minute
+ * stays; the others at least 30 minutes.
  */
 async function seedSpaces(
   pool: Pool,
   hostId: string,
   count: number,
-  where: "spread" | "venue",
+  scenario: Scenario,
   resolutions: { map: number; shard: number },
 ) {
+  const minDurationMinutes = scenario.windows.mode === "garage" ? 15 : 30;
   const seeds = Array.from({ length: count }, () =>
-    where === "venue"
-      ? spaceSeed(hostId, VENUE.lat + (random() - 0.5) * 0.0072, VENUE.lng + (random() - 0.5) * 0.0096, {
-          minDurationMinutes: 30,
+    scenario.where === "venue"
+      ? spaceSeed(hostId, VENUE.lat + (seeded() - 0.5) * 0.0072, VENUE.lng + (seeded() - 0.5) * 0.0096, {
+          minDurationMinutes,
         })
-      : spaceSeed(hostId, 37 + random() * 6, -8.5 + random() * 11, { minDurationMinutes: 30 }),
+      : spaceSeed(hostId, 37 + seeded() * 6, -8.5 + seeded() * 11, { minDurationMinutes }),
   );
   return insertSpaces(pool, seeds, resolutions, 5_000);
 }
@@ -126,21 +227,6 @@ async function overlapping(pool: Pool, spaceIds: string[]): Promise<number> {
   return rows[0]!.n;
 }
 
-interface Row {
-  scenario: string;
-  server: ServerName;
-  round: number;
-  result: LoadResult;
-  overlaps: number;
-  load: number;
-  /** CPU seconds each group of processes spent during the measured run (none off Linux). */
-  cpu: Record<string, number> | undefined;
-  /** Shard workers' counters over the measured run (ours only). */
-  work: Record<string, number> | undefined;
-  /** Redis commands over the measured run (ours only): calls and µs inside Redis, by command. */
-  redisCommands: Record<string, { calls: number; usec: number }> | undefined;
-}
-
 /** INFO commandstats as calls and µs by command name. */
 async function redisCommandStats(redis: Redis): Promise<Record<string, { calls: number; usec: number }>> {
   const text = await redis.info("commandstats");
@@ -151,103 +237,19 @@ async function redisCommandStats(redis: Redis): Promise<Record<string, { calls: 
   return out;
 }
 
-/** The columns of the CPU table, in order; "rest" is the machine's busy time nobody above spent. */
-const CPU_GROUPS = ["gateway", "workers", "naive", "redis", "postgres", "wrk+bench", "rest"] as const;
+const diff = (before: Record<string, number>, after: Record<string, number>) =>
+  Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
 
-const decided = (r: LoadResult) => (r.statuses[201] ?? 0) + (r.statuses[409] ?? 0);
-const perSecond = (r: LoadResult) => decided(r) / r.seconds;
-const errorsOf = (r: LoadResult) => {
-  const other = Object.entries(r.statuses).filter(([status]) => status !== "201" && status !== "409");
-  const total = other.reduce((sum, [, n]) => sum + n, 0) + r.socketErrors;
-  if (total === 0) return "0";
-  const parts = other.map(([status, n]) => `${n}×${status}`);
-  if (r.socketErrors > 0) parts.push(`${r.socketErrors} socket`);
-  return `${total} (${parts.join(", ")})`;
-};
+/** Runs per peer and round: the warm-up, max and paced with keys, and max without keys if asked. */
+const runsPerRound = (peer: Peer) => (WARMUP_SECONDS > 0 ? 1 : 0) + 2 + (peer.keyless ? 1 : 0);
 
-function table(rows: Row[]): string {
-  const lines = [
-    "| scenario | server | round | decided/s | 201 | 409 | errors | p50 ms | p99 ms | vs naive | overlaps | load 1m |",
-    "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
-  ];
-  for (const row of rows) {
-    const naive = rows.find(
-      (r) => r.scenario === row.scenario && r.round === row.round && r.server === "naive",
-    );
-    const ratio =
-      naive && perSecond(naive.result) > 0 ? perSecond(row.result) / perSecond(naive.result) : NaN;
-    const r = row.result;
-    lines.push(
-      `| ${row.scenario} | ${row.server} | ${row.round} | ${Math.round(perSecond(r)).toLocaleString("en")} | ` +
-        `${r.statuses[201] ?? 0} | ${r.statuses[409] ?? 0} | ${errorsOf(r)} | ${r.p50Ms.toFixed(1)} | ` +
-        `${r.p99Ms.toFixed(1)} | ${row.server === "naive" ? "1.00" : ratio.toFixed(2)} | ${row.overlaps} | ${row.load.toFixed(2)} |`,
-    );
-  }
-  return lines.join("\n");
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-const range = (values: number[], digits: number) =>
-  values.length > 1 ? ` (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})` : "";
-
-/** Per scenario and server: the median over the rounds, and the range in brackets. */
-function summaryTable(rows: Row[]): string {
-  const lines = [
-    "| scenario | server | rounds | decided/s | p50 ms | p99 ms | vs naive | overlaps |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-  ];
-  const scenarioNames = [...new Set(rows.map((r) => r.scenario))];
-  for (const scenario of scenarioNames) {
-    const naiveRate = median(
-      rows.filter((r) => r.scenario === scenario && r.server === "naive").map((r) => perSecond(r.result)),
-    );
-    for (const server of ["ours", "naive"] as const) {
-      const own = rows.filter((r) => r.scenario === scenario && r.server === server);
-      if (own.length === 0) continue;
-      const rates = own.map((r) => perSecond(r.result));
-      const p50s = own.map((r) => r.result.p50Ms);
-      const p99s = own.map((r) => r.result.p99Ms);
-      const rate = `${Math.round(median(rates)).toLocaleString("en")}${range(rates.map(Math.round), 0)}`;
-      const ratio = server === "naive" ? "1.00" : (median(rates) / naiveRate).toFixed(2);
-      lines.push(
-        `| ${scenario} | ${server} | ${own.length} | ${rate} | ${median(p50s).toFixed(1)}${range(p50s, 1)} | ` +
-          `${median(p99s).toFixed(1)}${range(p99s, 1)} | ${ratio} | ${own.reduce((n, r) => n + r.overlaps, 0)} |`,
-      );
-    }
-  }
-  return lines.join("\n");
-}
-
-/** CPU µs per decided command by process group, and the share of the machine's 2 cores busy. */
-function cpuTable(rows: Row[]): string {
-  const lines = [
-    `| scenario | server | round | ${CPU_GROUPS.join(" | ")} | machine busy |`,
-    `| --- | --- | ---: | ${CPU_GROUPS.map(() => "---:").join(" | ")} | ---: |`,
-  ];
-  for (const row of rows) {
-    if (!row.cpu) continue;
-    const n = Math.max(1, decided(row.result));
-    const cells = CPU_GROUPS.map((g) => Math.round(((row.cpu![g] ?? 0) * 1e6) / n).toLocaleString("en"));
-    const busy = (100 * (row.cpu.machine ?? 0)) / (row.result.seconds * cpus().length);
-    lines.push(
-      `| ${row.scenario} | ${row.server} | ${row.round} | ${cells.join(" | ")} | ${busy.toFixed(0)} % |`,
-    );
-  }
-  return lines.join("\n");
-}
-
-const dataDir = mkdtempSync(join(tmpdir(), "parkealo-booking-bench-"));
-chmodSync(dataDir, 0o755);
-const profileDir = join(dataDir, "profiles");
 let stack: Stack | undefined;
-const children: ManagedProcess[] = [];
+const started: RunningPeer[] = [];
 const loadBefore = loadavg();
-const wrk = wrkBinary();
 try {
+  const wrk = wrkBinary();
+  if (!wrk)
+    throw new Error("the booking benchmark needs wrk: apt-get install wrk (as root it installs itself)");
   const redisPort = await freePort();
   const postgresPort = await freePort();
   stack = await startStack({
@@ -267,23 +269,46 @@ try {
   const resolutions = { map: config.H3_MAP_RESOLUTION, shard: config.H3_SHARD_RESOLUTION };
   const pool = createPool(stack.databaseUrl, 4);
 
-  // Each server gets its own spaces for each scenario: one ledger, no shared slots.
+  // Each peer gets its own spaces for each scenario: one ledger, no shared slots. Everything is
+  // seeded before the statistics are taken (seeded-statistics.ts), the garages' held bookings too.
   const seedStarted = performance.now();
   const hostId = await insertUser(pool, "bench-host");
-  const spaces = new Map<string, string[]>();
-  for (const server of ["ours", "naive"] as const) {
-    for (const s of scenarios)
-      spaces.set(`${server}:${s.key}`, await seedSpaces(pool, hostId, s.spaces, s.where, resolutions));
-  }
   const drivers = await seedDrivers(pool, DRIVERS);
+  const base = Math.ceil(Date.now() / HOUR) * HOUR + 48 * HOUR;
+  /** Per peer and scenario, the spaces of each run in turn (one set, every run, when fresh by week). */
+  const spaceSets = new Map<string, string[][]>();
+  let spacesSeeded = 0;
+  let bookingsSeeded = 0;
+  for (const peer of PEERS) {
+    for (const s of scenarios) {
+      const sets = s.fresh === "week" ? 1 : ROUNDS * runsPerRound(peer);
+      const ids = await seedSpaces(pool, hostId, sets * s.spaces, s, resolutions);
+      spaceSets.set(
+        `${peer.name}:${s.name}`,
+        Array.from({ length: sets }, (_, i) => ids.slice(i * s.spaces, (i + 1) * s.spaces)),
+      );
+      spacesSeeded += ids.length;
+      for (const spaceId of s.held.length > 0 ? ids : []) {
+        await insertBookings(
+          pool,
+          s.held.map((slot, i) => ({
+            spaceId,
+            driverId: drivers[i % drivers.length]!,
+            status: "confirmed",
+            start: base + slot * 15 * 60_000,
+            end: base + (slot + 1) * 15 * 60_000,
+          })),
+        );
+        bookingsSeeded += s.held.length;
+      }
+    }
+  }
   const placement = await Promise.all(
-    scenarios
-      .filter((x) => ONLY.includes(x.key))
-      .map(
-        async (x) =>
-          `${x.name}: ${x.where === "venue" ? "around one venue" : "spread over Iberia"}, ` +
-          `${await shardsOf(pool, spaces.get(`ours:${x.key}`)!, config.ACTOR_SHARD_COUNT)} shard(s)`,
-      ),
+    scenarios.map(
+      async (s) =>
+        `${s.name}: ${s.where === "venue" ? "around one venue" : "spread over Iberia"}, ` +
+        `${await shardsOf(pool, spaceSets.get(`${PEERS[0]!.name}:${s.name}`)![0]!, config.ACTOR_SHARD_COUNT)} shard(s)`,
+    ),
   );
   const tokens = new AccessTokens(jwtSecret, 3_600);
   const tokensFile = join(dataDir, "tokens.txt");
@@ -292,188 +317,114 @@ try {
     `${(await Promise.all(drivers.map((id) => tokens.sign({ userId: id, roles: ["driver"] })))).join("\n")}\n`,
   );
   await analyzeSeededTables(pool);
-  const seedSeconds = (performance.now() - seedStarted) / 1000;
   console.log(
-    `[bench] seeded ${2 * (UNIFORM_SPACES + 11)} spaces and ${DRIVERS} drivers in ${seedSeconds.toFixed(1)} s`,
+    `[bench] seeded ${spacesSeeded} spaces, ${bookingsSeeded} held bookings and ${DRIVERS} drivers in ` +
+      `${((performance.now() - seedStarted) / 1000).toFixed(1)} s`,
   );
 
-  // The real system as devstack/start.ts runs it (gateway + shard workers), and the naive server.
   if (PROFILE) mkdirSync(profileDir, { recursive: true });
-  const env = {
-    ...process.env,
-    NODE_ENV: "production",
-    LOG_LEVEL: "warn",
-    DATABASE_URL: stack.databaseUrl,
-    REDIS_URL: stack.redisUrl,
-    JWT_SECRET: jwtSecret,
-    ACCESS_TOKEN_TTL_SECONDS: "3600",
-    HTTP_HOST: "127.0.0.1",
-    OBJECT_STORAGE_DIR: join(dataDir, "objects"),
+  const context = {
+    root,
+    dataDir,
+    databaseUrl: stack.databaseUrl,
+    redisUrl: stack.redisUrl,
+    jwtSecret,
+    shardCount: config.ACTOR_SHARD_COUNT,
+    env: {
+      ...benchServerEnv(stack, jwtSecret),
+      ACCESS_TOKEN_TTL_SECONDS: "3600",
+      OBJECT_STORAGE_DIR: join(dataDir, "objects"),
+    },
   };
-  const [gatewayPort, naivePort] = [await freePort(), await freePort()];
-  // ours: the system under test (profiled, given BOOKING_BENCH_NODE_FLAGS); the naive server is not.
-  const specs = [
-    {
-      name: "gateway",
-      file: "workers/gateway.ts",
-      env: { HTTP_PORT: String(gatewayPort), PUBLIC_URL: `http://127.0.0.1:${gatewayPort}` },
-      health: gatewayPort,
-      ours: true,
-    },
-    ...(await Promise.all(
-      Array.from({ length: SHARD_WORKERS }, async (_, i) => {
-        const health = await freePort();
-        return {
-          name: `shard-worker-${i + 1}`,
-          file: "workers/shard-worker.ts",
-          env: { WORKER_ID: `bench-worker-${i + 1}`, HEALTH_PORT: String(health) },
-          health,
-          ours: true,
-        };
-      }),
-    )),
-    {
-      name: "naive",
-      file: "loadtest/naive-booking-server.ts",
-      env: { HTTP_PORT: String(naivePort) },
-      health: naivePort,
-      ours: false,
-    },
-  ];
-  for (const spec of specs) {
-    // One folder per process: a process under tsx has a second thread (its module loader) whose
-    // profile would otherwise overwrite the main thread's; the main thread's is the larger file.
-    const profiling =
-      PROFILE && spec.ours ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, spec.name)}`] : [];
-    children.push(
-      startProcess(
-        spec.name,
-        process.execPath,
-        [...profiling, ...(spec.ours ? NODE_FLAGS : []), "--import", "tsx", spec.file],
-        {
-          cwd: root,
-          env: { ...env, ...spec.env },
-          logFile: join(dataDir, `${spec.name}.log`),
-        },
-      ),
-    );
-  }
-  await Promise.all(
-    specs.map((spec, i) =>
-      waitUntil(
-        spec.name,
-        async () => (await fetch(`http://127.0.0.1:${spec.health}/healthz`)).ok,
-        90_000,
-        children[i]!.exited,
-      ),
-    ),
-  );
-  // Every shard leased before measuring.
-  await waitUntil(
-    "shard leases",
-    async () => {
-      const owned = await Promise.all(
-        specs
-          .filter((s) => s.name.startsWith("shard-worker"))
-          .map(
-            async (s) =>
-              (
-                (await (await fetch(`http://127.0.0.1:${s.health}/healthz`)).json()) as {
-                  ownedShards: unknown[];
-                }
-              ).ownedShards.length,
-          ),
-      );
-      return owned.reduce((a, b) => a + b, 0) === config.ACTOR_SHARD_COUNT;
-    },
-    60_000,
-  );
+  const starting = await Promise.allSettled(PEERS.map((peer) => peer.start(context)));
+  started.push(...starting.flatMap((s) => (s.status === "fulfilled" ? [s.value] : [])));
+  const failed = starting.find((s) => s.status === "rejected");
+  if (failed) throw failed.reason;
+  const running = new Map(PEERS.map((peer, i) => [peer, started[i]!]));
 
-  const base = Math.ceil(Date.now() / HOUR) * HOUR + 48 * HOUR;
-  const urls: Record<ServerName, string> = {
-    ours: `http://127.0.0.1:${gatewayPort}`,
-    naive: `http://127.0.0.1:${naivePort}`,
-  };
-  const run = (server: ServerName, key: string, seconds: number) => {
-    const spaceIds = spaces.get(`${server}:${key}`)!;
-    const spacesFile = join(dataDir, `spaces-${server}-${key}.txt`);
-    writeFileSync(spacesFile, `${spaceIds.join("\n")}\n`);
-    const load = {
-      url: urls[server],
-      spacesFile,
-      tokensFile,
-      baseSeconds: base / 1000,
-      slots: SLOTS,
-      seconds,
-      connections: CONNECTIONS,
-    };
-    return wrk
-      ? wrkLoad(wrk, { ...load, threads: WRK_THREADS, script: join(root, "loadtest/wrk/booking.lua") })
-      : nodeLoad(load);
-  };
-
-  // CPU accounting by process group (Linux /proc): each group's process trees.
-  const pidOf = (name: string) => children.find((c) => c.name === name)?.child.pid;
+  // CPU by process group (Linux /proc): each group's process trees. The bench's own tree holds what
+  // it started and wrk; a group outside it (a detached daemon) is added to the total on its own.
   const groups: Record<string, number[]> = {
-    gateway: [pidOf("gateway")].filter((p) => p !== undefined),
-    workers: children.filter((c) => c.name.startsWith("shard-worker")).flatMap((c) => c.child.pid ?? []),
-    naive: [pidOf("naive")].filter((p) => p !== undefined),
+    ...Object.assign({}, ...started.map((p) => p.cpuGroups)),
     redis: findPids(`127.0.0.1:${redisPort}`),
     postgres: findPids(`port=${postgresPort} `),
-    self: [process.pid],
   };
+  const inside = Object.keys(groups).filter(
+    (g) => groups[g]!.length > 0 && groups[g]!.every((pid) => descendsFrom(pid, process.pid)),
+  );
+  const cpuColumns = [...PEERS.flatMap((p) => p.cpuGroups), "redis", "postgres", "wrk+bench"];
   const cpuNow = () => {
     const machine = machineSeconds();
-    return machine === undefined ? undefined : { ...groupSeconds(groups), machine };
+    return machine === undefined
+      ? undefined
+      : { ...groupSeconds({ ...groups, self: [process.pid] }), machine };
   };
   const cpuSpent = (
     before: Record<string, number> | undefined,
     after: Record<string, number> | undefined,
   ) => {
     if (!before || !after) return undefined;
-    const d = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
-    const ours = ["gateway", "workers", "naive", "redis", "postgres"];
-    // The bench's own tree holds every process it started (and wrk); what is left is wrk and us.
-    const wrkAndBench = d("self") - ours.reduce((sum, k) => sum + d(k), 0);
-    const spent: Record<string, number> = { "wrk+bench": wrkAndBench, machine: d("machine") };
-    for (const k of ours) spent[k] = d(k);
-    spent.rest = d("machine") - d("self");
+    const d = diff(before, after);
+    const spent: Record<string, number> = { machine: d.machine ?? 0 };
+    for (const g of Object.keys(groups)) spent[g] = d[g] ?? 0;
+    spent["wrk+bench"] = (d.self ?? 0) - inside.reduce((sum, g) => sum + (d[g] ?? 0), 0);
+    spent.total =
+      (d.self ?? 0) +
+      Object.keys(groups)
+        .filter((g) => !inside.includes(g))
+        .reduce((sum, g) => sum + (d[g] ?? 0), 0);
+    spent.rest = (d.machine ?? 0) - spent.total;
     return spent;
   };
-
-  // The shard workers' counters (their /healthz): commands, fenced commits, mailbox reads.
-  const workerHealth = specs
-    .filter((spec) => spec.name.startsWith("shard-worker"))
-    .map((spec) => spec.health);
-  const workCounters = async () => {
-    const sum: Record<string, number> = {};
-    for (const port of workerHealth) {
-      const { stats } = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as {
-        stats: Record<string, number>;
-      };
-      for (const [k, v] of Object.entries(stats)) sum[k] = (sum[k] ?? 0) + v;
-    }
-    return sum;
-  };
-
   const redisStats = new Redis(stack.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
 
+  // Each run's windows: its own spaces, or (a)'s spaces a week further on than the run before.
+  const runsTaken = new Map<string, number>();
+  let weeksTaken = 0;
+  const nextCalendar = (peer: Peer, s: Scenario) => {
+    const key = `${peer.name}:${s.name}`;
+    const sets = spaceSets.get(key)!;
+    if (s.fresh === "week") {
+      weeksTaken += 1;
+      return { spaceIds: sets[0]!, base: base + weeksTaken * 8 * DAY };
+    }
+    const taken = runsTaken.get(key) ?? 0;
+    runsTaken.set(key, taken + 1);
+    return { spaceIds: sets[taken]!, base };
+  };
+  let runNumber = 0;
+  const load = (peer: Peer, s: Scenario, options: { keys: boolean; seconds: number; rate?: number }) => {
+    const calendar = nextCalendar(peer, s);
+    runNumber += 1;
+    const spacesFile = join(dataDir, `spaces-${runNumber}.txt`);
+    writeFileSync(spacesFile, `${calendar.spaceIds.join("\n")}\n`);
+    const result = wrkLoad(wrk, {
+      url: running.get(peer)!.url,
+      spacesFile,
+      tokensFile,
+      baseSeconds: calendar.base / 1000,
+      windows: s.windows,
+      connections: CONNECTIONS,
+      threads: WRK_THREADS,
+      ...options,
+    });
+    return { result, spaceIds: calendar.spaceIds };
+  };
+
   const rows: Row[] = [];
-  const turns = scenarios
-    .filter((x) => ONLY.includes(x.key))
-    .flatMap((s) =>
-      Array.from({ length: ROUNDS }, (_, i) => i + 1).flatMap((round) =>
-        (["ours", "naive"] as const).map((server) => ({ s, round, server })),
-      ),
-    );
-  for (const { s, round, server } of turns) {
-    if (WARMUP_SECONDS > 0) await run(server, s.key, WARMUP_SECONDS);
-    const workBefore = server === "ours" ? await workCounters() : undefined;
-    const redisBefore = server === "ours" ? await redisCommandStats(redisStats) : undefined;
+  const measure = async (peer: Peer, s: Scenario, round: number, kind: LoadKind, rate?: number) => {
+    const counters = running.get(peer)!.counters;
+    const workBefore = counters ? await counters() : undefined;
+    const redisBefore = counters ? await redisCommandStats(redisStats) : undefined;
     const cpuBefore = cpuNow();
-    const result = await run(server, s.key, SECONDS);
+    const run = load(peer, s, {
+      keys: kind !== "keyless",
+      seconds: SECONDS,
+      ...(rate === undefined ? {} : { rate }),
+    });
+    const result = await run.result;
     const cpu = cpuSpent(cpuBefore, cpuNow());
-    const workAfter = workBefore ? await workCounters() : undefined;
+    const workAfter = counters ? await counters() : undefined;
     const redisAfter = redisBefore ? await redisCommandStats(redisStats) : undefined;
     const redisCommands =
       redisBefore && redisAfter
@@ -484,39 +435,71 @@ try {
             ]),
           )
         : undefined;
-    const work =
-      workBefore && workAfter
-        ? Object.fromEntries(Object.entries(workAfter).map(([k, v]) => [k, v - (workBefore[k] ?? 0)]))
-        : undefined;
-    const overlaps = await overlapping(pool, spaces.get(`${server}:${s.key}`)!);
-    rows.push({
+    const row: Row = {
       scenario: s.name,
-      server,
+      peer: peer.name,
+      load: kind,
       round,
+      rate,
       result,
-      overlaps,
-      load: loadavg()[0]!,
+      overlaps: await overlapping(pool, run.spaceIds),
+      loadAverage: loadavg()[0]!,
       cpu,
-      work,
+      work: workBefore && workAfter ? diff(workBefore, workAfter) : undefined,
       redisCommands,
-    });
+    };
+    rows.push(row);
+    const won = result.statuses[201] ?? 0;
     console.log(
-      `[bench] ${s.name}, round ${round}, ${server}: ${Math.round(perSecond(result))} decided/s, p99 ${result.p99Ms.toFixed(1)} ms, ${overlaps} overlaps`,
+      `[bench] ${s.name}, round ${round}, ${peer.name} ${kind}${rate === undefined ? "" : ` at ${rate}/s`}: ` +
+        `${Math.round(requestsPerSecond(result))} requests/s, ${won} won (${((100 * won) / Math.max(1, result.requests)).toFixed(0)} %), ` +
+        `p99 ${result.p99Ms.toFixed(1)} ms, ${row.overlaps} overlaps`,
     );
+    return row;
+  };
+
+  for (const s of scenarios) {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const peer of PEERS) {
+        if (WARMUP_SECONDS > 0) await load(peer, s, { keys: true, seconds: WARMUP_SECONDS }).result;
+        const max = await measure(peer, s, round, "max");
+        const rate = Math.max(1, Math.round(PACED_SHARE * requestsPerSecond(max.result)));
+        await measure(peer, s, round, "paced", rate);
+        if (peer.keyless) await measure(peer, s, round, "keyless");
+      }
+    }
   }
   await pool.end();
   redisStats.disconnect();
 
   const loadAfter = loadavg();
-  const command = `npm run bench:bookings  (node --import tsx loadtest/booking-bench.ts)`;
-  const settings = `BOOKING_BENCH_SECONDS=${SECONDS} BOOKING_BENCH_CONNECTIONS=${CONNECTIONS} BOOKING_BENCH_THREADS=${WRK_THREADS} BOOKING_BENCH_WORKERS=${SHARD_WORKERS} BOOKING_BENCH_ROUNDS=${ROUNDS}`;
-  console.log(`\ncommand: ${command}\nsettings: ${settings}`);
+  const knobs = Object.entries(process.env)
+    .filter(([k]) => k.startsWith("BOOKING_BENCH_"))
+    .map(([k, v]) => `${k}=${v} `)
+    .join("");
+  console.log(`\ncommand: ${knobs}npm run bench:bookings  (node --import tsx loadtest/booking-bench.ts)`);
   console.log(
-    `generator: ${wrk ? `${wrk} -t${WRK_THREADS} -c${CONNECTIONS} -d${SECONDS}s -s loadtest/wrk/booking.lua` : "Node fetch client (wrk not available)"}; ` +
-      `${WARMUP_SECONDS} s warm-up per row, not counted; random space of the scenario, random 1–3 h window on whole hours in the week from ${new Date(base).toISOString()}, random one of ${DRIVERS} drivers' tokens`,
+    `settings: BOOKING_BENCH_SECONDS=${SECONDS} BOOKING_BENCH_ROUNDS=${ROUNDS} BOOKING_BENCH_WARMUP_SECONDS=${WARMUP_SECONDS} ` +
+      `BOOKING_BENCH_CONNECTIONS=${CONNECTIONS} BOOKING_BENCH_THREADS=${WRK_THREADS} BOOKING_BENCH_WORKERS=${SHARD_WORKERS} ` +
+      `BOOKING_BENCH_PACED_SHARE=${PACED_SHARE} BOOKING_BENCH_GARAGE_HELD=${GARAGE_HELD} BOOKING_BENCH_PEERS=${PEERS.map((p) => p.name).join(",")}`,
   );
   console.log(
-    `system: 1 gateway process + ${SHARD_WORKERS} shard-worker processes (${config.ACTOR_SHARD_COUNT} shards); naive: 1 Hono process, pool ${config.DATABASE_POOL_SIZE}; decided = 201 + 409`,
+    `generator of every figure: ${wrkCommand(wrk, { threads: WRK_THREADS, connections: CONNECTIONS, seconds: SECONDS })} ` +
+      "<peer> -- … keys=on|off [rate=<n>]; a fresh Idempotency-Key per request (keys=on) except in the " +
+      `"max, no keys" rows; "paced" rows: rate = ${PACED_SHARE} × the same round's "max, keys" requests/s through ` +
+      "wrk's delay(), whose latency is service time only (a request's wait for a free connection is not counted); " +
+      `${WARMUP_SECONDS} s warm-up per peer and round, not counted; random one of ${DRIVERS} drivers' tokens`,
+  );
+  console.log(
+    `windows: (a)–(c) a random space of the run's, a random 1–3 h window on whole hours in a week from ${new Date(base).toISOString()} ` +
+      "((a): each run a week further on; (b), (c): each run its own fresh spaces); (d) each run a fresh garage, " +
+      `15-minute slots from ${new Date(base).toISOString()} in order per wrk thread, skipping the held ones ` +
+      `(${GARAGE_HELD.toLocaleString("en")} held: ${GARAGE_GAP - 1} of every ${GARAGE_GAP} slots over the first ` +
+      `${((heldSlots.at(-1) ?? 0) / 96).toFixed(1)} days; after those, every slot)`,
+  );
+  console.log(
+    `ours: 1 gateway process + ${SHARD_WORKERS} shard-worker processes (${config.ACTOR_SHARD_COUNT} shards); naive: 1 Hono process, ` +
+      `pool ${config.DATABASE_POOL_SIZE}; decided = 201 + 409`,
   );
   console.log(`spaces: ${placement.join("; ")}`);
   console.log(
@@ -524,40 +507,26 @@ try {
       `${loadAfter.map((l) => l.toFixed(2)).join(" ")} after (generator, servers, Redis and PostgreSQL share the machine)\n`,
   );
   console.log(
-    `Median over ${ROUNDS} round${ROUNDS === 1 ? "" : "s"} (ours and naive take turns each round), range in brackets; vs naive compares the medians:\n`,
+    `Median over ${ROUNDS} round${ROUNDS === 1 ? "" : "s"} (the peers take turns each round), range in brackets; ` +
+      '"vs naive" divides the "max, keys" medians of decided/s; the latency figure is the "paced" row\'s p99:\n',
   );
   console.log(summaryTable(rows));
   console.log("\nEvery run:\n");
-  console.log(table(rows));
+  console.log(runsTable(rows));
   if (rows.some((r) => r.cpu)) {
+    const outside = Object.keys(groups).filter((g) => !inside.includes(g));
     console.log(
-      "\nCPU per decided command, µs, by process group during each measured run (Linux /proc; redis and" +
-        " postgres include every backend; wrk+bench: the generator and this script; rest: the machine's" +
-        " other busy time, other jobs included):\n",
+      "\nCPU per decided booking, µs, by process group during each measured run (Linux /proc; redis and" +
+        " postgres include every backend; wrk+bench: the generator and this script; all processes: every" +
+        " one above; machine busy also counts the machine's other jobs" +
+        `${outside.length > 0 ? `; outside the bench's process tree, added on their own: ${outside.join(", ")}` : ""}):\n`,
     );
-    console.log(cpuTable(rows));
+    console.log(cpuTable(rows, cpuColumns, cpus().length));
   }
-  for (const row of rows.filter((r) => r.work)) {
-    const w = row.work!;
-    const per = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : "-");
-    console.log(
-      `\n${row.scenario}, round ${row.round}, shard workers: ${w.commandsProcessed} commands, ${w.batchesCommitted} batches ` +
-        `(${per(w.commandsProcessed ?? 0, w.batchesCommitted ?? 0)} commands per batch) in ${w.commitCalls} fenced commit calls ` +
-        `(${per(w.batchesCommitted ?? 0, w.commitCalls ?? 0)} batches per call), ${w.mailboxReads} mailbox reads ` +
-        `(${per(w.entriesRead ?? 0, w.mailboxReads ?? 0)} entries per read), ${w.actorsActivated} activations`,
-    );
-    if (row.redisCommands) {
-      const n = Math.max(1, decided(row.result));
-      const top = Object.entries(row.redisCommands)
-        .filter(([, v]) => v.calls > 0)
-        .sort((a, b) => b[1].usec - a[1].usec)
-        .slice(0, 8)
-        .map(([k, v]) => `${k} ${(v.calls / n).toFixed(2)}×/cmd ${(v.usec / n).toFixed(1)} µs/cmd`);
-      console.log(`  Redis time inside commands, per decided command: ${top.join("; ")}`);
-    }
-  }
+  const work = workLines(rows);
+  if (work.length > 0) console.log(`\n${work.join("\n")}`);
 } finally {
-  await Promise.all(children.map((child) => child.stop("SIGINT")));
+  await Promise.all(started.map((peer) => peer.stop()));
   await stack?.stop();
   // The database goes either way; with BOOKING_BENCH_PROFILE=1 the profiles (and logs) stay, and
   // with BOOKING_BENCH_NODE_FLAGS the logs.

@@ -94,6 +94,14 @@ export function groupSeconds(groups: Record<string, number[]>): Record<string, n
   return out;
 }
 
+/** Whether `pid` is `ancestor` or one of its descendants (a daemon that detached is not). */
+export function descendsFrom(pid: number, ancestor: number): boolean {
+  for (let at: number | undefined = pid; at !== undefined && at > 1; at = readStat(at)?.ppid) {
+    if (at === ancestor) return true;
+  }
+  return false;
+}
+
 /** Busy CPU seconds of the whole machine so far (all cores, everything but idle and iowait). */
 export function machineSeconds(): number | undefined {
   try {

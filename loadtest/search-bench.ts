@@ -29,6 +29,7 @@ import {
   insertUser,
   type SpaceSeed,
 } from "../test/support/search-fixtures.ts";
+import { benchServerEnv } from "./bench-server-env.ts";
 import { searchLoad } from "./search-load.ts";
 
 const SPACES = Number(process.env.SEARCH_BENCH_SPACES ?? 100_000);
@@ -520,13 +521,7 @@ try {
     {
       cwd: fileURLToPath(new URL("..", import.meta.url)),
       env: {
-        ...process.env,
-        NODE_ENV: "production",
-        LOG_LEVEL: "warn",
-        DATABASE_URL: stack.databaseUrl,
-        REDIS_URL: stack.redisUrl,
-        JWT_SECRET: randomBytes(32).toString("hex"),
-        HTTP_HOST: "127.0.0.1",
+        ...benchServerEnv(stack, randomBytes(32).toString("hex")),
         HTTP_PORT: String(gatewayPort),
         PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
         OBJECT_STORAGE_DIR: join(dataDir, "objects"),
