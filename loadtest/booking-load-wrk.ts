@@ -26,7 +26,12 @@ export interface LoadResult {
 
 export async function wrkLoad(
   wrk: string,
-  options: LoadOptions & { threads: number; script: string },
+  options: LoadOptions & {
+    threads: number;
+    script: string;
+    /** Where to post instead of /api/v1/bookings, `{spaceId}` filled in per request (Restate's ingress). */
+    pathTemplate?: string;
+  },
 ): Promise<LoadResult> {
   const args = [
     `-t${options.threads}`,
@@ -42,6 +47,7 @@ export async function wrkLoad(
     options.tokensFile,
     String(options.baseSeconds),
     String(options.slots),
+    ...(options.pathTemplate === undefined ? [] : [options.pathTemplate]),
   ];
   const raw = await runWrk<{
     requests: number;

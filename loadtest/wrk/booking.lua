@@ -1,7 +1,9 @@
 -- wrk script for the booking benchmark (loadtest/booking-bench.ts): POST /api/v1/bookings with a
 -- random space from a file, a random 1–3 hour window on whole hours in [base, base + slots hours),
 -- and a random driver's pre-issued access token; counts answers by status and prints one JSON line.
---   wrk -s loadtest/wrk/booking.lua <url> -- <spaces file> <tokens file> <base epoch s> <slots>
+-- An optional path template posts elsewhere, its {spaceId} replaced by the request's space (the
+-- Restate peer's ingress: /SpaceBookings/{spaceId}/book, loadtest/restate-peer/).
+--   wrk -s loadtest/wrk/booking.lua <url> -- <spaces file> <tokens file> <base epoch s> <slots> [path template]
 local threads = {}
 local counter = 0
 
@@ -12,7 +14,7 @@ function setup(thread)
 end
 
 local spaces, tokens = {}, {}
-local base, slots
+local base, slots, path_template
 counts = {}
 
 function init(args)
@@ -24,6 +26,7 @@ function init(args)
   end
   base = tonumber(args[3])
   slots = tonumber(args[4])
+  path_template = args[5]
   math.randomseed(os.time() * 1000 + thread_number * 7919)
   wrk.method = "POST"
   wrk.path = "/api/v1/bookings"
@@ -42,7 +45,9 @@ function request()
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)],
   }
-  return wrk.format("POST", "/api/v1/bookings", headers, body)
+  local path = "/api/v1/bookings"
+  if path_template then path = path_template:gsub("{spaceId}", space) end
+  return wrk.format("POST", path, headers, body)
 end
 
 function response(status, headers, body)
