@@ -25,6 +25,8 @@ export interface LoadOptions {
   keys: boolean;
   /** Requests per second over all connections; unpaced (as fast as answers come) when absent. */
   rate?: number;
+  /** Where to post instead of /api/v1/bookings, `{spaceId}` filled in per request (Restate's ingress). */
+  path?: string | undefined;
   seconds: number;
   connections: number;
   threads: number;
@@ -69,6 +71,7 @@ export async function wrkLoad(wrk: string, options: LoadOptions): Promise<LoadRe
     `keys=${options.keys ? "on" : "off"}`,
     ...windows,
     ...(options.rate === undefined ? [] : [`rate=${options.rate}`]),
+    ...(options.path === undefined ? [] : [`path=${options.path}`]),
   ];
   const raw = await runWrk<{
     requests: number;

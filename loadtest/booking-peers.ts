@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { type ManagedProcess, startProcess, waitUntil } from "../devstack/managed-process.ts";
 import { freePort } from "../devstack/stack.ts";
+import { startRestatePeer } from "./restate-peer/index.ts";
 
 /** What every peer is started with. */
 export interface PeerContext {
@@ -29,6 +30,10 @@ export interface PeerServer {
   url: string;
   /** Its processes, whose trees' CPU counts as the peer's. */
   pids: number[];
+  /** Where bookings go when not /api/v1/bookings, `{spaceId}` filled in per request. */
+  bookingPath?: string;
+  /** The status of a booking made when not 201 (counted as a 201). */
+  winStatus?: number;
   stop(): Promise<void>;
 }
 
@@ -38,6 +43,8 @@ export interface RunningPeer {
   cpuGroups: Record<string, number[]>;
   /** Counters to read before and after a run (ours: the shard workers' stats). */
   counters?: () => Promise<Record<string, number>>;
+  bookingPath?: string;
+  winStatus?: number;
   stop(): Promise<void>;
 }
 
@@ -58,7 +65,13 @@ export function externalPeer(name: string, start: (context: PeerContext) => Prom
     cpuGroups: [name],
     async start(context) {
       const server = await start(context);
-      return { url: server.url, cpuGroups: { [name]: server.pids }, stop: () => server.stop() };
+      return {
+        url: server.url,
+        cpuGroups: { [name]: server.pids },
+        ...(server.bookingPath === undefined ? {} : { bookingPath: server.bookingPath }),
+        ...(server.winStatus === undefined ? {} : { winStatus: server.winStatus }),
+        stop: () => server.stop(),
+      };
     },
   };
 }
@@ -207,3 +220,18 @@ export const naivePeer: Peer = {
     };
   },
 };
+
+/**
+ * Restate (loadtest/restate-peer/): one virtual object per space, called straight at its ingress with
+ * the request's Idempotency-Key; a booking made is its 200, a taken slot 409.
+ */
+export const restatePeer = externalPeer("restate", async (context) => {
+  const peer = await startRestatePeer({ dataDir: join(context.dataDir, "restate") });
+  return {
+    url: peer.url,
+    pids: [peer.pids.server, peer.pids.service],
+    bookingPath: peer.bookingPathTemplate,
+    winStatus: 200,
+    stop: () => peer.stop(),
+  };
+});

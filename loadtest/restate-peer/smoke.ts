@@ -7,12 +7,10 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { wrkBinary } from "../../devstack/system-packages.ts";
 import { wrkLoad } from "../booking-load-wrk.ts";
 import { SPACE_BOOKINGS, startRestatePeer } from "./index.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const HOUR = 3_600_000;
 const QUARTER = HOUR / 4;
 const CONCURRENT = 200;
@@ -99,12 +97,12 @@ try {
       spacesFile,
       tokensFile,
       baseSeconds: base / 1000,
-      slots: 7 * 24,
+      windows: { mode: "random", slots: 7 * 24 },
+      keys: true,
       seconds: 5,
       connections: 32,
       threads: 1,
-      script: join(root, "loadtest/wrk/booking.lua"),
-      pathTemplate: peer.bookingPathTemplate,
+      path: peer.bookingPathTemplate,
     });
     const decided = (result.statuses[200] ?? 0) + (result.statuses[409] ?? 0);
     console.log(

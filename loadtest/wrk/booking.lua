@@ -10,9 +10,12 @@
 -- requests per second (wrk's delay(): a connection that answered waits for the thread's next slot).
 -- wrk times a request from its write, so a paced run's latency is service time only: the wait of a
 -- request whose slot came while every connection was busy is not counted.
+-- With path=<template> it posts to the template with {spaceId} filled in (the Restate peer's ingress,
+-- /SpaceBookings/{spaceId}/book) instead of /api/v1/bookings.
 -- Counts answers by status and prints one JSON line.
 --   wrk -s loadtest/wrk/booking.lua <url> -- spaces=<file> tokens=<file> base=<epoch s> threads=<n>
 --       run=<tag> keys=on|off mode=random slots=<n> | mode=garage held_end=<n> gap=<n> [rate=<n>]
+--       [path=<template>]
 local threads = {}
 local counter = 0
 
@@ -105,7 +108,8 @@ function request()
     ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)],
   }
   if opt.keys ~= "off" then headers["Idempotency-Key"] = key_prefix .. sent end
-  return wrk.format("POST", "/api/v1/bookings", headers, body)
+  local path = opt.path and (opt.path:gsub("{spaceId}", space)) or "/api/v1/bookings"
+  return wrk.format("POST", path, headers, body)
 end
 
 function response(status, headers, body)
