@@ -57,7 +57,13 @@ export interface SpaceActorOptions {
   readonly requestCommitConcurrency?: number | undefined;
 }
 
-type SpaceContext = ActorContext<SpaceState, LedgerCommit>;
+/**
+ * What a space command stages for its batch's flush: a decision to commit, or the id of a refused
+ * command to look for in the ledger's records (all of a batch's in one query).
+ */
+type SpaceWrite = LedgerCommit | { readonly probe: string };
+
+type SpaceContext = ActorContext<SpaceState, SpaceWrite>;
 
 /** Host id of the state a missing space's actor holds: it takes nothing, every command is a 404. */
 const GONE = "-";
@@ -106,10 +112,9 @@ export function createSpaceActor(options: SpaceActorOptions) {
   /**
    * Commands a flush found recorded in the ledger (resends whose stored replies are gone, or another
    * request under a used key), by command id: the batch is decided again and each is answered from
-   * its record. Records of refused commands' ids are read as they come, many in one query.
+   * its record.
    */
   const recorded = new Map<string, CommandRecord>();
-  const records = new BatchLoader<string, CommandRecord>((ids) => findCommandRecords(pool, ids));
 
   /** The first answer to a command recorded before; another request under its key is refused. */
   async function answerRecorded(ctx: SpaceContext, record: CommandRecord): Promise<SpaceActorReply> {
@@ -120,14 +125,14 @@ export function createSpaceActor(options: SpaceActorOptions) {
     return booking === null ? null : bookingView(booking.spaceId, booking);
   }
 
-  /** A command recorded before, as a flush found it or the ledger holds it now; undefined: never. */
+  /** A command recorded before, as a flush found it, or (`lookUp`) as the ledger holds it now. */
   async function recordOf(ctx: SpaceContext, lookUp: boolean): Promise<CommandRecord | undefined> {
     const found = recorded.get(ctx.commandId);
     if (found !== undefined) {
       recorded.delete(ctx.commandId);
       return found;
     }
-    return lookUp ? records.load(ctx.commandId) : undefined;
+    return lookUp ? (await findCommandRecords(pool, [ctx.commandId])).get(ctx.commandId) : undefined;
   }
 
   /**
@@ -198,9 +203,12 @@ export function createSpaceActor(options: SpaceActorOptions) {
       // A refusal may be a command decided before whose stored reply is gone (its own booking now
       // holds the slot, its transition is done), or another request under a used key: the ledger's
       // record tells, for commands under a caller's key and for transitions already made.
-      const lookUp = ctx.fingerprint !== undefined || decision.rejection.code === "invalid_transition";
-      const record = await recordOf(ctx, lookUp && command.type !== "scheduleChanged");
+      // Those ids are probed once per batch, all together, by the flush (no query per refusal): a
+      // recorded one has the batch decided again and is answered from its record.
+      const record = await recordOf(ctx, false);
       if (record !== undefined) return answerRecorded(ctx, record);
+      const probe = ctx.fingerprint !== undefined || decision.rejection.code === "invalid_transition";
+      if (probe && command.type !== "scheduleChanged") ctx.stageWrite({ probe: ctx.commandId });
       throw rejectionError(decision.rejection);
     }
     const { events, bookingId } = decision;
@@ -232,7 +240,7 @@ export function createSpaceActor(options: SpaceActorOptions) {
     return reply;
   }
 
-  return defineActor<SpaceState, SpaceCommand, SpaceActorReply, LedgerCommit>({
+  return defineActor<SpaceState, SpaceCommand, SpaceActorReply, SpaceWrite>({
     type: SPACE_ACTOR_TYPE,
     stateSchema: spaceStateSchema.transform((value) => parseSpaceState(value)),
     commandSchema: spaceCommandSchema,
@@ -274,22 +282,32 @@ export function createSpaceActor(options: SpaceActorOptions) {
     },
     async flushWrites(writes, ctx) {
       ctx.assertLeaseHeld();
+      const probes = writes.flatMap((w) => ("probe" in w ? [w.probe] : []));
+      const commits = writes.filter((w): w is LedgerCommit => !("probe" in w));
+      const decideAgain = (records: ReadonlyMap<string, CommandRecord>) => {
+        if (recorded.size >= 10_000) recorded.clear();
+        for (const [id, record] of records) recorded.set(id, record);
+        return new DecideAgainError(
+          new AppError("conflict", 409, "a command of this batch was recorded before; send it again"),
+        );
+      };
+      if (probes.length > 0) {
+        const found = await findCommandRecords(pool, probes);
+        if (found.size > 0) throw decideAgain(found);
+      }
+      if (commits.length === 0) return;
       try {
-        await commitSpaceBatch(pool, writes, requests);
+        await commitSpaceBatch(pool, commits, requests);
       } catch (error) {
         if (error instanceof RecordedCommands) {
-          if (recorded.size >= 10_000) recorded.clear();
-          for (const [id, record] of error.records) recorded.set(id, record);
-          for (const w of writes) stale.add(w.spaceId);
-          throw new DecideAgainError(
-            new AppError("conflict", 409, "a command of this batch was recorded before; send it again"),
-          );
+          for (const w of commits) stale.add(w.spaceId);
+          throw decideAgain(error.records);
         }
         // The ledger refused the data itself: the answer, with nothing to reload.
         if (!(error instanceof AppError) || error.code === "ledger_refused") throw error;
         // The ledger contradicted the state (a taken slot, a moved status, a changed space): reload
         // and decide again rather than answer from a state known to be stale.
-        for (const w of writes) stale.add(w.spaceId);
+        for (const w of commits) stale.add(w.spaceId);
         throw new DecideAgainError(error);
       }
     },

@@ -3,7 +3,7 @@
 // between the PostgreSQL commit and the Redis commit, the stored reply and the answer. Spawned by the
 // fault test that proves such a command is answered with what was committed.
 import type { FlushContext } from "../../actors/runtime/actor.ts";
-import { createSpaceActor, type LedgerCommit } from "../../actors/space/index.ts";
+import { createSpaceActor } from "../../actors/space/index.ts";
 import { spacePolicyFromConfig } from "../../actors/space/space-policy.ts";
 import { runShardWorker } from "../../workers/shard-worker-process.ts";
 import { CRASH_MARK } from "./booking-fixtures.ts";
@@ -13,10 +13,12 @@ await runShardWorker(({ pool, config }) => {
   return [
     {
       ...actor,
-      async flushWrites(writes: LedgerCommit[], ctx: FlushContext) {
+      async flushWrites(writes: Parameters<NonNullable<typeof actor.flushWrites>>[0], ctx: FlushContext) {
         await actor.flushWrites?.(writes, ctx);
-        const marked = writes.some((w) =>
-          w.events.some((e) => e.type === "bookingRequested" && e.specialRequests === CRASH_MARK),
+        const marked = writes.some(
+          (w) =>
+            "events" in w &&
+            w.events.some((e) => e.type === "bookingRequested" && e.specialRequests === CRASH_MARK),
         );
         if (marked) process.kill(process.pid, "SIGKILL");
       },
