@@ -115,6 +115,8 @@ export function createSpaceActor(options: SpaceActorOptions) {
    * its record.
    */
   const recorded = new Map<string, CommandRecord>();
+  /** Probes of refused commands' ids: those of every actor flushing in one turn go in one query. */
+  const records = new BatchLoader<string, CommandRecord>((ids) => findCommandRecords(pool, ids));
 
   /** The first answer to a command recorded before; another request under its key is refused. */
   async function answerRecorded(ctx: SpaceContext, record: CommandRecord): Promise<SpaceActorReply> {
@@ -292,7 +294,10 @@ export function createSpaceActor(options: SpaceActorOptions) {
         );
       };
       if (probes.length > 0) {
-        const found = await findCommandRecords(pool, probes);
+        const found = new Map<string, CommandRecord>();
+        for (const record of await Promise.all(probes.map((id) => records.load(id)))) {
+          if (record !== undefined) found.set(record.commandId, record);
+        }
         if (found.size > 0) throw decideAgain(found);
       }
       if (commits.length === 0) return;
