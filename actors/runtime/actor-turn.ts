@@ -15,13 +15,7 @@ import type { HostStats } from "./host-stats.ts";
 import { failure, fingerprintOf, replyTarget, success } from "./replies.ts";
 import { StaleEpochError } from "./script-codes.ts";
 import type { RuntimeSettings } from "./settings.ts";
-import {
-  mergeChange,
-  type StateChange,
-  stateFromEntries,
-  stateWrite,
-  wholeStateEntries,
-} from "./state-entries.ts";
+import { mergeChange, type StateChange, stateFromEntries, stateWrite } from "./state-entries.ts";
 
 /** What an actor's turns use of the worker. */
 export interface TurnServices {
@@ -210,7 +204,7 @@ export class ActorTurns {
       const flushed = await this.flush(cell, definition, decision);
       if (flushed !== "ok") return flushed;
 
-      const state = stateWrite(definition.entries ?? wholeStateEntries, decision.state, decision.stateChange);
+      const state = stateWrite(definition.entries, decision.state, decision.stateChange);
       const outcome = await commits.commit(this.shard.fence, {
         ...address(cell),
         ...(state === undefined ? {} : { state }),

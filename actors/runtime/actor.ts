@@ -33,7 +33,7 @@ export interface ActorContext<S, W = never> {
   /**
    * Stages a new state; written (fenced) with the reply when the handler returns. `touched`: the keys
    * of the entries (see StateEntries) this change made or removed, so only they are written; without
-   * it the whole state is written again.
+   * it the whole state is written again (as always for an actor without an entries codec).
    */
   setState(next: S, touched?: readonly string[]): void;
   /** Stages removal of the state (the entity is gone). */

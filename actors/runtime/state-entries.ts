@@ -5,10 +5,10 @@ import type { AnyActorDefinition, StateEntries } from "./actor.ts";
 import type { StateWrite } from "./driver.ts";
 
 /** The key of the one entry of an actor that has no codec of its own: its whole state. */
-export const WHOLE_STATE_KEY = "";
+const WHOLE_STATE_KEY = "";
 
 /** Without a codec, the whole state is one entry, written again whenever it changes. */
-export const wholeStateEntries: StateEntries<unknown> = {
+const wholeStateEntries: StateEntries<unknown> = {
   all: (state) => [[WHOLE_STATE_KEY, state]],
   get: (state, key) => (key === WHOLE_STATE_KEY ? state : undefined),
   from: (entries) => entries.get(WHOLE_STATE_KEY),
@@ -37,18 +37,22 @@ export function mergeChange(
   return keys;
 }
 
-/** The write that stores `change` of `state`; undefined when nothing is to be written. */
+/**
+ * The write that stores `change` of `state` by the actor's codec (`entries`); undefined when
+ * nothing is to be written. Without a codec the state is one entry: any change writes it whole.
+ */
 export function stateWrite(
-  entries: StateEntries<unknown>,
+  entries: StateEntries<unknown> | undefined,
   state: unknown,
   change: StateChange | undefined,
 ): StateWrite | undefined {
   if (change === undefined) return undefined;
   if (change === "delete") return { op: "delete" };
   // Null prototype: an entry key is the actor's own and may be any string.
-  if (change === "whole") {
+  if (change === "whole" || entries === undefined) {
     const all: Record<string, string> = Object.create(null);
-    for (const [key, value] of entries.all(state)) if (value !== undefined) all[key] = JSON.stringify(value);
+    for (const [key, value] of (entries ?? wholeStateEntries).all(state))
+      if (value !== undefined) all[key] = JSON.stringify(value);
     return { op: "replace", entries: all };
   }
   if (change.size === 0) return undefined;
