@@ -15,6 +15,7 @@ import type { HostStats } from "./host-stats.ts";
 import { failure, fingerprintOf, replyTarget, success } from "./replies.ts";
 import { StaleEpochError } from "./script-codes.ts";
 import type { RuntimeSettings } from "./settings.ts";
+import { mergeChange, type StateChange, stateFromEntries, stateWrite } from "./state-entries.ts";
 
 /** What an actor's turns use of the worker. */
 export interface TurnServices {
@@ -96,7 +97,8 @@ interface Decided {
 
 interface Decision {
   state: unknown;
-  stateOp: "set" | "delete" | undefined;
+  /** What the batch changed of the stored state (a rebuilt one not yet saved counts whole). */
+  stateChange: StateChange | undefined;
   reminderOps: ReminderOp[];
   effects: Array<() => void | Promise<void>>;
   writes: unknown[];
@@ -202,12 +204,10 @@ export class ActorTurns {
       const flushed = await this.flush(cell, definition, decision);
       if (flushed !== "ok") return flushed;
 
+      const state = stateWrite(definition.entries, decision.state, decision.stateChange);
       const outcome = await commits.commit(this.shard.fence, {
         ...address(cell),
-        ...(decision.stateOp === "set"
-          ? { state: { op: "set", value: JSON.stringify(decision.state) } }
-          : {}),
-        ...(decision.stateOp === "delete" ? { state: { op: "delete" } } : {}),
+        ...(state === undefined ? {} : { state }),
         reminders: decision.reminderOps,
         commands: decision.decided.map(({ item, reply, store }) => ({
           entryId: item.delivery.entryId,
@@ -226,10 +226,17 @@ export class ActorTurns {
         for (const item of batch) item.claimed = true;
         return "again";
       }
+      if (outcome === "missing") {
+        // The stored state went away (evicted, lost) under the actor in memory: nothing written.
+        // Activated again (rebuilt), the actor decides the batch on what its ledger holds.
+        this.logger.warn({ actorId: cell.actorId }, "stored actor state is missing; activating again");
+        cell.loaded = false;
+        return "again";
+      }
       stats.batchesCommitted += 1;
       cell.state = decision.state;
       cell.unsaved = undefined;
-      if (decision.stateOp === "delete" || decision.reload) cell.loaded = false;
+      if (decision.stateChange === "delete" || decision.reload) cell.loaded = false;
       for (const { item } of decision.decided) {
         if (item.envelope.kind === "command") stats.commandsProcessed += 1;
         else stats.remindersFired += 1;
@@ -336,7 +343,7 @@ export class ActorTurns {
   private async decide(cell: ActorCell, definition: AnyActorDefinition, live: Queued[]): Promise<Decision> {
     const decision: Decision = {
       state: cell.state,
-      stateOp: cell.unsaved ? "set" : undefined,
+      stateChange: cell.unsaved ? "whole" : undefined,
       reminderOps: [...(cell.unsaved?.reminderOps ?? [])],
       effects: [],
       writes: [],
@@ -375,9 +382,9 @@ export class ActorTurns {
       const { reply, store } = await this.run(definition, scope, envelope, item.attempts);
       if (reply === undefined) break; // a failing reminder: retried later, after what came before it
       if (store) {
-        if (scope.stateOp) decision.stateOp = scope.stateOp;
-        if (scope.stateOp === "set") decision.state = scope.state;
-        if (scope.stateOp === "delete") decision.state = undefined;
+        decision.stateChange = mergeChange(decision.stateChange, scope.stateChange);
+        if (scope.stateChange === "delete") decision.state = undefined;
+        else if (scope.stateChange !== undefined) decision.state = scope.state;
         decision.reminderOps.push(...scope.reminderOps);
         decision.effects.push(...scope.effects);
         decision.writes.push(...scope.writes);
@@ -430,7 +437,7 @@ export class ActorTurns {
       }
       single.reply = failure(single.item.envelope, error);
       decision.state = cell.state;
-      decision.stateOp = cell.unsaved ? "set" : undefined;
+      decision.stateChange = cell.unsaved ? "whole" : undefined;
       decision.reminderOps = [...(cell.unsaved?.reminderOps ?? [])];
       decision.effects = [];
       decision.writes = [];
@@ -478,9 +485,9 @@ export class ActorTurns {
   private async activate(cell: ActorCell, definition: AnyActorDefinition): Promise<void> {
     const { driver, stats } = this.services;
     cell.unsaved = undefined;
-    const raw = await driver.loadState(this.shard.fence.shard, cell.actorType, cell.actorId);
-    if (raw !== null) {
-      const parsed = parseState(definition, raw);
+    const stored = await driver.loadState(this.shard.fence.shard, cell.actorType, cell.actorId);
+    if (stored !== null) {
+      const parsed = stateFromEntries(definition, stored);
       if (parsed.ok) {
         cell.state = parsed.state;
         cell.loaded = true;
@@ -510,16 +517,4 @@ export class ActorTurns {
 
 function address(cell: ActorCell) {
   return { actorType: cell.actorType, actorId: cell.actorId };
-}
-
-function parseState(
-  definition: AnyActorDefinition,
-  raw: string,
-): { ok: true; state: unknown } | { ok: false } {
-  try {
-    const parsed = definition.stateSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? { ok: true, state: parsed.data } : { ok: false };
-  } catch {
-    return { ok: false };
-  }
 }

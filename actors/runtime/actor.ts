@@ -30,8 +30,12 @@ export interface ActorContext<S, W = never> {
   readonly state: S;
   readonly logger: Logger;
   now(): number;
-  /** Stages a new state; written (fenced) with the reply when the handler returns. */
-  setState(next: S): void;
+  /**
+   * Stages a new state; written (fenced) with the reply when the handler returns. `touched`: the keys
+   * of the entries (see StateEntries) this change made or removed, so only they are written; without
+   * it the whole state is written again (as always for an actor without an entries codec).
+   */
+  setState(next: S, touched?: readonly string[]): void;
   /** Stages removal of the state (the entity is gone). */
   deleteState(): void;
   /** Stages a durable reminder (one per name per actor; setting again moves it). */
@@ -69,6 +73,23 @@ export type ActivationContext = Pick<
 >;
 
 /**
+ * How an actor's state is stored: as entries, one field of its Redis hash each (the value as JSON
+ * text), so that a command writes only the entries it touched, whatever the size of the rest. The
+ * keys are the actor's own (a booking id, say); an entry whose `get` is undefined is removed.
+ */
+export interface StateEntries<S> {
+  /** Every entry of the state: what is written when the whole state is. */
+  all(state: S): Iterable<readonly [key: string, value: unknown]>;
+  /** One entry's value in the state; undefined when the state has no such entry (it is removed). */
+  get(state: S, key: string): unknown;
+  /**
+   * The state from its entries as read back (values JSON-parsed); `stateSchema` validates the
+   * result. Throw when they do not make a state: the actor is then rebuilt.
+   */
+  from(entries: ReadonlyMap<string, unknown>): S;
+}
+
+/**
  * Commands of one actor are decided in batches: the runtime takes the commands queued for the actor
  * (up to a limit), checks them for stored replies, runs `handle` for each in order on the state the
  * previous one left, calls `flushWrites` once with every staged write, then commits state, reminders,
@@ -81,6 +102,11 @@ export interface ActorDefinition<S, C, R, W = never> {
   readonly type: string;
   /** Validates state read back from Redis; a malformed state is rebuilt. */
   readonly stateSchema: z.ZodType<S>;
+  /**
+   * The state's entries in storage. Without it the whole state is one entry (key ""), written
+   * again whenever it changes.
+   */
+  readonly entries?: StateEntries<S>;
   /** Validates commands from the mailbox; an invalid one is answered with validation_failed. */
   readonly commandSchema: z.ZodType<C>;
   /**

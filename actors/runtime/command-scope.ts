@@ -3,10 +3,12 @@
 import type { Logger } from "../../src/logger.ts";
 import type { ActorContext } from "./actor.ts";
 import type { Fence, ReminderOp } from "./driver.ts";
+import { mergeChange, type StateChange } from "./state-entries.ts";
 
 export class CommandScope<S, W = unknown> implements ActorContext<S, W> {
   state: S;
-  stateOp: "set" | "delete" | undefined;
+  /** What the handler changed of the state (undefined: nothing). */
+  stateChange: StateChange | undefined;
   readonly reminderOps: ReminderOp[] = [];
   readonly effects: Array<() => void | Promise<void>> = [];
   readonly writes: W[] = [];
@@ -39,12 +41,12 @@ export class CommandScope<S, W = unknown> implements ActorContext<S, W> {
   now() {
     return this.clock();
   }
-  setState(next: S) {
+  setState(next: S, touched?: readonly string[]) {
     this.state = next;
-    this.stateOp = "set";
+    this.stateChange = mergeChange(this.stateChange, touched === undefined ? "whole" : new Set(touched));
   }
   deleteState() {
-    this.stateOp = "delete";
+    this.stateChange = "delete";
   }
   setReminder(name: string, dueAt: number) {
     if (!Number.isFinite(dueAt)) throw new Error(`reminder ${name}: due time must be a number of ms`);

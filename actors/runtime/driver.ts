@@ -44,21 +44,32 @@ export interface CommandOutcome {
   replyTo?: string;
 }
 
+/**
+ * A write of an actor's state, stored as entries (a Redis hash: entry key → JSON text).
+ * replace: the state is exactly these entries (the old ones go); patch: these entries are set and
+ * those removed, the others stay as they are; delete: the state is gone.
+ */
+export type StateWrite =
+  | { op: "replace"; entries: Readonly<Record<string, string>> }
+  | { op: "patch"; set: Readonly<Record<string, string>>; remove: readonly string[] }
+  | { op: "delete" };
+
 /** Everything a batch of commands of one actor writes, applied atomically under the fence. */
 export interface CommitRequest {
   actorType: string;
   actorId: string;
   /** Absent: state unchanged. */
-  state?: { op: "set"; value: string } | { op: "delete" };
+  state?: StateWrite;
   reminders?: readonly ReminderOp[];
   commands?: readonly CommandOutcome[];
 }
 
 /**
  * "duplicate": a command of the batch already had a stored reply (someone decided it first); nothing
- * was written, and replaying comes next.
+ * was written, and replaying comes next. "missing": a patch found no stored state to patch (evicted
+ * or lost since the actor was activated); nothing was written: activate the actor again and decide.
  */
-export type CommitOutcome = "committed" | "duplicate";
+export type CommitOutcome = "committed" | "duplicate" | "missing";
 
 /** A command about to run, to check for a stored reply first. */
 export interface ReplayCandidate {
@@ -140,7 +151,8 @@ export interface ActorDriver {
   /**
    * Several actors' commits on one shard in one atomic, fenced step, applied in order as if each
    * were its own `commit`: a part holding a command decided before (by an earlier part too) writes
-   * nothing and is answered "duplicate", the others are committed. A stale fence writes nothing at
+   * nothing and is answered "duplicate", a part patching a state not stored writes nothing and is
+   * answered "missing", the others are committed. A stale fence writes nothing at
    * all (StaleEpochError). Entries are acked together, replies sent one message per caller.
    */
   commitGroup(fence: Fence, requests: readonly CommitRequest[]): Promise<CommitOutcome[]>;
@@ -157,7 +169,8 @@ export interface ActorDriver {
   pendingCount(shard: number): Promise<number>;
 
   // Actor state.
-  loadState(shard: number, actorType: string, actorId: string): Promise<string | null>;
+  /** The actor's state entries (entry key → JSON text), null when none is stored. */
+  loadState(shard: number, actorType: string, actorId: string): Promise<Record<string, string> | null>;
 
   // Reminders.
   /** Moves due reminders into the mailbox as reminder commands; returns how many. */

@@ -5,11 +5,20 @@ export type {
   ActorContext,
   ActorDefinition,
   AnyActorDefinition,
+  StateEntries,
 } from "./actor.ts";
 export { DecideAgainError, defineActor } from "./actor.ts";
 export { ActorClient, type ActorClientOptions, type Answer, type SendOptions } from "./actor-client.ts";
 export { ActorHost, type ActorHostOptions, type HostSnapshot } from "./actor-host.ts";
-export type { ActorDriver, CommitRequest, DeadLetter, Delivery, Fence, Reminder } from "./driver.ts";
+export type {
+  ActorDriver,
+  CommitRequest,
+  DeadLetter,
+  Delivery,
+  Fence,
+  Reminder,
+  StateWrite,
+} from "./driver.ts";
 export { KEY_REUSED, keyReused, sameRequest } from "./envelope.ts";
 export {
   actorDriverFromConfig,

@@ -13,6 +13,7 @@ export interface ShardKeys {
   reminders: string;
   /** Stream: commands set aside after their processing kept failing (the dead letters). */
   dead: string;
+  /** Hash: an actor's state, one field per entry (its value JSON text). */
   state(actorType: string, actorId: string): string;
   result(commandId: string): string;
 }

@@ -3,6 +3,7 @@
 // stored replies, reminders). For fast unit tests of actors; the clock is injectable.
 import type {
   ActorDriver,
+  CommitOutcome,
   CommitRequest,
   DeadLetter,
   Delivery,
@@ -10,6 +11,7 @@ import type {
   LeaseGrant,
   Reminder,
   ReplayVerdict,
+  StateWrite,
 } from "./driver.ts";
 import {
   type CommandEnvelope,
@@ -37,11 +39,25 @@ interface ShardData {
   groupCreated: boolean;
   pending: Map<string, Pending>;
   consumers: Map<string, number>;
-  states: Map<string, string>;
+  /** Actor states: per actor, its entries (a Redis hash; an empty one is no hash at all). */
+  states: Map<string, Map<string, string>>;
   results: Map<string, { value: string; expiresAt: number }>;
   reminders: Map<string, number>;
   /** The dead-letter stream, oldest first. */
   dead: DeadLetter[];
+}
+
+/** A state write as commit_batch.lua makes it (DEL, HSET, HDEL on the actor's hash). */
+function writeState(states: ShardData["states"], key: string, write: StateWrite | undefined): void {
+  if (write === undefined) return;
+  if (write.op === "delete" || write.op === "replace") states.delete(key);
+  if (write.op === "delete") return;
+  const entries = states.get(key) ?? new Map<string, string>();
+  const set = write.op === "replace" ? write.entries : write.set;
+  for (const field of Object.keys(set)) entries.set(field, set[field]!);
+  if (write.op === "patch") for (const field of write.remove) entries.delete(field);
+  if (entries.size > 0) states.set(key, entries);
+  else states.delete(key);
 }
 
 export interface MemoryDriverOptions {
@@ -139,9 +155,12 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): ActorDriv
     return out;
   }
 
-  /** As commit_batch.lua: the parts in order, each refused alone when it holds a decided command. */
+  /**
+   * As commit_batch.lua: the parts in order, each refused alone when it holds a decided command or
+   * patches a state not stored.
+   */
   const commitGroup: ActorDriver["commitGroup"] = async (fence, requests) => {
-    const outcomes: Array<"committed" | "duplicate"> = [];
+    const outcomes: CommitOutcome[] = [];
     fencedCode("commit_batch", fence, () => {
       const data = shard(fence.shard);
       // One message per caller over the committed parts: a JSON array of its replies in order.
@@ -154,8 +173,11 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): ActorDriv
           continue;
         }
         const stateKey = `${request.actorType}\n${request.actorId}`;
-        if (request.state?.op === "set") data.states.set(stateKey, request.state.value);
-        else if (request.state?.op === "delete") data.states.delete(stateKey);
+        if (request.state?.op === "patch" && !data.states.has(stateKey)) {
+          outcomes.push("missing");
+          continue;
+        }
+        writeState(data.states, stateKey, request.state);
         for (const op of request.reminders ?? []) {
           const member = reminderMember(op.actorType, op.actorId, op.name);
           if (op.op === "set") data.reminders.set(member, op.dueAt);
@@ -338,7 +360,8 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): ActorDriv
     },
 
     async loadState(n, actorType, actorId) {
-      return shard(n).states.get(`${actorType}\n${actorId}`) ?? null;
+      const entries = shard(n).states.get(`${actorType}\n${actorId}`);
+      return entries === undefined ? null : Object.fromEntries(entries);
     },
 
     async deliverDueReminders(fence, now, limit) {

@@ -1,5 +1,5 @@
 // The actor runtime's storage in Redis: every worker-side write goes through one fenced Lua script
-// (actors/scripts), plain single commands (XADD, XREADGROUP, GET…) need none. Replies travel over one
+// (actors/scripts), plain single commands (XADD, XREADGROUP, HGETALL…) need none. Replies travel over one
 // pub/sub channel per caller process; see actor-client.ts for why.
 import type { Redis } from "ioredis";
 import type {
@@ -115,12 +115,13 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
       const commands = request.commands ?? [];
       scriptKeys.push(keys.state(request.actorType, request.actorId));
       for (const c of commands) scriptKeys.push(keys.result(c.commandId ?? ""));
-      args.push(
-        request.state?.op ?? "keep",
-        request.state?.op === "set" ? request.state.value : "",
-        reminders.length,
-        commands.length,
-      );
+      const state = request.state;
+      const set = state?.op === "replace" ? state.entries : state?.op === "patch" ? state.set : {};
+      const remove = state?.op === "patch" ? state.remove : [];
+      const setKeys = Object.keys(set);
+      args.push(state?.op ?? "keep", setKeys.length, remove.length, reminders.length, commands.length);
+      for (const key of setKeys) args.push(key, set[key]!);
+      for (const key of remove) args.push(key);
       for (const op of reminders) {
         const member = reminderMember(op.actorType, op.actorId, op.name);
         if (op.op === "set") args.push("set", member, op.dueAt);
@@ -146,9 +147,10 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
         `unexpected reply ${JSON.stringify(reply)}`,
       );
     }
-    return reply.map((code) =>
-      outcomeOf("commit_batch", code, fence) === "duplicate" ? "duplicate" : "committed",
-    );
+    return reply.map((code) => {
+      const outcome = outcomeOf("commit_batch", code, fence);
+      return outcome === "duplicate" || outcome === "missing" ? outcome : "committed";
+    });
   };
 
   return {
@@ -336,8 +338,16 @@ export function createRedisDriver(options: RedisDriverOptions): ActorDriver {
       }
     },
 
-    loadState(shard, actorType, actorId) {
-      return redis.get(keysOf(shard).state(actorType, actorId));
+    async loadState(shard, actorType, actorId) {
+      try {
+        const entries = await redis.hgetall(keysOf(shard).state(actorType, actorId));
+        return Object.keys(entries).length === 0 ? null : entries;
+      } catch (error) {
+        // A state kept as one string (before states were stored as entries) reads as none: the
+        // actor is rebuilt, and its first commit replaces the key.
+        if (String((error as Error).message).includes("WRONGTYPE")) return null;
+        throw error;
+      }
     },
 
     async deliverDueReminders(fence, now, limit) {

@@ -7,6 +7,8 @@ export const SCRIPT_CODES = {
   none: 0,
   staleEpoch: -1,
   duplicate: -2,
+  /** commit_batch: a part patches an actor state that is not stored (nothing of it written). */
+  missing: -3,
 } as const;
 
 export type ScriptCommand =
@@ -45,7 +47,7 @@ export class StaleEpochError extends ActorRuntimeError {
   }
 }
 
-export type ScriptOutcome = "ok" | "none" | "duplicate";
+export type ScriptOutcome = "ok" | "none" | "duplicate" | "missing";
 
 /** Maps a script's status code to an outcome; stale epochs and unknown codes throw. */
 export function outcomeOf(
@@ -60,6 +62,8 @@ export function outcomeOf(
       return "none";
     case SCRIPT_CODES.duplicate:
       return "duplicate";
+    case SCRIPT_CODES.missing:
+      return "missing";
     case SCRIPT_CODES.staleEpoch:
       throw new StaleEpochError(command, fence.shard, fence.epoch);
     default:

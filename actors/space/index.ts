@@ -25,6 +25,7 @@ export {
   type Vehicle,
   vehicleSchema,
 } from "./space-commands.ts";
+export { bookingEntry, entriesTouchedBy, SPACE_ENTRY, spaceStateEntries } from "./space-entries.ts";
 export { ledgerRejectionError, rejectionError } from "./space-errors.ts";
 export {
   BOOKING_COLUMNS,
@@ -62,5 +63,6 @@ export {
   spaceBookingSchema,
   spaceSettingsSchema,
   spaceStateSchema,
+  storedSpaceStateSchema,
   withBooking,
 } from "./space-state.ts";

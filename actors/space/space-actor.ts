@@ -14,6 +14,7 @@ import { type BookingView, bookingView } from "./booking-view.ts";
 import { decide } from "./decide.ts";
 import { RequestCommitGroup } from "./request-commit-group.ts";
 import { type SpaceCommand, spaceCommandSchema } from "./space-commands.ts";
+import { bookingEntry, entriesTouchedBy, spaceStateEntries } from "./space-entries.ts";
 import { rejectionError } from "./space-errors.ts";
 import {
   type CommandRecord,
@@ -27,13 +28,7 @@ import { SpaceLivePublisher } from "./space-live-publisher.ts";
 import { loadSpaceStates, loadSpaceVersion, UUID } from "./space-loader.ts";
 import type { SpacePolicy } from "./space-policy.ts";
 import { bookingReminders, reminderChanges, spaceReminders } from "./space-reminders.ts";
-import {
-  findSpaceBooking,
-  parseSpaceState,
-  pruneSpaceState,
-  type SpaceState,
-  spaceStateSchema,
-} from "./space-state.ts";
+import { findSpaceBooking, pruneSpaceState, type SpaceState, storedSpaceStateSchema } from "./space-state.ts";
 
 export const SPACE_ACTOR_TYPE = "space";
 
@@ -180,8 +175,16 @@ export function createSpaceActor(options: SpaceActorOptions) {
     return true;
   }
 
+  /**
+   * The state to decide on: the actor's own, pruned (the dropped bookings leave the stored state
+   * with this command), or reloaded from PostgreSQL when it is stale (written whole).
+   */
   async function current(ctx: SpaceContext): Promise<SpaceState> {
-    if (!stale.has(ctx.actorId)) return pruneSpaceState(ctx.state, ctx.now());
+    if (!stale.has(ctx.actorId)) {
+      const { state, removed } = pruneSpaceState(ctx.state, ctx.now());
+      if (removed.length > 0) ctx.setState(state, removed.map(bookingEntry));
+      return state;
+    }
     const fresh = (await loadState(ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);
     stale.delete(ctx.actorId);
     checkedAt.set(ctx.actorId, Date.now());
@@ -222,7 +225,7 @@ export function createSpaceActor(options: SpaceActorOptions) {
       return booking === undefined ? null : bookingView(state.spaceId, booking);
     }
     const next = applyAll(state, events);
-    ctx.setState(next);
+    ctx.setState(next, entriesTouchedBy(events));
     const touched = bookingId === null ? [] : [bookingId];
     const reminders = reminderChanges(state, next, touched);
     for (const key of reminders.cancel) ctx.cancelReminder(key);
@@ -244,7 +247,8 @@ export function createSpaceActor(options: SpaceActorOptions) {
 
   return defineActor<SpaceState, SpaceCommand, SpaceActorReply, SpaceWrite>({
     type: SPACE_ACTOR_TYPE,
-    stateSchema: spaceStateSchema.transform((value) => parseSpaceState(value)),
+    stateSchema: storedSpaceStateSchema,
+    entries: spaceStateEntries,
     commandSchema: spaceCommandSchema,
     async rebuild(ctx) {
       const state = (await loadState(ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);

@@ -89,6 +89,7 @@ export class SpaceLivePublisher {
             timezone: settings.rules.timeZone,
           },
           settings.rules,
+          // Sorted by start: it looks only at the ones before its horizon.
           state.bookings,
           Date.now(),
         );

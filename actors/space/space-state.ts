@@ -135,17 +135,36 @@ export function withBooking(state: SpaceState, booking: SpaceBooking): SpaceStat
   return { ...state, bookings };
 }
 
+/** A state read from outside (Redis): validated, its bookings put in their order. */
+export const storedSpaceStateSchema = spaceStateSchema.transform(
+  (state): SpaceState => ({ ...state, bookings: state.bookings.sort(compareBookings) }),
+);
+
 /** Parses a state read from outside (Redis); throws a ZodError when it is not a valid state. */
 export function parseSpaceState(value: unknown): SpaceState {
-  const state = spaceStateSchema.parse(value);
-  return { ...state, bookings: state.bookings.sort(compareBookings) };
+  return storedSpaceStateSchema.parse(value);
 }
 
 /**
  * Drops final bookings whose window has ended by `now`: they can no longer change, and nothing
  * new can overlap them in the past. Slot-holding bookings stay until a reminder settles them.
+ * `removed`: the ids of the bookings dropped. Such a booking has started by `now`, so only the
+ * front of the list (bookings already started) is looked at, however many are still to come.
  */
-export function pruneSpaceState(state: SpaceState, now: number): SpaceState {
-  const kept = state.bookings.filter((b) => !(isFinal(b.status) && b.end <= now));
-  return kept.length === state.bookings.length ? state : { ...state, bookings: kept };
+export function pruneSpaceState(
+  state: SpaceState,
+  now: number,
+): { state: SpaceState; removed: readonly string[] } {
+  const { bookings } = state;
+  const removed: string[] = [];
+  const kept: SpaceBooking[] = [];
+  let started = 0;
+  for (; started < bookings.length && bookings[started]!.start <= now; started++) {
+    const booking = bookings[started]!;
+    if (isFinal(booking.status) && booking.end <= now) removed.push(booking.id);
+    else kept.push(booking);
+  }
+  if (removed.length === 0) return { state, removed };
+  for (let i = started; i < bookings.length; i++) kept.push(bookings[i]!);
+  return { state: { ...state, bookings: kept }, removed };
 }

@@ -38,7 +38,8 @@ export interface LedgerBooking {
 
 const HOLDING = new Set(["awaiting_payment", "pending_approval"]);
 const OCCUPYING = new Set(["confirmed", "active"]);
-const HORIZON_MS = 8 * MS_PER_DAY;
+/** How far ahead the map state looks (the schedule, and bookings, from now). */
+export const LIVE_HORIZON_MS = 8 * MS_PER_DAY;
 
 /** The ledger's rows as the domain's availability rules (the one implementation of opening hours). */
 function rulesOf(
@@ -70,7 +71,7 @@ export function openIntervals(
   now: Date,
 ): Interval[] {
   const t = now.getTime();
-  return domainOpenIntervals(rulesOf(timezone, windows, exceptions), t - MS_PER_DAY, t + HORIZON_MS);
+  return domainOpenIntervals(rulesOf(timezone, windows, exceptions), t - MS_PER_DAY, t + LIVE_HORIZON_MS);
 }
 
 /** The live state of one space at `now`, from the ledger's rows. */
@@ -98,7 +99,10 @@ const schedules = new WeakMap<AvailabilityRules, AvailabilityRules>();
 
 /**
  * The live state of one space at `now` (epoch ms) from the domain's availability rules and the
- * bookings a holder of them has in memory (the space actor): the same derivation as from the ledger.
+ * bookings a holder of them has in memory (the space actor), sorted by start: the same derivation
+ * as from the ledger. Only the bookings starting before the horizon are looked at (the schedule is
+ * read up to it, so later ones change nothing), found by a binary search: a garage holding
+ * thousands of bookings months ahead costs what its next days hold.
  */
 export function liveStateFromRules(
   space: LedgerSpace,
@@ -117,8 +121,20 @@ export function liveStateFromRules(
     };
     schedules.set(rules, scheduleOnly);
   }
-  const open = domainOpenIntervals(scheduleOnly, now - MS_PER_DAY, now + HORIZON_MS);
-  return liveStateOf(space, open, bookings, now);
+  const open = domainOpenIntervals(scheduleOnly, now - MS_PER_DAY, now + LIVE_HORIZON_MS);
+  return liveStateOf(space, open, bookings.slice(0, startingBefore(bookings, now + LIVE_HORIZON_MS)), now);
+}
+
+/** How many of `bookings` (sorted by start) start before `at`. */
+function startingBefore(bookings: readonly LiveBooking[], at: number): number {
+  let lo = 0;
+  let hi = bookings.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (bookings[mid]!.start < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function liveStateOf(

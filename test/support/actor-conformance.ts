@@ -9,6 +9,7 @@ import {
   ActorClient,
   type ActorDriver,
   ActorHost,
+  type CommitRequest,
   type Fence,
   type RuntimeSettings,
   StaleEpochError,
@@ -17,6 +18,7 @@ import { reminderCommandId, reminderMember } from "../../actors/runtime/keys.ts"
 import { AppError } from "../../src/errors.ts";
 import { createLogger } from "../../src/logger.ts";
 import { type CounterLedger, type CounterReply, createCounterActor } from "./counter-actor.ts";
+import { createTallyActor, type TallyState } from "./tally-actor.ts";
 
 export interface DriverFactory {
   /** A driver on a fresh, empty store (its own namespace). */
@@ -40,6 +42,11 @@ export async function waitFor<T>(
     last = await probe();
   }
   return last;
+}
+
+/** A state write of these entries only (the old ones go). */
+function replace(entries: Record<string, string>) {
+  return { op: "replace" as const, entries };
 }
 
 function envelope(commandId: string, actorId = "a", body: unknown = { op: "get" }) {
@@ -117,7 +124,7 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         const write = {
           actorType: "counter",
           actorId: "a",
-          state: { op: "set" as const, value: '{"count":1}' },
+          state: replace({ count: "1" }),
           reminders: [{ op: "set" as const, actorType: "counter", actorId: "a", name: "r", dueAt: 1 }],
           commands: [
             {
@@ -143,7 +150,7 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         expect(await driver.pendingCount(2)).toBe(1);
 
         expect(await driver.commit(current, write)).toBe("committed");
-        expect(await driver.loadState(2, "counter", "a")).toBe('{"count":1}');
+        expect(await driver.loadState(2, "counter", "a")).toEqual({ count: "1" });
         expect(await driver.pendingCount(2)).toBe(0);
         expect(await driver.reminders(2)).toEqual([
           { actorType: "counter", actorId: "a", name: "r", dueAt: 1 },
@@ -197,7 +204,7 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
           driver.commit(fence, {
             actorType: "counter",
             actorId: "a",
-            state: { op: "set", value: state },
+            state: replace({ "": state }),
             commands: [
               {
                 entryId,
@@ -218,7 +225,7 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
           (n) => n === 1,
         );
         expect(await commit(second!.entryId, "two")).toBe("duplicate");
-        expect(await driver.loadState(5, "counter", "a")).toBe("one");
+        expect(await driver.loadState(5, "counter", "a")).toEqual({ "": "one" });
         expect(await driver.pendingCount(5)).toBe(1);
         // Another request under the same command id: told apart, nothing done.
         expect(
@@ -254,7 +261,7 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         const outcome = await driver.commit(fence, {
           actorType: "counter",
           actorId: "a",
-          state: { op: "set", value: "after-batch" },
+          state: replace({ n: "after-batch" }),
           commands: entries.map((e, i) => {
             const id = ["b1", "b2", "b1"][i]!;
             return {
@@ -267,7 +274,7 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
           }),
         });
         expect(outcome).toBe("committed");
-        expect(await driver.loadState(8, "counter", "a")).toBe("after-batch");
+        expect(await driver.loadState(8, "counter", "a")).toEqual({ n: "after-batch" });
         expect(await driver.pendingCount(8)).toBe(0);
         expect((await driver.storedReply(8, "b1"))?.reply).toBe(replyOf("b1"));
         expect((await driver.storedReply(8, "b2"))?.reply).toBe(replyOf("b2"));
@@ -311,28 +318,28 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
           {
             actorType: "counter",
             actorId: "x",
-            state: { op: "set", value: "x-after" },
+            state: replace({ n: "x-after" }),
             reminders: [reminder("x")],
             commands: [command(0), command(4)],
           },
           {
             actorType: "counter",
             actorId: "y",
-            state: { op: "set", value: "y-after" },
+            state: replace({ n: "y-after" }),
             reminders: [reminder("y")],
             commands: [command(1), command(2)],
           },
           {
             actorType: "counter",
             actorId: "z",
-            state: { op: "set", value: "z-after" },
+            state: replace({ n: "z-after" }),
             commands: [command(3)],
           },
         ]);
         expect(outcomes).toEqual(["committed", "duplicate", "committed"]);
-        expect(await driver.loadState(9, "counter", "x")).toBe("x-after");
+        expect(await driver.loadState(9, "counter", "x")).toEqual({ n: "x-after" });
         expect(await driver.loadState(9, "counter", "y")).toBeNull();
-        expect(await driver.loadState(9, "counter", "z")).toBe("z-after");
+        expect(await driver.loadState(9, "counter", "z")).toEqual({ n: "z-after" });
         expect((await driver.reminders(9)).map((r) => r.actorId)).toEqual(["x"]);
         expect((await driver.storedReply(9, "x1"))?.reply).toBe(replyOf("x1"));
         expect((await driver.storedReply(9, "x2"))?.reply).toBe(replyOf("x2"));
@@ -356,7 +363,7 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         const part = (actorId: string, commandId: string) => ({
           actorType: "counter",
           actorId,
-          state: { op: "set" as const, value: `${actorId}-state` },
+          state: replace({ n: `${actorId}-state` }),
           commands: [{ commandId, reply: `"${actorId}"`, storeReplyMs: 60_000 }],
         });
         expect(
@@ -364,8 +371,70 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         ).toEqual(["committed", "duplicate", "committed"]);
         expect((await driver.storedReply(10, "same"))?.reply).toBe('"p"');
         expect(await driver.loadState(10, "counter", "q")).toBeNull();
-        expect(await driver.loadState(10, "counter", "r")).toBe("r-state");
+        expect(await driver.loadState(10, "counter", "r")).toEqual({ n: "r-state" });
         expect(await driver.commitGroup(fence, [])).toEqual([]);
+      });
+
+      it("stores a state as entries: replace sets exactly these, patch sets and removes some, delete drops all", async () => {
+        const driver = await newDriver();
+        const fence = await lease(driver, 13, "a");
+        const write = (state: CommitRequest["state"]) =>
+          driver.commit(fence, { actorType: "tally", actorId: "t", ...(state ? { state } : {}) });
+        const load = () => driver.loadState(13, "tally", "t");
+        expect(await write(replace({ a: "1", b: '"two"', "": "whole" }))).toBe("committed");
+        expect(await load()).toEqual({ a: "1", b: '"two"', "": "whole" });
+        expect(await write({ op: "patch", set: { b: "2", c: "3" }, remove: ["a", "absent"] })).toBe(
+          "committed",
+        );
+        expect(await load()).toEqual({ b: "2", c: "3", "": "whole" });
+        expect(await write(undefined)).toBe("committed");
+        expect(await load()).toEqual({ b: "2", c: "3", "": "whole" });
+        expect(await write(replace({ d: "4" }))).toBe("committed");
+        expect(await load()).toEqual({ d: "4" });
+        // A state whose last entry is removed is no state at all.
+        expect(await write({ op: "patch", set: {}, remove: ["d"] })).toBe("committed");
+        expect(await load()).toBeNull();
+        expect(await write(replace({ e: "5" }))).toBe("committed");
+        expect(await write({ op: "delete" })).toBe("committed");
+        expect(await load()).toBeNull();
+        // Thousands of entries in one write (a garage's bookings) and most of them removed in one.
+        const many = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`b:${i}`, `{"i":${i}}`]));
+        expect(await write(replace(many))).toBe("committed");
+        expect(await load()).toEqual(many);
+        const removed = Object.keys(many).slice(0, 2500);
+        expect(await write({ op: "patch", set: { "b:0": "{}" }, remove: removed.slice(1) })).toBe(
+          "committed",
+        );
+        const left = await load();
+        expect(Object.keys(left ?? {})).toHaveLength(501);
+        expect(left?.["b:0"]).toBe("{}");
+        expect(left?.["b:2999"]).toBe('{"i":2999}');
+      });
+
+      it("refuses a patch of a state that is not stored as missing: nothing of that part is written", async () => {
+        const driver = await newDriver();
+        const fence = await lease(driver, 14, "a");
+        await driver.append(14, envelope("p1", "gone"));
+        const [delivery] = await driver.read("a", [14], { count: 10, blockMs: 0 });
+        const patch = {
+          actorType: "tally",
+          actorId: "gone",
+          state: { op: "patch" as const, set: { a: "1" }, remove: [] },
+          reminders: [{ op: "set" as const, actorType: "tally", actorId: "gone", name: "r", dueAt: 1 }],
+          commands: [{ entryId: delivery!.entryId, commandId: "p1", reply: "1", storeReplyMs: 60_000 }],
+        };
+        const other = { actorType: "tally", actorId: "kept", state: replace({ a: "1" }) };
+        expect(await driver.commitGroup(fence, [patch, other])).toEqual(["missing", "committed"]);
+        expect(await driver.loadState(14, "tally", "gone")).toBeNull();
+        expect(await driver.loadState(14, "tally", "kept")).toEqual({ a: "1" });
+        expect(await driver.storedReply(14, "p1")).toBeNull();
+        expect(await driver.reminders(14)).toEqual([]);
+        expect(await driver.pendingCount(14)).toBe(1);
+        // Once the state is written whole, a patch lands.
+        expect(await driver.commit(fence, { ...patch, state: replace({ b: "2" }) })).toBe("committed");
+        expect(await driver.commit(fence, { ...patch, commands: [] })).toBe("committed");
+        expect(await driver.loadState(14, "tally", "gone")).toEqual({ a: "1", b: "2" });
+        expect(await driver.pendingCount(14)).toBe(0);
       });
 
       it("refuses a whole group under a stale epoch and writes none of its parts", async () => {
@@ -378,7 +447,7 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
         const parts = entries.map((e, i) => ({
           actorType: "counter",
           actorId: `s${i + 1}`,
-          state: { op: "set" as const, value: "stale" },
+          state: replace({ n: "stale" }),
           commands: [{ entryId: e.entryId, commandId: `s${i + 1}`, reply: "1", storeReplyMs: 60_000 }],
         }));
         await expect(driver.commitGroup(old, parts)).rejects.toBeInstanceOf(StaleEpochError);
@@ -534,6 +603,7 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
               ...(options.seed ? { seed: options.seed } : {}),
               ...(options.ledger ? { ledger: options.ledger } : {}),
             }),
+            createTallyActor(),
           ],
           settings: { ...fast, ...options.settings },
         });
@@ -555,7 +625,8 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
       }
 
       const counterState = async (driver: ActorDriver, actorId: string, shard = 0) =>
-        JSON.parse((await driver.loadState(shard, "counter", actorId)) ?? "null") as {
+        // The counter has no entries codec: its whole state is the one entry "".
+        JSON.parse((await driver.loadState(shard, "counter", actorId))?.[""] ?? "null") as {
           count: number;
           reminded: string[];
         } | null;
@@ -841,6 +912,83 @@ export function describeActorRuntime(name: string, factory: DriverFactory) {
           .send({ actorType: "nobody", actorId: "x", shard: 0 }, {}, { timeoutMs: 3000 })
           .catch((e: unknown) => e);
         expect(unknown).toMatchObject({ code: "actor_failed", status: 500 });
+      });
+
+      /** A driver that also keeps the commits of tally actors it is asked to make. */
+      function watchTallyCommits(driver: ActorDriver): { driver: ActorDriver; commits: CommitRequest[] } {
+        const commits: CommitRequest[] = [];
+        const watched: ActorDriver = {
+          ...driver,
+          commitGroup(fence, requests) {
+            commits.push(...requests.filter((r) => r.actorType === "tally"));
+            return driver.commitGroup(fence, requests);
+          },
+        };
+        return { driver: watched, commits };
+      }
+
+      async function startTally(driver: ActorDriver) {
+        const { client } = await startClient(driver);
+        return (body: unknown) =>
+          client.send<TallyState>({ actorType: "tally", actorId: "t", shard: 0 }, body);
+      }
+
+      it("writes only the entries a command touched: the others stay as they were, the state reads back equal", async () => {
+        const store = await newDriver();
+        const { driver, commits } = watchTallyCommits(store);
+        const host = await startHost(driver, "w1", { settings: { passivateAfterMs: 100, tickMs: 50 } });
+        const tally = await startTally(store);
+        await tally({ op: "add", name: "x", amount: 1 });
+        // The first commit of a rebuilt actor writes its whole state.
+        expect(commits.map((c) => c.state)).toEqual([{ op: "replace", entries: { total: "1", "n:x": "1" } }]);
+        await tally({ op: "add", name: "y", amount: 2 });
+        await tally({ op: "add", name: "z", amount: 3 });
+        const before = await store.loadState(0, "tally", "t");
+        expect(before).toEqual({ total: "6", "n:x": "1", "n:y": "2", "n:z": "3" });
+
+        commits.length = 0;
+        expect(await tally({ op: "add", name: "x", amount: 5 })).toEqual({
+          total: 11,
+          counts: { x: 6, y: 2, z: 3 },
+        });
+        expect(commits.map((c) => c.state)).toEqual([
+          { op: "patch", set: { total: "11", "n:x": "6" }, remove: [] },
+        ]);
+        expect(await store.loadState(0, "tally", "t")).toEqual({ ...before, total: "11", "n:x": "6" });
+        commits.length = 0;
+        await tally({ op: "drop", name: "y" });
+        expect(commits.map((c) => c.state)).toEqual([{ op: "patch", set: { total: "9" }, remove: ["n:y"] }]);
+        commits.length = 0;
+        await tally({ op: "get" });
+        expect(commits.map((c) => c.state)).toEqual([undefined]);
+
+        // Passivated, then activated from its entries (a rebuild would start from zero).
+        await waitFor(
+          () => host.snapshot().activeActors,
+          (n) => n === 0,
+          3000,
+          "passivation",
+        );
+        expect(await tally({ op: "get" })).toEqual({ total: 9, counts: { x: 6, z: 3 } });
+        expect(host.stats.actorsActivated).toBe(2);
+      });
+
+      it("activates an actor again when its stored state went away under it, and writes it whole", async () => {
+        const store = await newDriver();
+        const { driver, commits } = watchTallyCommits(store);
+        await startHost(driver, "w1", { shardCount: 1 });
+        const tally = await startTally(store);
+        await tally({ op: "add", name: "x", amount: 4 });
+        // Evicted (or lost) while the actor is held in memory.
+        const lease = await store.currentLease(0);
+        await store.commit(
+          { shard: 0, ...lease! },
+          { actorType: "tally", actorId: "t", state: { op: "delete" } },
+        );
+        commits.length = 0;
+        expect(await tally({ op: "add", name: "y", amount: 1 })).toEqual({ total: 1, counts: { y: 1 } });
+        expect(commits.map((c) => c.state?.op)).toEqual(["patch", "replace"]);
+        expect(await store.loadState(0, "tally", "t")).toEqual({ total: "1", "n:y": "1" });
       });
 
       it("rebuilds a missing state through the hook and passivates idle actors", async () => {

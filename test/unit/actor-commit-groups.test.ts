@@ -15,7 +15,7 @@ async function leased(driver: ReturnType<typeof createMemoryDriver>, shard: numb
 const write = (actorId: string, commandId: string): CommitRequest => ({
   actorType: "counter",
   actorId,
-  state: { op: "set", value: `${actorId}:${commandId}` },
+  state: { op: "replace", entries: { "": `${actorId}:${commandId}` } },
   commands: [{ commandId, reply: `"${commandId}"`, storeReplyMs: 60_000 }],
 });
 
@@ -44,9 +44,9 @@ describe("commit groups", () => {
       { shard: 1, actors: ["b"] },
     ]);
     expect(stats.commitCalls).toBe(2);
-    expect(await driver.loadState(0, "counter", "d")).toBe("d:c3");
+    expect(await driver.loadState(0, "counter", "d")).toEqual({ "": "d:c3" });
     expect(await driver.loadState(0, "counter", "c")).toBeNull();
-    expect(await driver.loadState(1, "counter", "b")).toBe("b:c2");
+    expect(await driver.loadState(1, "counter", "b")).toEqual({ "": "b:c2" });
     // A later turn is a new call.
     expect(await groups.commit(one, write("b", "c4"))).toBe("committed");
     expect(calls).toHaveLength(3);
@@ -67,7 +67,7 @@ describe("commit groups", () => {
     expect(settled.map((s) => s.status)).toEqual(["rejected", "fulfilled", "rejected"]);
     expect((settled[0] as PromiseRejectedResult).reason).toBeInstanceOf(StaleEpochError);
     expect(await driver.loadState(2, "counter", "x")).toBeNull();
-    expect(await driver.loadState(3, "counter", "y")).toBe("y:s2");
+    expect(await driver.loadState(3, "counter", "y")).toEqual({ "": "y:s2" });
   });
 
   it("splits a large turn into calls of at most 32 parts, in order", async () => {

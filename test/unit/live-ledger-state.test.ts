@@ -1,6 +1,13 @@
 // Pure: the map state of a space derived from its schedule, exceptions and bookings.
 import { describe, expect, it } from "vitest";
-import { liveStateFromLedger, openIntervals } from "../../src/live/ledger-live-state.ts";
+import type { AvailabilityRules } from "../../src/domain/index.ts";
+import {
+  LIVE_HORIZON_MS,
+  type LiveBooking,
+  liveStateFromLedger,
+  liveStateFromRules,
+  openIntervals,
+} from "../../src/live/ledger-live-state.ts";
 
 const space = {
   id: "6f1c2c3e-8f0a-4a6b-9a53-2f0c5d1e7a10",
@@ -78,5 +85,57 @@ describe("liveStateFromLedger", () => {
       (i) => i.start < Date.parse("2026-03-29T12:00:00Z") && i.end > sundayMarch29.getTime(),
     );
     expect(onThatDay).toEqual([]);
+  });
+});
+
+describe("liveStateFromRules", () => {
+  const HOUR = 3_600_000;
+  const t0 = now.getTime();
+  const rules: AvailabilityRules = {
+    timeZone: "Europe/Madrid",
+    weeklyHours: weekdays9to18.map((w) => ({ dayOfWeek: w.day, startMinute: w.start, endMinute: w.end })),
+    exceptions: [],
+    bufferMinutes: 0,
+    minNoticeMinutes: 0,
+    minDurationMinutes: 1,
+    maxDurationMinutes: null,
+  };
+  const statuses = ["confirmed", "pending_approval", "cancelled", "active", "awaiting_payment", "completed"];
+  // A busy garage: 40 bookings of every kind over the next week, then months of them after it
+  // (5,000 in all), sorted by start as the space actor keeps them.
+  const bookings: LiveBooking[] = [
+    ...Array.from({ length: 40 }, (_, i) => ({
+      status: statuses[i % statuses.length]!,
+      start: t0 - 3 * HOUR + i * 4 * HOUR,
+      end: t0 - HOUR + i * 4 * HOUR,
+    })),
+    ...Array.from({ length: 4_960 }, (_, i) => ({
+      status: "confirmed",
+      start: t0 + 10 * 24 * HOUR + i * 2 * HOUR,
+      end: t0 + 10 * 24 * HOUR + (i * 2 + 1) * HOUR,
+    })),
+  ];
+
+  it("from 5,000 bookings is what the ones in its window alone make of it", () => {
+    const seen = new Set<string>();
+    for (let at = t0 - 5 * HOUR; at < t0 + 14 * 24 * HOUR; at += 5 * HOUR + 17 * 60_000) {
+      const relevant = bookings.filter((b) => b.end > at && b.start < at + LIVE_HORIZON_MS);
+      const live = liveStateFromRules(space, rules, bookings, at);
+      expect(live, new Date(at).toISOString()).toEqual(liveStateFromRules(space, rules, relevant, at));
+      seen.add(live.state);
+    }
+    expect([...seen].sort()).toEqual(["available", "closed", "held", "occupied"]);
+  });
+
+  it("looks only at the bookings that start before its horizon", () => {
+    let read = 0;
+    const counted = new Proxy(bookings, {
+      get(target, key, receiver) {
+        if (typeof key === "string" && /^\d+$/.test(key)) read += 1;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    liveStateFromRules(space, rules, counted, t0);
+    expect(read).toBeLessThan(100);
   });
 });

@@ -470,9 +470,11 @@ describe("scheduleChanged, reminders, state", () => {
     let state = step(spaceState(), request("2026-06-16T08:00Z", "2026-06-16T10:00Z", "f-1")).state;
     state = step(state, request("2026-06-17T08:00Z", "2026-06-17T10:00Z", "f-2")).state;
     state = step(state, cmd("cancel", "f-1", DRIVER)).state;
-    expect(pruneSpaceState(state, now)).toBe(state);
+    expect(pruneSpaceState(state, now)).toEqual({ state, removed: [] });
+    expect(pruneSpaceState(state, now).state).toBe(state);
     const later = pruneSpaceState(state, at("2026-06-16T10:00Z"));
-    expect(later.bookings.map((b) => b.id)).toEqual(["f-2"]);
+    expect(later.state.bookings.map((b) => b.id)).toEqual(["f-2"]);
+    expect(later.removed).toEqual(["f-1"]);
   });
 
   it("a booking's view for callers: ISO times, amounts, and the deadline only while pending", () => {

@@ -5,17 +5,22 @@
 // and a brute-force overlap check with buffers.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { stateWrite } from "../../actors/runtime/state-entries.ts";
 import {
   applyAll,
+  bookingEntry,
   compareBookings,
   DEFAULT_SPACE_POLICY,
   decide,
+  entriesTouchedBy,
+  pruneSpaceState,
   type SpaceCommand,
   type SpacePolicy,
   type SpaceState,
   spaceReminders,
+  spaceStateEntries,
 } from "../../actors/space/index.ts";
-import type { AvailabilityRules, BookingMode } from "../../src/domain/index.ts";
+import { type AvailabilityRules, type BookingMode, isFinal } from "../../src/domain/index.ts";
 
 const MIN = 60_000;
 const DAY = 1440 * MIN;
@@ -389,10 +394,14 @@ function runScenario(setup: Setup, ops: Op[]) {
       : model.bookings[model.bookings.length - 1 - (recent % Math.max(model.bookings.length, 1))];
   const idAt = (recent: number) => targetOf(recent)?.id ?? "unknown";
 
+  // What Redis would hold: the whole state once, then only the entries each decision names.
+  let stored = storedWhole(state);
   const run = (command: SpaceCommand): { real: Answer; state: SpaceState } => {
     const decision = decide(state, command, model.now, policy);
     if (!decision.ok) return { real: decision.rejection.code, state };
-    return { real: "ok", state: applyAll(state, decision.events) };
+    const next = applyAll(state, decision.events);
+    stored = patched(stored, next, entriesTouchedBy(decision.events));
+    return { real: "ok", state: next };
   };
 
   for (const op of ops) {
@@ -484,6 +493,14 @@ function runScenario(setup: Setup, ops: Op[]) {
     expect(project(state)).toEqual([...model.bookings].sort((a, b) => a.id.localeCompare(b.id)));
     // The state keeps its bookings in order (start, then id).
     expect([...state.bookings].sort(compareBookings)).toEqual(state.bookings);
+    // The entries the decisions named are all that changed: the stored state reads back whole.
+    expect(readBack(stored)).toEqual(state);
+    // Pruning drops what a filter over every booking would, and names each entry it drops.
+    const pruned = pruneSpaceState(state, model.now);
+    expect(pruned.state.bookings).toEqual(
+      state.bookings.filter((b) => !(isFinal(b.status) && b.end <= model.now)),
+    );
+    expect(readBack(patched(stored, pruned.state, pruned.removed.map(bookingEntry)))).toEqual(pruned.state);
     // Whatever happened, no two bookings that hold the slot overlap.
     const holding = state.bookings.filter((b) => HOLDING.includes(b.status));
     for (const a of holding) {
@@ -492,6 +509,31 @@ function runScenario(setup: Setup, ops: Op[]) {
       }
     }
   }
+}
+
+// ---------------------------------------------------------------- the stored entries
+
+/** A state's entries as the runtime stores them (entry key → JSON text). */
+type Stored = Map<string, string>;
+
+function storedWhole(state: SpaceState): Stored {
+  const write = stateWrite(spaceStateEntries, state, "whole");
+  return new Map(write?.op === "replace" ? Object.entries(write.entries) : []);
+}
+
+/** The stored entries after a change that names `touched`, as the runtime's commit patches them. */
+function patched(stored: Stored, state: SpaceState, touched: readonly string[]): Stored {
+  const next = new Map(stored);
+  const write = stateWrite(spaceStateEntries, state, new Set(touched));
+  if (write?.op !== "patch") return next;
+  for (const [key, value] of Object.entries(write.set)) next.set(key, value);
+  for (const key of write.remove) next.delete(key);
+  return next;
+}
+
+/** The state an activation reads back from the stored entries. */
+function readBack(stored: Stored): SpaceState {
+  return spaceStateEntries.from(new Map([...stored].map(([key, value]) => [key, JSON.parse(value)])));
 }
 
 describe("space actor against a simple model", () => {
