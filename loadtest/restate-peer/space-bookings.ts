@@ -13,7 +13,8 @@ export const SPACE_BOOKINGS = "SpaceBookings";
 
 /**
  * The rules of the spaces the booking benchmark seeds (loadtest/booking-bench.ts): open around the
- * clock, no buffer, no notice, 30 minutes at least. One object, so the domain compiles it once.
+ * clock, no buffer, no notice, 15 minutes at least (the busy garage's slots; the other scenarios book
+ * whole hours). One object, so the domain compiles it once.
  */
 const BENCH_SPACE_RULES: AvailabilityRules = {
   timeZone: "Europe/Madrid",
@@ -21,7 +22,7 @@ const BENCH_SPACE_RULES: AvailabilityRules = {
   exceptions: [],
   bufferMinutes: 0,
   minNoticeMinutes: 0,
-  minDurationMinutes: 30,
+  minDurationMinutes: 15,
   maxDurationMinutes: null,
 };
 
