@@ -69,6 +69,9 @@ export const errors = {
   forbidden: (message = "not allowed") => new AppError("forbidden", 403, message),
   notFound: (what: string) => new AppError("not_found", 404, `${what} not found`),
   conflict: (code: ErrorCode, message: string) => new AppError(code, 409, message),
+  /** Another request under an Idempotency-Key used before (every key store answers it alike). */
+  keyReused: () =>
+    new AppError("idempotency_key_reused", 422, "this Idempotency-Key was used with a different request"),
   rateLimited: (retryAfterSeconds: number) =>
     new AppError("rate_limited", 429, `too many requests; retry in ${retryAfterSeconds} s`, {
       retryAfterSeconds,

@@ -8,11 +8,11 @@
 // re-delivered commands): a caller whose reply was lost (reconnect) or late reads the stored reply once
 // at its timeout, and a caller that gave up can send the same command id again to get the same answer.
 import { randomUUID } from "node:crypto";
-import { AppError, type ErrorCode, withoutStack } from "../../src/errors.ts";
+import { AppError, type ErrorCode, errors, withoutStack } from "../../src/errors.ts";
 import type { Logger } from "../../src/logger.ts";
 import type { ActorAddress, ActorDefinition } from "./actor.ts";
 import type { ActorDriver } from "./driver.ts";
-import { decodeReplies, decodeReply, keyReused, type Reply, sameRequest } from "./envelope.ts";
+import { decodeReplies, decodeReply, type Reply, sameRequest } from "./envelope.ts";
 
 export interface ActorClientOptions {
   driver: ActorDriver;
@@ -148,7 +148,7 @@ export class ActorClient {
   ): Promise<Reply> {
     const stored = await this.options.driver.storedReply(address.shard, commandId);
     if (stored !== null && !sameRequest(stored.fingerprint, fingerprint)) {
-      throw keyReused();
+      throw errors.keyReused();
     }
     const decoded = stored === null ? undefined : decodeReply(stored.reply);
     if (decoded) return { ...decoded, replayed: true };
@@ -171,8 +171,7 @@ export class ActorClient {
     if (malformed > 0) this.options.logger.warn({ malformed }, "dropping malformed actor replies");
     for (const reply of replies) {
       for (const waiter of this.waiters.get(reply.commandId) ?? []) {
-        if (reply.fingerprint === undefined || sameRequest(reply.fingerprint, waiter.fingerprint))
-          waiter.resolve(reply);
+        if (sameRequest(reply.fingerprint ?? null, waiter.fingerprint)) waiter.resolve(reply);
       }
     }
   }

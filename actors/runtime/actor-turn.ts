@@ -4,13 +4,13 @@
 // A batch that fails unexpectedly goes again one command at a time, after a growing wait; a command
 // that keeps failing is set aside in the shard's dead-letter stream, so its actor goes on.
 import { setTimeout as sleep } from "node:timers/promises";
-import { AppError } from "../../src/errors.ts";
+import { AppError, errors } from "../../src/errors.ts";
 import type { Logger } from "../../src/logger.ts";
 import { type AnyActorDefinition, DecideAgainError } from "./actor.ts";
 import { CommandScope } from "./command-scope.ts";
 import type { CommitGroups } from "./commit-groups.ts";
 import type { ActorDriver, Delivery, Fence, ReminderOp, ReplayVerdict } from "./driver.ts";
-import { type CommandEnvelope, encodeEnvelope, KEY_REUSED, keyReused, sameRequest } from "./envelope.ts";
+import { type CommandEnvelope, encodeEnvelope, KEY_REUSED, sameRequest } from "./envelope.ts";
 import type { HostStats } from "./host-stats.ts";
 import { failure, fingerprintOf, replyTarget, success } from "./replies.ts";
 import { StaleEpochError } from "./script-codes.ts";
@@ -183,7 +183,7 @@ export class ActorTurns {
           ...address(cell),
           commands: reused.map(({ delivery, envelope }) => ({
             entryId: delivery.entryId,
-            reply: failure(envelope, keyReused()),
+            reply: failure(envelope, errors.keyReused()),
             ...replyTarget(envelope),
           })),
         });
@@ -361,7 +361,7 @@ export class ActorTurns {
         const same = sameRequest(earlier.fingerprint ?? null, fingerprint);
         decision.decided.push({
           item,
-          reply: same ? earlier.reply : failure(envelope, keyReused()),
+          reply: same ? earlier.reply : failure(envelope, errors.keyReused()),
           store: same,
           writes: 0,
         });

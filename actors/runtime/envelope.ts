@@ -2,7 +2,6 @@
 // stream, and the reply a worker publishes and stores per command id. Both cross process boundaries,
 // so both are parsed with strict schemas on arrival; a malformed one is logged and dropped, never thrown.
 import { z } from "zod";
-import { AppError } from "../../src/errors.ts";
 
 export const commandEnvelopeSchema = z.discriminatedUnion("kind", [
   z.strictObject({
@@ -62,13 +61,8 @@ export const replySchema = z.discriminatedUnion("ok", [
 ]);
 export type Reply = z.infer<typeof replySchema>;
 
-/** The error code a command gets whose id was used before for another request. */
+/** The error code a command gets whose id was used before for another request (errors.keyReused). */
 export const KEY_REUSED = "idempotency_key_reused";
-
-/** The refusal of another request under a command id (an idempotency key) used before. */
-export function keyReused(): AppError {
-  return new AppError(KEY_REUSED, 422, "this Idempotency-Key was used with a different request");
-}
 
 /**
  * A reply as stored per command id: the request's fingerprint ('' for none), a newline, the reply

@@ -19,7 +19,7 @@ export type {
   Reminder,
   StateWrite,
 } from "./driver.ts";
-export { KEY_REUSED, keyReused, sameRequest } from "./envelope.ts";
+export { KEY_REUSED, sameRequest } from "./envelope.ts";
 export {
   actorDriverFromConfig,
   actorNamespace,

@@ -2,13 +2,13 @@
 // has none, each command decided in memory, its events committed to PostgreSQL for the whole batch
 // before any reply, reminders (deadline, start, end) kept in step with the bookings.
 
-import { AppError } from "../../src/errors.ts";
+import { AppError, errors } from "../../src/errors.ts";
 import type { LiveContext } from "../../src/live/index.ts";
 import type { Logger } from "../../src/logger.ts";
 import { BatchLoader } from "../../src/storage/batch-loader.ts";
 import type { Pool } from "../../src/storage/postgres.ts";
 import type { ActorContext } from "../runtime/actor.ts";
-import { DecideAgainError, defineActor, keyReused, sameRequest } from "../runtime/index.ts";
+import { DecideAgainError, defineActor, sameRequest } from "../runtime/index.ts";
 import { applyAll } from "./apply.ts";
 import { type BookingView, bookingView } from "./booking-view.ts";
 import { decide } from "./decide.ts";
@@ -110,12 +110,12 @@ export function createSpaceActor(options: SpaceActorOptions) {
    * its record.
    */
   const recorded = new Map<string, CommandRecord>();
-  /** Probes of refused commands' ids: those of every actor flushing in one turn go in one query. */
+  /** Record lookups (refused commands' probes, resent requests): one query per turn for all actors. */
   const records = new BatchLoader<string, CommandRecord>((ids) => findCommandRecords(pool, ids));
 
   /** The first answer to a command recorded before; another request under its key is refused. */
   async function answerRecorded(ctx: SpaceContext, record: CommandRecord): Promise<SpaceActorReply> {
-    if (!sameRequest(record.fingerprint, ctx.fingerprint)) throw keyReused();
+    if (!sameRequest(record.fingerprint, ctx.fingerprint)) throw errors.keyReused();
     ctx.markReplayed();
     if (record.answer !== null) return JSON.parse(record.answer) as SpaceActorReply;
     const booking = await findBooking(pool, record.bookingId);
@@ -129,7 +129,7 @@ export function createSpaceActor(options: SpaceActorOptions) {
       recorded.delete(ctx.commandId);
       return found;
     }
-    return lookUp ? (await findCommandRecords(pool, [ctx.commandId])).get(ctx.commandId) : undefined;
+    return lookUp ? records.load(ctx.commandId) : undefined;
   }
 
   /**
@@ -205,11 +205,10 @@ export function createSpaceActor(options: SpaceActorOptions) {
   ): Promise<SpaceActorReply> {
     const decision = decided ?? decide(state, command, ctx.now(), policy);
     if (!decision.ok) {
-      // A refusal may be a command decided before whose stored reply is gone (its own booking now
-      // holds the slot, its transition is done), or another request under a used key: the ledger's
-      // record tells, for commands under a caller's key and for transitions already made.
-      // Those ids are probed once per batch, all together, by the flush (no query per refusal): a
-      // recorded one has the batch decided again and is answered from its record.
+      // A refusal may be a command decided before whose stored reply is gone (its transition is
+      // done), or another request under a used key. For commands under a caller's key and for
+      // transitions already made, the flush probes the ledger's records of the batch's refused ids
+      // in one query; a recorded one has the batch decided again and is answered from its record.
       const record = await recordOf(ctx, false);
       if (record !== undefined) return answerRecorded(ctx, record);
       const probe = ctx.fingerprint !== undefined || decision.rejection.code === "invalid_transition";

@@ -139,15 +139,11 @@ export function idempotency(pool: Pool, options: IdempotencyOptions): Middleware
     const request = { ...ref, requestHash: fingerprint.digest("hex"), leaseSeconds, ttlHours };
     const claim = await claimOrReplay(pool, request, answerKey, logger);
     if (claim.outcome === "reused") {
-      throw new AppError(
-        "idempotency_key_reused",
-        422,
-        "this Idempotency-Key was used with a different request",
-      );
+      throw errors.keyReused();
     }
     if (claim.outcome === "in_flight") {
+      // The error handler sets Retry-After from details.retryAfterSeconds.
       const retryAfterSeconds = claim.retryAfterSeconds;
-      c.header("Retry-After", String(retryAfterSeconds));
       throw new AppError(
         "idempotency_in_flight",
         409,

@@ -23,7 +23,6 @@ export function ipRateLimit(
     } catch (error) {
       if (!(error instanceof RateLimiterRes)) throw error;
       const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-      c.header("Retry-After", String(seconds));
       throw errors.rateLimited(seconds);
     }
     await next();
