@@ -18,6 +18,7 @@ import {
   type WindowRejection,
 } from "../../src/domain/index.ts";
 import { assertNever } from "../../src/errors.ts";
+import { firstEndingAfter } from "./booking-index.ts";
 import type {
   RequestBooking,
   SpaceCommand,
@@ -223,13 +224,15 @@ export function takenIntervals(state: SpaceState, exceptId: string | null): Inte
 
 /**
  * The taken windows (as in `takenIntervals`) that come within the buffer of `window`: the only
- * ones that can refuse it. Stops at the first booking starting past the window, since the list
- * is sorted by start.
+ * ones that can refuse it. Starts at the first booking that can end near the window and stops at
+ * the first starting past it (the list is sorted by start), however many the space holds.
  */
 function takenNear(state: SpaceState, exceptId: string | null, window: Interval): Interval[] {
   const buffer = state.settings.rules.bufferMinutes * MS_PER_MINUTE;
   const near: Interval[] = [];
-  for (const booking of state.bookings) {
+  const { bookings } = state;
+  for (let i = firstEndingAfter(bookings, window.start - buffer); i < bookings.length; i++) {
+    const booking = bookings[i]!;
     if (booking.start - buffer >= window.end) break;
     if (
       booking.id !== exceptId &&

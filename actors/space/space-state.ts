@@ -12,6 +12,7 @@ import {
   isFinal,
   type SpaceRates,
 } from "../../src/domain/index.ts";
+import { compareBookings, findBookingIndex, shareIndex, withIndexedBooking } from "./booking-index.ts";
 
 const INT4_MAX = 2_147_483_647;
 const rate = z.number().int().min(0).max(INT4_MAX);
@@ -98,41 +99,23 @@ export interface SpaceState {
   /**
    * Every booking that holds the slot, and final ones until their window has passed, sorted by
    * start then id. An array, not a record keyed by id: copying it per event stays cheap with
-   * thousands of bookings, where V8's dictionary-mode objects do not.
+   * thousands of bookings, where V8's dictionary-mode objects do not; lookups by id and by time
+   * go through the index beside it (booking-index.ts), not through every booking.
    */
   readonly bookings: readonly SpaceBooking[];
 }
 
-/** The booking with this id, if the space has it. */
+/** The booking with this id, if the space has it (binary search through the bookings' index). */
 export function findSpaceBooking(state: SpaceState, bookingId: string): SpaceBooking | undefined {
-  for (const booking of state.bookings) if (booking.id === bookingId) return booking;
-  return undefined;
+  const i = findBookingIndex(state.bookings, bookingId);
+  return i < 0 ? undefined : state.bookings[i];
 }
 
-/** Orders bookings by start, then id: the order `bookings` is kept in. */
-export function compareBookings(a: SpaceBooking, b: SpaceBooking): number {
-  return a.start - b.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
+export { compareBookings };
 
-/** The state with `booking` added, or replacing the booking with its id; order kept. */
+/** The state with `booking` added, or replacing the booking with its id (same start); order kept. */
 export function withBooking(state: SpaceState, booking: SpaceBooking): SpaceState {
-  const current = state.bookings.findIndex((b) => b.id === booking.id);
-  if (current >= 0 && state.bookings[current]!.start === booking.start) {
-    // Same place in the order (status changes and extensions keep the start).
-    const bookings = state.bookings.slice();
-    bookings[current] = booking;
-    return { ...state, bookings };
-  }
-  const bookings = current >= 0 ? state.bookings.filter((_, i) => i !== current) : state.bookings.slice();
-  let lo = 0;
-  let hi = bookings.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareBookings(bookings[mid]!, booking) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  bookings.splice(lo, 0, booking);
-  return { ...state, bookings };
+  return { ...state, bookings: withIndexedBooking(state.bookings, booking) };
 }
 
 /** A state read from outside (Redis): validated, its bookings put in their order. */
@@ -166,5 +149,6 @@ export function pruneSpaceState(
   }
   if (removed.length === 0) return { state, removed };
   for (let i = started; i < bookings.length; i++) kept.push(bookings[i]!);
+  shareIndex(bookings, kept);
   return { state: { ...state, bookings: kept }, removed };
 }
