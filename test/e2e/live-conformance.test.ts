@@ -2,9 +2,10 @@
 // spawned gateway processes, two shard workers running the space actor, and the real Redis:
 // snapshots, deltas of bookings made through REST on every gateway, resume, refusals before the
 // upgrade, oversize frames, malformed messages, rate limits, slow consumers, host prompts of
-// requests made through REST, approve / reject over the socket through the actors.
+// requests made through REST, approve / reject over the socket through the actors; a flood of
+// anonymous subscriptions to 100,000 random cells leaves Redis within its key bound.
 import { randomUUID } from "node:crypto";
-import { cellToParent } from "h3-js";
+import { cellToParent, latLngToCell } from "h3-js";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AccessTokens } from "../../src/auth/access-tokens.ts";
@@ -103,6 +104,49 @@ async function cellWithSpaces(n: number) {
   const spaces: SpaceRow[] = [];
   for (const point of points) spaces.push(await insertSpace(pool, config, host, point));
   return { cell, spaces };
+}
+
+/** Live cell state keys in Redis (every `{live:…}` key), and the map cells they name. */
+async function liveKeys(): Promise<{ count: number; cells: Set<string> }> {
+  const cells = new Set<string>();
+  let count = 0;
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", "{live:*", "COUNT", 10_000);
+    cursor = next;
+    count += keys.length;
+    for (const key of keys) {
+      const cell = /^\{live:[0-9a-f]+\}:(?:cell|agg):([0-9a-f]+):/.exec(key)?.[1];
+      if (cell !== undefined) cells.add(cell);
+    }
+  } while (cursor !== "0");
+  return { count, cells };
+}
+
+/**
+ * The bound docs/protocol.md states, 4·M + 2·A: M map cells and A aggregate cells in which a listing
+ * (of any status) has stood since Redis started empty with this database: the cells listings are
+ * in now, and the cells listings moved away from (the `previousCell` of their `space_updated` events).
+ */
+async function liveKeyBound(): Promise<number> {
+  const { rows } = await pool.query<{ cell: string }>(
+    `select h3_cell as cell from parking_spaces
+      union
+     select payload->>'previousCell' from outbox
+      where aggregate_type = 'space' and event_type = 'space_updated' and payload ? 'previousCell'`,
+  );
+  const aggregates = new Set(rows.map((r) => cellToParent(r.cell, config.LIVE_AGGREGATE_RESOLUTION)));
+  return 4 * rows.length + 2 * aggregates.size;
+}
+
+/** `n` distinct map cells at random points anywhere on Earth. */
+function randomCells(n: number): string[] {
+  const cells = new Set<string>();
+  while (cells.size < n) {
+    const lat = Math.asin(2 * Math.random() - 1) * (180 / Math.PI);
+    cells.add(latLngToCell(lat, 360 * Math.random() - 180, config.H3_MAP_RESOLUTION));
+  }
+  return [...cells];
 }
 
 function stateOf(space: SpaceRow, state: SpaceLiveState["state"]): SpaceLiveState {
@@ -535,6 +579,64 @@ describe.each<TransportName>(["ws", "socket.io"])("live protocol over %s", (tran
     peer.stopReading();
     await expect.poll(metric, { timeout: 8000, interval: 250 }).toBeLessThan(open);
   });
+
+  it("keeps Redis within its key bound after anonymous subscriptions to 100,000 random cells; bookings still answer", async () => {
+    const FLOOD = 100_000;
+    const SOCKETS = 20;
+    // Half of LIVE_MAX_CELLS_PER_SUBSCRIPTION: a batch's snapshots, sent in one burst, stay under
+    // the send-buffer bound these gateways are given (LIVE_MAX_BUFFERED_BYTES, 64 KiB).
+    const batch = config.LIVE_MAX_CELLS_PER_SUBSCRIPTION / 2;
+    const cells = randomCells(FLOOD);
+    const started = Date.now();
+    // Each socket subscribes a batch at a time, waits for its snapshots, and unsubscribes it: about
+    // one message a second per socket, well inside the message rate limit.
+    const sockets = await Promise.all(Array.from({ length: SOCKETS }, (_, i) => connect(i % 2)));
+    const empty = new Set<string>();
+    await Promise.all(
+      sockets.map(async (socket, s) => {
+        for (let from = s * batch; from < FLOOD; from += SOCKETS * batch) {
+          const group = cells.slice(from, from + batch);
+          const wanted = new Set(group);
+          const seen = socket.messages.length;
+          socket.send({ type: "subscribe", ref: from, cells: group });
+          await expect
+            .poll(
+              () =>
+                socket.messages.slice(seen).filter((m) => m.type === "snapshot" && wanted.has(m.cell)).length,
+              { timeout: 20_000, interval: 25 },
+            )
+            .toBe(group.length);
+          for (const m of socket.messages.slice(seen)) {
+            if (m.type === "snapshot" && m.epoch === "empty" && m.spaces.length === 0) empty.add(m.cell);
+          }
+          socket.send({ type: "unsubscribe", ref: `u${from}`, cells: group });
+          await socket.next((m) => m.type === "unsubscribed" && m.ref === `u${from}`, 10_000);
+          socket.messages.length = 0;
+        }
+      }),
+    );
+    const floodSeconds = (Date.now() - started) / 1000;
+    for (const socket of sockets) socket.close();
+
+    const keys = await liveKeys();
+    const bound = await liveKeyBound();
+    console.log(
+      `${transport}: ${FLOOD.toLocaleString("en")} random cells subscribed in ${floodSeconds.toFixed(1)} s ` +
+        `(${empty.size.toLocaleString("en")} empty); ${keys.count} live keys, bound ${bound}`,
+    );
+    expect(keys.count).toBeLessThanOrEqual(bound);
+    // Random cells hold no space (almost surely): each was answered empty and left no key.
+    expect(empty.size).toBeGreaterThan(FLOOD - 10);
+    expect(cells.filter((c) => empty.has(c) && keys.cells.has(c))).toEqual([]);
+
+    const { spaces } = await cellWithSpaces(1);
+    const driver = await insertDriver(pool, tokens);
+    const booked = await requestBooking(gateways[0]!.url, driver, {
+      spaceId: spaces[0]!.id,
+      ...futureWindow(60),
+    });
+    expect(booked.status).toBe(201);
+  }, 120_000);
 
   it("puts approval prompts in front of the host, again after a reconnect, until resolved", async () => {
     const hostId = randomUUID();
