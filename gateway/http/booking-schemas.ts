@@ -48,9 +48,7 @@ export const BookingExtend = z.strictObject({ end: instant }).openapi("BookingEx
 
 export const BookingParams = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 export const UserParams = z.object({ userId: z.uuid().openapi({ param: { name: "userId", in: "path" } }) });
-export const SpaceBookingsParams = z.object({
-  spaceId: z.uuid().openapi({ param: { name: "spaceId", in: "path" } }),
-});
+export const SpaceBookingsParams = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 
 export const BookingListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),

@@ -31,8 +31,8 @@ describe("list cursors", () => {
     admin = await signUpAdmin(t);
     paths = [
       "/api/v1/bookings",
-      `/api/v1/bookings/user/${host.userId}`,
-      `/api/v1/bookings/space/${spaceId}`,
+      `/api/v1/users/${host.userId}/bookings`,
+      `/api/v1/spaces/${spaceId}/bookings`,
       "/api/v1/spaces",
     ];
   });

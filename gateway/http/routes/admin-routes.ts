@@ -12,6 +12,7 @@ import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schem
 const setRoles = createRoute({
   method: "put",
   path: "/admin/users/{userId}/roles",
+  operationId: "setUserRoles",
   tags: ["admin"],
   security: bearerSecurity,
   middleware: requireRole("admin"),

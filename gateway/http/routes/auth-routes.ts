@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
-import { errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { anyone, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
 
 const email = z.email().max(254).openapi({ example: "ana@example.com" });
 const password = z
@@ -37,6 +37,8 @@ const tags = ["auth"];
 const register = createRoute({
   method: "post",
   path: "/auth/register",
+  operationId: "register",
+  security: anyone,
   tags,
   summary: "Create an account (driver, or host who is also a driver)",
   request: { body: jsonBody(RegisterBody) },
@@ -51,6 +53,8 @@ const register = createRoute({
 const login = createRoute({
   method: "post",
   path: "/auth/login",
+  operationId: "login",
+  security: anyone,
   tags,
   summary: "Log in with email and password",
   request: { body: jsonBody(LoginBody) },
@@ -65,6 +69,8 @@ const login = createRoute({
 const refresh = createRoute({
   method: "post",
   path: "/auth/refresh",
+  operationId: "refreshSession",
+  security: anyone,
   tags,
   summary: "Trade a refresh token for a new session; each refresh token works once",
   request: { body: jsonBody(RefreshBody) },
@@ -78,6 +84,8 @@ const refresh = createRoute({
 const logout = createRoute({
   method: "post",
   path: "/auth/logout",
+  operationId: "logout",
+  security: anyone,
   tags,
   summary: "End the session the refresh token belongs to",
   request: { body: jsonBody(RefreshBody) },
@@ -87,6 +95,8 @@ const logout = createRoute({
 const forgotPassword = createRoute({
   method: "post",
   path: "/auth/forgot-password",
+  operationId: "forgotPassword",
+  security: anyone,
   tags,
   summary: "Mail a password-reset link (answers the same whether or not the account exists)",
   request: { body: jsonBody(EmailBody) },
@@ -100,6 +110,8 @@ const forgotPassword = createRoute({
 const resetPassword = createRoute({
   method: "post",
   path: "/auth/reset-password",
+  operationId: "resetPassword",
+  security: anyone,
   tags,
   summary: "Set a new password with a mailed reset token; ends every session of the account",
   request: { body: jsonBody(ResetBody) },
@@ -109,6 +121,8 @@ const resetPassword = createRoute({
 const verifyEmail = createRoute({
   method: "get",
   path: "/auth/verify-email",
+  operationId: "verifyEmail",
+  security: anyone,
   tags,
   summary: "Confirm an email address with the mailed token",
   request: { query: z.strictObject({ token: z.string().min(1).max(200) }) },
@@ -118,6 +132,8 @@ const verifyEmail = createRoute({
 const resendVerification = createRoute({
   method: "post",
   path: "/auth/resend-verification",
+  operationId: "resendVerification",
+  security: anyone,
   tags,
   summary: "Mail a new verification link (answers the same whether or not the account exists)",
   request: { body: jsonBody(EmailBody) },

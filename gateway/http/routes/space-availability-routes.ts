@@ -16,7 +16,7 @@ import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
 import { currentUser, requireRole } from "../middleware/authenticate.ts";
-import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { anyone, bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
 import { lockSpaceForChange } from "../space-access.ts";
 import {
   AvailabilityChange,
@@ -35,6 +35,7 @@ const tags = ["spaces"];
 const changeAvailability = createRoute({
   method: "post",
   path: "/spaces/{id}/availability",
+  operationId: "setSpaceAvailability",
   tags,
   security: bearerSecurity,
   middleware: requireRole("host"),
@@ -54,6 +55,8 @@ const changeAvailability = createRoute({
 const readAvailability = createRoute({
   method: "get",
   path: "/spaces/{id}/availability",
+  operationId: "getSpaceAvailability",
+  security: anyone,
   tags,
   summary: `Free intervals of a space in [from, to) (at most ${MAX_AVAILABILITY_WINDOW_DAYS} days), in UTC and local time (public)`,
   request: { params: SpaceParams, query: AvailabilityQuery },

@@ -8,7 +8,7 @@ import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
 import { currentUser, requireAuth } from "../middleware/authenticate.ts";
-import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { anyone, bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
 
 const ProfileSchema = z
   .object({
@@ -113,6 +113,7 @@ const authed = { security: bearerSecurity, middleware: requireAuth };
 const getProfile = createRoute({
   method: "get",
   path: "/users/profile",
+  operationId: "getProfile",
   tags,
   ...authed,
   summary: "My profile",
@@ -122,6 +123,7 @@ const getProfile = createRoute({
 const putProfile = createRoute({
   method: "put",
   path: "/users/profile",
+  operationId: "updateProfile",
   tags,
   ...authed,
   summary: "Change my profile (only the fields sent)",
@@ -136,6 +138,7 @@ const putProfile = createRoute({
 const getPreferences = createRoute({
   method: "get",
   path: "/users/preferences",
+  operationId: "getPreferences",
   tags,
   ...authed,
   summary: "My notification and display preferences",
@@ -145,6 +148,7 @@ const getPreferences = createRoute({
 const postPreferences = createRoute({
   method: "post",
   path: "/users/preferences",
+  operationId: "setPreferences",
   tags,
   ...authed,
   summary: "Change my preferences (only the fields sent)",
@@ -159,6 +163,7 @@ const postPreferences = createRoute({
 const becomeHost = createRoute({
   method: "post",
   path: "/users/become-host",
+  operationId: "becomeHost",
   tags,
   ...authed,
   summary: "Add the host role to my account; answers a fresh session whose token carries it",
@@ -178,6 +183,8 @@ const becomeHost = createRoute({
 const getPublicProfile = createRoute({
   method: "get",
   path: "/users/{userId}",
+  operationId: "getPublicUser",
+  security: anyone,
   tags,
   summary: "Another user's public profile",
   request: { params: z.strictObject({ userId: z.uuid() }) },
