@@ -49,6 +49,8 @@ export const envSchema = z
     OBJECT_STORAGE_DIR: z.string().min(1).default(".data/objects"),
     SPACE_IMAGE_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
     SPACE_IMAGES_PER_SPACE: int(1, 100).default(20),
+    /** How far ahead GET /spaces/{id}/availability may start (from), in days. */
+    AVAILABILITY_MAX_LEAD_DAYS: int(1, 3660).default(366),
     ACTOR_SHARD_COUNT: int(1, 4096).default(64),
     SHARD_LEASE_TTL_MS: int(300, 60_000).default(5000),
     ACTOR_REPLY_TIMEOUT_MS: int(100, 60_000).default(5000),

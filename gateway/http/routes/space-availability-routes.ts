@@ -85,7 +85,7 @@ function refusePastExceptions(
 }
 
 export function spaceAvailabilityRoutes(deps: AppDeps) {
-  const { pool } = deps;
+  const { pool, config } = deps;
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(changeAvailability, async (c) => {
@@ -145,6 +145,10 @@ export function spaceAvailabilityRoutes(deps: AppDeps) {
         throw errors.validation("invalid query: to: must be after from", [
           { path: "to", message: "must be after from" },
         ]);
+      if (from > now + config.AVAILABILITY_MAX_LEAD_DAYS * MS_PER_DAY) {
+        const message = `must be at most ${config.AVAILABILITY_MAX_LEAD_DAYS} days from now`;
+        throw errors.validation(`invalid query: from: ${message}`, [{ path: "from", message }]);
+      }
       if (to - from > MAX_AVAILABILITY_WINDOW_DAYS * MS_PER_DAY) {
         const message = `must be at most ${MAX_AVAILABILITY_WINDOW_DAYS} days after from`;
         throw errors.validation(`invalid query: to: ${message}`, [{ path: "to", message }]);

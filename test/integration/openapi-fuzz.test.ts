@@ -1,0 +1,114 @@
+// Every operation of the OpenAPI document the app serves, sent generated bad input (fast-check): bad
+// path ids, query values, bodies, Idempotency-Keys and tokens, with a valid admin token where the
+// operation asks for one. Each answer must be a 4xx with the error shape, never a 5xx, and nothing may
+// be written (row counts of every table unchanged, in a database of this file's own).
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  type BadRequest,
+  badRequests,
+  type Operation,
+  operationsOf,
+} from "../support/bad-input-arbitraries.ts";
+import { ledgerCounts } from "../support/ledger-counts.ts";
+import { useScratchDatabase } from "../support/scratch-database.ts";
+import { hostWithSpace, insertBooking, signUpAdmin } from "../support/space-fixtures.ts";
+import { actorPrefix, startSpaceHost } from "../support/space-host.ts";
+import { createTestApp, expectErrorShape, randomIp } from "../support/test-app.ts";
+
+const database = useScratchDatabase("openapi_fuzz", 4);
+const t = createTestApp({
+  DATABASE_URL: database.url,
+  ACTOR_KEY_PREFIX: actorPrefix(),
+  ACTOR_SHARD_COUNT: "4",
+  AUTH_RATE_PER_IP_PER_MINUTE: "100000",
+  DEV_MAILBOX: "true",
+});
+/** Runs per target (path parameter, query parameter, body, Idempotency-Key, token) of each operation. */
+const RUNS_PER_TARGET = 40;
+
+let operations: Operation[] = [];
+const plausible = { uuids: [] as string[], token: "" };
+
+beforeAll(async () => {
+  await startSpaceHost(t.config, t.deps.pool);
+  const admin = await signUpAdmin(t);
+  const { host, spaceId } = await hostWithSpace(t);
+  const bookingId = await insertBooking(t, spaceId, admin.userId, {
+    status: "pending_approval",
+    startsInHours: 48,
+    hours: 2,
+  });
+  plausible.uuids.push(admin.userId, host.userId, spaceId, bookingId);
+  plausible.token = admin.token;
+  const document = await (await t.app.request("/openapi.json")).json();
+  operations = operationsOf(document);
+});
+
+async function send(request: BadRequest) {
+  const url = new URL(`http://fuzz${request.path}`);
+  for (const [name, value] of request.query) url.searchParams.append(name, value);
+  const response = await t.app.request(`${url.pathname}${url.search}`, {
+    method: request.method,
+    headers: { "x-forwarded-for": randomIp(), ...request.headers },
+    ...(request.body === undefined ? {} : { body: request.body }),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: the shape check below says so
+  }
+  return { status: response.status, body };
+}
+
+describe("every operation of /openapi.json refuses bad input", () => {
+  it("answers 4xx with the error shape, never 5xx, and writes nothing", async () => {
+    expect(operations.length).toBeGreaterThan(30);
+    const fuzzed: string[] = [];
+    const skipped: string[] = [];
+    const failures: string[] = [];
+    for (const op of operations) {
+      const cases = badRequests(op, plausible);
+      if (cases.size === 0) {
+        skipped.push(`${op.method} ${op.path}`);
+        continue;
+      }
+      const before = await ledgerCounts(t.deps.pool);
+      for (const [target, arbitrary] of cases) {
+        await fc
+          .assert(
+            fc.asyncProperty(arbitrary, async (request) => {
+              const res = await send(request);
+              const refused = res.status >= 400 && res.status < 500;
+              let shaped = true;
+              try {
+                expectErrorShape(res.body);
+              } catch {
+                shaped = false;
+              }
+              if (refused && shaped) return true;
+              failures.push(
+                `${op.operationId} (${target}) ${request.method} ${request.path.slice(0, 120)} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`,
+              );
+              return false;
+            }),
+            { numRuns: RUNS_PER_TARGET, endOnFailure: true },
+          )
+          .catch(() => {
+            // The failure is recorded above; go on with the other targets and operations.
+          });
+      }
+      const after = await ledgerCounts(t.deps.pool);
+      if (JSON.stringify(after) !== JSON.stringify(before)) {
+        failures.push(`${op.operationId} wrote: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
+      }
+      fuzzed.push(op.operationId);
+    }
+    console.log(`[openapi-fuzz] ${fuzzed.length} of ${operations.length} operations fuzzed`);
+    expect(skipped).toEqual([]);
+    expect(failures).toEqual([]);
+    expect(fuzzed).toHaveLength(operations.length);
+  }, 120_000);
+});
