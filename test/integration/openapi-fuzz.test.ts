@@ -9,10 +9,12 @@ import {
   badRequests,
   type Operation,
   operationsOf,
+  type Plausible,
 } from "../support/bad-input-arbitraries.ts";
+import { allWeek, window } from "../support/booking-fixtures.ts";
 import { ledgerCounts } from "../support/ledger-counts.ts";
 import { useScratchDatabase } from "../support/scratch-database.ts";
-import { hostWithSpace, insertBooking, signUpAdmin } from "../support/space-fixtures.ts";
+import { hostWithSpace, insertBooking, signUpAdmin, validSpaceBody } from "../support/space-fixtures.ts";
 import { actorPrefix, startSpaceHost } from "../support/space-host.ts";
 import { createTestApp, expectErrorShape, randomIp } from "../support/test-app.ts";
 
@@ -25,10 +27,10 @@ const t = createTestApp({
   DEV_MAILBOX: "true",
 });
 /** Runs per target (path parameter, query parameter, body, Idempotency-Key, token) of each operation. */
-const RUNS_PER_TARGET = 40;
+const RUNS_PER_TARGET = 20;
 
 let operations: Operation[] = [];
-const plausible = { uuids: [] as string[], token: "" };
+const plausible: Plausible = { uuids: [], token: "", bodies: {}, queries: {} };
 
 beforeAll(async () => {
   await startSpaceHost(t.config, t.deps.pool);
@@ -41,6 +43,55 @@ beforeAll(async () => {
   });
   plausible.uuids.push(admin.userId, host.userId, spaceId, bookingId);
   plausible.token = admin.token;
+  const email = () => `someone-${Math.random().toString(36).slice(2)}@fuzz.test.parkealo.live`;
+  const stay = () => window(24 * 30, 2);
+  const searchFields = () => ({ lat: 40.4169, lng: -3.7035, radiusM: 500, ...stay() });
+  plausible.bodies = {
+    register: () => ({
+      email: email(),
+      password: "a-long-password",
+      firstName: "A",
+      lastName: "B",
+      role: "driver",
+    }),
+    login: () => ({ email: email(), password: "a-long-password" }),
+    refreshSession: () => ({ refreshToken: "r".repeat(43) }),
+    logout: () => ({ refreshToken: "r".repeat(43) }),
+    forgotPassword: () => ({ email: email() }),
+    resendVerification: () => ({ email: email() }),
+    resetPassword: () => ({ token: "t".repeat(43), password: "a-long-password" }),
+    updateProfile: () => ({ firstName: "Ana", bio: "parks a lot" }),
+    setPreferences: () => ({
+      marketingEmails: false,
+      language: "es",
+      currency: "EUR",
+      timezone: "Europe/Madrid",
+    }),
+    setUserRoles: () => ({ roles: ["driver"] }),
+    createSpace: () => validSpaceBody(),
+    updateSpace: () => ({ title: "Renamed garage" }),
+    setSpaceAvailability: () => ({ schedule: allWeek }),
+    searchSpacesByBody: searchFields,
+    createBooking: () => ({ spaceId, ...stay() }),
+    approveBooking: () => ({ reason: "see you" }),
+    rejectBooking: () => ({ reason: "closed" }),
+    cancelBooking: () => ({ reason: "plans changed" }),
+    extendBooking: () => ({ end: window(24 * 30 + 4, 1).end }),
+  };
+  const text = (fields: Record<string, string | number>) =>
+    Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)]));
+  plausible.queries = {
+    verifyEmail: () => ({ token: "t".repeat(43) }),
+    listMySpaces: () => ({ limit: "5" }),
+    getSpaceAvailability: () => ({ from: stay().start }),
+    searchSpaces: () => text(searchFields()),
+    searchNearby: () => ({ lat: "40.4169", lng: "-3.7035" }),
+    searchSuggestions: () => ({ q: "Madrid" }),
+    popularPlaces: () => ({ days: "7" }),
+    listMyBookings: () => ({ limit: "5" }),
+    listUserBookings: () => ({ limit: "5" }),
+    listSpaceBookings: () => ({ limit: "5" }),
+  };
   const document = await (await t.app.request("/openapi.json")).json();
   operations = operationsOf(document);
 });
@@ -90,7 +141,7 @@ describe("every operation of /openapi.json refuses bad input", () => {
               }
               if (refused && shaped) return true;
               failures.push(
-                `${op.operationId} (${target}) ${request.method} ${request.path.slice(0, 120)} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`,
+                `${op.operationId} (${target}) ${request.method} ${request.path.slice(0, 120)} ${JSON.stringify(request.query).slice(0, 120)} ${String(request.body).slice(0, 120)} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`,
               );
               return false;
             }),

@@ -58,6 +58,10 @@ export interface BadRequest {
 export interface Plausible {
   uuids: string[];
   token: string;
+  /** A valid body per operationId: a case breaks one field of it and leaves the rest valid. */
+  bodies: Record<string, () => Record<string, unknown>>;
+  /** Valid query parameters per operationId, likewise. */
+  queries: Record<string, () => Record<string, string>>;
 }
 
 const METHODS = ["get", "post", "put", "patch", "delete"] as const;
@@ -127,6 +131,7 @@ const oddUnicode = fc.constantFrom(
   "<script>alert(1)</script>",
 );
 const hugeString = fc.constantFrom(10_000, 100_000).chain((n) => fc.constant("x".repeat(n)));
+const nulText = fc.constantFrom("\u0000", "a\u0000b", "Ana\u0000");
 const junkString = fc.oneof(oddUnicode, hugeString, fc.string({ maxLength: 40 }), fc.constant(""));
 
 /** Dates that are not instants, or instants no route takes. */
@@ -186,6 +191,8 @@ export function violating(schema: Schema, name = ""): fc.Arbitrary<unknown> | un
   const types = typesOf(schema);
   if (!types) return undefined;
   const options: fc.Arbitrary<unknown>[] = [wrongJsonType(types)];
+  // PostgreSQL text cannot hold NUL: no text field may take it.
+  if (types.includes("string")) options.push(nulText);
   if (types.length === 1 && types[0] === "string") {
     if (schema.enum) {
       const allowed = new Set(schema.enum);
@@ -224,7 +231,7 @@ function violatingQueryValue(param: Parameter): fc.Arbitrary<string> | undefined
     );
   }
   if (type !== "string") return undefined;
-  const options: fc.Arbitrary<string>[] = [];
+  const options: fc.Arbitrary<string>[] = [nulText];
   if (schema.enum) {
     const allowed = new Set(schema.enum);
     options.push(junkString.filter((s) => !allowed.has(s)));
@@ -402,6 +409,50 @@ export function badRequests(op: Operation, plausible: Plausible): Map<string, fc
         fc
           .tuple(plausiblePath, bad)
           .map(([values, { contentType, body }]) => request("body", fill(values), { contentType, body })),
+      );
+    }
+  }
+  const validBody = plausible.bodies[op.operationId];
+  if (op.body && validBody) {
+    for (const [key, property] of Object.entries(op.body.schema.properties ?? {})) {
+      const bad = violating(property, key);
+      if (!bad) continue;
+      cases.set(
+        `body field ${key}`,
+        fc.tuple(plausiblePath, bad).map(([values, value]) =>
+          request(`body field ${key}`, fill(values), {
+            contentType: "application/json",
+            body: JSON.stringify({ ...validBody(), [key]: value }),
+          }),
+        ),
+      );
+    }
+    if (op.body.schema.additionalProperties === false) {
+      cases.set(
+        "body extra field",
+        fc
+          .tuple(plausiblePath, fc.constantFrom("isAdmin", "roles", "hostId", "status", "id", "x\u0000"))
+          .map(([values, extra]) =>
+            request("body extra field", fill(values), {
+              contentType: "application/json",
+              body: JSON.stringify({ ...validBody(), [extra]: true }),
+            }),
+          ),
+      );
+    }
+  }
+  const validQuery = plausible.queries[op.operationId];
+  if (validQuery) {
+    for (const param of queryParams) {
+      const bad = violatingQueryValue(param);
+      if (!bad) continue;
+      cases.set(
+        `query ${param.name} (others valid)`,
+        fc.tuple(plausiblePath, bad).map(([values, value]) =>
+          request(`query ${param.name} (others valid)`, fill(values), {
+            query: Object.entries({ ...validQuery(), [param.name]: value }),
+          }),
+        ),
       );
     }
   }

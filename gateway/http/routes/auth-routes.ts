@@ -4,6 +4,7 @@ import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
 import { anyone, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { nulFree, text } from "../text-fields.ts";
 
 const email = z.email().max(254).openapi({ example: "ana@example.com" });
 const password = z
@@ -11,16 +12,16 @@ const password = z
   .min(8, "must be at least 8 characters")
   .max(128)
   .openapi({ example: "correct horse battery" });
-const name = z.string().trim().min(1).max(100);
+const name = text(100);
 
 const RegisterBody = z
   .strictObject({ email, password, firstName: name, lastName: name, role: z.enum(["driver", "host"]) })
   .openapi("RegisterRequest");
 const LoginBody = z.strictObject({ email, password: z.string().min(1).max(128) }).openapi("LoginRequest");
-const RefreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) }).openapi("RefreshRequest");
+const RefreshBody = z.strictObject({ refreshToken: nulFree().min(1).max(200) }).openapi("RefreshRequest");
 const EmailBody = z.strictObject({ email }).openapi("EmailRequest");
 const ResetBody = z
-  .strictObject({ token: z.string().min(1).max(200), password })
+  .strictObject({ token: nulFree().min(1).max(200), password })
   .openapi("ResetPasswordRequest");
 
 const SessionSchema = z

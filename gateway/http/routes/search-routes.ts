@@ -17,6 +17,7 @@ import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
 import { anyone, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { nulFree } from "../text-fields.ts";
 
 const tags = ["search"];
 const location = z.object({ lat: z.number(), lng: z.number() });
@@ -129,7 +130,7 @@ const getSuggestions = createRoute({
   summary: "Search-box suggestions: cities starting with q, then space titles and addresses containing it",
   request: {
     query: z.strictObject({
-      q: z.string().trim().min(2).max(100),
+      q: nulFree().trim().min(2).max(100),
       limit: numberParam(z.number().int().min(1).max(20)).optional(),
     }),
   },

@@ -9,6 +9,7 @@ import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
 import { currentUser, requireAuth } from "../middleware/authenticate.ts";
 import { anyone, bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { nulFree, text } from "../text-fields.ts";
 
 const ProfileSchema = z
   .object({
@@ -27,8 +28,8 @@ const ProfileSchema = z
 
 const ProfileUpdate = z
   .strictObject({
-    firstName: z.string().trim().min(1).max(100).optional(),
-    lastName: z.string().trim().min(1).max(100).optional(),
+    firstName: text(100).optional(),
+    lastName: text(100).optional(),
     phone: z
       .string()
       .regex(/^\+[1-9]\d{6,14}$/, "must be in E.164 form, e.g. +34600111222")
@@ -39,7 +40,7 @@ const ProfileUpdate = z
       .max(2000)
       .nullable()
       .optional(),
-    bio: z.string().max(2000).nullable().optional(),
+    bio: nulFree().max(2000).nullable().optional(),
   })
   .openapi("ProfileUpdate");
 
