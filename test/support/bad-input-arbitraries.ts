@@ -427,6 +427,24 @@ export function badRequests(op: Operation, plausible: Plausible): Map<string, fc
         ),
       );
     }
+    // One level down: a field of a nested object (an address, a price) broken, the rest valid.
+    for (const [key, property] of Object.entries(op.body.schema.properties ?? {})) {
+      for (const [inner, innerSchema] of Object.entries(property.properties ?? {})) {
+        const bad = violating(innerSchema, inner);
+        const sample = validBody()[key];
+        if (!bad || typeof sample !== "object" || sample === null || Array.isArray(sample)) continue;
+        cases.set(
+          `body field ${key}.${inner}`,
+          fc.tuple(plausiblePath, bad).map(([values, value]) => {
+            const base = validBody();
+            return request(`body field ${key}.${inner}`, fill(values), {
+              contentType: "application/json",
+              body: JSON.stringify({ ...base, [key]: { ...(base[key] as object), [inner]: value } }),
+            });
+          }),
+        );
+      }
+    }
     if (op.body.schema.additionalProperties === false) {
       cases.set(
         "body extra field",
