@@ -30,7 +30,7 @@ const t = createTestApp({
 const RUNS_PER_TARGET = 40;
 
 let operations: Operation[] = [];
-const plausible: Plausible = { uuids: [], token: "", bodies: {}, queries: {} };
+const plausible: Plausible = { uuids: [], tokens: [], bodies: {}, queries: {} };
 
 beforeAll(async () => {
   await startSpaceHost(t.config, t.deps.pool);
@@ -42,7 +42,9 @@ beforeAll(async () => {
     hours: 2,
   });
   plausible.uuids.push(admin.userId, host.userId, spaceId, bookingId);
-  plausible.token = admin.token;
+  // Mostly the admin's token, which passes every role check and so reaches validation everywhere.
+  const hostToken = await t.deps.accessTokens.sign({ userId: host.userId, roles: ["driver", "host"] });
+  plausible.tokens.push(admin.token, admin.token, admin.token, hostToken);
   const email = () => `someone-${Math.random().toString(36).slice(2)}@fuzz.test.parkealo.live`;
   const stay = () => window(24 * 30, 2);
   const searchFields = () => ({ lat: 40.4169, lng: -3.7035, radiusM: 500, ...stay() });

@@ -57,7 +57,8 @@ export interface BadRequest {
 /** Plausible values for what a case leaves alone (ids of rows that exist, or not). */
 export interface Plausible {
   uuids: string[];
-  token: string;
+  /** Valid bearer tokens (an admin's reaches past every role check; others meet them). */
+  tokens: string[];
   /** A valid body per operationId: a case breaks one field of it and leaves the rest valid. */
   bodies: Record<string, () => Record<string, unknown>>;
   /** Valid query parameters per operationId, likewise. */
@@ -351,27 +352,28 @@ export function badRequests(op: Operation, plausible: Plausible): Map<string, fc
   const queryParams = op.parameters.filter((p) => p.in === "query");
   const mutating = op.method !== "GET";
   const plausiblePath = fc.tuple(
+    fc.constantFrom(...plausible.tokens),
     ...pathParams.map((p) =>
       p.schema.format === "email"
         ? fc.constant("nobody@fuzz.test.parkealo.live")
         : fc.oneof(fc.constantFrom(...plausible.uuids), fc.uuid()),
     ),
   );
-  const fill = (values: readonly string[], replace: Record<string, string> = {}) => {
+  /** The path with its parameters, and the token, from a plausiblePath draw. */
+  const fill = ([token, ...values]: readonly string[], replace: Record<string, string> = {}) => {
     let path = op.path;
     pathParams.forEach((p, i) => {
       path = path.replace(`{${p.name}}`, encodeSegment(replace[p.name] ?? values[i]!));
     });
-    return path;
+    return { path, token: token! };
   };
   const request = (
     target: string,
-    path: string,
+    { path, token }: { path: string; token: string },
     parts: Partial<Omit<BadRequest, "target" | "method" | "path">> & { contentType?: string } = {},
   ): BadRequest => {
     const headers: Record<string, string> = { ...(parts.headers ?? {}) };
-    if (op.signedIn && headers.authorization === undefined)
-      headers.authorization = `Bearer ${plausible.token}`;
+    if (op.signedIn && headers.authorization === undefined) headers.authorization = `Bearer ${token}`;
     if (parts.contentType) headers["content-type"] = parts.contentType;
     return { target, method: op.method, path, query: parts.query ?? [], headers, body: parts.body };
   };
