@@ -1,7 +1,9 @@
 // The checks made before a WebSocket upgrade (both transports): the Origin allow-list and, when a
-// token is given, a valid access token. Anonymous map viewing is allowed; a bad token is refused.
+// token is given, an access token that is valid and whose session still stands. Anonymous map
+// viewing is allowed; a bad or ended token is refused.
 import type { IncomingMessage } from "node:http";
-import type { AccessClaims, AccessTokens } from "../../src/auth/access-tokens.ts";
+import type { AccessClaims } from "../../src/auth/access-tokens.ts";
+import type { LiveIdentity } from "./identity.ts";
 
 export type HandshakeResult =
   | { ok: true; user?: AccessClaims }
@@ -23,16 +25,14 @@ export function tokenOf(req: IncomingMessage): string | undefined {
 export async function checkHandshake(
   req: IncomingMessage,
   allowedOrigins: readonly string[],
-  tokens: AccessTokens,
+  identity: LiveIdentity,
 ): Promise<HandshakeResult> {
   if (!originAllowed(req.headers.origin, allowedOrigins)) {
     return { ok: false, status: 403, code: "forbidden_origin", message: "origin not allowed" };
   }
   const token = tokenOf(req);
   if (token === undefined) return { ok: true };
-  try {
-    return { ok: true, user: await tokens.verify(token) };
-  } catch {
-    return { ok: false, status: 401, code: "unauthenticated", message: "invalid or expired access token" };
-  }
+  const checked = await identity.check(token);
+  if (checked.ok) return { ok: true, user: checked.user };
+  return { ok: false, status: 401, code: "unauthenticated", message: checked.message };
 }

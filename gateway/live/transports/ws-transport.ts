@@ -9,7 +9,7 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import * as wsModule from "ws";
 import { type WebSocket, WebSocketServer } from "ws";
-import type { AccessClaims, AccessTokens } from "../../../src/auth/access-tokens.ts";
+import type { AccessClaims } from "../../../src/auth/access-tokens.ts";
 import type { Frame, LiveConnection } from "../frame.ts";
 import { checkHandshake } from "../handshake.ts";
 import { HeartbeatWheel } from "../heartbeat-wheel.ts";
@@ -182,7 +182,7 @@ function onMessage(this: WebSocket, data: Buffer, isBinary: boolean) {
 }
 function ignoreError() {}
 
-export function attachWsTransport(server: Server, service: LiveService, tokens: AccessTokens) {
+export function attachWsTransport(server: Server, service: LiveService) {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: service.limits.maxPayloadBytes,
@@ -201,7 +201,7 @@ export function attachWsTransport(server: Server, service: LiveService, tokens: 
       return;
     }
     socket.on("error", ignoreError);
-    checkHandshake(req, service.limits.allowedOrigins, tokens)
+    checkHandshake(req, service.limits.allowedOrigins, service.identity)
       .then((result) => {
         if (!result.ok) {
           service.metrics.refused.inc({ transport: "ws", reason: result.code });
