@@ -4,6 +4,7 @@
 import type { IncomingMessage } from "node:http";
 import type { AccessClaims } from "../../src/auth/access-tokens.ts";
 import type { LiveIdentity } from "./identity.ts";
+import type { LiveService } from "./live-service.ts";
 
 export type HandshakeResult =
   | { ok: true; user?: AccessClaims }
@@ -35,4 +36,17 @@ export async function checkHandshake(
   const checked = await identity.check(token);
   if (checked.ok) return { ok: true, user: checked.user };
   return { ok: false, status: 401, code: "unauthenticated", message: checked.message };
+}
+
+/** A refused upgrade at debug level, for whoever wonders why a client cannot connect (tokens redacted). */
+export function logRefusal(
+  service: Pick<LiveService, "logger">,
+  transport: "ws" | "socket.io",
+  req: IncomingMessage,
+  code: string,
+) {
+  service.logger.debug(
+    { transport, code, url: req.url, origin: req.headers.origin },
+    "live: upgrade refused",
+  );
 }

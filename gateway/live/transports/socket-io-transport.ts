@@ -9,7 +9,7 @@ import { Server, type Socket } from "socket.io";
 import type { AccessClaims } from "../../../src/auth/access-tokens.ts";
 import type { Redis } from "../../../src/storage/redis.ts";
 import type { Frame, LiveConnection } from "../frame.ts";
-import { checkHandshake } from "../handshake.ts";
+import { checkHandshake, logRefusal } from "../handshake.ts";
 import type { LiveService } from "../live-service.ts";
 import { LiveSession } from "../session.ts";
 import { textFrame } from "./ws-transport.ts";
@@ -89,12 +89,16 @@ export function attachSocketIoTransport(
         .then((result) => {
           if (!result.ok) {
             service.metrics.refused.inc({ transport: "socket.io", reason: result.code });
+            logRefusal(service, "socket.io", req, result.code);
             return callback(result.message, false);
           }
           if (result.user) (req as HandshakeRequest)[HANDSHAKE_USER] = result.user;
           callback(null, true);
         })
-        .catch(() => callback("handshake failed", false));
+        .catch((error: unknown) => {
+          service.logger.warn({ err: error, transport: "socket.io" }, "live: handshake check failed");
+          callback("handshake failed", false);
+        });
     },
     adapter: createShardedAdapter(redis.pub, redis.sub, { subscriptionMode: "dynamic" }),
   });
