@@ -2,6 +2,7 @@
 import { AccessTokens } from "../../src/auth/access-tokens.ts";
 import { AuthService } from "../../src/auth/auth-service.ts";
 import { LoginThrottle } from "../../src/auth/login-throttle.ts";
+import { SessionRevocations } from "../../src/auth/session-revocations.ts";
 import type { Config } from "../../src/config/index.ts";
 import type { Logger } from "../../src/logger.ts";
 import { DevMailbox } from "../../src/mail/dev-mailbox.ts";
@@ -27,6 +28,8 @@ export interface AppDeps {
   metrics: Metrics;
   accessTokens: AccessTokens;
   auth: AuthService;
+  /** Announces ended sessions to every gateway's live sockets. */
+  revocations: SessionRevocations;
   mailer: Mailer;
   devMailbox?: DevMailbox;
   objects: ObjectStorage;
@@ -51,7 +54,8 @@ export function createDeps(
     maxFailures: config.LOGIN_FAILURES_PER_ACCOUNT,
     windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
   });
-  const auth = new AuthService(pool, config, accessTokens, throttle, mailer);
+  const revocations = new SessionRevocations(redis, logger);
+  const auth = new AuthService(pool, config, accessTokens, throttle, mailer, revocations);
   const spaceCommands = new SpaceCommands(pool, config, logger, component);
   return {
     config,
@@ -62,6 +66,7 @@ export function createDeps(
     metrics: createMetrics(component),
     accessTokens,
     auth,
+    revocations,
     mailer,
     objects: new LocalObjectStorage(config.OBJECT_STORAGE_DIR),
     spaceCommands,

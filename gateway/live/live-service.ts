@@ -1,11 +1,12 @@
 // Everything a live session needs, built once per gateway process: hub, broker, resolutions,
-// limits, booking commands, logger and metrics.
+// limits, identity checks, booking commands, logger and metrics.
 import type { Config } from "../../src/config/index.ts";
 import type { LiveResolutions } from "../../src/live/cell-keys.ts";
 import type { Logger } from "../../src/logger.ts";
 import type { BookingCommands } from "./booking-commands.ts";
 import type { RedisBroker } from "./broker.ts";
 import type { LocalHub } from "./hub.ts";
+import type { LiveIdentity } from "./identity.ts";
 import type { LiveMetrics } from "./live-metrics.ts";
 
 export interface LiveLimits {
@@ -25,6 +26,7 @@ export interface LiveService {
   broker: RedisBroker;
   resolutions: LiveResolutions;
   limits: LiveLimits;
+  identity: LiveIdentity;
   commands: BookingCommands;
   logger: Logger;
   metrics: LiveMetrics;

@@ -1,5 +1,6 @@
 // Accounts and sessions: register, log in, rotate refresh tokens (reuse revokes the family), log out,
-// verify an email address and reset a password through one-time mailed links.
+// verify an email address and reset a password through one-time mailed links. A login session is a
+// refresh-token family; its id is the access tokens' `sid`, and ending one is announced to the gateways.
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/index.ts";
 import { type Role, rolesForSignup } from "../domain/roles.ts";
@@ -18,6 +19,7 @@ import type { AccessTokens } from "./access-tokens.ts";
 import type { LoginThrottle } from "./login-throttle.ts";
 import { newOpaqueToken, tokenHash } from "./opaque-tokens.ts";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./passwords.ts";
+import type { SessionRevocations } from "./session-revocations.ts";
 
 export interface Session {
   user: { id: string; email: string; roles: Role[] };
@@ -42,6 +44,7 @@ export class AuthService {
     private readonly accessTokens: AccessTokens,
     private readonly throttle: LoginThrottle,
     private readonly mailer: Mailer,
+    private readonly revocations: SessionRevocations,
   ) {}
 
   async register(input: RegisterInput): Promise<Session> {
@@ -92,6 +95,11 @@ export class AuthService {
     if (outcome === "reused") {
       // A used or revoked token came back: someone holds a copy. End every session of this login.
       await tokensRepo.revokeFamily(this.pool, record.familyId);
+      await this.revocations.publish({
+        userId: record.userId,
+        sessionId: record.familyId,
+        reason: "session_revoked",
+      });
       throw new AppError(
         "refresh_token_reused",
         401,
@@ -104,7 +112,9 @@ export class AuthService {
 
   async logout(refreshToken: string): Promise<void> {
     const record = await tokensRepo.findRefreshToken(this.pool, tokenHash(refreshToken));
-    if (record) await tokensRepo.revokeFamily(this.pool, record.familyId);
+    if (!record) return;
+    await tokensRepo.revokeFamily(this.pool, record.familyId);
+    await this.revocations.publish({ userId: record.userId, sessionId: record.familyId, reason: "logout" });
   }
 
   async verifyEmail(token: string): Promise<void> {
@@ -135,12 +145,14 @@ export class AuthService {
 
   async resetPassword(token: string, newPassword: string): Promise<void> {
     const passwordHash = await hashPassword(newPassword);
-    await withTransaction(this.pool, async (tx) => {
+    const userId = await withTransaction(this.pool, async (tx) => {
       const consumed = await tokensRepo.consumeEmailToken(tx, "reset_password", tokenHash(token));
       if (!consumed) throw new AppError("invalid_token", 400, "reset link is invalid, used or expired");
       await usersRepo.setPasswordHash(tx, consumed.userId, passwordHash);
       await tokensRepo.revokeAllForUser(tx, consumed.userId);
+      return consumed.userId;
     });
+    await this.revocations.publish({ userId, reason: "password_reset" });
   }
 
   /** Issues a fresh access token for the user's current roles (after a role change). */
@@ -159,7 +171,11 @@ export class AuthService {
       hash: tokenHash(refreshToken),
       expiresAt,
     });
-    const accessToken = await this.accessTokens.sign({ userId: user.id, roles: user.roles });
+    const accessToken = await this.accessTokens.sign({
+      userId: user.id,
+      roles: user.roles,
+      sessionId: familyId,
+    });
     return { user: { id: user.id, email: user.email, roles: user.roles }, accessToken, refreshToken };
   }
 

@@ -139,6 +139,8 @@ describe("gap-free delivery", () => {
       send: (f) => sent.push(f.text),
       resync: (c) => resyncs.push(c),
       hostMessage: () => {},
+      revoke: () => {},
+      recheckIdentity: () => {},
     };
     return { w, sent, resyncs };
   }
