@@ -4,7 +4,13 @@
 import { z } from "zod";
 import { parseRevocation, REVOCATION_CHANNEL } from "../../src/auth/session-revocations.ts";
 import { aggregateKeys, cellKeys, parseLiveChannel } from "../../src/live/cell-keys.ts";
-import { type AggregateCounts, type CellRead, readAggregates, readCell } from "../../src/live/cell-reader.ts";
+import {
+  type AggregateCounts,
+  type CellRead,
+  type ReadCellOptions,
+  readAggregates,
+  readCell,
+} from "../../src/live/cell-reader.ts";
 import { type CellPosition, ensureCellsBuilt } from "../../src/live/cell-rebuild.ts";
 import { hostOfPromptChannel, hostPromptKeys, pendingApprovalRequests } from "../../src/live/host-prompts.ts";
 import type { LiveContext } from "../../src/live/live-context.ts";
@@ -17,7 +23,10 @@ const cellMessage = z.union([
   z.looseObject({ type: z.literal("delta"), epoch: z.string(), offset: z.number().int() }),
   z.looseObject({ type: z.literal("cell_reset") }),
 ]);
-const aggregateMessage = z.looseObject({ type: z.literal("aggregate"), version: z.number().int() });
+const aggregateMessage = z.union([
+  z.looseObject({ type: z.literal("aggregate"), version: z.number().int() }),
+  z.looseObject({ type: z.literal("aggregate_reset") }),
+]);
 const hostMessage = z.looseObject({
   type: z.enum(["approval_request", "approval_resolved"]),
   bookingId: z.string(),
@@ -71,12 +80,15 @@ export class RedisBroker implements StreamSubscriptions {
     });
   }
 
-  readCell(cell: string, since?: CellPosition): Promise<CellRead> {
-    return readCell(this.live, cell, since);
+  readCell(cell: string, since?: CellPosition, options?: ReadCellOptions): Promise<CellRead> {
+    return readCell(this.live, cell, since, options);
   }
 
-  /** Builds, with one ledger read, the cells among `cells` that Redis has no state for. */
-  prebuild(cells: readonly string[]): Promise<void> {
+  /**
+   * Builds, with one ledger read, the cells among `cells` that Redis has no state for; returns those
+   * that hold no space (left without state).
+   */
+  prebuild(cells: readonly string[]): Promise<Set<string>> {
     return ensureCellsBuilt(this.live, cells);
   }
 
@@ -121,7 +133,8 @@ export class RedisBroker implements StreamSubscriptions {
     if (stream?.kind === "aggregate") {
       const parsed = aggregateMessage.safeParse(raw);
       if (!parsed.success) return this.drop(channel);
-      hub.deliverAggregate(stream.cell, parsed.data.version, new Frame(text));
+      if (parsed.data.type === "aggregate_reset") hub.resetAggregate(stream.cell);
+      else hub.deliverAggregate(stream.cell, parsed.data.version, new Frame(text));
       return;
     }
     const hostId = hostOfPromptChannel(channel);

@@ -9,6 +9,8 @@ export interface Watcher {
   send(frame: Frame): void;
   /** The watcher's position in `cell` cannot be continued by live deltas: re-read from Redis. */
   resync(cell: string): void;
+  /** The aggregate's counts changed without an `aggregate` message (a space appeared under it): re-read them. */
+  resyncAggregate(cell: string): void;
   /** A host prompt or its resolution for the host this watcher is logged in as. */
   hostMessage(message: { type: string; bookingId: string }, frame: Frame): void;
   /** Sessions of the watcher's user ended (logout, password reset, a role taken away). */
@@ -170,6 +172,13 @@ export class LocalHub {
     const stream = this.aggregates.get(cell);
     if (!stream) return;
     for (const [watcher, seen] of stream.watchers) offerAggregate(watcher, seen, version, frame);
+  }
+
+  /** A space appeared under an aggregate nobody had built: every watcher re-reads its counts. */
+  resetAggregate(cell: string) {
+    const stream = this.aggregates.get(cell);
+    if (!stream) return;
+    for (const watcher of stream.watchers.keys()) watcher.resyncAggregate(cell);
   }
 
   aggregateWatch(cell: string, watcher: Watcher): { version: number } | undefined {

@@ -11,6 +11,7 @@ import { createRedis, type Redis } from "../../src/storage/redis.ts";
 import { type BookingCommands, unavailableBookingCommands } from "./booking-commands.ts";
 import { BoundaryTicker } from "./boundary-ticker.ts";
 import { RedisBroker } from "./broker.ts";
+import { ConnectionLimits } from "./connection-limits.ts";
 import { LocalHub } from "./hub.ts";
 import { LiveIdentity } from "./identity.ts";
 import { createLiveMetrics } from "./live-metrics.ts";
@@ -54,6 +55,7 @@ export function attachLiveGateway(server: Server, deps: LiveGatewayDeps) {
     commands: deps.commands ?? unavailableBookingCommands,
     logger,
     metrics: createLiveMetrics(deps.metrics),
+    connections: new ConnectionLimits(config.LIVE_MAX_CONNECTIONS, config.LIVE_MAX_CONNECTIONS_PER_ADDRESS),
   };
   const ticker = new BoundaryTicker({
     live,

@@ -17,6 +17,12 @@ export function createLiveMetrics(metrics: Metrics) {
       labelNames: ["transport", "reason"] as const,
       registers,
     }),
+    connectionsRefused: new Counter({
+      name: "live_connections_refused_total",
+      help: "Connections refused by the connection caps (too_many_connections per address, server_busy in total)",
+      labelNames: ["transport", "reason"] as const,
+      registers,
+    }),
     slowConsumers: new Counter({
       name: "live_slow_consumer_disconnects_total",
       help: "Connections cut off because their send buffer passed its bound",

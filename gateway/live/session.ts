@@ -297,16 +297,45 @@ export class LiveSession implements Watcher {
     }
     const aggregates = fresh.filter((c) => this.kindOf(c) === "aggregate");
     const mapCells = fresh.filter((c) => this.kindOf(c) === "cell");
-    if (mapCells.length > 1) {
-      // One ledger read for every cell Redis lost, instead of one per cell; a failure here is retried per cell.
-      await this.service.broker.prebuild(mapCells).catch((error: unknown) => {
-        this.service.logger.warn({ err: error }, "live: prebuilding cells failed");
-      });
-    }
     await Promise.all([
-      ...mapCells.map((c) => this.watchCell(c, viaViewport)),
+      mapCells.length ? this.watchCells(mapCells, viaViewport) : Promise.resolve(),
       aggregates.length ? this.watchAggregates(aggregates, viaViewport) : Promise.resolve(),
     ]);
+  }
+
+  /**
+   * Joins every cell's stream first, then reads the ledger once for all the cells Redis has no state
+   * for, then sends each cell: a space that appears after that ledger read announces itself on the
+   * stream (`cell_reset`), which this watch already hears, so an empty answer is never left stale.
+   */
+  private async watchCells(cells: readonly string[], viaViewport: boolean) {
+    const joined = await Promise.all(
+      cells.map(async (cell) => {
+        if (this.watched.has(cell) || this.closed) return undefined;
+        this.watched.set(cell, { kind: "cell", viaViewport });
+        const { watch, ready } = this.service.hub.watchCell(cell, this);
+        try {
+          await ready;
+          return { cell, watch };
+        } catch (error) {
+          this.failCell(cell, error);
+          return undefined;
+        }
+      }),
+    );
+    const ready = joined.filter((j) => j !== undefined);
+    let empty = new Set<string>();
+    if (ready.length > 1) {
+      // One ledger read for every cell Redis has no state for, instead of one per cell; a failure
+      // here is retried per cell.
+      empty = await this.service.broker
+        .prebuild(ready.map((j) => j.cell))
+        .catch((error: unknown): Set<string> => {
+          this.service.logger.warn({ err: error }, "live: prebuilding cells failed");
+          return new Set();
+        });
+    }
+    await Promise.all(ready.map(({ cell, watch }) => this.sync(cell, watch, undefined, empty.has(cell))));
   }
 
   private async watchCell(cell: string, viaViewport: boolean, since?: CellPosition) {
@@ -335,6 +364,20 @@ export class LiveSession implements Watcher {
     }
   }
 
+  /** Re-reads an aggregate's counts (a space appeared under it); latest wins, as for live counts. */
+  resyncAggregate(cell: string) {
+    if (this.closed || !this.service.hub.aggregateWatch(cell, this)) return;
+    this.service.broker
+      .readAggregates([cell])
+      .then((counts) => {
+        for (const count of counts) {
+          const seen = this.service.hub.aggregateWatch(count.cell, this);
+          if (seen) offerAggregate(this, seen, count.version, new Frame(encode.aggregate(count)));
+        }
+      })
+      .catch((error: unknown) => this.failCell(cell, error));
+  }
+
   /** Re-reads a cell after a jump in its stream: the missed deltas, or a snapshot. */
   resync(cell: string) {
     const watch = this.service.hub.cellWatch(cell, this);
@@ -347,9 +390,9 @@ export class LiveSession implements Watcher {
     );
   }
 
-  private async sync(cell: string, watch: CellWatch, since?: CellPosition) {
+  private async sync(cell: string, watch: CellWatch, since?: CellPosition, emptyInLedger = false) {
     try {
-      const read = await this.service.broker.readCell(cell, since);
+      const read = await this.service.broker.readCell(cell, since, { emptyInLedger });
       if (this.closed || this.service.hub.cellWatch(cell, this) !== watch) return;
       if (read.kind === "snapshot") {
         this.send(new Frame(encode.snapshot(cell, read.epoch, read.offset, read.spaces)));

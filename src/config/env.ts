@@ -88,6 +88,10 @@ export const envSchema = z
     LIVE_MAX_WATCHED_CELLS: int(1, 100_000).default(2000),
     /** How often a gateway looks for watched cells whose spaces passed a time boundary (hours opening…). */
     LIVE_BOUNDARY_TICK_MS: int(50, 60_000).default(1000),
+    /** Live connections one gateway process holds at most (both transports together). */
+    LIVE_MAX_CONNECTIONS: int(1).default(20_000),
+    /** Live connections one client address holds at most on one gateway process (both transports). */
+    LIVE_MAX_CONNECTIONS_PER_ADDRESS: int(1).default(100),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && env.JWT_SECRET === DEV_JWT_SECRET) {

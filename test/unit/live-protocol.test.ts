@@ -138,6 +138,7 @@ describe("gap-free delivery", () => {
     const w: Watcher = {
       send: (f) => sent.push(f.text),
       resync: (c) => resyncs.push(c),
+      resyncAggregate: () => {},
       hostMessage: () => {},
       revoke: () => {},
       recheckIdentity: () => {},
