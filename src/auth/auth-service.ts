@@ -66,13 +66,12 @@ export class AuthService {
 
   async login(emailInput: string, password: string): Promise<Session> {
     const email = emailInput.toLowerCase();
-    await this.throttle.assertNotLocked(email);
+    await this.throttle.admitAttempt(email);
     const user = await usersRepo.findUserByEmail(this.pool, email);
     let valid = false;
     if (user) valid = await verifyPassword(user.passwordHash, password);
     else await burnPasswordCheck(password);
     if (!user || !valid || user.status !== "active") {
-      await this.throttle.recordFailure(email);
       throw new AppError("invalid_credentials", 401, "email or password is wrong");
     }
     await this.throttle.reset(email);

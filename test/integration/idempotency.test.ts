@@ -188,7 +188,7 @@ describe("skip", () => {
         ttlHours: 1,
         leaseSeconds: LEASE_SECONDS,
         sealingSecret: t.config.JWT_SECRET,
-        trustProxy: false,
+        trustProxy: 0,
         skip: (method, path) => method === "POST" && path === "/own",
       }),
     );

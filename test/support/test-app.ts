@@ -1,5 +1,5 @@
 // Builds the real HTTP app against the test Redis + PostgreSQL that `npm test` started, and a small
-// client that speaks JSON to it from one client address (X-Forwarded-For, TRUST_PROXY on).
+// client that speaks JSON to it from one client address (X-Forwarded-For, one trusted proxy).
 import { randomBytes, randomInt } from "node:crypto";
 import { afterAll } from "vitest";
 import { createApp } from "../../gateway/http/app.ts";
@@ -12,7 +12,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     ...process.env,
     NODE_ENV: "test",
     LOG_LEVEL: "silent",
-    TRUST_PROXY: "true",
+    TRUST_PROXY: "1",
     ...overrides,
   });
 }
