@@ -8,6 +8,13 @@ const flag = z
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
+/** Proxies in front of the gateway, 0–16; true/yes count as 1 and false/no as 0 (the old flag). */
+const proxyHops = z.union([
+  z.enum(["true", "yes"]).transform(() => 1),
+  z.enum(["false", "no"]).transform(() => 0),
+  int(0, 16),
+]);
+
 const DEV_JWT_SECRET = "parkealo-local-development-secret-change-me";
 
 export const envSchema = z
@@ -30,7 +37,8 @@ export const envSchema = z
     REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(30),
     EMAIL_TOKEN_TTL_MINUTES: int(5, 10_080).default(60),
     BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
-    TRUST_PROXY: flag.default(false),
+    /** Trusted proxies in front: the client is the X-Forwarded-For entry this many hops from the right. */
+    TRUST_PROXY: proxyHops.default(0),
     AUTH_RATE_PER_IP_PER_MINUTE: int(1).default(60),
     LOGIN_FAILURES_PER_ACCOUNT: int(1).default(10),
     LOGIN_FAILURE_WINDOW_SECONDS: int(1).default(900),

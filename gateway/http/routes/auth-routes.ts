@@ -41,12 +41,14 @@ const register = createRoute({
   operationId: "register",
   security: anyone,
   tags,
-  summary: "Create an account (driver, or host who is also a driver)",
+  summary:
+    "Create an account (driver, or host who is also a driver); answers the same whether or not the address has one",
+  description:
+    "Always 202 {status: check_your_email}, no tokens: a new address gets a verification link, an existing account's owner a mail saying someone tried to register. Log in afterwards (an unverified account may log in).",
   request: { body: jsonBody(RegisterBody) },
   responses: {
-    201: jsonResponse(SessionSchema, "Account created; a verification mail was sent"),
+    202: jsonResponse(StatusSchema, "Accepted; a mail is on its way"),
     400: errorResponses[400],
-    409: errorResponses[409],
     429: errorResponses[429],
   },
 });
@@ -147,7 +149,10 @@ const resendVerification = createRoute({
 
 export function authRoutes({ auth }: AppDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-    .openapi(register, async (c) => c.json(await auth.register(c.req.valid("json")), 201))
+    .openapi(register, async (c) => {
+      await auth.register(c.req.valid("json"));
+      return c.json({ status: "check_your_email" }, 202);
+    })
     .openapi(login, async (c) => {
       const body = c.req.valid("json");
       return c.json(await auth.login(body.email, body.password), 200);
@@ -158,7 +163,7 @@ export function authRoutes({ auth }: AppDeps) {
       return c.body(null, 204);
     })
     .openapi(forgotPassword, async (c) => {
-      await auth.forgotPassword(c.req.valid("json").email);
+      auth.forgotPassword(c.req.valid("json").email);
       return c.json({ status: "accepted" }, 202);
     })
     .openapi(resetPassword, async (c) => {
@@ -171,7 +176,7 @@ export function authRoutes({ auth }: AppDeps) {
       return c.json({ status: "verified" }, 200);
     })
     .openapi(resendVerification, async (c) => {
-      await auth.resendVerification(c.req.valid("json").email);
+      auth.resendVerification(c.req.valid("json").email);
       return c.json({ status: "accepted" }, 202);
     });
 }
