@@ -42,4 +42,3 @@ export function clientIpOfRequest(request: IncomingMessage, trustedHops: number)
   const forwardedFor = Array.isArray(header) ? header.join(",") : header;
   return clientAddress(forwardedFor, request.socket.remoteAddress, trustedHops);
 }
-
