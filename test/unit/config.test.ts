@@ -31,9 +31,9 @@ describe("loadConfig", () => {
     const config = loadConfig({ NODE_ENV: "test", HTTP_PORT: "8080", TRUST_PROXY: "true", DEV_MAILBOX: "0" });
     expect(config.HTTP_PORT).toBe(8080);
     expect(config.TRUST_PROXY).toBe(1);
-    expect(loadConfig({ TRUST_PROXY: "3" }).TRUST_PROXY).toBe(3);
-    expect(loadConfig({ TRUST_PROXY: "false" }).TRUST_PROXY).toBe(0);
-    expect(() => loadConfig({ TRUST_PROXY: "17" })).toThrow(/TRUST_PROXY/);
+    expect(loadConfig({ NODE_ENV: "test", TRUST_PROXY: "3" }).TRUST_PROXY).toBe(3);
+    expect(loadConfig({ NODE_ENV: "test", TRUST_PROXY: "false" }).TRUST_PROXY).toBe(0);
+    expect(() => loadConfig({ NODE_ENV: "test", TRUST_PROXY: "17" })).toThrow(/TRUST_PROXY/);
     expect(config.DEV_MAILBOX).toBe(false);
   });
 
