@@ -1,7 +1,8 @@
 // Cross-process side of the live gateway: Redis shard channels (SSUBSCRIBE) for the cells,
-// aggregates and hosts this process watches, and the reads (snapshots, history, counts, pending
+// aggregates and hosts this process watches and the one channel of ended sessions, and the reads (snapshots, history, counts, pending
 // prompts). Messages from Redis are treated as untrusted: malformed ones are logged and dropped.
 import { z } from "zod";
+import { parseRevocation, REVOCATION_CHANNEL } from "../../src/auth/session-revocations.ts";
 import { aggregateKeys, cellKeys, parseLiveChannel } from "../../src/live/cell-keys.ts";
 import {
   type AggregateCounts,
@@ -47,14 +48,20 @@ export class RedisBroker implements StreamSubscriptions {
     subscriber.on("smessage", (channel: string, message: string) => this.onMessage(channel, message));
     subscriber.on("ready", () => {
       // After a reconnect the shard channels are re-subscribed, but what was published meanwhile is
-      // gone: every watcher of every cell catches up from the history.
-      if (this.connectedOnce) this.hub?.resyncAll();
+      // gone: every watcher of every cell catches up from the history, and every identified socket
+      // re-reads its standing (a logout meanwhile was not heard).
+      if (this.connectedOnce) {
+        this.hub?.resyncAll();
+        this.hub?.recheckIdentities();
+      }
       this.connectedOnce = true;
     });
   }
 
-  attach(hub: LocalHub) {
+  /** Starts feeding `hub`, ended sessions included (one channel for every user, heard from now on). */
+  attach(hub: LocalHub): Promise<void> {
     this.hub = hub;
+    return this.subscriber.ssubscribe(REVOCATION_CHANNEL).then(() => undefined);
   }
 
   private channelOf(kind: "cell" | "aggregate" | "host", id: string): string {
@@ -96,6 +103,12 @@ export class RedisBroker implements StreamSubscriptions {
   private onMessage(channel: string, text: string) {
     const hub = this.hub;
     if (!hub) return;
+    if (channel === REVOCATION_CHANNEL) {
+      const notice = parseRevocation(text);
+      if (notice) hub.deliverRevocation(notice);
+      else this.drop(channel);
+      return;
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(text);

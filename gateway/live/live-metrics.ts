@@ -35,6 +35,12 @@ export function createLiveMetrics(metrics: Metrics) {
       labelNames: ["code"] as const,
       registers,
     }),
+    sessionsEnded: new Counter({
+      name: "live_sessions_ended_total",
+      help: "Socket identities ended (token expired, logout, password reset, role taken away), by reason",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
   };
 }
 

@@ -1,5 +1,5 @@
 // Everything a live session needs, built once per gateway process: hub, broker, resolutions,
-// limits, booking commands, logger and metrics.
+// limits, identity checks, booking commands, logger and metrics.
 import type { Config } from "../../src/config/index.ts";
 import type { LiveResolutions } from "../../src/live/cell-keys.ts";
 import type { Logger } from "../../src/logger.ts";
@@ -7,6 +7,7 @@ import type { BookingCommands } from "./booking-commands.ts";
 import type { RedisBroker } from "./broker.ts";
 import type { ConnectionLimits } from "./connection-limits.ts";
 import type { LocalHub } from "./hub.ts";
+import type { LiveIdentity } from "./identity.ts";
 import type { LiveMetrics } from "./live-metrics.ts";
 
 export interface LiveLimits {
@@ -28,6 +29,7 @@ export interface LiveService {
   broker: RedisBroker;
   resolutions: LiveResolutions;
   limits: LiveLimits;
+  identity: LiveIdentity;
   commands: BookingCommands;
   logger: Logger;
   metrics: LiveMetrics;

@@ -140,6 +140,8 @@ describe("gap-free delivery", () => {
       resync: (c) => resyncs.push(c),
       resyncAggregate: () => {},
       hostMessage: () => {},
+      revoke: () => {},
+      recheckIdentity: () => {},
     };
     return { w, sent, resyncs };
   }

@@ -6,12 +6,12 @@
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import { Server, type Socket } from "socket.io";
-import type { AccessClaims, AccessTokens } from "../../../src/auth/access-tokens.ts";
+import type { AccessClaims } from "../../../src/auth/access-tokens.ts";
 import type { Redis } from "../../../src/storage/redis.ts";
 import { clientIpOfRequest } from "../../http/client-ip.ts";
 import { type ConnectionRefusal, refusalMessages } from "../connection-limits.ts";
 import type { Frame, LiveConnection } from "../frame.ts";
-import { checkHandshake } from "../handshake.ts";
+import { checkHandshake, logRefusal } from "../handshake.ts";
 import type { LiveService } from "../live-service.ts";
 import { LiveSession } from "../session.ts";
 import { textFrame } from "./ws-transport.ts";
@@ -80,7 +80,6 @@ class SocketIoConnection implements LiveConnection {
 export function attachSocketIoTransport(
   server: HttpServer,
   service: LiveService,
-  tokens: AccessTokens,
   redis: { pub: Redis; sub: Redis },
 ) {
   const io = new Server(server, {
@@ -92,16 +91,20 @@ export function attachSocketIoTransport(
     serveClient: false,
     destroyUpgrade: false,
     allowRequest: (req, callback) => {
-      checkHandshake(req, service.limits.allowedOrigins, tokens)
+      checkHandshake(req, service.limits.allowedOrigins, service.identity)
         .then((result) => {
           if (!result.ok) {
             service.metrics.refused.inc({ transport: "socket.io", reason: result.code });
+            logRefusal(service, "socket.io", req, result.code);
             return callback(result.message, false);
           }
           if (result.user) (req as HandshakeRequest)[HANDSHAKE_USER] = result.user;
           callback(null, true);
         })
-        .catch(() => callback("handshake failed", false));
+        .catch((error: unknown) => {
+          service.logger.warn({ err: error, transport: "socket.io" }, "live: handshake check failed");
+          callback("handshake failed", false);
+        });
     },
     adapter: createShardedAdapter(redis.pub, redis.sub, { subscriptionMode: "dynamic" }),
   });
@@ -149,7 +152,6 @@ export function attachSocketIoTransport(
     const session = new LiveSession(new SocketIoConnection(socket, service), user, service);
     (socket as LiveSocket)[SESSION] = session;
     service.metrics.connections.inc({ transport: "socket.io" });
-    if (user) void socket.join(`user:${user.userId}`);
     socket.on(SOCKET_IO_EVENT, onMessage);
     socket.onAny(onAnyEvent);
     socket.on("disconnect", onDisconnect);

@@ -9,11 +9,11 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import * as wsModule from "ws";
 import { type WebSocket, WebSocketServer } from "ws";
-import type { AccessClaims, AccessTokens } from "../../../src/auth/access-tokens.ts";
+import type { AccessClaims } from "../../../src/auth/access-tokens.ts";
 import { clientIpOfRequest } from "../../http/client-ip.ts";
 import { refusalCloseCodes } from "../connection-limits.ts";
 import type { Frame, LiveConnection } from "../frame.ts";
-import { checkHandshake } from "../handshake.ts";
+import { checkHandshake, logRefusal } from "../handshake.ts";
 import { HeartbeatWheel } from "../heartbeat-wheel.ts";
 import type { LiveService } from "../live-service.ts";
 import { LiveSession } from "../session.ts";
@@ -186,7 +186,7 @@ function onMessage(this: WebSocket, data: Buffer, isBinary: boolean) {
 }
 function ignoreError() {}
 
-export function attachWsTransport(server: Server, service: LiveService, tokens: AccessTokens) {
+export function attachWsTransport(server: Server, service: LiveService) {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: service.limits.maxPayloadBytes,
@@ -201,14 +201,16 @@ export function attachWsTransport(server: Server, service: LiveService, tokens: 
     if (path.startsWith("/socket.io/")) return; // socket.io's own upgrade handler takes it
     if (path !== WS_PATH) {
       socket.on("error", ignoreError);
+      logRefusal(service, "ws", req, "not_found");
       refuseUpgrade(socket, 404, "not_found", `no WebSocket endpoint at ${path}; use ${WS_PATH}`);
       return;
     }
     socket.on("error", ignoreError);
-    checkHandshake(req, service.limits.allowedOrigins, tokens)
+    checkHandshake(req, service.limits.allowedOrigins, service.identity)
       .then((result) => {
         if (!result.ok) {
           service.metrics.refused.inc({ transport: "ws", reason: result.code });
+          logRefusal(service, "ws", req, result.code);
           return refuseUpgrade(socket, result.status, result.code, result.message);
         }
         const address = clientIpOfRequest(req, service.limits.trustProxy);
@@ -221,7 +223,10 @@ export function attachWsTransport(server: Server, service: LiveService, tokens: 
           ws.close(refusalCloseCodes[refusal], refusal);
         });
       })
-      .catch(() => socket.destroy());
+      .catch((error: unknown) => {
+        service.logger.warn({ err: error, transport: "ws" }, "live: handshake check failed");
+        socket.destroy();
+      });
   };
 
   function onClose(this: WebSocket) {
