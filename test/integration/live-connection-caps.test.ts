@@ -2,7 +2,8 @@
 // counted across both transports: a client address over its cap is closed with 1008
 // `too_many_connections` (socket.io: connect_error with that code), a full gateway with 1013
 // `server_busy`; a closed connection gives its slot back; every refusal is counted in a metric.
-// Clients connect from distinct loopback addresses (127.0.0.x all reach 127.0.0.1).
+// Clients connect from distinct loopback addresses (127.0.0.x all reach 127.0.0.1). Behind trusted
+// proxies the address is the X-Forwarded-For hop TRUST_PROXY names, as for the HTTP API.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
@@ -148,4 +149,69 @@ describe.each<TransportName>(["ws", "socket.io"])("live connection caps over %s"
       .poll(() => gateway.service.connections.stats(), { timeout: 5000, interval: 50 })
       .toEqual({ total: 0, addresses: 0 });
   });
+});
+
+describe("live connection caps behind trusted proxies", () => {
+  // One proxy in front (TRUST_PROXY=1): the right-most X-Forwarded-For entry is the client; what the
+  // client wrote to its left changes nothing.
+  const proxied = testConfig({
+    LIVE_ALLOWED_ORIGINS: "*",
+    TRUST_PROXY: "1",
+    LIVE_MAX_CONNECTIONS: "10",
+    LIVE_MAX_CONNECTIONS_PER_ADDRESS: "2",
+  });
+  let proxiedServer: Server;
+  let proxiedUrl = "";
+  let proxiedGateway: ReturnType<typeof attachLiveGateway>;
+
+  beforeAll(async () => {
+    proxiedServer = createServer();
+    proxiedGateway = attachLiveGateway(proxiedServer, {
+      config: proxied,
+      logger: createLogger(proxied, "test"),
+      metrics: createMetrics("test"),
+      pool,
+      redis,
+      accessTokens: new AccessTokens(proxied.JWT_SECRET, 600),
+    });
+    await new Promise<void>((resolve) => proxiedServer.listen(0, "127.0.0.1", resolve));
+    proxiedUrl = `http://127.0.0.1:${(proxiedServer.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await proxiedGateway.close();
+    proxiedServer.close();
+  });
+
+  async function viaProxy(transport: TransportName, forwardedFor: string) {
+    const client = await connectLive(transport, proxiedUrl, { headers: { "x-forwarded-for": forwardedFor } });
+    clients.push(client);
+    return client;
+  }
+
+  it.each<TransportName>(["ws", "socket.io"])(
+    "counts a client over %s by the hop TRUST_PROXY names, whatever it forged to its left",
+    async (transport) => {
+      const first = await viaProxy(transport, "198.51.100.1, 203.0.113.7");
+      const second = await viaProxy(transport, "198.51.100.2, 203.0.113.7");
+      await Promise.all([answers(first), answers(second)]);
+      // A third from the same client, with yet another forged entry: over its address's cap.
+      const third = await viaProxy(transport, "198.51.100.3, 203.0.113.7").then(
+        // ws: opened, then closed with the reason (or answered, when let in).
+        (client) =>
+          transport === "ws"
+            ? Promise.race([client.closed.then((c) => c.reason), answers(client).then(() => "connected")])
+            : "connected",
+        (e: Error) => e.message,
+      );
+      expect(third).toMatch(/too_many_connections/);
+      // Another client behind the same proxy (same socket peer) gets in.
+      const other = await viaProxy(transport, "198.51.100.3, 203.0.113.8");
+      await answers(other);
+      for (const c of [first, second, other]) c.close();
+      await expect
+        .poll(() => proxiedGateway.service.connections.stats(), { timeout: 5000, interval: 50 })
+        .toEqual({ total: 0, addresses: 0 });
+    },
+  );
 });

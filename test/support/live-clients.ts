@@ -22,6 +22,8 @@ export interface ConnectOptions {
   token?: string;
   /** The local address to connect from (any 127.x.y.z reaches a gateway on 127.0.0.1). */
   localAddress?: string;
+  /** More headers on the upgrade request (e.g. X-Forwarded-For). */
+  headers?: Record<string, string>;
 }
 
 function waiter(messages: any[]) {
@@ -69,7 +71,7 @@ function waiter(messages: any[]) {
 }
 
 export function connectWs(baseUrl: string, options: ConnectOptions = {}): Promise<LiveTestClient> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.origin) headers.origin = options.origin;
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const socket = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/ws`, {
@@ -100,7 +102,7 @@ export function connectWs(baseUrl: string, options: ConnectOptions = {}): Promis
 }
 
 export function connectSocketIo(baseUrl: string, options: ConnectOptions = {}): Promise<LiveTestClient> {
-  const extraHeaders: Record<string, string> = {};
+  const extraHeaders: Record<string, string> = { ...options.headers };
   if (options.origin) extraHeaders.origin = options.origin;
   if (options.token) extraHeaders.authorization = `Bearer ${options.token}`;
   const socket: Socket = ioClient(`${baseUrl}/live`, {
