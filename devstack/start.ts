@@ -46,6 +46,7 @@ try {
   const env = {
     ...process.env,
     NODE_ENV: process.env.NODE_ENV ?? "development",
+    SEED_DEMO: process.env.SEED_DEMO ?? "true",
     DATABASE_URL: stack.databaseUrl,
     REDIS_URL: stack.redisUrl,
     PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${ports.gateway}`,
@@ -55,6 +56,7 @@ try {
   await migrate(stack.databaseUrl);
   // Seeding runs while the processes start: they need the schema, not the demo rows.
   const seeding = (async () => {
+    if (!config.SEED_DEMO) return "not seeded (SEED_DEMO is off)";
     const pool = createPool(stack.databaseUrl, 2);
     try {
       const seeded = await seedDemoData(pool, {

@@ -265,6 +265,7 @@ try {
   await migrate(stack.databaseUrl);
   const jwtSecret = randomBytes(32).toString("hex");
   const config = loadConfig({
+    NODE_ENV: "test",
     DATABASE_URL: stack.databaseUrl,
     REDIS_URL: stack.redisUrl,
     JWT_SECRET: jwtSecret,

@@ -27,7 +27,8 @@ const subscribers = Number(values.subscribers);
 const changes = Number(values.changes);
 const rate = Number(values.rate);
 const deadline = Date.now() + Number(values["max-seconds"]) * 1000;
-const config = loadConfig();
+// A client tool beside `npm start`'s stack: development settings unless told otherwise.
+const config = loadConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? "development" });
 const pool = createPool(config.DATABASE_URL, 2);
 const redis = new Redis(config.REDIS_URL);
 const live = createLiveContext(config, redis, pool);

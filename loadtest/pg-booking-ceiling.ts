@@ -41,6 +41,7 @@ try {
   });
   await migrate(stack.databaseUrl);
   const config = loadConfig({
+    NODE_ENV: "test",
     DATABASE_URL: stack.databaseUrl,
     REDIS_URL: stack.redisUrl,
     JWT_SECRET: "x".repeat(32),

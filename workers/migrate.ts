@@ -1,4 +1,5 @@
-// One-shot process: apply database migrations, and seed the Madrid demo data when SEED_DEMO=true.
+// One-shot process: apply database migrations, and seed the Madrid demo data when SEED_DEMO is on
+// (refused in production: the demo accounts share a published password).
 // docker-compose runs it before the other services; `npm start` does the same steps itself.
 import { seedDemoData } from "../devstack/demo-data.ts";
 import { loadConfigOrExit } from "../src/config/index.ts";
@@ -10,7 +11,7 @@ const config = loadConfigOrExit();
 const logger = createLogger(config, "migrate");
 const applied = await migrate(config.DATABASE_URL);
 logger.info({ applied: applied.map((m) => m.name) }, "migrations applied");
-if (process.env.SEED_DEMO === "true") {
+if (config.SEED_DEMO) {
   const pool = createPool(config.DATABASE_URL, 2);
   const seeded = await seedDemoData(pool, {
     map: config.H3_MAP_RESOLUTION,

@@ -2,6 +2,7 @@
 import { AccessTokens } from "../../src/auth/access-tokens.ts";
 import { AuthService } from "../../src/auth/auth-service.ts";
 import { LoginThrottle } from "../../src/auth/login-throttle.ts";
+import { SessionRevocations } from "../../src/auth/session-revocations.ts";
 import { BackgroundTasks } from "../../src/background-tasks.ts";
 import type { Config } from "../../src/config/index.ts";
 import type { Logger } from "../../src/logger.ts";
@@ -29,6 +30,8 @@ export interface AppDeps {
   metrics: Metrics;
   accessTokens: AccessTokens;
   auth: AuthService;
+  /** Announces ended sessions to every gateway's live sockets. */
+  revocations: SessionRevocations;
   /** Work started by requests and not waited for (auth mails); drained on close. */
   background: BackgroundTasks;
   mailer: Mailer;
@@ -57,8 +60,9 @@ export function createDeps(
     maxFailures: config.LOGIN_FAILURES_PER_ACCOUNT,
     windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
   });
+  const revocations = new SessionRevocations(redis, logger);
   const background = new BackgroundTasks(logger);
-  const auth = new AuthService(pool, config, accessTokens, throttle, mailer, background);
+  const auth = new AuthService(pool, config, accessTokens, throttle, mailer, revocations, background);
   const spaceCommands = new SpaceCommands(pool, config, logger, component);
   return {
     config,
@@ -69,6 +73,7 @@ export function createDeps(
     metrics: createMetrics(component),
     accessTokens,
     auth,
+    revocations,
     background,
     mailer,
     objects: new LocalObjectStorage(config.OBJECT_STORAGE_DIR),

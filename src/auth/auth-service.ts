@@ -1,5 +1,6 @@
 // Accounts and sessions: register, log in, rotate refresh tokens (reuse revokes the family), log out,
-// verify an email address and reset a password through one-time mailed links.
+// verify an email address and reset a password through one-time mailed links. A login session is a
+// refresh-token family; its id is the access tokens' `sid`, and ending one is announced to the gateways.
 // No answer tells whether an address has an account: register answers the same either way (the owner
 // of an existing account is mailed instead), and forgot-password / resend-verification answer before
 // any per-account work, which runs in the background (BackgroundTasks).
@@ -22,6 +23,7 @@ import type { AccessTokens } from "./access-tokens.ts";
 import type { LoginThrottle } from "./login-throttle.ts";
 import { newOpaqueToken, tokenHash } from "./opaque-tokens.ts";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./passwords.ts";
+import type { SessionRevocations } from "./session-revocations.ts";
 
 export interface Session {
   user: { id: string; email: string; roles: Role[] };
@@ -46,6 +48,7 @@ export class AuthService {
     private readonly accessTokens: AccessTokens,
     private readonly throttle: LoginThrottle,
     private readonly mailer: Mailer,
+    private readonly revocations: SessionRevocations,
     private readonly background: BackgroundTasks,
   ) {}
 
@@ -100,6 +103,11 @@ export class AuthService {
     if (outcome === "reused") {
       // A used or revoked token came back: someone holds a copy. End every session of this login.
       await tokensRepo.revokeFamily(this.pool, record.familyId);
+      await this.revocations.publish({
+        userId: record.userId,
+        sessionId: record.familyId,
+        reason: "session_revoked",
+      });
       throw new AppError(
         "refresh_token_reused",
         401,
@@ -112,7 +120,9 @@ export class AuthService {
 
   async logout(refreshToken: string): Promise<void> {
     const record = await tokensRepo.findRefreshToken(this.pool, tokenHash(refreshToken));
-    if (record) await tokensRepo.revokeFamily(this.pool, record.familyId);
+    if (!record) return;
+    await tokensRepo.revokeFamily(this.pool, record.familyId);
+    await this.revocations.publish({ userId: record.userId, sessionId: record.familyId, reason: "logout" });
   }
 
   async verifyEmail(token: string): Promise<void> {
@@ -153,12 +163,14 @@ export class AuthService {
 
   async resetPassword(token: string, newPassword: string): Promise<void> {
     const passwordHash = await hashPassword(newPassword);
-    await withTransaction(this.pool, async (tx) => {
+    const userId = await withTransaction(this.pool, async (tx) => {
       const consumed = await tokensRepo.consumeEmailToken(tx, "reset_password", tokenHash(token));
       if (!consumed) throw new AppError("invalid_token", 400, "reset link is invalid, used or expired");
       await usersRepo.setPasswordHash(tx, consumed.userId, passwordHash);
       await tokensRepo.revokeAllForUser(tx, consumed.userId);
+      return consumed.userId;
     });
+    await this.revocations.publish({ userId, reason: "password_reset" });
   }
 
   /** Issues a fresh access token for the user's current roles (after a role change). */
@@ -177,7 +189,11 @@ export class AuthService {
       hash: tokenHash(refreshToken),
       expiresAt,
     });
-    const accessToken = await this.accessTokens.sign({ userId: user.id, roles: user.roles });
+    const accessToken = await this.accessTokens.sign({
+      userId: user.id,
+      roles: user.roles,
+      sessionId: familyId,
+    });
     return { user: { id: user.id, email: user.email, roles: user.roles }, accessToken, refreshToken };
   }
 

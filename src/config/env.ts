@@ -1,6 +1,7 @@
 // Environment → typed config, validated once at start-up. A bad value stops the process with a
 // message naming the variable; every setting has a safe local default except secrets in production.
 import { z } from "zod";
+import { DEV_JWT_SECRET, weakSecretReason } from "./published-secrets.ts";
 
 const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -15,11 +16,11 @@ const proxyHops = z.union([
   int(0, 16),
 ]);
 
-const DEV_JWT_SECRET = "parkealo-local-development-secret-change-me";
-
 export const envSchema = z
   .object({
-    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    // Production unless told otherwise: a forgotten setting fails closed. Local entry points (npm start,
+    // npm test, npm run migrate, the benchmarks) set development or test themselves.
+    NODE_ENV: z.enum(["development", "test", "production"]).default("production"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     DATABASE_URL: z
       .url({ protocol: /^postgres(ql)?$/ })
@@ -49,6 +50,8 @@ export const envSchema = z
      */
     IDEMPOTENCY_LEASE_SECONDS: int(5, 300).default(30),
     DEV_MAILBOX: flag.optional(),
+    /** Seed the Madrid demo data (an admin, hosts and drivers with a published password) on migrate. */
+    SEED_DEMO: flag.default(false),
     H3_MAP_RESOLUTION: int(0, 15).default(9),
     H3_SHARD_RESOLUTION: int(0, 15).default(4),
     WORKER_ID: z.string().min(1).optional(),
@@ -57,6 +60,8 @@ export const envSchema = z
     OBJECT_STORAGE_DIR: z.string().min(1).default(".data/objects"),
     SPACE_IMAGE_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
     SPACE_IMAGES_PER_SPACE: int(1, 100).default(20),
+    /** How far ahead GET /spaces/{id}/availability may start (from), in days. */
+    AVAILABILITY_MAX_LEAD_DAYS: int(1, 3660).default(366),
     ACTOR_SHARD_COUNT: int(1, 4096).default(64),
     SHARD_LEASE_TTL_MS: int(300, 60_000).default(5000),
     ACTOR_REPLY_TIMEOUT_MS: int(100, 60_000).default(5000),
@@ -100,11 +105,13 @@ export const envSchema = z
     LIVE_MAX_WATCHED_CELLS: int(1, 100_000).default(2000),
     /** How often a gateway looks for watched cells whose spaces passed a time boundary (hours opening…). */
     LIVE_BOUNDARY_TICK_MS: int(50, 60_000).default(1000),
+    /** Live connections one gateway process holds at most (both transports together). */
+    LIVE_MAX_CONNECTIONS: int(1).default(20_000),
+    /** Live connections one client address holds at most on one gateway process (both transports). */
+    LIVE_MAX_CONNECTIONS_PER_ADDRESS: int(1).default(100),
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV === "production" && env.JWT_SECRET === DEV_JWT_SECRET) {
-      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "must be set in production" });
-    }
+    if (env.NODE_ENV === "production") refuseUnsafeProductionSettings(env, ctx);
     if (env.H3_SHARD_RESOLUTION > env.H3_MAP_RESOLUTION) {
       ctx.addIssue({
         code: "custom",
@@ -126,6 +133,37 @@ export const envSchema = z
   .transform((env) => ({ ...env, DEV_MAILBOX: env.DEV_MAILBOX ?? env.NODE_ENV !== "production" }));
 
 export type Config = z.infer<typeof envSchema>;
+
+const RANDOM_SECRET_HINT =
+  "set JWT_SECRET to a random secret of 32+ characters (e.g. `openssl rand -base64 48`)";
+
+/** What production refuses: secrets anyone can read, a readable mailbox, accounts with a published password. */
+function refuseUnsafeProductionSettings(
+  env: { JWT_SECRET: string; DEV_MAILBOX?: boolean | undefined; SEED_DEMO: boolean },
+  ctx: z.RefinementCtx,
+) {
+  const weak = weakSecretReason(env.JWT_SECRET);
+  if (weak) {
+    const what = env.JWT_SECRET === DEV_JWT_SECRET ? "is not set (the development default)" : weak;
+    ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: `${what}: ${RANDOM_SECRET_HINT}` });
+  }
+  if (env.DEV_MAILBOX === true) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["DEV_MAILBOX"],
+      message:
+        "must be off in production (anyone could read password-reset mails): unset it or set DEV_MAILBOX=false",
+    });
+  }
+  if (env.SEED_DEMO) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SEED_DEMO"],
+      message:
+        "must be off in production (it creates an admin with the published demo password): unset it or set SEED_DEMO=false",
+    });
+  }
+}
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";

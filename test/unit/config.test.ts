@@ -1,10 +1,26 @@
 // Config from the environment: safe defaults, and a bad value stops with a message naming the variable.
+
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config/index.ts";
+import { DEV_JWT_SECRET, PUBLISHED_JWT_SECRETS } from "../../src/config/published-secrets.ts";
+
+const strongSecret = () => randomBytes(36).toString("base64url");
+
+/** The message of the ConfigError that `env` gives (fails the test when it loads). */
+function refusal(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error(`loaded: ${JSON.stringify(env)}`);
+}
 
 describe("loadConfig", () => {
-  it("has local defaults for everything", () => {
-    const config = loadConfig({});
+  it("has local defaults for everything in development", () => {
+    const config = loadConfig({ NODE_ENV: "development" });
     expect(config.HTTP_PORT).toBe(3000);
     expect(config.DATABASE_URL).toMatch(/^postgres:\/\//);
     expect(config.DEV_MAILBOX).toBe(true);
@@ -15,12 +31,12 @@ describe("loadConfig", () => {
   });
 
   it("coerces numbers and flags", () => {
-    const config = loadConfig({ HTTP_PORT: "8080", TRUST_PROXY: "true", DEV_MAILBOX: "0" });
+    const config = loadConfig({ NODE_ENV: "test", HTTP_PORT: "8080", TRUST_PROXY: "true", DEV_MAILBOX: "0" });
     expect(config.HTTP_PORT).toBe(8080);
     expect(config.TRUST_PROXY).toBe(1);
-    expect(loadConfig({ TRUST_PROXY: "3" }).TRUST_PROXY).toBe(3);
-    expect(loadConfig({ TRUST_PROXY: "false" }).TRUST_PROXY).toBe(0);
-    expect(() => loadConfig({ TRUST_PROXY: "17" })).toThrow(/TRUST_PROXY/);
+    expect(loadConfig({ NODE_ENV: "test", TRUST_PROXY: "3" }).TRUST_PROXY).toBe(3);
+    expect(loadConfig({ NODE_ENV: "test", TRUST_PROXY: "false" }).TRUST_PROXY).toBe(0);
+    expect(() => loadConfig({ NODE_ENV: "test", TRUST_PROXY: "17" })).toThrow(/TRUST_PROXY/);
     expect(config.DEV_MAILBOX).toBe(false);
   });
 
@@ -37,15 +53,67 @@ describe("loadConfig", () => {
     for (const name of ["HTTP_PORT", "REDIS_URL", "TRUST_PROXY"]) expect(message).toContain(name);
   });
 
-  it("refuses the development JWT secret in production, and a short one anywhere", () => {
-    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/JWT_SECRET/);
-    expect(() => loadConfig({ JWT_SECRET: "short" })).toThrow(/JWT_SECRET/);
-    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: "x".repeat(40) }).DEV_MAILBOX).toBe(false);
+  it("refuses a short JWT secret anywhere", () => {
+    expect(refusal({ NODE_ENV: "development", JWT_SECRET: "short" })).toMatch(
+      /JWT_SECRET: must be at least 32/,
+    );
+  });
+
+  it("runs in production unless told otherwise, and then refuses to start without a secret", () => {
+    const message = refusal({});
+    expect(message).toMatch(/JWT_SECRET: is not set .*set JWT_SECRET to a random secret of 32\+ characters/);
+    const config = loadConfig({ JWT_SECRET: strongSecret() });
+    expect(config.NODE_ENV).toBe("production");
+    expect(config.DEV_MAILBOX).toBe(false);
+    expect(config.SEED_DEMO).toBe(false);
+  });
+
+  it("refuses every published JWT secret in production, saying what to set", () => {
+    expect(PUBLISHED_JWT_SECRETS.has(DEV_JWT_SECRET)).toBe(true);
+    expect(PUBLISHED_JWT_SECRETS.has("change-me-to-a-long-random-secret-of-32+chars")).toBe(true);
+    for (const secret of PUBLISHED_JWT_SECRETS) {
+      expect(loadConfig({ NODE_ENV: "development", JWT_SECRET: secret }).JWT_SECRET).toBe(secret);
+      expect(refusal({ NODE_ENV: "production", JWT_SECRET: secret })).toMatch(
+        /JWT_SECRET: .*set JWT_SECRET to a random secret of 32\+ characters/,
+      );
+    }
+  });
+
+  it("refuses a plainly weak JWT secret in production", () => {
+    for (const secret of [
+      "x".repeat(40),
+      "abcabcabcabcabcabcabcabcabcabcabcabc",
+      "0123456789".repeat(2).slice(0, 9).repeat(4),
+      "please-change-me-to-something-long-and-random",
+      "an-example-secret-for-the-docs-0123456789",
+    ]) {
+      expect(refusal({ NODE_ENV: "production", JWT_SECRET: secret })).toMatch(/JWT_SECRET: /);
+    }
+    const secret = strongSecret();
+    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: secret }).JWT_SECRET).toBe(secret);
+  });
+
+  it("refuses the dev mailbox and demo seeding in production, naming what to unset", () => {
+    const message = refusal({
+      NODE_ENV: "production",
+      JWT_SECRET: strongSecret(),
+      DEV_MAILBOX: "true",
+      SEED_DEMO: "true",
+    });
+    expect(message).toMatch(/DEV_MAILBOX: must be off in production.*DEV_MAILBOX=false/);
+    expect(message).toMatch(/SEED_DEMO: must be off in production.*SEED_DEMO=false/);
+    expect(message).not.toContain("JWT_SECRET");
+    const off = loadConfig({ JWT_SECRET: strongSecret(), DEV_MAILBOX: "false", SEED_DEMO: "false" });
+    expect([off.DEV_MAILBOX, off.SEED_DEMO]).toEqual([false, false]);
+    const dev = loadConfig({ NODE_ENV: "development", SEED_DEMO: "true" });
+    expect([dev.DEV_MAILBOX, dev.SEED_DEMO]).toEqual([true, true]);
   });
 
   it("keeps the idempotency lease between 5 s and 5 min", () => {
-    expect(loadConfig({}).IDEMPOTENCY_LEASE_SECONDS).toBe(30);
-    expect(loadConfig({ IDEMPOTENCY_LEASE_SECONDS: "5" }).IDEMPOTENCY_LEASE_SECONDS).toBe(5);
+    expect(loadConfig({ NODE_ENV: "test" }).IDEMPOTENCY_LEASE_SECONDS).toBe(30);
+    expect(loadConfig({ NODE_ENV: "test", IDEMPOTENCY_LEASE_SECONDS: "5" }).IDEMPOTENCY_LEASE_SECONDS).toBe(
+      5,
+    );
     expect(() => loadConfig({ IDEMPOTENCY_LEASE_SECONDS: "4" })).toThrow(/IDEMPOTENCY_LEASE_SECONDS/);
     expect(() => loadConfig({ IDEMPOTENCY_LEASE_SECONDS: "301" })).toThrow(/IDEMPOTENCY_LEASE_SECONDS/);
   });

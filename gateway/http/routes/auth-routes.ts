@@ -3,7 +3,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
-import { errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { anyone, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { nulFree, text } from "../text-fields.ts";
 
 const email = z.email().max(254).openapi({ example: "ana@example.com" });
 const password = z
@@ -11,16 +12,16 @@ const password = z
   .min(8, "must be at least 8 characters")
   .max(128)
   .openapi({ example: "correct horse battery" });
-const name = z.string().trim().min(1).max(100);
+const name = text(100);
 
 const RegisterBody = z
   .strictObject({ email, password, firstName: name, lastName: name, role: z.enum(["driver", "host"]) })
   .openapi("RegisterRequest");
 const LoginBody = z.strictObject({ email, password: z.string().min(1).max(128) }).openapi("LoginRequest");
-const RefreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) }).openapi("RefreshRequest");
+const RefreshBody = z.strictObject({ refreshToken: nulFree().min(1).max(200) }).openapi("RefreshRequest");
 const EmailBody = z.strictObject({ email }).openapi("EmailRequest");
 const ResetBody = z
-  .strictObject({ token: z.string().min(1).max(200), password })
+  .strictObject({ token: nulFree().min(1).max(200), password })
   .openapi("ResetPasswordRequest");
 
 const SessionSchema = z
@@ -37,6 +38,8 @@ const tags = ["auth"];
 const register = createRoute({
   method: "post",
   path: "/auth/register",
+  operationId: "register",
+  security: anyone,
   tags,
   summary:
     "Create an account (driver, or host who is also a driver); answers the same whether or not the address has one",
@@ -53,6 +56,8 @@ const register = createRoute({
 const login = createRoute({
   method: "post",
   path: "/auth/login",
+  operationId: "login",
+  security: anyone,
   tags,
   summary: "Log in with email and password",
   request: { body: jsonBody(LoginBody) },
@@ -67,6 +72,8 @@ const login = createRoute({
 const refresh = createRoute({
   method: "post",
   path: "/auth/refresh",
+  operationId: "refreshSession",
+  security: anyone,
   tags,
   summary: "Trade a refresh token for a new session; each refresh token works once",
   request: { body: jsonBody(RefreshBody) },
@@ -80,6 +87,8 @@ const refresh = createRoute({
 const logout = createRoute({
   method: "post",
   path: "/auth/logout",
+  operationId: "logout",
+  security: anyone,
   tags,
   summary: "End the session the refresh token belongs to",
   request: { body: jsonBody(RefreshBody) },
@@ -89,6 +98,8 @@ const logout = createRoute({
 const forgotPassword = createRoute({
   method: "post",
   path: "/auth/forgot-password",
+  operationId: "forgotPassword",
+  security: anyone,
   tags,
   summary: "Mail a password-reset link (answers the same whether or not the account exists)",
   request: { body: jsonBody(EmailBody) },
@@ -102,6 +113,8 @@ const forgotPassword = createRoute({
 const resetPassword = createRoute({
   method: "post",
   path: "/auth/reset-password",
+  operationId: "resetPassword",
+  security: anyone,
   tags,
   summary: "Set a new password with a mailed reset token; ends every session of the account",
   request: { body: jsonBody(ResetBody) },
@@ -111,6 +124,8 @@ const resetPassword = createRoute({
 const verifyEmail = createRoute({
   method: "get",
   path: "/auth/verify-email",
+  operationId: "verifyEmail",
+  security: anyone,
   tags,
   summary: "Confirm an email address with the mailed token",
   request: { query: z.strictObject({ token: z.string().min(1).max(200) }) },
@@ -120,6 +135,8 @@ const verifyEmail = createRoute({
 const resendVerification = createRoute({
   method: "post",
   path: "/auth/resend-verification",
+  operationId: "resendVerification",
+  security: anyone,
   tags,
   summary: "Mail a new verification link (answers the same whether or not the account exists)",
   request: { body: jsonBody(EmailBody) },

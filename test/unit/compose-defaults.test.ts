@@ -1,0 +1,99 @@
+// docker-compose.yml as an operator runs it: parsed with its anchors and merge keys, its ${…} variables
+// interpolated the way Docker Compose does. Without JWT_SECRET in the environment Compose itself stops
+// with a message naming it; each service's settings, as Compose hands them over, are refused by the
+// config check with a message saying what to set; with a random secret every service starts in production.
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { ConfigError, loadConfig } from "../../src/config/index.ts";
+
+type Environment = Record<string, string | undefined>;
+interface ComposeService {
+  command?: string[];
+  environment?: Record<string, string | number | boolean | null>;
+}
+
+const compose = parse(readFileSync(new URL("../../docker-compose.yml", import.meta.url), "utf8"), {
+  merge: true,
+}) as { services: Record<string, ComposeService> };
+
+class MissingVariable extends Error {}
+
+/** Compose's interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, $$. */
+function interpolate(value: string, env: Environment): string {
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}/g,
+    (whole, name: string | undefined, colon: string, operator: string, argument: string) => {
+      if (whole === "$$") return "$";
+      const set = env[name!];
+      const missing = set === undefined || (colon === ":" && set === "");
+      if (!missing) return set!;
+      if (operator === "-") return argument;
+      if (operator === "?")
+        throw new MissingVariable(`required variable ${name} is missing a value: ${argument}`);
+      return "";
+    },
+  );
+}
+
+/** What a service's process sees: its environment block, interpolated against the operator's shell. */
+function serviceEnvironment(service: ComposeService, shell: Environment): Environment {
+  return Object.fromEntries(
+    Object.entries(service.environment ?? {}).map(([key, value]) => [
+      key,
+      value === null ? shell[key] : interpolate(String(value), shell),
+    ]),
+  );
+}
+
+/** The services that run our code (their command is one of workers/*.ts). */
+const appServices = Object.entries(compose.services).filter(([, service]) =>
+  service.command?.some((part) => part.startsWith("workers/")),
+);
+
+describe("docker-compose.yml defaults", () => {
+  it("runs every app service in production mode", () => {
+    expect(appServices.map(([name]) => name).sort()).toEqual(
+      expect.arrayContaining(["gateway-1", "gateway-2", "jobs-worker", "migrate", "shard-worker-1"]),
+    );
+    for (const [, service] of appServices) expect(service.environment?.NODE_ENV).toBe("production");
+  });
+
+  it("requires JWT_SECRET from the environment, with no fallback", () => {
+    for (const [, service] of appServices) {
+      expect(() => serviceEnvironment(service, {})).toThrow(
+        /JWT_SECRET.*set JWT_SECRET to a random secret of 32\+ characters/,
+      );
+      expect(() => serviceEnvironment(service, { JWT_SECRET: "" })).toThrow(MissingVariable);
+    }
+  });
+
+  it("is refused by the config check, naming what to set, when the secret is left out", () => {
+    for (const [name, service] of appServices) {
+      const env = Object.fromEntries(
+        Object.entries(service.environment ?? {})
+          .filter(([key]) => key !== "JWT_SECRET")
+          .map(([key, value]) => [key, interpolate(String(value), {})]),
+      );
+      let message = "";
+      try {
+        loadConfig(env);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        message = (error as Error).message;
+      }
+      expect(message, name).toMatch(/JWT_SECRET: .*set JWT_SECRET to a random secret of 32\+ characters/);
+    }
+  });
+
+  it("starts every app service in production with a random secret and nothing else set", () => {
+    const shell = { JWT_SECRET: randomBytes(36).toString("base64url") };
+    for (const [name, service] of appServices) {
+      const config = loadConfig(serviceEnvironment(service, shell));
+      expect(config.NODE_ENV, name).toBe("production");
+      expect(config.DEV_MAILBOX, name).toBe(false);
+      expect(config.SEED_DEMO, name).toBe(false);
+    }
+  });
+});
