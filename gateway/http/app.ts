@@ -1,5 +1,6 @@
 // The HTTP gateway's Hono app: middleware in order (request context, body limit, identity, rate
-// limits, idempotency), the /api/v1 routes, health, metrics, OpenAPI and docs.
+// limits, idempotency), the /api/v1 routes, health, OpenAPI, docs and the map page. Prometheus
+// /metrics is not here: the gateway serves it on a listener of its own (METRICS_PORT).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { mapRoutes } from "../web/map-routes.ts";
 import type { AppEnv } from "./app-env.ts";

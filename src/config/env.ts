@@ -25,6 +25,12 @@ export const envSchema = z
     HTTP_HOST: z.string().min(1).default("127.0.0.1"),
     HTTP_PORT: int(0, 65535).default(3000),
     HEALTH_PORT: int(0, 65535).default(0),
+    /**
+     * The gateway's internal listener for Prometheus (/metrics, plus /healthz and /readyz), apart from
+     * the public API port, which answers 404 for /metrics. 0 (the default) = no metrics listener.
+     */
+    METRICS_PORT: int(0, 65535).default(0),
+    METRICS_HOST: z.string().min(1).default("127.0.0.1"),
     PUBLIC_URL: z.url().default("http://localhost:3000"),
     JWT_SECRET: z.string().min(32, "must be at least 32 characters").default(DEV_JWT_SECRET),
     ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(900),
