@@ -20,6 +20,8 @@ export interface PostgresOptions {
   /** Trade durability for speed (fsync off): for throwaway test clusters only. */
   ephemeral?: boolean;
   logFile: string;
+  /** More server settings (`name=value`), e.g. a diagnostic extension to preload. */
+  settings?: string[];
 }
 
 function initCluster(bin: string, dir: string, account: ReturnType<typeof postgresAccount>) {
@@ -45,6 +47,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     "max_connections=300",
     "shared_buffers=256MB",
     ...(options.ephemeral ? ["fsync=off", "synchronous_commit=off", "full_page_writes=off"] : []),
+    ...(options.settings ?? []),
   ];
   const logFile = options.logFile;
   writeFileSync(logFile, "");

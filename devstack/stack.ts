@@ -15,6 +15,8 @@ export interface StackOptions {
   postgresPort: number;
   database: string;
   ephemeral?: boolean;
+  /** More PostgreSQL server settings (`name=value`). */
+  postgresSettings?: string[];
 }
 
 export interface Stack {
@@ -73,6 +75,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       database: options.database,
       logFile: join(options.dataDir, "postgres.log"),
       ephemeral: options.ephemeral ?? false,
+      ...(options.postgresSettings ? { settings: options.postgresSettings } : {}),
     }),
   ]);
   const started = [redis, postgres].flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));

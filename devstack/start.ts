@@ -52,6 +52,10 @@ try {
     DATABASE_URL: stack.databaseUrl,
     REDIS_URL: stack.redisUrl,
     PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${ports.gateway}`,
+    // The pages are reached as localhost or 127.0.0.1: both may call the API (Swagger UI's "Try it out").
+    CORS_ALLOWED_ORIGINS:
+      process.env.CORS_ALLOWED_ORIGINS ??
+      `http://localhost:${ports.gateway},http://127.0.0.1:${ports.gateway}`,
     OBJECT_STORAGE_DIR: process.env.OBJECT_STORAGE_DIR ?? `${dataDir}/objects`,
   };
   const config = loadConfigOrExit(env);

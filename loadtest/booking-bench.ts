@@ -40,6 +40,13 @@ import {
 } from "./booking-bench-report.ts";
 import { type Windows, wrkCommand, wrkLoad } from "./booking-load-wrk.ts";
 import { naivePeer, oursPeer, type Peer, type RunningPeer, restatePeer } from "./booking-peers.ts";
+import {
+  enableStatements,
+  formatStatements,
+  PG_STATEMENTS_SETTINGS,
+  resetStatements,
+  topStatements,
+} from "./pg-statements.ts";
 import { descendsFrom, findPids, groupSeconds, machineSeconds } from "./process-cpu.ts";
 import { analyzeSeededTables } from "./seeded-statistics.ts";
 
@@ -63,6 +70,8 @@ const GARAGE_HELD = num("BOOKING_BENCH_GARAGE_HELD", 5_000);
 const PROFILE = process.env.BOOKING_BENCH_PROFILE === "1";
 /** Book one slot on each of a run's own spaces before it (see `prime`); BOOKING_BENCH_PRIME=0: don't. */
 const PRIME = process.env.BOOKING_BENCH_PRIME !== "0";
+/** Print PostgreSQL's costliest statements per request after each measured run (pg_stat_statements). */
+const PG_STATEMENTS = process.env.BOOKING_BENCH_PG_STATEMENTS === "1";
 /** Extra node flags for the gateway and shard workers (e.g. "--trace-gc"); their logs are kept. */
 const NODE_FLAGS = (process.env.BOOKING_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
 /** The run's folder (processes' logs, profiles) stays when profiling or given node flags. */
@@ -261,6 +270,7 @@ try {
     postgresPort,
     database: "parkealo_bench",
     ephemeral: true,
+    ...(PG_STATEMENTS ? { postgresSettings: PG_STATEMENTS_SETTINGS } : {}),
   });
   await migrate(stack.databaseUrl);
   const jwtSecret = randomBytes(32).toString("hex");
@@ -272,6 +282,7 @@ try {
   });
   const resolutions = { map: config.H3_MAP_RESOLUTION, shard: config.H3_SHARD_RESOLUTION };
   const pool = createPool(stack.databaseUrl, 4);
+  if (PG_STATEMENTS) await enableStatements(pool);
 
   // Each peer gets its own spaces for each scenario: one ledger, no shared slots. Everything is
   // seeded before the statistics are taken (seeded-statistics.ts), the garages' held bookings too.
@@ -458,6 +469,7 @@ try {
     const counters = running.get(peer)!.counters;
     const workBefore = counters ? await counters() : undefined;
     const redisBefore = counters ? await redisCommandStats(redisStats) : undefined;
+    if (PG_STATEMENTS) await resetStatements(pool);
     const cpuBefore = cpuNow();
     const run = load(peer, s, {
       keys: kind !== "keyless",
@@ -497,6 +509,10 @@ try {
         `${Math.round(requestsPerSecond(result))} requests/s, ${won} won (${((100 * won) / Math.max(1, result.requests)).toFixed(0)} %), ` +
         `p99 ${result.p99Ms.toFixed(1)} ms, ${row.overlaps} overlaps`,
     );
+    if (PG_STATEMENTS) {
+      const label = `${s.name}, ${peer.name} ${kind}`;
+      console.log(formatStatements(label, await topStatements(pool), result.requests));
+    }
     return row;
   };
 

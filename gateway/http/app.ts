@@ -82,6 +82,7 @@ export function createApp(deps: AppDeps) {
       description:
         "Errors are always { error: { code, message } }. Mutating calls honour Idempotency-Key (replay, 409 in flight, 422 on reuse).",
     },
+    servers: [{ url: config.PUBLIC_URL, description: "This deployment (PUBLIC_URL)" }],
   });
   return app;
 }

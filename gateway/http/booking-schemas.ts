@@ -2,6 +2,7 @@
 // field is a 400 before anything reaches a space actor) and what the API answers.
 import { z } from "@hono/zod-openapi";
 import { bookingStatusSchema } from "../../src/domain/index.ts";
+import { freeText, text } from "./text-fields.ts";
 
 const EARLIEST = Date.UTC(2000, 0, 1);
 const LATEST = Date.UTC(2200, 0, 1);
@@ -14,10 +15,6 @@ const instant = z.iso
     return ms >= EARLIEST && ms < LATEST;
   }, "must be between the years 2000 and 2199")
   .openapi({ example: "2030-06-01T09:00:00Z" });
-
-const noNul = (value: string) => !value.includes("\u0000");
-const text = (max: number) =>
-  z.string().trim().min(1).max(max).refine(noNul, "must not contain NUL characters");
 
 export const VehicleInput = z
   .strictObject({
@@ -34,13 +31,13 @@ export const BookingCreate = z
     start: instant,
     end: instant,
     vehicle: VehicleInput.optional(),
-    specialRequests: z.string().trim().max(1000).refine(noNul, "must not contain NUL characters").optional(),
+    specialRequests: freeText(1000).optional(),
   })
   .openapi("BookingCreate");
 
 export const BookingReason = z
   .strictObject({
-    reason: z.string().trim().max(1000).refine(noNul, "must not contain NUL characters").optional(),
+    reason: freeText(1000).optional(),
   })
   .openapi("BookingReason");
 
@@ -48,9 +45,7 @@ export const BookingExtend = z.strictObject({ end: instant }).openapi("BookingEx
 
 export const BookingParams = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 export const UserParams = z.object({ userId: z.uuid().openapi({ param: { name: "userId", in: "path" } }) });
-export const SpaceBookingsParams = z.object({
-  spaceId: z.uuid().openapi({ param: { name: "spaceId", in: "path" } }),
-});
+export const SpaceBookingsParams = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 
 export const BookingListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),

@@ -2,6 +2,8 @@
 import { AccessTokens } from "../../src/auth/access-tokens.ts";
 import { AuthService } from "../../src/auth/auth-service.ts";
 import { LoginThrottle } from "../../src/auth/login-throttle.ts";
+import { SessionRevocations } from "../../src/auth/session-revocations.ts";
+import { BackgroundTasks } from "../../src/background-tasks.ts";
 import type { Config } from "../../src/config/index.ts";
 import type { Logger } from "../../src/logger.ts";
 import { DevMailbox } from "../../src/mail/dev-mailbox.ts";
@@ -27,6 +29,10 @@ export interface AppDeps {
   metrics: Metrics;
   accessTokens: AccessTokens;
   auth: AuthService;
+  /** Announces ended sessions to every gateway's live sockets. */
+  revocations: SessionRevocations;
+  /** Work started by requests and not waited for (auth mails); drained on close. */
+  background: BackgroundTasks;
   mailer: Mailer;
   devMailbox?: DevMailbox;
   objects: ObjectStorage;
@@ -51,7 +57,9 @@ export function createDeps(
     maxFailures: config.LOGIN_FAILURES_PER_ACCOUNT,
     windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
   });
-  const auth = new AuthService(pool, config, accessTokens, throttle, mailer);
+  const revocations = new SessionRevocations(redis, logger);
+  const background = new BackgroundTasks(logger);
+  const auth = new AuthService(pool, config, accessTokens, throttle, mailer, revocations, background);
   const spaceCommands = new SpaceCommands(pool, config, logger, component);
   return {
     config,
@@ -62,11 +70,14 @@ export function createDeps(
     metrics: createMetrics(component),
     accessTokens,
     auth,
+    revocations,
+    background,
     mailer,
     objects: new LocalObjectStorage(config.OBJECT_STORAGE_DIR),
     spaceCommands,
     ...(devMailbox ? { devMailbox } : {}),
     async close() {
+      await background.drain();
       await spaceCommands.close().catch(() => {});
       await Promise.allSettled([pool.end(), searchPool.end(), redis.quit()]);
     },

@@ -41,3 +41,9 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
   description,
   content: { "application/json": { schema } },
 });
+
+/** Routes open to everyone: no credentials asked (a token sent is ignored). */
+export const anyone: Record<string, string[]>[] = [];
+
+/** Routes open to everyone that show more to a signed-in manager (a space's host or an admin). */
+export const anyoneOrSignedIn: Record<string, string[]>[] = [{}, { bearerAuth: [] }];

@@ -10,16 +10,11 @@ import {
   spaceStatusSchema,
   spaceTypeSchema,
 } from "../../src/domain/space-listing.ts";
+import { optionalText, text } from "./text-fields.ts";
 
 export const DEFAULT_MIN_DURATION_MINUTES = 30;
 const YEAR_MINUTES = 366 * 1440;
 
-// PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database.
-const noNul = (value: string) => !value.includes("\u0000");
-const text = (max: number) =>
-  z.string().trim().min(1).max(max).refine(noNul, "must not contain NUL characters");
-const optionalText = (max: number) =>
-  z.string().trim().max(max).refine(noNul, "must not contain NUL characters").nullable().optional();
 /** Integer minor units (cents); the cap keeps every amount far inside PostgreSQL's integer. */
 const minorUnits = z.number().int().min(0, "must not be negative").max(100_000_000);
 

@@ -76,9 +76,10 @@ export class BoundaryTicker {
     if (reading !== undefined && at < reading) this.reading.set(cell, at);
   }
 
-  /** The cell was rebuilt or lost: read it again on the next tick. */
+  /** The cell was rebuilt or lost: read it again on the next tick (also when it is being read now). */
   onReset(cell: string) {
     this.due.delete(cell);
+    if (this.reading.has(cell)) this.reading.set(cell, this.now());
   }
 
   /** The cross-process feed was interrupted (deltas may be lost): read every watched cell again. */
@@ -109,8 +110,14 @@ export class BoundaryTicker {
       for (const { cell } of batch) this.reading.set(cell, Number.POSITIVE_INFINITY);
       try {
         for (const result of await refreshCellBoundaries(this.options.live, batch, now)) {
-          // Not built yet (its first reader builds it): look again on the next tick.
+          // Not built (empty, or its first reader builds it): nothing to tick until its build
+          // announces itself (cell_reset).
           if (result.built) this.remember(result, now);
+          else
+            this.due.set(result.cell, {
+              at: this.reading.get(result.cell) ?? Infinity,
+              openEndedAt: undefined,
+            });
         }
       } catch (error) {
         this.options.logger.warn({ err: error, cells: batch.length }, "live: boundary refresh failed");

@@ -1,9 +1,16 @@
 // Cross-process side of the live gateway: Redis shard channels (SSUBSCRIBE) for the cells,
-// aggregates and hosts this process watches, and the reads (snapshots, history, counts, pending
+// aggregates and hosts this process watches and the one channel of ended sessions, and the reads (snapshots, history, counts, pending
 // prompts). Messages from Redis are treated as untrusted: malformed ones are logged and dropped.
 import { z } from "zod";
+import { parseRevocation, REVOCATION_CHANNEL } from "../../src/auth/session-revocations.ts";
 import { aggregateKeys, cellKeys, parseLiveChannel } from "../../src/live/cell-keys.ts";
-import { type AggregateCounts, type CellRead, readAggregates, readCell } from "../../src/live/cell-reader.ts";
+import {
+  type AggregateCounts,
+  type CellRead,
+  type ReadCellOptions,
+  readAggregates,
+  readCell,
+} from "../../src/live/cell-reader.ts";
 import { type CellPosition, ensureCellsBuilt } from "../../src/live/cell-rebuild.ts";
 import { hostOfPromptChannel, hostPromptKeys, pendingApprovalRequests } from "../../src/live/host-prompts.ts";
 import type { LiveContext } from "../../src/live/live-context.ts";
@@ -16,7 +23,10 @@ const cellMessage = z.union([
   z.looseObject({ type: z.literal("delta"), epoch: z.string(), offset: z.number().int() }),
   z.looseObject({ type: z.literal("cell_reset") }),
 ]);
-const aggregateMessage = z.looseObject({ type: z.literal("aggregate"), version: z.number().int() });
+const aggregateMessage = z.union([
+  z.looseObject({ type: z.literal("aggregate"), version: z.number().int() }),
+  z.looseObject({ type: z.literal("aggregate_reset") }),
+]);
 const hostMessage = z.looseObject({
   type: z.enum(["approval_request", "approval_resolved"]),
   bookingId: z.string(),
@@ -38,14 +48,20 @@ export class RedisBroker implements StreamSubscriptions {
     subscriber.on("smessage", (channel: string, message: string) => this.onMessage(channel, message));
     subscriber.on("ready", () => {
       // After a reconnect the shard channels are re-subscribed, but what was published meanwhile is
-      // gone: every watcher of every cell catches up from the history.
-      if (this.connectedOnce) this.hub?.resyncAll();
+      // gone: every watcher of every cell catches up from the history, and every identified socket
+      // re-reads its standing (a logout meanwhile was not heard).
+      if (this.connectedOnce) {
+        this.hub?.resyncAll();
+        this.hub?.recheckIdentities();
+      }
       this.connectedOnce = true;
     });
   }
 
-  attach(hub: LocalHub) {
+  /** Starts feeding `hub`, ended sessions included (one channel for every user, heard from now on). */
+  attach(hub: LocalHub): Promise<void> {
     this.hub = hub;
+    return this.subscriber.ssubscribe(REVOCATION_CHANNEL).then(() => undefined);
   }
 
   private channelOf(kind: "cell" | "aggregate" | "host", id: string): string {
@@ -64,12 +80,15 @@ export class RedisBroker implements StreamSubscriptions {
     });
   }
 
-  readCell(cell: string, since?: CellPosition): Promise<CellRead> {
-    return readCell(this.live, cell, since);
+  readCell(cell: string, since?: CellPosition, options?: ReadCellOptions): Promise<CellRead> {
+    return readCell(this.live, cell, since, options);
   }
 
-  /** Builds, with one ledger read, the cells among `cells` that Redis has no state for. */
-  prebuild(cells: readonly string[]): Promise<void> {
+  /**
+   * Builds, with one ledger read, the cells among `cells` that Redis has no state for; returns those
+   * that hold no space (left without state).
+   */
+  prebuild(cells: readonly string[]): Promise<Set<string>> {
     return ensureCellsBuilt(this.live, cells);
   }
 
@@ -84,6 +103,12 @@ export class RedisBroker implements StreamSubscriptions {
   private onMessage(channel: string, text: string) {
     const hub = this.hub;
     if (!hub) return;
+    if (channel === REVOCATION_CHANNEL) {
+      const notice = parseRevocation(text);
+      if (notice) hub.deliverRevocation(notice);
+      else this.drop(channel);
+      return;
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -108,7 +133,8 @@ export class RedisBroker implements StreamSubscriptions {
     if (stream?.kind === "aggregate") {
       const parsed = aggregateMessage.safeParse(raw);
       if (!parsed.success) return this.drop(channel);
-      hub.deliverAggregate(stream.cell, parsed.data.version, new Frame(text));
+      if (parsed.data.type === "aggregate_reset") hub.resetAggregate(stream.cell);
+      else hub.deliverAggregate(stream.cell, parsed.data.version, new Frame(text));
       return;
     }
     const hostId = hostOfPromptChannel(channel);

@@ -1,7 +1,10 @@
 // The checks made before a WebSocket upgrade (both transports): the Origin allow-list and, when a
-// token is given, a valid access token. Anonymous map viewing is allowed; a bad token is refused.
+// token is given, an access token that is valid and whose session still stands. Anonymous map
+// viewing is allowed; a bad or ended token is refused.
 import type { IncomingMessage } from "node:http";
-import type { AccessClaims, AccessTokens } from "../../src/auth/access-tokens.ts";
+import type { AccessClaims } from "../../src/auth/access-tokens.ts";
+import type { LiveIdentity } from "./identity.ts";
+import type { LiveService } from "./live-service.ts";
 
 export type HandshakeResult =
   | { ok: true; user?: AccessClaims }
@@ -23,16 +26,27 @@ export function tokenOf(req: IncomingMessage): string | undefined {
 export async function checkHandshake(
   req: IncomingMessage,
   allowedOrigins: readonly string[],
-  tokens: AccessTokens,
+  identity: LiveIdentity,
 ): Promise<HandshakeResult> {
   if (!originAllowed(req.headers.origin, allowedOrigins)) {
     return { ok: false, status: 403, code: "forbidden_origin", message: "origin not allowed" };
   }
   const token = tokenOf(req);
   if (token === undefined) return { ok: true };
-  try {
-    return { ok: true, user: await tokens.verify(token) };
-  } catch {
-    return { ok: false, status: 401, code: "unauthenticated", message: "invalid or expired access token" };
-  }
+  const checked = await identity.check(token);
+  if (checked.ok) return { ok: true, user: checked.user };
+  return { ok: false, status: 401, code: "unauthenticated", message: checked.message };
+}
+
+/** A refused upgrade at debug level, for whoever wonders why a client cannot connect (tokens redacted). */
+export function logRefusal(
+  service: Pick<LiveService, "logger">,
+  transport: "ws" | "socket.io",
+  req: IncomingMessage,
+  code: string,
+) {
+  service.logger.debug(
+    { transport, code, url: req.url, origin: req.headers.origin },
+    "live: upgrade refused",
+  );
 }

@@ -1,6 +1,7 @@
 // Local fan-out: which sessions of this process watch which cells, aggregates and hosts, and the
 // per-watcher position that keeps every stream gap-free. It knows nothing of Redis or of the wire:
 // the broker feeds it messages, sessions send what it hands them.
+import type { RevocationNotice } from "../../src/auth/session-revocations.ts";
 import type { Frame } from "./frame.ts";
 
 /** A session as the hub sees it: where to send, and how to catch up when a stream jumped. */
@@ -8,8 +9,14 @@ export interface Watcher {
   send(frame: Frame): void;
   /** The watcher's position in `cell` cannot be continued by live deltas: re-read from Redis. */
   resync(cell: string): void;
+  /** The aggregate's counts changed without an `aggregate` message (a space appeared under it): re-read them. */
+  resyncAggregate(cell: string): void;
   /** A host prompt or its resolution for the host this watcher is logged in as. */
   hostMessage(message: { type: string; bookingId: string }, frame: Frame): void;
+  /** Sessions of the watcher's user ended (logout, password reset, a role taken away). */
+  revoke(notice: RevocationNotice): void;
+  /** Notices may have been missed: read the standing of the watcher's token again. */
+  recheckIdentity(): void;
 }
 
 export interface CellWatch {
@@ -44,6 +51,8 @@ export class LocalHub {
   private readonly cells = new Map<string, Stream<CellWatch>>();
   private readonly aggregates = new Map<string, Stream<{ version: number }>>();
   private readonly hosts = new Map<string, Stream<true>>();
+  /** Identified watchers by user: revocations come on one channel that every gateway hears. */
+  private readonly users = new Map<string, Set<Watcher>>();
 
   constructor(private readonly subscriptions: StreamSubscriptions) {}
 
@@ -114,6 +123,30 @@ export class LocalHub {
     this.leave("host", this.hosts, hostId, watcher);
   }
 
+  watchUser(userId: string, watcher: Watcher) {
+    let watchers = this.users.get(userId);
+    if (!watchers) {
+      watchers = new Set();
+      this.users.set(userId, watchers);
+    }
+    watchers.add(watcher);
+  }
+
+  unwatchUser(userId: string, watcher: Watcher) {
+    const watchers = this.users.get(userId);
+    if (!watchers?.delete(watcher)) return;
+    if (watchers.size === 0) this.users.delete(userId);
+  }
+
+  deliverRevocation(notice: RevocationNotice) {
+    for (const watcher of [...(this.users.get(notice.userId) ?? [])]) watcher.revoke(notice);
+  }
+
+  /** After the revocation feed was interrupted: every identified watcher re-reads its standing. */
+  recheckIdentities() {
+    for (const watchers of this.users.values()) for (const watcher of watchers) watcher.recheckIdentity();
+  }
+
   /** A delta from the cell's stream: the same frame to every watcher that is exactly one behind. */
   deliverDelta(cell: string, delta: CellDelta) {
     const stream = this.cells.get(cell);
@@ -139,6 +172,13 @@ export class LocalHub {
     const stream = this.aggregates.get(cell);
     if (!stream) return;
     for (const [watcher, seen] of stream.watchers) offerAggregate(watcher, seen, version, frame);
+  }
+
+  /** A space appeared under an aggregate nobody had built: every watcher re-reads its counts. */
+  resetAggregate(cell: string) {
+    const stream = this.aggregates.get(cell);
+    if (!stream) return;
+    for (const watcher of stream.watchers.keys()) watcher.resyncAggregate(cell);
   }
 
   aggregateWatch(cell: string, watcher: Watcher): { version: number } | undefined {
@@ -169,7 +209,13 @@ export class LocalHub {
   stats() {
     let cellWatches = 0;
     for (const s of this.cells.values()) cellWatches += s.watchers.size;
-    return { cells: this.cells.size, cellWatches, aggregates: this.aggregates.size, hosts: this.hosts.size };
+    return {
+      cells: this.cells.size,
+      cellWatches,
+      aggregates: this.aggregates.size,
+      hosts: this.hosts.size,
+      users: this.users.size,
+    };
   }
 }
 

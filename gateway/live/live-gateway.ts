@@ -11,7 +11,9 @@ import { createRedis, type Redis } from "../../src/storage/redis.ts";
 import { type BookingCommands, unavailableBookingCommands } from "./booking-commands.ts";
 import { BoundaryTicker } from "./boundary-ticker.ts";
 import { RedisBroker } from "./broker.ts";
+import { ConnectionLimits } from "./connection-limits.ts";
 import { LocalHub } from "./hub.ts";
+import { LiveIdentity } from "./identity.ts";
 import { createLiveMetrics } from "./live-metrics.ts";
 import { type LiveService, liveLimits } from "./live-service.ts";
 import { attachSocketIoTransport } from "./transports/socket-io-transport.ts";
@@ -41,15 +43,19 @@ export function attachLiveGateway(server: Server, deps: LiveGatewayDeps) {
   }
   const broker = new RedisBroker(live, subscriber, logger);
   const hub = new LocalHub(broker);
-  broker.attach(hub);
+  broker.attach(hub).catch((error: unknown) => {
+    logger.error({ err: error }, "live: could not subscribe to ended sessions");
+  });
   const service: LiveService = {
     hub,
     broker,
     resolutions: live.resolutions,
     limits: liveLimits(config),
+    identity: new LiveIdentity(deps.accessTokens, deps.pool),
     commands: deps.commands ?? unavailableBookingCommands,
     logger,
     metrics: createLiveMetrics(deps.metrics),
+    connections: new ConnectionLimits(config.LIVE_MAX_CONNECTIONS, config.LIVE_MAX_CONNECTIONS_PER_ADDRESS),
   };
   const ticker = new BoundaryTicker({
     live,
@@ -61,8 +67,8 @@ export function attachLiveGateway(server: Server, deps: LiveGatewayDeps) {
     change.type === "delta" ? ticker.onDelta(cell, change.space) : ticker.onReset(cell);
   subscriber.on("ready", () => ticker.forgetAll());
   ticker.start();
-  const ws = attachWsTransport(server, service, deps.accessTokens);
-  const io = attachSocketIoTransport(server, service, deps.accessTokens, { pub: ioPub, sub: ioSub });
+  const ws = attachWsTransport(server, service);
+  const io = attachSocketIoTransport(server, service, { pub: ioPub, sub: ioSub });
 
   return {
     service,

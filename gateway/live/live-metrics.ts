@@ -17,6 +17,12 @@ export function createLiveMetrics(metrics: Metrics) {
       labelNames: ["transport", "reason"] as const,
       registers,
     }),
+    connectionsRefused: new Counter({
+      name: "live_connections_refused_total",
+      help: "Connections refused by the connection caps (too_many_connections per address, server_busy in total)",
+      labelNames: ["transport", "reason"] as const,
+      registers,
+    }),
     slowConsumers: new Counter({
       name: "live_slow_consumer_disconnects_total",
       help: "Connections cut off because their send buffer passed its bound",
@@ -27,6 +33,12 @@ export function createLiveMetrics(metrics: Metrics) {
       name: "live_client_errors_total",
       help: "Client messages answered with an error, by code",
       labelNames: ["code"] as const,
+      registers,
+    }),
+    sessionsEnded: new Counter({
+      name: "live_sessions_ended_total",
+      help: "Socket identities ended (token expired, logout, password reset, role taken away), by reason",
+      labelNames: ["reason"] as const,
       registers,
     }),
   };

@@ -1,11 +1,13 @@
 // Everything a live session needs, built once per gateway process: hub, broker, resolutions,
-// limits, booking commands, logger and metrics.
+// limits, identity checks, booking commands, logger and metrics.
 import type { Config } from "../../src/config/index.ts";
 import type { LiveResolutions } from "../../src/live/cell-keys.ts";
 import type { Logger } from "../../src/logger.ts";
 import type { BookingCommands } from "./booking-commands.ts";
 import type { RedisBroker } from "./broker.ts";
+import type { ConnectionLimits } from "./connection-limits.ts";
 import type { LocalHub } from "./hub.ts";
+import type { LiveIdentity } from "./identity.ts";
 import type { LiveMetrics } from "./live-metrics.ts";
 
 export interface LiveLimits {
@@ -18,6 +20,8 @@ export interface LiveLimits {
   maxBufferedBytes: number;
   pingIntervalMs: number;
   allowedOrigins: readonly string[];
+  /** Which X-Forwarded-For hop names the client (the HTTP API's rule, `clientIpOfRequest`). */
+  trustProxy: Config["TRUST_PROXY"];
 }
 
 export interface LiveService {
@@ -25,9 +29,12 @@ export interface LiveService {
   broker: RedisBroker;
   resolutions: LiveResolutions;
   limits: LiveLimits;
+  identity: LiveIdentity;
   commands: BookingCommands;
   logger: Logger;
   metrics: LiveMetrics;
+  /** Connection caps of this process, shared by both transports. */
+  connections: ConnectionLimits;
 }
 
 export function liveLimits(config: Config): LiveLimits {
@@ -42,5 +49,6 @@ export function liveLimits(config: Config): LiveLimits {
     pingIntervalMs: config.LIVE_PING_INTERVAL_MS,
     // The gateway's own page is always allowed to connect.
     allowedOrigins: [...config.LIVE_ALLOWED_ORIGINS, new URL(config.PUBLIC_URL).origin],
+    trustProxy: config.TRUST_PROXY,
   };
 }

@@ -2,6 +2,8 @@
 // what clients may send, and encoders of what the server sends. Server messages are built as JSON
 // text once and the same text goes to every watcher; cell state arrives pre-encoded from Redis.
 import { z } from "zod";
+import { type SessionEndReason, sessionEndReasonSchema } from "../../src/auth/session-revocations.ts";
+import { roleSchema } from "../../src/domain/roles.ts";
 import { approvalRequestSchema, resolvedStatusSchema } from "../../src/live/host-prompts.ts";
 import { spaceLiveStateSchema } from "../../src/live/space-live-state.ts";
 
@@ -45,6 +47,12 @@ export const clientMessageSchema = z.union([
     ref: ref.optional(),
     bookingId: z.uuid(),
     reason: z.string().max(500).optional(),
+  }),
+  // A fresh access token for this socket: after `session_ended`, before the token expires, or to log in.
+  z.strictObject({
+    type: z.literal("authenticate"),
+    ref: ref.optional(),
+    token: z.string().min(1).max(4096),
   }),
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
@@ -105,6 +113,14 @@ export const serverMessageSchema = z.union([
   z.strictObject({ type: z.literal("approval_resolved"), bookingId: z.uuid(), status: resolvedStatusSchema }),
   z.strictObject({ type: z.literal("ack"), ref: ref.optional(), bookingId: z.uuid(), status: z.string() }),
   z.strictObject({ type: z.literal("error"), ref: ref.optional(), code: z.string(), message: z.string() }),
+  z.strictObject({
+    type: z.literal("authenticated"),
+    ref: ref.optional(),
+    userId: z.uuid(),
+    roles: z.array(roleSchema),
+    expiresAt: z.iso.datetime(),
+  }),
+  z.strictObject({ type: z.literal("session_ended"), reason: sessionEndReasonSchema }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
@@ -129,7 +145,7 @@ export function parseClientValue(
   const rawRef = ref.safeParse((raw as { ref?: unknown } | null)?.ref);
   const issue = parsed.error.issues[0];
   const type = (raw as { type?: unknown } | null)?.type;
-  const known = ["subscribe", "unsubscribe", "resume", "approve", "reject"];
+  const known = ["subscribe", "unsubscribe", "resume", "approve", "reject", "authenticate"];
   const problem =
     typeof type !== "string" || !known.includes(type)
       ? `unknown message type; expected one of ${known.join(", ")}`
@@ -164,6 +180,9 @@ export const encode = {
     `{"type":"unsubscribed"${refPart(r)},"cells":${JSON.stringify(cells)}}`,
   ack: (bookingId: string, status: string, r?: Ref) =>
     `{"type":"ack"${refPart(r)},"bookingId":${JSON.stringify(bookingId)},"status":${JSON.stringify(status)}}`,
+  authenticated: (user: { userId: string; roles: readonly string[]; expiresAt: number }, r?: Ref) =>
+    `{"type":"authenticated"${refPart(r)},"userId":${JSON.stringify(user.userId)},"roles":${JSON.stringify(user.roles)},"expiresAt":"${new Date(user.expiresAt * 1000).toISOString()}"}`,
+  sessionEnded: (reason: SessionEndReason) => `{"type":"session_ended","reason":"${reason}"}`,
   error: (code: LiveErrorCode, message: string, r?: Ref) =>
     `{"type":"error"${refPart(r)},"code":"${code}","message":${JSON.stringify(message)}}`,
 };

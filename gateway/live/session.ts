@@ -1,8 +1,16 @@
 // One client connection's conversation, the same for both transports: rate limit, parse, then
 // subscribe / unsubscribe / resume (snapshots, deltas, aggregates through the hub) and, for hosts,
-// approval prompts and approve / reject. Nothing a client sends can throw out of here.
+// approval prompts and approve / reject. The identity a token gave lasts until the token expires or
+// its session ends (logout, password reset, a role taken away): then the socket is told
+// `session_ended`, loses its host rights, keeps its map, and may `authenticate` with a fresh token.
+// Nothing a client sends can throw out of here.
 import { getResolution, isValidCell } from "h3-js";
 import type { AccessClaims } from "../../src/auth/access-tokens.ts";
+import {
+  type RevocationNotice,
+  revocationConcerns,
+  type SessionEndReason,
+} from "../../src/auth/session-revocations.ts";
 import { hasAnyRole } from "../../src/domain/roles.ts";
 import { AppError } from "../../src/errors.ts";
 import type { CellPosition } from "../../src/live/cell-rebuild.ts";
@@ -22,16 +30,24 @@ import { planViewport } from "./viewport.ts";
 
 type Watched = { kind: "cell" | "aggregate"; viaViewport: boolean };
 
+/** setTimeout's longest delay; a later expiry is reached in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class LiveSession implements Watcher {
   private readonly bucket: TokenBucket;
   private refusedInARow = 0;
   private readonly watched = new Map<string, Watched>();
   private host: { id: string; syncing: boolean; resolvedDuringSync: Set<string> } | undefined;
   private closed = false;
+  /** Who the socket speaks for now; undefined when anonymous or once its session ended. */
+  private user: AccessClaims | undefined;
+  /** Why the last identity ended, for the refusal of what needed it. */
+  private ended: SessionEndReason | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly conn: LiveConnection,
-    readonly user: AccessClaims | undefined,
+    private readonly handshakeUser: AccessClaims | undefined,
     private readonly service: LiveService,
   ) {
     this.bucket = new TokenBucket(service.limits.messagesPerSecond, service.limits.burst);
@@ -39,7 +55,93 @@ export class LiveSession implements Watcher {
 
   /** Hosts get their pending approval prompts right away, then live ones. */
   start() {
-    if (this.user && hasAnyRole(this.user.roles, ["host"])) void this.startHostChannel(this.user.userId);
+    if (this.handshakeUser) this.adopt(this.handshakeUser);
+  }
+
+  /** Takes on an identity: heard by revocations, ended at its expiry, and prompted if a host. */
+  private adopt(user: AccessClaims) {
+    const previous = this.user;
+    if (previous && previous.userId !== user.userId) this.dropIdentity();
+    this.user = user;
+    this.ended = undefined;
+    this.service.hub.watchUser(user.userId, this);
+    this.scheduleExpiry(user);
+    const isHost = hasAnyRole(user.roles, ["host"]);
+    if (isHost && !this.host) void this.startHostChannel(user.userId);
+    if (!isHost) this.stopHostChannel();
+  }
+
+  private scheduleExpiry(user: AccessClaims) {
+    clearTimeout(this.expiryTimer);
+    const delay = user.expiresAt * 1000 - Date.now();
+    this.expiryTimer = setTimeout(
+      () => {
+        if (this.user !== user) return;
+        if (user.expiresAt * 1000 <= Date.now()) this.endIdentity("token_expired");
+        else this.scheduleExpiry(user);
+      },
+      Math.max(0, Math.min(delay, MAX_TIMER_MS)),
+    );
+    this.expiryTimer.unref();
+  }
+
+  /** Forgets the identity without a word (the socket closes, or it authenticates as someone else). */
+  private dropIdentity() {
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    if (this.user) this.service.hub.unwatchUser(this.user.userId, this);
+    this.user = undefined;
+    this.stopHostChannel();
+  }
+
+  /** The identity's rights end: told to the client, which keeps its map and may authenticate again. */
+  private endIdentity(reason: SessionEndReason) {
+    if (!this.user || this.closed) return;
+    this.dropIdentity();
+    this.ended = reason;
+    this.service.metrics.sessionsEnded.inc({ reason });
+    this.send(new Frame(encode.sessionEnded(reason)));
+  }
+
+  /** An ended session, heard on the revocation channel. */
+  revoke(notice: RevocationNotice) {
+    if (this.user && revocationConcerns(notice, this.user)) this.endIdentity(notice.reason);
+  }
+
+  /** Re-reads the standing of the token (after the revocation feed was interrupted). */
+  recheckIdentity() {
+    const user = this.user;
+    if (!user) return;
+    this.service.identity
+      .standing(user)
+      .then((standing) => {
+        if (this.user !== user) return;
+        if (!standing.ok) return this.endIdentity("session_revoked");
+        const wasHost = hasAnyRole(user.roles, ["host"]);
+        if (wasHost && !hasAnyRole(standing.claims.roles, ["host"])) this.endIdentity("roles_changed");
+      })
+      .catch((error: unknown) => {
+        this.service.logger.warn({ err: error }, "live: could not re-read a session's standing");
+      });
+  }
+
+  private async authenticate(token: string, ref?: Ref) {
+    const checked = await this.service.identity.check(token).catch((error: unknown) => {
+      this.service.logger.error({ err: error }, "live: could not check an access token");
+      return undefined;
+    });
+    if (this.closed) return;
+    if (checked === undefined)
+      return this.error("unavailable", "the token could not be checked; try again", ref);
+    if (!checked.ok) return this.error("unauthenticated", checked.message, ref);
+    this.adopt(checked.user);
+    this.send(new Frame(encode.authenticated(checked.user, ref)));
+  }
+
+  /** The identity now, ending it first if its token expired before its timer fired. */
+  private currentUser(): AccessClaims | undefined {
+    if (this.user && this.user.expiresAt * 1000 <= Date.now()) this.endIdentity("token_expired");
+    return this.user;
   }
 
   send(frame: Frame) {
@@ -107,6 +209,8 @@ export class LiveSession implements Watcher {
       case "approve":
       case "reject":
         return this.decide(message);
+      case "authenticate":
+        return this.authenticate(message.token, message.ref);
     }
   }
 
@@ -193,16 +297,45 @@ export class LiveSession implements Watcher {
     }
     const aggregates = fresh.filter((c) => this.kindOf(c) === "aggregate");
     const mapCells = fresh.filter((c) => this.kindOf(c) === "cell");
-    if (mapCells.length > 1) {
-      // One ledger read for every cell Redis lost, instead of one per cell; a failure here is retried per cell.
-      await this.service.broker.prebuild(mapCells).catch((error: unknown) => {
-        this.service.logger.warn({ err: error }, "live: prebuilding cells failed");
-      });
-    }
     await Promise.all([
-      ...mapCells.map((c) => this.watchCell(c, viaViewport)),
+      mapCells.length ? this.watchCells(mapCells, viaViewport) : Promise.resolve(),
       aggregates.length ? this.watchAggregates(aggregates, viaViewport) : Promise.resolve(),
     ]);
+  }
+
+  /**
+   * Joins every cell's stream first, then reads the ledger once for all the cells Redis has no state
+   * for, then sends each cell: a space that appears after that ledger read announces itself on the
+   * stream (`cell_reset`), which this watch already hears, so an empty answer is never left stale.
+   */
+  private async watchCells(cells: readonly string[], viaViewport: boolean) {
+    const joined = await Promise.all(
+      cells.map(async (cell) => {
+        if (this.watched.has(cell) || this.closed) return undefined;
+        this.watched.set(cell, { kind: "cell", viaViewport });
+        const { watch, ready } = this.service.hub.watchCell(cell, this);
+        try {
+          await ready;
+          return { cell, watch };
+        } catch (error) {
+          this.failCell(cell, error);
+          return undefined;
+        }
+      }),
+    );
+    const ready = joined.filter((j) => j !== undefined);
+    let empty = new Set<string>();
+    if (ready.length > 1) {
+      // One ledger read for every cell Redis has no state for, instead of one per cell; a failure
+      // here is retried per cell.
+      empty = await this.service.broker
+        .prebuild(ready.map((j) => j.cell))
+        .catch((error: unknown): Set<string> => {
+          this.service.logger.warn({ err: error }, "live: prebuilding cells failed");
+          return new Set();
+        });
+    }
+    await Promise.all(ready.map(({ cell, watch }) => this.sync(cell, watch, undefined, empty.has(cell))));
   }
 
   private async watchCell(cell: string, viaViewport: boolean, since?: CellPosition) {
@@ -231,6 +364,20 @@ export class LiveSession implements Watcher {
     }
   }
 
+  /** Re-reads an aggregate's counts (a space appeared under it); latest wins, as for live counts. */
+  resyncAggregate(cell: string) {
+    if (this.closed || !this.service.hub.aggregateWatch(cell, this)) return;
+    this.service.broker
+      .readAggregates([cell])
+      .then((counts) => {
+        for (const count of counts) {
+          const seen = this.service.hub.aggregateWatch(count.cell, this);
+          if (seen) offerAggregate(this, seen, count.version, new Frame(encode.aggregate(count)));
+        }
+      })
+      .catch((error: unknown) => this.failCell(cell, error));
+  }
+
   /** Re-reads a cell after a jump in its stream: the missed deltas, or a snapshot. */
   resync(cell: string) {
     const watch = this.service.hub.cellWatch(cell, this);
@@ -243,9 +390,9 @@ export class LiveSession implements Watcher {
     );
   }
 
-  private async sync(cell: string, watch: CellWatch, since?: CellPosition) {
+  private async sync(cell: string, watch: CellWatch, since?: CellPosition, emptyInLedger = false) {
     try {
-      const read = await this.service.broker.readCell(cell, since);
+      const read = await this.service.broker.readCell(cell, since, { emptyInLedger });
       if (this.closed || this.service.hub.cellWatch(cell, this) !== watch) return;
       if (read.kind === "snapshot") {
         this.send(new Frame(encode.snapshot(cell, read.epoch, read.offset, read.spaces)));
@@ -292,6 +439,7 @@ export class LiveSession implements Watcher {
     try {
       await this.service.hub.watchHost(hostId, this);
       const pending = await this.service.broker.pendingPrompts(hostId);
+      if (this.host !== host) return; // the identity ended meanwhile
       for (const message of pending) {
         const bookingId = (JSON.parse(message) as { bookingId: string }).bookingId;
         if (!host.resolvedDuringSync.has(bookingId)) this.send(new Frame(message));
@@ -304,6 +452,12 @@ export class LiveSession implements Watcher {
     }
   }
 
+  private stopHostChannel() {
+    if (!this.host) return;
+    this.service.hub.unwatchHost(this.host.id, this);
+    this.host = undefined;
+  }
+
   hostMessage(message: { type: string; bookingId: string }, frame: Frame) {
     if (this.host?.syncing && message.type === "approval_resolved") {
       this.host.resolvedDuringSync.add(message.bookingId);
@@ -312,12 +466,21 @@ export class LiveSession implements Watcher {
   }
 
   private async decide(message: Extract<ClientMessage, { type: "approve" | "reject" }>) {
-    if (!this.user) return this.error("unauthenticated", "log in as a host to decide requests", message.ref);
-    if (!hasAnyRole(this.user.roles, ["host"])) {
+    const user = this.currentUser();
+    if (!user) {
+      return this.error(
+        "unauthenticated",
+        this.ended
+          ? `the session ended (${this.ended}); send authenticate with a fresh access token`
+          : "log in as a host to decide requests",
+        message.ref,
+      );
+    }
+    if (!hasAnyRole(user.roles, ["host"])) {
       return this.error("forbidden", "only hosts decide booking requests", message.ref);
     }
     try {
-      const input = { hostId: this.user.userId, bookingId: message.bookingId };
+      const input = { hostId: user.userId, bookingId: message.bookingId };
       const decision =
         message.type === "approve"
           ? await this.service.commands.approve(input)
@@ -337,7 +500,7 @@ export class LiveSession implements Watcher {
     if (this.closed) return;
     this.closed = true;
     for (const cell of [...this.watched.keys()]) this.unwatch(cell);
-    if (this.host) this.service.hub.unwatchHost(this.host.id, this);
+    this.dropIdentity();
   }
 }
 

@@ -165,6 +165,17 @@ import { nextBookableWindow } from "./booking-window.js";
     error: (m) => {
       statusEl.textContent = `error: ${m.code}: ${m.message}`;
     },
+    // The token expired or its session ended (logout, password reset, role taken away): the map
+    // goes on anonymously, and a reconnect does not offer the dead token again.
+    session_ended: (m) => {
+      token = "";
+      roles = [];
+      for (const key of ["parkealo.token", "parkealo.roles", "parkealo.email"])
+        sessionStorage.removeItem(key);
+      prompts.clear();
+      renderPrompts();
+      whoEl.textContent = `signed out (${m.reason.replaceAll("_", " ")}); sign in again`;
+    },
   };
 
   function subscribeViewport() {

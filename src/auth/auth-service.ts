@@ -1,6 +1,11 @@
 // Accounts and sessions: register, log in, rotate refresh tokens (reuse revokes the family), log out,
-// verify an email address and reset a password through one-time mailed links.
+// verify an email address and reset a password through one-time mailed links. A login session is a
+// refresh-token family; its id is the access tokens' `sid`, and ending one is announced to the gateways.
+// No answer tells whether an address has an account: register answers the same either way (the owner
+// of an existing account is mailed instead), and forgot-password / resend-verification answer before
+// any per-account work, which runs in the background (BackgroundTasks).
 import { randomUUID } from "node:crypto";
+import type { BackgroundTasks } from "../background-tasks.ts";
 import type { Config } from "../config/index.ts";
 import { type Role, rolesForSignup } from "../domain/roles.ts";
 import { AppError, errors } from "../errors.ts";
@@ -18,6 +23,7 @@ import type { AccessTokens } from "./access-tokens.ts";
 import type { LoginThrottle } from "./login-throttle.ts";
 import { newOpaqueToken, tokenHash } from "./opaque-tokens.ts";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./passwords.ts";
+import type { SessionRevocations } from "./session-revocations.ts";
 
 export interface Session {
   user: { id: string; email: string; roles: Role[] };
@@ -42,37 +48,42 @@ export class AuthService {
     private readonly accessTokens: AccessTokens,
     private readonly throttle: LoginThrottle,
     private readonly mailer: Mailer,
+    private readonly revocations: SessionRevocations,
+    private readonly background: BackgroundTasks,
   ) {}
 
-  async register(input: RegisterInput): Promise<Session> {
+  /**
+   * Creates the account unless the address has one; the caller hears the same either way. The slow
+   * part (hashing the password) runs in both cases; the mail (a verification link, or to an existing
+   * account's owner a note that someone tried to register) goes out in the background.
+   */
+  async register(input: RegisterInput): Promise<void> {
     const email = input.email.toLowerCase();
     const passwordHash = await hashPassword(input.password);
-    let verifyToken = "";
-    const session = await withTransaction(this.pool, async (tx) => {
-      const user = await usersRepo
-        .insertUser(tx, { ...input, email, passwordHash, roles: rolesForSignup(input.role) })
-        .catch((error: unknown) => {
-          if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
-            throw errors.conflict("email_taken", "an account with this email already exists");
-          }
-          throw error;
-        });
-      verifyToken = await this.createEmailToken(tx, user.id, "verify_email");
-      return this.openSession(tx, user, randomUUID());
+    const created = await withTransaction(this.pool, (tx) =>
+      usersRepo.insertUser(tx, { ...input, email, passwordHash, roles: rolesForSignup(input.role) }),
+    ).catch((error: unknown) => {
+      if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) return undefined;
+      throw error;
     });
-    await this.sendVerification(email, verifyToken);
-    return session;
+    if (created !== undefined) {
+      this.background.run("register: verification mail", async () => {
+        const token = await this.createEmailToken(this.pool, created.id, "verify_email");
+        await this.sendVerification(email, token);
+      });
+    } else {
+      this.background.run("register: existing account mail", () => this.mailExistingOwner(email));
+    }
   }
 
   async login(emailInput: string, password: string): Promise<Session> {
     const email = emailInput.toLowerCase();
-    await this.throttle.assertNotLocked(email);
+    await this.throttle.admitAttempt(email);
     const user = await usersRepo.findUserByEmail(this.pool, email);
     let valid = false;
     if (user) valid = await verifyPassword(user.passwordHash, password);
     else await burnPasswordCheck(password);
     if (!user || !valid || user.status !== "active") {
-      await this.throttle.recordFailure(email);
       throw new AppError("invalid_credentials", 401, "email or password is wrong");
     }
     await this.throttle.reset(email);
@@ -92,6 +103,11 @@ export class AuthService {
     if (outcome === "reused") {
       // A used or revoked token came back: someone holds a copy. End every session of this login.
       await tokensRepo.revokeFamily(this.pool, record.familyId);
+      await this.revocations.publish({
+        userId: record.userId,
+        sessionId: record.familyId,
+        reason: "session_revoked",
+      });
       throw new AppError(
         "refresh_token_reused",
         401,
@@ -104,7 +120,9 @@ export class AuthService {
 
   async logout(refreshToken: string): Promise<void> {
     const record = await tokensRepo.findRefreshToken(this.pool, tokenHash(refreshToken));
-    if (record) await tokensRepo.revokeFamily(this.pool, record.familyId);
+    if (!record) return;
+    await tokensRepo.revokeFamily(this.pool, record.familyId);
+    await this.revocations.publish({ userId: record.userId, sessionId: record.familyId, reason: "logout" });
   }
 
   async verifyEmail(token: string): Promise<void> {
@@ -113,14 +131,24 @@ export class AuthService {
     await usersRepo.markEmailVerified(this.pool, consumed.userId);
   }
 
-  async resendVerification(emailInput: string): Promise<void> {
+  /** Answers at once; mails a new link in the background when the address has an unverified account. */
+  resendVerification(emailInput: string): void {
+    this.background.run("resend-verification", () => this.mailVerificationAgain(emailInput));
+  }
+
+  /** Answers at once; mails a reset link in the background when the address has an active account. */
+  forgotPassword(emailInput: string): void {
+    this.background.run("forgot-password", () => this.mailPasswordReset(emailInput));
+  }
+
+  private async mailVerificationAgain(emailInput: string): Promise<void> {
     const user = await usersRepo.findUserByEmail(this.pool, emailInput.toLowerCase());
     if (!user || user.emailVerifiedAt || !(await this.throttle.allowMail(user.email))) return;
     const token = await this.createEmailToken(this.pool, user.id, "verify_email");
     await this.sendVerification(user.email, token);
   }
 
-  async forgotPassword(emailInput: string): Promise<void> {
+  private async mailPasswordReset(emailInput: string): Promise<void> {
     const user = await usersRepo.findUserByEmail(this.pool, emailInput.toLowerCase());
     if (user?.status !== "active" || !(await this.throttle.allowMail(user.email))) return;
     const token = await this.createEmailToken(this.pool, user.id, "reset_password");
@@ -135,12 +163,14 @@ export class AuthService {
 
   async resetPassword(token: string, newPassword: string): Promise<void> {
     const passwordHash = await hashPassword(newPassword);
-    await withTransaction(this.pool, async (tx) => {
+    const userId = await withTransaction(this.pool, async (tx) => {
       const consumed = await tokensRepo.consumeEmailToken(tx, "reset_password", tokenHash(token));
       if (!consumed) throw new AppError("invalid_token", 400, "reset link is invalid, used or expired");
       await usersRepo.setPasswordHash(tx, consumed.userId, passwordHash);
       await tokensRepo.revokeAllForUser(tx, consumed.userId);
+      return consumed.userId;
     });
+    await this.revocations.publish({ userId, reason: "password_reset" });
   }
 
   /** Issues a fresh access token for the user's current roles (after a role change). */
@@ -159,7 +189,11 @@ export class AuthService {
       hash: tokenHash(refreshToken),
       expiresAt,
     });
-    const accessToken = await this.accessTokens.sign({ userId: user.id, roles: user.roles });
+    const accessToken = await this.accessTokens.sign({
+      userId: user.id,
+      roles: user.roles,
+      sessionId: familyId,
+    });
     return { user: { id: user.id, email: user.email, roles: user.roles }, accessToken, refreshToken };
   }
 
@@ -168,6 +202,17 @@ export class AuthService {
     const expiresAt = new Date(Date.now() + this.config.EMAIL_TOKEN_TTL_MINUTES * 60_000);
     await tokensRepo.insertEmailToken(db, { userId, purpose, hash: tokenHash(token), expiresAt });
     return token;
+  }
+
+  private async mailExistingOwner(email: string): Promise<void> {
+    if (!(await this.throttle.allowMail(email))) return;
+    const link = `${this.config.PUBLIC_URL}/reset-password`;
+    await this.mailer.send({
+      to: email,
+      subject: "Someone tried to register with your Parkealo address",
+      text: `Someone tried to create a Parkealo account with this address, which already has one. If it was you, log in as usual, or reset your password at ${link}. If not, you can ignore this mail.`,
+      link,
+    });
   }
 
   private async sendVerification(email: string, token: string) {

@@ -1,5 +1,7 @@
-// Per-account brute-force guard (rate-limiter-flexible on Redis): after N failed logins within the
-// window the account answers 429 until the window passes, whatever address the attempts come from.
+// Per-account brute-force guard (rate-limiter-flexible on Redis): every login attempt takes one of the
+// account's N points (an atomic increment) before its password is judged, and a success gives them
+// back; so however many attempts arrive at once, at most N per window are judged and the rest answer
+// 429 until the window passes, whatever address they come from.
 import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { errors } from "../errors.ts";
@@ -11,7 +13,7 @@ export class LoginThrottle {
   constructor(redis: Redis, options: { maxFailures: number; windowSeconds: number }) {
     this.failures = new RateLimiterRedis({
       storeClient: redis,
-      keyPrefix: "rl:login-fail",
+      keyPrefix: "rl:login-attempt",
       points: options.maxFailures,
       duration: options.windowSeconds,
     });
@@ -24,18 +26,17 @@ export class LoginThrottle {
     });
   }
 
-  /** Throws 429 when the account is locked out by recent failures. */
-  async assertNotLocked(email: string): Promise<void> {
-    const state = await this.failures.get(email);
-    if (state && state.consumedPoints >= this.failures.points) {
-      throw errors.rateLimited(Math.ceil(state.msBeforeNext / 1000));
+  /** Counts one attempt against the account before it is judged; 429 once the window's are used up. */
+  async admitAttempt(email: string): Promise<void> {
+    try {
+      await this.failures.consume(email);
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      throw errors.rateLimited(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
     }
   }
 
-  async recordFailure(email: string): Promise<void> {
-    await this.failures.penalty(email, 1);
-  }
-
+  /** After a successful login: the account's earlier attempts no longer count. */
   async reset(email: string): Promise<void> {
     await this.failures.delete(email);
   }

@@ -18,6 +18,13 @@ function isOrigin(value: string): boolean {
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
+/** Proxies in front of the gateway, 0–16; true/yes count as 1 and false/no as 0 (the old flag). */
+const proxyHops = z.union([
+  z.enum(["true", "yes"]).transform(() => 1),
+  z.enum(["false", "no"]).transform(() => 0),
+  int(0, 16),
+]);
+
 export const envSchema = z
   .object({
     // Production unless told otherwise: a forgotten setting fails closed. Local entry points (npm start,
@@ -66,7 +73,8 @@ export const envSchema = z
     REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(30),
     EMAIL_TOKEN_TTL_MINUTES: int(5, 10_080).default(60),
     BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
-    TRUST_PROXY: flag.default(false),
+    /** Trusted proxies in front: the client is the X-Forwarded-For entry this many hops from the right. */
+    TRUST_PROXY: proxyHops.default(0),
     AUTH_RATE_PER_IP_PER_MINUTE: int(1).default(60),
     LOGIN_FAILURES_PER_ACCOUNT: int(1).default(10),
     LOGIN_FAILURE_WINDOW_SECONDS: int(1).default(900),
@@ -87,6 +95,8 @@ export const envSchema = z
     OBJECT_STORAGE_DIR: z.string().min(1).default(".data/objects"),
     SPACE_IMAGE_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
     SPACE_IMAGES_PER_SPACE: int(1, 100).default(20),
+    /** How far ahead GET /spaces/{id}/availability may start (from), in days. */
+    AVAILABILITY_MAX_LEAD_DAYS: int(1, 3660).default(366),
     ACTOR_SHARD_COUNT: int(1, 4096).default(64),
     SHARD_LEASE_TTL_MS: int(300, 60_000).default(5000),
     ACTOR_REPLY_TIMEOUT_MS: int(100, 60_000).default(5000),
@@ -124,6 +134,10 @@ export const envSchema = z
     LIVE_MAX_WATCHED_CELLS: int(1, 100_000).default(2000),
     /** How often a gateway looks for watched cells whose spaces passed a time boundary (hours opening…). */
     LIVE_BOUNDARY_TICK_MS: int(50, 60_000).default(1000),
+    /** Live connections one gateway process holds at most (both transports together). */
+    LIVE_MAX_CONNECTIONS: int(1).default(20_000),
+    /** Live connections one client address holds at most on one gateway process (both transports). */
+    LIVE_MAX_CONNECTIONS_PER_ADDRESS: int(1).default(100),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production") refuseUnsafeProductionSettings(env, ctx);

@@ -1,9 +1,10 @@
 // Reading live cells for watchers: a snapshot, or exactly the deltas after a known position (or a
 // snapshot when that position cannot be continued), and the aggregate counts of coarse cells.
-// A cell or aggregate that Redis has no state for is rebuilt from the ledger first.
+// A cell or aggregate that Redis has no state for is rebuilt from the ledger first; one that holds
+// no space is answered as empty (EMPTY_CELL_EPOCH, offset 0; counts of 0) and nothing is written.
 import { cellToParent, getResolution } from "h3-js";
 import { aggregateKeys, cellKeys } from "./cell-keys.ts";
-import { type CellPosition, ensureCellBuilt, ensureCellsBuilt } from "./cell-rebuild.ts";
+import { type CellPosition, EMPTY_CELL_EPOCH, ensureCellBuilt, ensureCellsBuilt } from "./cell-rebuild.ts";
 import type { LiveContext } from "./live-context.ts";
 import { runLiveScript } from "./live-scripts.ts";
 
@@ -18,8 +19,29 @@ export interface AggregateCounts {
   version: number;
 }
 
+/** What an empty cell reads as: nothing new for a watcher already at the empty position. */
+function emptyRead(since?: CellPosition): CellRead {
+  return since?.epoch === EMPTY_CELL_EPOCH && since.offset === 0
+    ? { kind: "deltas", epoch: EMPTY_CELL_EPOCH, offset: 0, messages: [] }
+    : { kind: "snapshot", epoch: EMPTY_CELL_EPOCH, offset: 0, spaces: [] };
+}
+
+export interface ReadCellOptions {
+  /**
+   * The ledger was read after the caller began listening to the cell's stream and the cell held no
+   * space: a cell still without state is answered as empty without reading the ledger again (a
+   * space appearing since then announces itself on the stream, and the caller reads again).
+   */
+  readonly emptyInLedger?: boolean;
+}
+
 /** Snapshot (no `since`) or the deltas after `since` (canonical JSON strings, ready for the wire). */
-export async function readCell(live: LiveContext, cell: string, since?: CellPosition): Promise<CellRead> {
+export async function readCell(
+  live: LiveContext,
+  cell: string,
+  since?: CellPosition,
+  options: ReadCellOptions = {},
+): Promise<CellRead> {
   const keys = cellKeys(cell, live.resolutions);
   for (let attempt = 0; attempt < 5; attempt++) {
     const reply = await runLiveScript(
@@ -30,7 +52,8 @@ export async function readCell(live: LiveContext, cell: string, since?: CellPosi
     );
     const [kind, epoch, offset, ...rest] = reply;
     if (kind === "missing") {
-      await ensureCellBuilt(live, cell);
+      if (options.emptyInLedger && attempt === 0) return emptyRead(since);
+      if ((await ensureCellBuilt(live, cell)).empty) return emptyRead(since);
       continue;
     }
     const position = { epoch: String(epoch), offset: Number(offset) };
@@ -58,7 +81,11 @@ async function mapCellsUnder(live: LiveContext, aggregateCells: readonly string[
     );
 }
 
-/** Counts of free and all spaces under each aggregate cell (building its map cells when needed). */
+/**
+ * Counts of free and all spaces under each aggregate cell (building its map cells when needed). An
+ * aggregate with no space under it is not built (no key written): it reads 0 of 0 at version 0,
+ * and a space appearing under it later announces itself with `aggregate_reset` on its stream.
+ */
 export async function readAggregates(
   live: LiveContext,
   cells: readonly string[],
@@ -72,7 +99,8 @@ export async function readAggregates(
       unbuilt.map((k) => k.cell),
     );
     await ensureCellsBuilt(live, mapCells);
-    await Promise.all(unbuilt.map((k) => live.redis.set(k.built, "1")));
+    const held = new Set(mapCells.map((c) => cellToParent(c, live.resolutions.aggregate)));
+    await Promise.all(unbuilt.filter((k) => held.has(k.cell)).map((k) => live.redis.set(k.built, "1")));
   }
   return Promise.all(
     keys.map(async (k) => {

@@ -1,6 +1,7 @@
 // (Re)builds a map cell's live state from PostgreSQL when Redis has none: a new epoch, offset 0.
 // Safe against concurrent rebuilds (the first wins) and against changes published meanwhile (the
-// init script sees the cell's miss counter moved and we read the ledger again).
+// init script sees the cell's miss counter moved and we read the ledger again). A cell that holds
+// no active space gets no state at all: Redis keeps nothing for the empty map a client looks at.
 import { randomBytes } from "node:crypto";
 import type { Queryable } from "../storage/postgres.ts";
 import { cellKeys } from "./cell-keys.ts";
@@ -21,6 +22,12 @@ export interface CellPosition {
   epoch: string;
   offset: number;
 }
+
+/**
+ * The position of a cell that holds no space and has no state in Redis. Never a generated epoch
+ * (those are 16 characters), so a cell built later always differs from it.
+ */
+export const EMPTY_CELL_EPOCH = "empty";
 
 export function newEpoch(): string {
   return `${Date.now().toString(36)}${randomBytes(4).toString("hex")}`;
@@ -117,10 +124,12 @@ async function installCell(live: LiveContext, cell: string, missedBefore: string
 }
 
 /**
- * Makes sure every one of `cells` has live state in Redis, reading the ledger once for all that
- * have none (a zoomed-out map or a fresh viewport after Redis lost its state).
+ * Makes sure every one of `cells` that holds spaces has live state in Redis, reading the ledger
+ * once for all that have none (a zoomed-out map or a fresh viewport after Redis lost its state).
+ * Returns the cells that have no state and hold no space in the ledger (nothing written for them).
  */
-export async function ensureCellsBuilt(live: LiveContext, cells: readonly string[]): Promise<void> {
+export async function ensureCellsBuilt(live: LiveContext, cells: readonly string[]): Promise<Set<string>> {
+  const empty = new Set<string>();
   let pending = [...new Set(cells)];
   for (let attempt = 1; attempt <= MAX_ATTEMPTS && pending.length > 0; attempt++) {
     const pipeline = live.redis.pipeline();
@@ -135,37 +144,65 @@ export async function ensureCellsBuilt(live: LiveContext, cells: readonly string
       if (Number(replies[2 * i]?.[1] ?? 0) === 0)
         missing.push({ cell, missed: missed == null ? "" : String(missed) });
     });
-    if (missing.length === 0) return;
+    if (missing.length === 0) return empty;
     const states = await loadCellsFromLedger(
       live.pool,
       missing.map((m) => m.cell),
       new Date(),
     );
-    const results = await Promise.all(
-      missing.map((m) => installCell(live, m.cell, m.missed, states.get(m.cell) ?? [])),
-    );
-    pending = missing.filter((_, i) => results[i]!.code === -1).map((m) => m.cell);
+    const held = missing.filter((m) => (states.get(m.cell) ?? []).length > 0);
+    const vacant = missing.filter((m) => (states.get(m.cell) ?? []).length === 0);
+    const [results, unchanged] = await Promise.all([
+      Promise.all(held.map((m) => installCell(live, m.cell, m.missed, states.get(m.cell)!))),
+      missedUnchanged(live, vacant),
+    ]);
+    vacant.forEach((m, i) => {
+      if (unchanged[i]) empty.add(m.cell);
+    });
+    pending = [
+      ...held.filter((_, i) => results[i]!.code === -1).map((m) => m.cell),
+      ...vacant.filter((_, i) => !unchanged[i]).map((m) => m.cell),
+    ];
   }
   if (pending.length > 0)
     throw new Error(`live cells ${pending.join(", ")}: could not rebuild, changes kept arriving`);
+  return empty;
+}
+
+/** Whether each cell's miss counter still reads what it did before the ledger was read. */
+async function missedUnchanged(
+  live: LiveContext,
+  cells: ReadonlyArray<{ cell: string; missed: string }>,
+): Promise<boolean[]> {
+  if (cells.length === 0) return [];
+  const now = await live.redis.mget(...cells.map((c) => cellKeys(c.cell, live.resolutions).missed));
+  return cells.map((c, i) => (now[i] ?? "") === c.missed);
 }
 
 /**
- * Makes sure `cell` has live state in Redis, rebuilding it from PostgreSQL when it has none.
- * Returns the cell's position (a fresh epoch at offset 0 when this call built it).
+ * Makes sure `cell` has live state in Redis when it holds spaces, rebuilding it from PostgreSQL when
+ * it has none. Returns the cell's position (a fresh epoch at offset 0 when this call built it;
+ * EMPTY_CELL_EPOCH at offset 0, `empty`, when the cell holds no space and nothing was written).
  */
 export async function ensureCellBuilt(
   live: LiveContext,
   cell: string,
-): Promise<CellPosition & { built: boolean }> {
+): Promise<CellPosition & { built: boolean; empty: boolean }> {
   const keys = cellKeys(cell, live.resolutions);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const existing = await live.redis.hmget(keys.meta, "epoch", "offset");
-    if (existing[0]) return { epoch: existing[0], offset: Number(existing[1] ?? 0), built: false };
+    if (existing[0])
+      return { epoch: existing[0], offset: Number(existing[1] ?? 0), built: false, empty: false };
     const missedBefore = (await live.redis.get(keys.missed)) ?? "";
     const spaces = await loadCellFromLedger(live.pool, cell, new Date());
+    if (spaces.length === 0) {
+      const [unchanged] = await missedUnchanged(live, [{ cell, missed: missedBefore }]);
+      if (unchanged) return { epoch: EMPTY_CELL_EPOCH, offset: 0, built: false, empty: true };
+      continue;
+    }
     const result = await installCell(live, cell, missedBefore, spaces);
-    if (result.code !== -1) return { epoch: result.epoch, offset: result.offset, built: result.code === 1 };
+    if (result.code !== -1)
+      return { epoch: result.epoch, offset: result.offset, built: result.code === 1, empty: false };
   }
   throw new Error(`live cell ${cell}: could not rebuild, changes kept arriving`);
 }

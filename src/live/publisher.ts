@@ -12,7 +12,8 @@ import { encodeSpaceLiveState, type SpaceLiveState, spaceLiveStateSchema } from 
 export type PublishResult = CellPosition & {
   /**
    * published: a delta went out; unchanged: same state as before, nothing sent; rebuilt: cell rebuilt
-   * from the ledger; unbuilt: the cell has no state and nobody needs it yet (epoch "", offset 0).
+   * from the ledger; unbuilt: the cell has no state and nobody needs it yet, or holds no space any
+   * more (epoch "", offset 0).
    */
   outcome: "published" | "unchanged" | "rebuilt" | "unbuilt";
 };
@@ -63,6 +64,8 @@ async function apply(
   if (code === -2) return { epoch: "", offset: 0, outcome: "unbuilt" };
   if (code === -1) {
     const position = await ensureCellBuilt(live, cell);
+    // The ledger holds no space there any more (the last one left): nothing to build.
+    if (position.empty) return { epoch: "", offset: 0, outcome: "unbuilt" };
     return { epoch: position.epoch, offset: position.offset, outcome: "rebuilt" };
   }
   return { epoch: String(epoch), offset: Number(offset), outcome: code === 1 ? "published" : "unchanged" };

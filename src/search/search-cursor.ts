@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { errors } from "../errors.ts";
-import type { SearchRequest } from "./search-request.ts";
+import { SEARCH_LIMITS, type SearchRequest } from "./search-request.ts";
 
 /** Where the next page starts: strictly after this key in the search's order. */
 export interface SortKey {
@@ -13,11 +13,12 @@ export interface SortKey {
   readonly id: string;
 }
 
+/** Every key a search can have given out: a whole price, a distance within the largest radius. */
 const cursorSchema = z.strictObject({
   v: z.literal(1),
-  q: z.string(),
-  p: z.number().int().min(0).nullable(),
-  d: z.number().min(0),
+  q: z.string().max(64),
+  p: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable(),
+  d: z.number().min(0).max(SEARCH_LIMITS.maxRadiusM),
   id: z.uuid(),
 });
 

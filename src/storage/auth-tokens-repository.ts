@@ -77,3 +77,12 @@ export async function consumeEmailToken(
   );
   return rows[0];
 }
+
+/** True when the login session (refresh-token family) was logged out or revoked. */
+export async function isFamilyRevoked(db: Queryable, familyId: string): Promise<boolean> {
+  const { rows } = await db.query<{ revoked: boolean }>(
+    `select exists(select 1 from refresh_tokens where family_id = $1 and revoked_at is not null) as revoked`,
+    [familyId],
+  );
+  return rows[0]?.revoked === true;
+}

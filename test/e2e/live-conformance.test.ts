@@ -537,7 +537,7 @@ describe.each<TransportName>(["ws", "socket.io"])("live protocol over %s", (tran
   });
 
   it("puts approval prompts in front of the host, again after a reconnect, until resolved", async () => {
-    const hostId = randomUUID();
+    const hostId = await insertHost(pool);
     const token = await tokens.sign({ userId: hostId, roles: ["driver", "host"] });
     const host = await connect(1, { token });
     const prompt = {

@@ -5,20 +5,28 @@ import { createTestApp, expectErrorShape, uniqueEmail } from "../support/test-ap
 const t = createTestApp();
 
 describe("register", () => {
-  it("creates a driver with a session", async () => {
+  it("creates a driver, answers without tokens, and the account logs in before it is verified", async () => {
     const c = t.client();
     const email = uniqueEmail("Mixed.Case");
+    const password = "a-long-password";
     const res = await c.post("/api/v1/auth/register", {
       email,
-      password: "a-long-password",
+      password,
       firstName: "Ana",
       lastName: "García",
       role: "driver",
     });
-    expect(res.status).toBe(201);
-    expect(res.body.user).toEqual({ id: expect.any(String), email: email.toLowerCase(), roles: ["driver"] });
-    expect(res.body.accessToken.split(".")).toHaveLength(3);
-    expect(res.body.refreshToken.length).toBeGreaterThan(30);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ status: "check_your_email" });
+    const login = await c.post("/api/v1/auth/login", { email, password });
+    expect(login.status).toBe(200);
+    expect(login.body.user).toEqual({
+      id: expect.any(String),
+      email: email.toLowerCase(),
+      roles: ["driver"],
+    });
+    expect(login.body.accessToken.split(".")).toHaveLength(3);
+    expect(login.body.refreshToken.length).toBeGreaterThan(30);
   });
 
   it("makes a host a driver too", async () => {
@@ -26,18 +34,46 @@ describe("register", () => {
     expect(session.user.roles).toEqual(["driver", "host"]);
   });
 
-  it("refuses a second account with the same email, whatever its case", async () => {
-    const { email } = await t.signUp();
-    const res = await t.client().post("/api/v1/auth/register", {
-      email: email.toUpperCase(),
+  it("answers the same status and body for a new and an existing email (no enumeration)", async () => {
+    const registration = (email: string) => ({
+      email,
       password: "another-password",
       firstName: "B",
       lastName: "C",
       role: "driver",
     });
-    expect(res.status).toBe(409);
-    expectErrorShape(res.body);
-    expect(res.body.error.code).toBe("email_taken");
+    const { email, password } = await t.signUp();
+    const fresh = await t.client().post("/api/v1/auth/register", registration(uniqueEmail()));
+    const taken = await t.client().post("/api/v1/auth/register", registration(email.toUpperCase()));
+    expect(taken.status).toBe(fresh.status);
+    expect(taken.body).toEqual(fresh.body);
+    // The existing account is untouched: its own password still works, the new one does not.
+    expect((await t.client().post("/api/v1/auth/login", { email, password })).status).toBe(200);
+    const other = await t.client().post("/api/v1/auth/login", { email, password: "another-password" });
+    expect(other.status).toBe(401);
+    expectErrorShape(other.body);
+    const { rows } = await t.deps.pool.query("select count(*)::int as n from users where email = $1", [
+      email,
+    ]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it("mails an existing account's owner that someone tried to register, not a new link", async () => {
+    const { email } = await t.signUp();
+    await t.deps.background.drain();
+    await t.client().post("/api/v1/auth/register", {
+      email,
+      password: "another-password",
+      firstName: "B",
+      lastName: "C",
+      role: "driver",
+    });
+    await t.deps.background.drain();
+    const mails = (await t.client().get(`/api/v1/dev/mailbox/${encodeURIComponent(email)}`)).body.mails;
+    expect(mails.map((m: { subject: string }) => m.subject)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/tried to register/i)]),
+    );
+    expect(mails.filter((m: { subject: string }) => /confirm/i.test(m.subject))).toHaveLength(1);
   });
 
   it("stores the password hashed with argon2id", async () => {

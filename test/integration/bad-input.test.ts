@@ -139,4 +139,23 @@ describe("bad input elsewhere", () => {
     expect(res.status).toBe(401);
     expectErrorShape(res.body);
   });
+
+  it("NUL in any text field is a 400 naming it, never a database error", async () => {
+    const { client } = await t.signUp("driver", ip);
+    const before = (await client.get("/api/v1/users/profile")).body;
+    for (const body of [{ firstName: "A\u0000" }, { lastName: "\u0000" }, { bio: "a\u0000b" }]) {
+      const res = await client.put("/api/v1/users/profile", body);
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+      expectErrorShape(res.body);
+    }
+    expect((await client.get("/api/v1/users/profile")).body).toEqual(before);
+    const before2 = await counts();
+    const register = await t
+      .client(ip)
+      .post("/api/v1/auth/register", { ...validRegister(), firstName: "A\u0000" });
+    expect(register.status).toBe(400);
+    expect(await counts()).toEqual(before2);
+    expect((await t.client().get("/api/v1/search/suggestions?q=ab%00cd")).status).toBe(400);
+    expect((await t.client().post("/api/v1/auth/logout", { refreshToken: "r\u0000" })).status).toBe(400);
+  });
 });

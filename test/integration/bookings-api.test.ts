@@ -287,16 +287,18 @@ describe("reads and who may see them", () => {
     expect((await stranger.client.get("/api/v1/bookings")).body.bookings).toEqual([]);
 
     // By user: self or admin.
-    expect((await driver.client.get(`/api/v1/bookings/user/${driver.userId}`)).body.bookings).toHaveLength(3);
-    expect((await admin.client.get(`/api/v1/bookings/user/${driver.userId}`)).body.bookings).toHaveLength(3);
-    expect((await stranger.client.get(`/api/v1/bookings/user/${driver.userId}`)).status).toBe(403);
+    expect((await driver.client.get(`/api/v1/users/${driver.userId}/bookings`)).body.bookings).toHaveLength(
+      3,
+    );
+    expect((await admin.client.get(`/api/v1/users/${driver.userId}/bookings`)).body.bookings).toHaveLength(3);
+    expect((await stranger.client.get(`/api/v1/users/${driver.userId}/bookings`)).status).toBe(403);
 
     // By space: its host or admin.
-    const forSpace = await host.client.get(`/api/v1/bookings/space/${spaceId}?status=confirmed`);
+    const forSpace = await host.client.get(`/api/v1/spaces/${spaceId}/bookings?status=confirmed`);
     expect(forSpace.status).toBe(200);
     expect(forSpace.body.bookings).toHaveLength(3);
-    expect((await admin.client.get(`/api/v1/bookings/space/${spaceId}`)).status).toBe(200);
-    expect((await driver.client.get(`/api/v1/bookings/space/${spaceId}`)).status).toBe(403);
+    expect((await admin.client.get(`/api/v1/spaces/${spaceId}/bookings`)).status).toBe(200);
+    expect((await driver.client.get(`/api/v1/spaces/${spaceId}/bookings`)).status).toBe(403);
 
     for (const path of [
       "/api/v1/bookings?limit=0",

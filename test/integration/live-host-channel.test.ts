@@ -22,6 +22,7 @@ import {
 import { createLogger } from "../../src/logger.ts";
 import { createMetrics } from "../../src/metrics.ts";
 import { createPool } from "../../src/storage/postgres.ts";
+import { insertDriver } from "../support/live-bookings.ts";
 import { connectLive, type LiveTestClient, type TransportName } from "../support/live-clients.ts";
 import {
   insertHost,
@@ -212,7 +213,7 @@ describe.each<TransportName>(["ws", "socket.io"])("host channel over %s", (trans
     expect(await host.next((m) => m.type === "error" && m.ref === 1)).toMatchObject({ code: "not_found" });
     host.send({ type: "approve", ref: 2, bookingId: theirs.bookingId });
     expect(await host.next((m) => m.type === "error" && m.ref === 2)).toMatchObject({ code: "forbidden" });
-    const driver = await connect(await tokens.sign({ userId: randomUUID(), roles: ["driver"] }));
+    const driver = await connect((await insertDriver(pool, tokens)).token);
     driver.send({ type: "reject", ref: 3, bookingId: mine.bookingId });
     expect(await driver.next((m) => m.type === "error" && m.ref === 3)).toMatchObject({ code: "forbidden" });
     expect(bookings.get(mine.bookingId)?.status).toBe("pending_approval");

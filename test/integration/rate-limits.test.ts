@@ -1,4 +1,5 @@
-// Rate limits on auth routes: per client address, and per account after failed logins (429).
+// Rate limits on auth routes: per client address (the X-Forwarded-For hop TRUST_PROXY names), and per
+// account after failed logins (429), counted before the password is judged.
 import { describe, expect, it } from "vitest";
 import { createTestApp, randomIp, uniqueEmail } from "../support/test-app.ts";
 
@@ -24,6 +25,20 @@ describe("per address", () => {
       .post("/api/v1/auth/login", { email: uniqueEmail(), password: "x-password" });
     expect(other.status).toBe(401);
   });
+
+  it("a spoofed left-most X-Forwarded-For entry does not change the address that is counted", async () => {
+    const real = randomIp();
+    const c = t.client(real);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await c.call("POST", "/api/v1/auth/login", {
+        json: { email: uniqueEmail(), password: "whatever-pass" },
+        headers: { "x-forwarded-for": `${randomIp()}, ${real}` },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+  });
 });
 
 describe("per account", () => {
@@ -45,6 +60,24 @@ describe("per account", () => {
       .client()
       .post("/api/v1/auth/login", { email: bystander.email, password: bystander.password });
     expect(fine.status).toBe(200);
+  });
+
+  it("40 concurrent wrong passwords: at most the limit are judged (401), the rest 429 with Retry-After", async () => {
+    const victim = await t.signUp();
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        t.client().post("/api/v1/auth/login", { email: victim.email, password: "wrong-password" }),
+      ),
+    );
+    const judged = answers.filter((res) => res.status === 401);
+    const limited = answers.filter((res) => res.status === 429);
+    expect(judged.length).toBeGreaterThan(0);
+    expect(judged.length).toBeLessThanOrEqual(3);
+    expect(judged.length + limited.length).toBe(40);
+    for (const res of limited) {
+      expect(res.body.error.code).toBe("rate_limited");
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
   });
 
   it("a successful login clears earlier failures", async () => {

@@ -585,6 +585,17 @@ describe("validation", () => {
     expect(Math.abs(Date.parse(byDefault.body.from) - Date.now())).toBeLessThan(61_000);
   });
 
+  it("refuses a window starting further ahead than AVAILABILITY_MAX_LEAD_DAYS (400), not a year-10000 answer", async () => {
+    const { spaceId } = await hostWithSpace(t);
+    for (const from of ["9999-12-31T23:59:59Z", new Date(Date.now() + 367 * 86_400_000).toISOString()]) {
+      const res = await t.client().get(`${availabilityPath(spaceId)}?from=${from}`);
+      expect({ from, status: res.status }).toEqual({ from, status: 400 });
+      expectErrorShape(res.body);
+    }
+    const farButAllowed = new Date(Date.now() + 365 * 86_400_000).toISOString();
+    expect((await t.client().get(`${availabilityPath(spaceId)}?from=${farButAllowed}`)).status).toBe(200);
+  });
+
   it("never answers time already past as free", async () => {
     const { spaceId } = await hostWithSpace(t, {
       schedule: [0, 1, 2, 3, 4, 5, 6].map((dayOfWeek) => ({ dayOfWeek, start: "00:00", end: "00:00" })),

@@ -11,7 +11,7 @@ export interface LiveTestClient {
   /** Sends raw text (ws) or a raw event value (socket.io). */
   sendRaw(value: string): void;
   next(predicate: (m: any) => boolean, timeoutMs?: number): Promise<any>;
-  closed: Promise<{ code: number }>;
+  closed: Promise<{ code: number; reason?: string }>;
   /** Stops reading from the socket (the kernel buffers fill, then the server's). */
   stopReading(): void;
   close(): void;
@@ -20,6 +20,8 @@ export interface LiveTestClient {
 export interface ConnectOptions {
   origin?: string;
   token?: string;
+  /** The local address to connect from (any 127.x.y.z reaches a gateway on 127.0.0.1). */
+  localAddress?: string;
 }
 
 function waiter(messages: any[]) {
@@ -70,12 +72,15 @@ export function connectWs(baseUrl: string, options: ConnectOptions = {}): Promis
   const headers: Record<string, string> = {};
   if (options.origin) headers.origin = options.origin;
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const socket = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/ws`, { headers });
+  const socket = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/ws`, {
+    headers,
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+  });
   const messages: any[] = [];
   const w = waiter(messages);
   socket.on("message", (data) => w.push(JSON.parse(data.toString())));
-  const closed = new Promise<{ code: number }>((resolve) =>
-    socket.once("close", (code) => resolve({ code })),
+  const closed = new Promise<{ code: number; reason?: string }>((resolve) =>
+    socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
   );
   return new Promise((resolve, reject) => {
     socket.once("unexpected-response", (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
@@ -103,6 +108,7 @@ export function connectSocketIo(baseUrl: string, options: ConnectOptions = {}): 
     extraHeaders,
     reconnection: false,
     forceNew: true,
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
   });
   const messages: any[] = [];
   const w = waiter(messages);
@@ -116,7 +122,8 @@ export function connectSocketIo(baseUrl: string, options: ConnectOptions = {}): 
   return new Promise((resolve, reject) => {
     socket.once("connect_error", (error) => {
       socket.close();
-      reject(new Error(`refused: ${error.message}`));
+      const data = (error as Error & { data?: unknown }).data;
+      reject(new Error(`refused: ${error.message}${data ? ` ${JSON.stringify(data)}` : ""}`));
     });
     socket.once("connect", () => {
       const ws = (socket.io.engine as unknown as { transport: { ws: WebSocket } }).transport.ws;

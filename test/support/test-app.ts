@@ -1,5 +1,5 @@
 // Builds the real HTTP app against the test Redis + PostgreSQL that `npm test` started, and a small
-// client that speaks JSON to it from one client address (X-Forwarded-For, TRUST_PROXY on).
+// client that speaks JSON to it from one client address (X-Forwarded-For, one trusted proxy).
 import { randomBytes, randomInt } from "node:crypto";
 import { afterAll } from "vitest";
 import { createApp } from "../../gateway/http/app.ts";
@@ -12,7 +12,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     ...process.env,
     NODE_ENV: "test",
     LOG_LEVEL: "silent",
-    TRUST_PROXY: "true",
+    TRUST_PROXY: "1",
     ...overrides,
   });
 }
@@ -81,7 +81,7 @@ export function createTestApp(overrides: Record<string, string> = {}) {
     };
   }
 
-  /** Registers a fresh account and returns a client logged in as it. */
+  /** Registers a fresh account (202, no tokens), logs in as it, and returns that client and session. */
   async function signUp(role: "driver" | "host" = "driver", ip?: string) {
     const c = client(ip);
     const email = uniqueEmail(role);
@@ -93,9 +93,11 @@ export function createTestApp(overrides: Record<string, string> = {}) {
       lastName: "User",
       role,
     });
-    if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
-    c.setToken(res.body.accessToken);
-    return { client: c, email, password, session: res.body, userId: res.body.user.id as string };
+    if (res.status !== 202) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
+    const login = await c.post("/api/v1/auth/login", { email, password });
+    if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
+    c.setToken(login.body.accessToken);
+    return { client: c, email, password, session: login.body, userId: login.body.user.id as string };
   }
 
   return { app, deps, config, client, signUp };

@@ -8,6 +8,7 @@ import { AccessTokens } from "../../src/auth/access-tokens.ts";
 const SECRET = "a-test-secret-of-at-least-thirty-two-characters";
 const tokens = new AccessTokens(SECRET, 600);
 const userId = "4f1c2b8e-9d7a-4e3b-8c6f-2a1d0e9b7c5a";
+const sessionId = "7d2e1f0a-3b4c-4d5e-8f6a-9b0c1d2e3f4a";
 const now = () => Math.floor(Date.now() / 1000);
 
 function forge(
@@ -16,6 +17,7 @@ function forge(
   const jwt = new SignJWT({
     roles: ["driver"],
     typ: "access",
+    sid: sessionId,
     sub: userId,
     iss: "parkealo-live",
     iat: now(),
@@ -28,11 +30,31 @@ function forge(
 const refusal = (token: string) => tokens.verify(token).catch((e: { code: string; status: number }) => e);
 
 describe("AccessTokens.verify", () => {
-  it("accepts what it signs, with the user id and roles", async () => {
-    const token = await tokens.sign({ userId, roles: ["driver", "host"] });
-    await expect(tokens.verify(token)).resolves.toEqual({ userId, roles: ["driver", "host"] });
+  it("accepts what it signs, with the user id, roles, session id and expiry", async () => {
+    const token = await tokens.sign({ userId, roles: ["driver", "host"], sessionId });
+    const claims = await tokens.verify(token);
+    expect(claims).toEqual({ userId, roles: ["driver", "host"], sessionId, expiresAt: expect.any(Number) });
+    expect(claims.expiresAt - now()).toBeGreaterThan(590);
+    expect(claims.expiresAt - now()).toBeLessThanOrEqual(600);
     // The forged variants below differ from this accepted one in one thing each.
-    await expect(tokens.verify(await forge())).resolves.toEqual({ userId, roles: ["driver"] });
+    await expect(tokens.verify(await forge())).resolves.toMatchObject({
+      userId,
+      roles: ["driver"],
+      sessionId,
+    });
+  });
+
+  it("gives a token signed outside a login session a session of its own, and refuses one without sid", async () => {
+    const [a, b] = await Promise.all([
+      tokens.verify(await tokens.sign({ userId, roles: ["driver"] })),
+      tokens.verify(await tokens.sign({ userId, roles: ["driver"] })),
+    ]);
+    expect(a.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(a.sessionId).not.toBe(b.sessionId);
+    expect(await refusal(await forge({ claims: { sid: undefined } }))).toMatchObject({
+      code: "unauthenticated",
+      status: 401,
+    });
   });
 
   it("refuses an expired token with token_expired", async () => {
@@ -75,14 +97,14 @@ describe("AccessTokens.verify", () => {
     it("is refused with token_expired once its expiry passes, and before nbf as before", async () => {
       const shortLived = new AccessTokens(SECRET, 60);
       const token = await shortLived.sign({ userId, roles: ["driver"] });
-      await expect(shortLived.verify(token)).resolves.toEqual({ userId, roles: ["driver"] });
+      await expect(shortLived.verify(token)).resolves.toMatchObject({ userId, roles: ["driver"] });
       vi.useFakeTimers({ now: Date.now() + 61_000 });
       expect(await shortLived.verify(token).catch((e) => e)).toMatchObject({ code: "token_expired" });
     });
 
     it("does not vouch for a token that differs from it in any byte", async () => {
       const token = await tokens.sign({ userId, roles: ["driver"] });
-      await expect(tokens.verify(token)).resolves.toEqual({ userId, roles: ["driver"] });
+      await expect(tokens.verify(token)).resolves.toMatchObject({ userId, roles: ["driver"] });
       // A character inside the signature (the last one carries unused bits).
       const at = token.length - 5;
       const changed = `${token.slice(0, at)}${token[at] === "A" ? "B" : "A"}${token.slice(at + 1)}`;
@@ -94,7 +116,7 @@ describe("AccessTokens.verify", () => {
       const token = await tokens.sign({ userId, roles: ["driver"] });
       const first = await tokens.verify(token);
       first.roles.push("admin");
-      await expect(tokens.verify(token)).resolves.toEqual({ userId, roles: ["driver"] });
+      await expect(tokens.verify(token)).resolves.toMatchObject({ userId, roles: ["driver"] });
     });
   });
 });

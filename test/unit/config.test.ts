@@ -24,13 +24,16 @@ describe("loadConfig", () => {
     expect(config.HTTP_PORT).toBe(3000);
     expect(config.DATABASE_URL).toMatch(/^postgres:\/\//);
     expect(config.DEV_MAILBOX).toBe(true);
-    expect(config.TRUST_PROXY).toBe(false);
+    expect(config.TRUST_PROXY).toBe(0);
   });
 
   it("coerces numbers and flags", () => {
     const config = loadConfig({ NODE_ENV: "test", HTTP_PORT: "8080", TRUST_PROXY: "true", DEV_MAILBOX: "0" });
     expect(config.HTTP_PORT).toBe(8080);
-    expect(config.TRUST_PROXY).toBe(true);
+    expect(config.TRUST_PROXY).toBe(1);
+    expect(loadConfig({ NODE_ENV: "test", TRUST_PROXY: "3" }).TRUST_PROXY).toBe(3);
+    expect(loadConfig({ NODE_ENV: "test", TRUST_PROXY: "false" }).TRUST_PROXY).toBe(0);
+    expect(() => loadConfig({ NODE_ENV: "test", TRUST_PROXY: "17" })).toThrow(/TRUST_PROXY/);
     expect(config.DEV_MAILBOX).toBe(false);
   });
 

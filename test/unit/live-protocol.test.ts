@@ -138,7 +138,10 @@ describe("gap-free delivery", () => {
     const w: Watcher = {
       send: (f) => sent.push(f.text),
       resync: (c) => resyncs.push(c),
+      resyncAggregate: () => {},
       hostMessage: () => {},
+      revoke: () => {},
+      recheckIdentity: () => {},
     };
     return { w, sent, resyncs };
   }

@@ -60,7 +60,8 @@ export interface IdempotencyOptions {
   leaseSeconds: number;
   /** The server's secret (JWT_SECRET); kept answers are sealed under keys derived from a sub-key of it. */
   sealingSecret: string;
-  trustProxy: boolean;
+  /** Trusted proxies in front (TRUST_PROXY): which X-Forwarded-For hop is the client (client-ip.ts). */
+  trustProxy: number;
   /** Requests this middleware leaves alone (routes that keep their own idempotency); none by default. */
   skip?: (method: string, path: string) => boolean;
 }

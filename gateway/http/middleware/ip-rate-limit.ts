@@ -9,7 +9,7 @@ import { clientIp } from "../client-ip.ts";
 
 export function ipRateLimit(
   redis: Redis,
-  options: { name: string; perMinute: number; trustProxy: boolean },
+  options: { name: string; perMinute: number; trustProxy: number },
 ): MiddlewareHandler<AppEnv> {
   const limiter = new RateLimiterRedis({
     storeClient: redis,

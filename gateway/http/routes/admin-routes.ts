@@ -1,4 +1,5 @@
-// /api/v1/admin: operator actions, admin role only.
+// /api/v1/admin: operator actions, admin role only. Taking a role away is announced to the user's
+// live sockets.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { roleSchema } from "../../../src/domain/roles.ts";
 import { errors } from "../../../src/errors.ts";
@@ -12,6 +13,7 @@ import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schem
 const setRoles = createRoute({
   method: "put",
   path: "/admin/users/{userId}/roles",
+  operationId: "setUserRoles",
   tags: ["admin"],
   security: bearerSecurity,
   middleware: requireRole("admin"),
@@ -29,13 +31,19 @@ const setRoles = createRoute({
   },
 });
 
-export function adminRoutes({ pool }: AppDeps) {
+export function adminRoutes({ pool, revocations }: AppDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(setRoles, async (c) => {
     const { userId } = c.req.valid("param");
     const roles = [...new Set(["driver" as const, ...c.req.valid("json").roles])];
-    if (!(await usersRepo.findUserById(pool, userId))) throw errors.notFound("user");
+    const before = await usersRepo.findUserById(pool, userId);
+    if (!before) throw errors.notFound("user");
     await usersRepo.setRoles(pool, userId, roles);
     const user = await usersRepo.findUserById(pool, userId);
-    return c.json({ id: userId, roles: user?.roles ?? roles }, 200);
+    const held = user?.roles ?? roles;
+    // A role taken away ends what the user's live sockets were allowed by their tokens (host prompts).
+    if (before.roles.some((role) => !held.includes(role))) {
+      await revocations.publish({ userId, reason: "roles_changed" });
+    }
+    return c.json({ id: userId, roles: held }, 200);
   });
 }

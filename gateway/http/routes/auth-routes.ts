@@ -3,7 +3,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
-import { errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { anyone, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { nulFree, text } from "../text-fields.ts";
 
 const email = z.email().max(254).openapi({ example: "ana@example.com" });
 const password = z
@@ -11,16 +12,16 @@ const password = z
   .min(8, "must be at least 8 characters")
   .max(128)
   .openapi({ example: "correct horse battery" });
-const name = z.string().trim().min(1).max(100);
+const name = text(100);
 
 const RegisterBody = z
   .strictObject({ email, password, firstName: name, lastName: name, role: z.enum(["driver", "host"]) })
   .openapi("RegisterRequest");
 const LoginBody = z.strictObject({ email, password: z.string().min(1).max(128) }).openapi("LoginRequest");
-const RefreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) }).openapi("RefreshRequest");
+const RefreshBody = z.strictObject({ refreshToken: nulFree().min(1).max(200) }).openapi("RefreshRequest");
 const EmailBody = z.strictObject({ email }).openapi("EmailRequest");
 const ResetBody = z
-  .strictObject({ token: z.string().min(1).max(200), password })
+  .strictObject({ token: nulFree().min(1).max(200), password })
   .openapi("ResetPasswordRequest");
 
 const SessionSchema = z
@@ -37,13 +38,17 @@ const tags = ["auth"];
 const register = createRoute({
   method: "post",
   path: "/auth/register",
+  operationId: "register",
+  security: anyone,
   tags,
-  summary: "Create an account (driver, or host who is also a driver)",
+  summary:
+    "Create an account (driver, or host who is also a driver); answers the same whether or not the address has one",
+  description:
+    "Always 202 {status: check_your_email}, no tokens: a new address gets a verification link, an existing account's owner a mail saying someone tried to register. Log in afterwards (an unverified account may log in).",
   request: { body: jsonBody(RegisterBody) },
   responses: {
-    201: jsonResponse(SessionSchema, "Account created; a verification mail was sent"),
+    202: jsonResponse(StatusSchema, "Accepted; a mail is on its way"),
     400: errorResponses[400],
-    409: errorResponses[409],
     429: errorResponses[429],
   },
 });
@@ -51,6 +56,8 @@ const register = createRoute({
 const login = createRoute({
   method: "post",
   path: "/auth/login",
+  operationId: "login",
+  security: anyone,
   tags,
   summary: "Log in with email and password",
   request: { body: jsonBody(LoginBody) },
@@ -65,6 +72,8 @@ const login = createRoute({
 const refresh = createRoute({
   method: "post",
   path: "/auth/refresh",
+  operationId: "refreshSession",
+  security: anyone,
   tags,
   summary: "Trade a refresh token for a new session; each refresh token works once",
   request: { body: jsonBody(RefreshBody) },
@@ -78,6 +87,8 @@ const refresh = createRoute({
 const logout = createRoute({
   method: "post",
   path: "/auth/logout",
+  operationId: "logout",
+  security: anyone,
   tags,
   summary: "End the session the refresh token belongs to",
   request: { body: jsonBody(RefreshBody) },
@@ -87,6 +98,8 @@ const logout = createRoute({
 const forgotPassword = createRoute({
   method: "post",
   path: "/auth/forgot-password",
+  operationId: "forgotPassword",
+  security: anyone,
   tags,
   summary: "Mail a password-reset link (answers the same whether or not the account exists)",
   request: { body: jsonBody(EmailBody) },
@@ -100,6 +113,8 @@ const forgotPassword = createRoute({
 const resetPassword = createRoute({
   method: "post",
   path: "/auth/reset-password",
+  operationId: "resetPassword",
+  security: anyone,
   tags,
   summary: "Set a new password with a mailed reset token; ends every session of the account",
   request: { body: jsonBody(ResetBody) },
@@ -109,6 +124,8 @@ const resetPassword = createRoute({
 const verifyEmail = createRoute({
   method: "get",
   path: "/auth/verify-email",
+  operationId: "verifyEmail",
+  security: anyone,
   tags,
   summary: "Confirm an email address with the mailed token",
   request: { query: z.strictObject({ token: z.string().min(1).max(200) }) },
@@ -118,6 +135,8 @@ const verifyEmail = createRoute({
 const resendVerification = createRoute({
   method: "post",
   path: "/auth/resend-verification",
+  operationId: "resendVerification",
+  security: anyone,
   tags,
   summary: "Mail a new verification link (answers the same whether or not the account exists)",
   request: { body: jsonBody(EmailBody) },
@@ -130,7 +149,10 @@ const resendVerification = createRoute({
 
 export function authRoutes({ auth }: AppDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-    .openapi(register, async (c) => c.json(await auth.register(c.req.valid("json")), 201))
+    .openapi(register, async (c) => {
+      await auth.register(c.req.valid("json"));
+      return c.json({ status: "check_your_email" }, 202);
+    })
     .openapi(login, async (c) => {
       const body = c.req.valid("json");
       return c.json(await auth.login(body.email, body.password), 200);
@@ -141,7 +163,7 @@ export function authRoutes({ auth }: AppDeps) {
       return c.body(null, 204);
     })
     .openapi(forgotPassword, async (c) => {
-      await auth.forgotPassword(c.req.valid("json").email);
+      auth.forgotPassword(c.req.valid("json").email);
       return c.json({ status: "accepted" }, 202);
     })
     .openapi(resetPassword, async (c) => {
@@ -154,7 +176,7 @@ export function authRoutes({ auth }: AppDeps) {
       return c.json({ status: "verified" }, 200);
     })
     .openapi(resendVerification, async (c) => {
-      await auth.resendVerification(c.req.valid("json").email);
+      auth.resendVerification(c.req.valid("json").email);
       return c.json({ status: "accepted" }, 202);
     });
 }

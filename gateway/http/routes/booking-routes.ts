@@ -50,6 +50,7 @@ const commandErrors = {
 const createBooking = createRoute({
   method: "post",
   path: "/bookings",
+  operationId: "createBooking",
   tags,
   security: bearerSecurity,
   middleware: requireRole("driver"),
@@ -62,6 +63,7 @@ const createBooking = createRoute({
 const listMine = createRoute({
   method: "get",
   path: "/bookings",
+  operationId: "listMyBookings",
   tags,
   ...signedIn,
   summary: "My bookings as a driver, newest first",
@@ -75,7 +77,8 @@ const listMine = createRoute({
 
 const listForUser = createRoute({
   method: "get",
-  path: "/bookings/user/{userId}",
+  path: "/users/{userId}/bookings",
+  operationId: "listUserBookings",
   tags,
   ...signedIn,
   summary: "A driver's bookings, newest first (the driver themself or an admin)",
@@ -90,7 +93,8 @@ const listForUser = createRoute({
 
 const listForSpace = createRoute({
   method: "get",
-  path: "/bookings/space/{spaceId}",
+  path: "/spaces/{id}/bookings",
+  operationId: "listSpaceBookings",
   tags,
   ...signedIn,
   summary: "A space's bookings, newest first (its host or an admin)",
@@ -107,6 +111,7 @@ const listForSpace = createRoute({
 const getBooking = createRoute({
   method: "get",
   path: "/bookings/{id}",
+  operationId: "getBooking",
   tags,
   ...signedIn,
   summary: "One booking with its status history (its driver, the space's host, or an admin)",
@@ -124,6 +129,7 @@ const statusRoute = (action: "approve" | "reject" | "cancel", summary: string) =
   createRoute({
     method: "put",
     path: `/bookings/{id}/${action}`,
+    operationId: `${action}Booking`,
     tags,
     ...signedIn,
     summary,
@@ -144,6 +150,7 @@ const cancelBooking = statusRoute("cancel", "The driver or the space's host canc
 const extendBooking = createRoute({
   method: "put",
   path: "/bookings/{id}/extend",
+  operationId: "extendBooking",
   tags,
   ...signedIn,
   summary: "The driver moves the end later; the extra time must be open and free",
@@ -287,7 +294,7 @@ export function bookingRoutes(deps: AppDeps) {
     })
     .openapi(listForSpace, async (c) => {
       const user = currentUser(c);
-      const { spaceId } = c.req.valid("param");
+      const { id: spaceId } = c.req.valid("param");
       const space = await spaceCommands.space(spaceId);
       if (space.hostId !== user.id && !isAdmin(user)) {
         throw errors.forbidden("only the space's host or an admin may list its bookings");

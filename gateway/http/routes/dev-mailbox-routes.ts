@@ -4,7 +4,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { DevMailbox } from "../../../src/mail/dev-mailbox.ts";
 import type { AppEnv } from "../app-env.ts";
 import { validationHook } from "../errors.ts";
-import { errorResponses, jsonResponse } from "../schemas.ts";
+import { anyone, errorResponses, jsonResponse } from "../schemas.ts";
 
 const MailSchema = z
   .object({
@@ -19,6 +19,8 @@ const MailSchema = z
 const readMailbox = createRoute({
   method: "get",
   path: "/dev/mailbox/{email}",
+  operationId: "readDevMailbox",
+  security: anyone,
   tags: ["dev"],
   summary: "Mails sent to an address, newest first (development mailbox)",
   request: { params: z.strictObject({ email: z.email() }) },

@@ -16,7 +16,8 @@ import { popularPlaces, suggestPlaces } from "../../../src/storage/place-discove
 import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
-import { errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { anyone, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { nulFree } from "../text-fields.ts";
 
 const tags = ["search"];
 const location = z.object({ lat: z.number(), lng: z.number() });
@@ -70,6 +71,8 @@ const searchDescription =
 const getSpaces = createRoute({
   method: "get",
   path: "/search/spaces",
+  operationId: "searchSpaces",
+  security: anyone,
   tags,
   summary: "Search spaces bookable for a window near a point",
   description: `${searchDescription} In the query string, lists are comma-separated.`,
@@ -80,6 +83,8 @@ const getSpaces = createRoute({
 const postSpaces = createRoute({
   method: "post",
   path: "/search/spaces",
+  operationId: "searchSpacesByBody",
+  security: anyone,
   tags,
   summary: "Search spaces bookable for a window near a point (fields as a JSON body)",
   description: searchDescription,
@@ -97,6 +102,8 @@ const nearbyQuery = z.strictObject({
 const getNearby = createRoute({
   method: "get",
   path: "/search/nearby",
+  operationId: "searchNearby",
+  security: anyone,
   tags,
   summary: "Spaces free right now (the next hour) near a point, nearest first",
   description: "radiusM defaults to 1000 (at most 5000); limit defaults to 20 (at most 50).",
@@ -117,11 +124,13 @@ const SuggestionSchema = z
 const getSuggestions = createRoute({
   method: "get",
   path: "/search/suggestions",
+  operationId: "searchSuggestions",
+  security: anyone,
   tags,
   summary: "Search-box suggestions: cities starting with q, then space titles and addresses containing it",
   request: {
     query: z.strictObject({
-      q: z.string().trim().min(2).max(100),
+      q: nulFree().trim().min(2).max(100),
       limit: numberParam(z.number().int().min(1).max(20)).optional(),
     }),
   },
@@ -170,6 +179,8 @@ const popularQuery = z
 const getPopular = createRoute({
   method: "get",
   path: "/search/popular",
+  operationId: "popularPlaces",
+  security: anyone,
   tags,
   summary:
     "Map cells and spaces with the most bookings over the last days (default 30), optionally near a point",

@@ -16,7 +16,7 @@ import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
 import { currentUser, requireRole } from "../middleware/authenticate.ts";
-import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { anyone, bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
 import { lockSpaceForChange } from "../space-access.ts";
 import {
   AvailabilityChange,
@@ -35,6 +35,7 @@ const tags = ["spaces"];
 const changeAvailability = createRoute({
   method: "post",
   path: "/spaces/{id}/availability",
+  operationId: "setSpaceAvailability",
   tags,
   security: bearerSecurity,
   middleware: requireRole("host"),
@@ -54,6 +55,8 @@ const changeAvailability = createRoute({
 const readAvailability = createRoute({
   method: "get",
   path: "/spaces/{id}/availability",
+  operationId: "getSpaceAvailability",
+  security: anyone,
   tags,
   summary: `Free intervals of a space in [from, to) (at most ${MAX_AVAILABILITY_WINDOW_DAYS} days), in UTC and local time (public)`,
   request: { params: SpaceParams, query: AvailabilityQuery },
@@ -82,7 +85,7 @@ function refusePastExceptions(
 }
 
 export function spaceAvailabilityRoutes(deps: AppDeps) {
-  const { pool } = deps;
+  const { pool, config } = deps;
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(changeAvailability, async (c) => {
@@ -142,6 +145,10 @@ export function spaceAvailabilityRoutes(deps: AppDeps) {
         throw errors.validation("invalid query: to: must be after from", [
           { path: "to", message: "must be after from" },
         ]);
+      if (from > now + config.AVAILABILITY_MAX_LEAD_DAYS * MS_PER_DAY) {
+        const message = `must be at most ${config.AVAILABILITY_MAX_LEAD_DAYS} days from now`;
+        throw errors.validation(`invalid query: from: ${message}`, [{ path: "from", message }]);
+      }
       if (to - from > MAX_AVAILABILITY_WINDOW_DAYS * MS_PER_DAY) {
         const message = `must be at most ${MAX_AVAILABILITY_WINDOW_DAYS} days after from`;
         throw errors.validation(`invalid query: to: ${message}`, [{ path: "to", message }]);

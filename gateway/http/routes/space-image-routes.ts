@@ -17,7 +17,7 @@ import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
 import { currentUser, requireRole } from "../middleware/authenticate.ts";
-import { bearerSecurity, errorResponses, jsonResponse } from "../schemas.ts";
+import { anyoneOrSignedIn, bearerSecurity, errorResponses, jsonResponse } from "../schemas.ts";
 import { assertCanManage, canManageSpace, lockSpaceForChange } from "../space-access.ts";
 import { ImageUpload, SpaceImageParams, SpaceImageSchema, SpaceParams } from "../space-schemas.ts";
 import { imageUrl } from "../space-view.ts";
@@ -27,6 +27,7 @@ const tags = ["spaces"];
 const uploadImage = createRoute({
   method: "post",
   path: "/spaces/{id}/images",
+  operationId: "uploadSpaceImage",
   tags,
   security: bearerSecurity,
   middleware: requireRole("host"),
@@ -50,6 +51,7 @@ const uploadImage = createRoute({
 const deleteImage = createRoute({
   method: "delete",
   path: "/spaces/{id}/images/{imageId}",
+  operationId: "deleteSpaceImage",
   tags,
   security: bearerSecurity,
   middleware: requireRole("host"),
@@ -67,6 +69,8 @@ const deleteImage = createRoute({
 const getImage = createRoute({
   method: "get",
   path: "/spaces/{id}/images/{imageId}",
+  operationId: "getSpaceImage",
+  security: anyoneOrSignedIn,
   tags,
   summary: "A photo of a space (its bytes)",
   request: { params: SpaceImageParams },

@@ -11,7 +11,7 @@ import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
 import { decodeListCursor, encodeListCursor } from "../list-cursor.ts";
 import { currentUser, requireRole } from "../middleware/authenticate.ts";
-import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { anyoneOrSignedIn, bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
 import { canManageSpace, lockSpaceForChange, refuseWhileBooked } from "../space-access.ts";
 import { listingChangesFromUpdate, listingFromCreate } from "../space-input.ts";
 import {
@@ -31,6 +31,7 @@ const hostOnly = { security: bearerSecurity, middleware: requireRole("host") };
 const createSpace = createRoute({
   method: "post",
   path: "/spaces",
+  operationId: "createSpace",
   tags,
   ...hostOnly,
   summary: "List a new parking space; answers it with the H3 cells it is indexed under",
@@ -46,6 +47,7 @@ const createSpace = createRoute({
 const listMySpaces = createRoute({
   method: "get",
   path: "/spaces",
+  operationId: "listMySpaces",
   tags,
   ...hostOnly,
   summary:
@@ -62,6 +64,8 @@ const listMySpaces = createRoute({
 const getSpace = createRoute({
   method: "get",
   path: "/spaces/{id}",
+  operationId: "getSpace",
+  security: anyoneOrSignedIn,
   tags,
   summary: "A space's listing (public; address line 2 only for its host and admins)",
   request: { params: SpaceParams },
@@ -75,6 +79,7 @@ const getSpace = createRoute({
 const updateSpace = createRoute({
   method: "put",
   path: "/spaces/{id}",
+  operationId: "updateSpace",
   tags,
   ...hostOnly,
   summary:
@@ -93,6 +98,7 @@ const updateSpace = createRoute({
 const deleteSpace = createRoute({
   method: "delete",
   path: "/spaces/{id}",
+  operationId: "deleteSpace",
   tags,
   ...hostOnly,
   summary: "Retire a space (soft delete); refused with the bookings listed while future bookings hold it",

@@ -8,7 +8,8 @@ import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
 import { currentUser, requireAuth } from "../middleware/authenticate.ts";
-import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { anyone, bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
+import { nulFree, text } from "../text-fields.ts";
 
 const ProfileSchema = z
   .object({
@@ -27,8 +28,8 @@ const ProfileSchema = z
 
 const ProfileUpdate = z
   .strictObject({
-    firstName: z.string().trim().min(1).max(100).optional(),
-    lastName: z.string().trim().min(1).max(100).optional(),
+    firstName: text(100).optional(),
+    lastName: text(100).optional(),
     phone: z
       .string()
       .regex(/^\+[1-9]\d{6,14}$/, "must be in E.164 form, e.g. +34600111222")
@@ -39,7 +40,7 @@ const ProfileUpdate = z
       .max(2000)
       .nullable()
       .optional(),
-    bio: z.string().max(2000).nullable().optional(),
+    bio: nulFree().max(2000).nullable().optional(),
   })
   .openapi("ProfileUpdate");
 
@@ -113,6 +114,7 @@ const authed = { security: bearerSecurity, middleware: requireAuth };
 const getProfile = createRoute({
   method: "get",
   path: "/users/profile",
+  operationId: "getProfile",
   tags,
   ...authed,
   summary: "My profile",
@@ -122,6 +124,7 @@ const getProfile = createRoute({
 const putProfile = createRoute({
   method: "put",
   path: "/users/profile",
+  operationId: "updateProfile",
   tags,
   ...authed,
   summary: "Change my profile (only the fields sent)",
@@ -136,6 +139,7 @@ const putProfile = createRoute({
 const getPreferences = createRoute({
   method: "get",
   path: "/users/preferences",
+  operationId: "getPreferences",
   tags,
   ...authed,
   summary: "My notification and display preferences",
@@ -145,6 +149,7 @@ const getPreferences = createRoute({
 const postPreferences = createRoute({
   method: "post",
   path: "/users/preferences",
+  operationId: "setPreferences",
   tags,
   ...authed,
   summary: "Change my preferences (only the fields sent)",
@@ -159,6 +164,7 @@ const postPreferences = createRoute({
 const becomeHost = createRoute({
   method: "post",
   path: "/users/become-host",
+  operationId: "becomeHost",
   tags,
   ...authed,
   summary: "Add the host role to my account; answers a fresh session whose token carries it",
@@ -178,6 +184,8 @@ const becomeHost = createRoute({
 const getPublicProfile = createRoute({
   method: "get",
   path: "/users/{userId}",
+  operationId: "getPublicUser",
+  security: anyone,
   tags,
   summary: "Another user's public profile",
   request: { params: z.strictObject({ userId: z.uuid() }) },

@@ -6,10 +6,12 @@
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import { Server, type Socket } from "socket.io";
-import type { AccessClaims, AccessTokens } from "../../../src/auth/access-tokens.ts";
+import type { AccessClaims } from "../../../src/auth/access-tokens.ts";
 import type { Redis } from "../../../src/storage/redis.ts";
+import { clientIpOfRequest } from "../../http/client-ip.ts";
+import { type ConnectionRefusal, refusalMessages } from "../connection-limits.ts";
 import type { Frame, LiveConnection } from "../frame.ts";
-import { checkHandshake } from "../handshake.ts";
+import { checkHandshake, logRefusal } from "../handshake.ts";
 import type { LiveService } from "../live-service.ts";
 import { LiveSession } from "../session.ts";
 import { textFrame } from "./ws-transport.ts";
@@ -17,6 +19,10 @@ import { textFrame } from "./ws-transport.ts";
 export const SOCKET_IO_NAMESPACE = "/live";
 export const SOCKET_IO_EVENT = "message";
 const HANDSHAKE_USER = Symbol("liveUser");
+/** On the engine socket: the refusal of the connection caps, if it got no slot. */
+const REFUSAL = Symbol("liveRefusal");
+/** How long an engine connection refused by the caps may stay open without asking for /live. */
+const REFUSED_GRACE_MS = 5000;
 const SESSION = Symbol("liveSession");
 type LiveSocket = Socket & { [SESSION]: LiveSession };
 
@@ -74,7 +80,6 @@ class SocketIoConnection implements LiveConnection {
 export function attachSocketIoTransport(
   server: HttpServer,
   service: LiveService,
-  tokens: AccessTokens,
   redis: { pub: Redis; sub: Redis },
 ) {
   const io = new Server(server, {
@@ -86,35 +91,67 @@ export function attachSocketIoTransport(
     serveClient: false,
     destroyUpgrade: false,
     allowRequest: (req, callback) => {
-      checkHandshake(req, service.limits.allowedOrigins, tokens)
+      checkHandshake(req, service.limits.allowedOrigins, service.identity)
         .then((result) => {
           if (!result.ok) {
             service.metrics.refused.inc({ transport: "socket.io", reason: result.code });
+            logRefusal(service, "socket.io", req, result.code);
             return callback(result.message, false);
           }
           if (result.user) (req as HandshakeRequest)[HANDSHAKE_USER] = result.user;
           callback(null, true);
         })
-        .catch(() => callback("handshake failed", false));
+        .catch((error: unknown) => {
+          service.logger.warn({ err: error, transport: "socket.io" }, "live: handshake check failed");
+          callback("handshake failed", false);
+        });
     },
     adapter: createShardedAdapter(redis.pub, redis.sub, { subscriptionMode: "dynamic" }),
   });
 
   // The upgrade request (headers, URL, its socket references) is not kept for the connection's
   // life: the user found at the handshake moves onto the engine socket and the request is dropped.
+  // The connection caps count engine connections: a slot is taken here and given back when the
+  // engine connection closes. A refused one is told why when it asks for /live (connect_error with
+  // the code in `data`), then closed.
   io.engine.on("connection", (engineSocket: EngineSocket & { request: HandshakeRequest | null }) => {
-    const user = engineSocket.request?.[HANDSHAKE_USER];
+    const request = engineSocket.request;
+    const user = request?.[HANDSHAKE_USER];
     if (user) (engineSocket as EngineSocket & { [HANDSHAKE_USER]?: AccessClaims })[HANDSHAKE_USER] = user;
+    const address = request ? clientIpOfRequest(request, service.limits.trustProxy) : "unknown";
     engineSocket.request = null;
+    const refusal = service.connections.admit(address);
+    const engine = engineSocket as unknown as EngineSocket & {
+      [REFUSAL]?: ConnectionRefusal;
+      once(event: "close", listener: () => void): void;
+      close(): void;
+    };
+    if (refusal === undefined) {
+      engine.once("close", () => service.connections.release(address));
+      return;
+    }
+    service.metrics.connectionsRefused.inc({ transport: "socket.io", reason: refusal });
+    engine[REFUSAL] = refusal;
+    setTimeout(() => engine.close(), REFUSED_GRACE_MS).unref();
   });
 
   const live = io.of(SOCKET_IO_NAMESPACE);
+  live.use((socket, next) => {
+    const engine = socket.conn as unknown as { [REFUSAL]?: ConnectionRefusal; close(): void };
+    const refusal = engine[REFUSAL];
+    if (refusal === undefined) return next();
+    const error = new Error(refusal) as Error & { data?: unknown };
+    error.data = { code: refusal, message: refusalMessages[refusal] };
+    next(error);
+    // The connect_error goes out first: engine.io closes once its write buffer has drained.
+    setImmediate(() => engine.close());
+  });
+
   live.on("connection", (socket) => {
     const user = (socket.conn as unknown as { [HANDSHAKE_USER]?: AccessClaims })[HANDSHAKE_USER];
     const session = new LiveSession(new SocketIoConnection(socket, service), user, service);
     (socket as LiveSocket)[SESSION] = session;
     service.metrics.connections.inc({ transport: "socket.io" });
-    if (user) void socket.join(`user:${user.userId}`);
     socket.on(SOCKET_IO_EVENT, onMessage);
     socket.onAny(onAnyEvent);
     socket.on("disconnect", onDisconnect);

@@ -9,9 +9,11 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import * as wsModule from "ws";
 import { type WebSocket, WebSocketServer } from "ws";
-import type { AccessClaims, AccessTokens } from "../../../src/auth/access-tokens.ts";
+import type { AccessClaims } from "../../../src/auth/access-tokens.ts";
+import { clientIpOfRequest } from "../../http/client-ip.ts";
+import { refusalCloseCodes } from "../connection-limits.ts";
 import type { Frame, LiveConnection } from "../frame.ts";
-import { checkHandshake } from "../handshake.ts";
+import { checkHandshake, logRefusal } from "../handshake.ts";
 import { HeartbeatWheel } from "../heartbeat-wheel.ts";
 import type { LiveService } from "../live-service.ts";
 import { LiveSession } from "../session.ts";
@@ -117,6 +119,8 @@ class WsConnection implements LiveConnection {
   readonly transport = "ws" as const;
   alive = true;
   session: LiveSession | undefined;
+  /** The client address whose connection slot this connection holds. */
+  address = "";
   /** The first frame waiting for this turn's flush (null when none), and any after it. */
   private first: Frame | null = null;
   private more: Frame[] | null = null;
@@ -182,7 +186,7 @@ function onMessage(this: WebSocket, data: Buffer, isBinary: boolean) {
 }
 function ignoreError() {}
 
-export function attachWsTransport(server: Server, service: LiveService, tokens: AccessTokens) {
+export function attachWsTransport(server: Server, service: LiveService) {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: service.limits.maxPayloadBytes,
@@ -197,19 +201,32 @@ export function attachWsTransport(server: Server, service: LiveService, tokens: 
     if (path.startsWith("/socket.io/")) return; // socket.io's own upgrade handler takes it
     if (path !== WS_PATH) {
       socket.on("error", ignoreError);
+      logRefusal(service, "ws", req, "not_found");
       refuseUpgrade(socket, 404, "not_found", `no WebSocket endpoint at ${path}; use ${WS_PATH}`);
       return;
     }
     socket.on("error", ignoreError);
-    checkHandshake(req, service.limits.allowedOrigins, tokens)
+    checkHandshake(req, service.limits.allowedOrigins, service.identity)
       .then((result) => {
         if (!result.ok) {
           service.metrics.refused.inc({ transport: "ws", reason: result.code });
+          logRefusal(service, "ws", req, result.code);
           return refuseUpgrade(socket, result.status, result.code, result.message);
         }
-        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, result.user));
+        const address = clientIpOfRequest(req, service.limits.trustProxy);
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const refusal = service.connections.admit(address);
+          if (refusal === undefined) return onConnection(ws, result.user, address);
+          // Over a cap: the socket opened only to be closed with a code that says why.
+          service.metrics.connectionsRefused.inc({ transport: "ws", reason: refusal });
+          ws.on("error", ignoreError);
+          ws.close(refusalCloseCodes[refusal], refusal);
+        });
       })
-      .catch(() => socket.destroy());
+      .catch((error: unknown) => {
+        service.logger.warn({ err: error, transport: "ws" }, "live: handshake check failed");
+        socket.destroy();
+      });
   };
 
   function onClose(this: WebSocket) {
@@ -217,11 +234,13 @@ export function attachWsTransport(server: Server, service: LiveService, tokens: 
     sockets.delete(this);
     heartbeat.delete(this);
     service.metrics.connections.dec({ transport: "ws" });
+    service.connections.release(conn.address);
     conn.session?.close();
   }
 
-  const onConnection = (ws: WebSocket, user: AccessClaims | undefined) => {
+  const onConnection = (ws: WebSocket, user: AccessClaims | undefined, address: string) => {
     const conn = new WsConnection(ws, service, batcher);
+    conn.address = address;
     (ws as LiveWebSocket)[CONNECTION] = conn;
     sockets.add(ws);
     heartbeat.add(ws);

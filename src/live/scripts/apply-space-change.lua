@@ -4,7 +4,9 @@
   cell's shard channel, and keeps the aggregate parent's free/total counts (publishing them when
   they change). An identical state is a no-op. A cell that has no state (never built, or Redis lost
   it) is not touched: the miss counter is bumped (so a concurrent rebuild retries) and a
-  `cell_reset` notice is published so gateways re-snapshot (which rebuilds from PostgreSQL).
+  `cell_reset` notice is published so gateways re-snapshot (which rebuilds from PostgreSQL). When
+  it is left unbuilt under an aggregate nobody built, `aggregate_reset` is published on the
+  aggregate's channel, so watchers of its (empty) counts read them again.
 
   KEYS[1] cell meta hash (epoch, offset)
   KEYS[2] cell spaces hash (space id -> canonical JSON)
@@ -34,7 +36,10 @@ local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
   redis.call('INCR', KEYS[4])
   redis.call('SPUBLISH', ARGV[6], '{"type":"cell_reset","cell":"' .. ARGV[1] .. '"}')
-  if KEYS[6] and redis.call('EXISTS', KEYS[6]) == 0 then return { -2, '', 0 } end
+  if KEYS[6] and redis.call('EXISTS', KEYS[6]) == 0 then
+    redis.call('SPUBLISH', ARGV[7], '{"type":"aggregate_reset","cell":"' .. ARGV[8] .. '"}')
+    return { -2, '', 0 }
+  end
   return { -1, '', 0 }
 end
 
