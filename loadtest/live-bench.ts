@@ -664,6 +664,9 @@ try {
     NODE_ENV: "production",
     LOG_LEVEL: "warn",
     JWT_SECRET: jwtSecret,
+    // 20 drivers send every request to request-to-book spaces: measure prompts, not the per-driver limits.
+    BOOKING_COMMANDS_PER_MINUTE: "100000000",
+    BOOKING_PENDING_PER_DRIVER: "10000",
   };
   Object.assign(process.env, env);
   const config = loadConfig();

@@ -31,6 +31,8 @@ export type ErrorCode =
   | "too_short"
   | "too_long"
   | "too_soon"
+  | "beyond_horizon"
+  | "too_many_pending_requests"
   | "invalid_window"
   | "not_allowed"
   | "invalid_transition"

@@ -3,6 +3,7 @@
 import { createSpaceActor } from "../actors/space/index.ts";
 import { spacePolicyFromConfig } from "../actors/space/space-policy.ts";
 import { createLiveContext } from "../src/live/index.ts";
+import { bookingAdmissionFromConfig } from "../src/storage/booking-admission.ts";
 import { runShardWorker } from "./shard-worker-process.ts";
 
 await runShardWorker(({ pool, livePool, redis, config, logger }) => [
@@ -11,5 +12,6 @@ await runShardWorker(({ pool, livePool, redis, config, logger }) => [
     policy: spacePolicyFromConfig(config),
     live: createLiveContext(config, redis, livePool),
     logger,
+    admission: bookingAdmissionFromConfig(redis, config),
   }),
 ]);

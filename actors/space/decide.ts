@@ -82,7 +82,7 @@ function requestBooking(
   const { settings } = state;
   if (!settings.accepting) return reject("outside_schedule", "this space is not taking bookings");
   const window: Interval = { start: command.start, end: command.end };
-  const check = checkWindow(settings.rules, takenNear(state, null, window), window, now);
+  const check = checkWindow(settings.rules, takenNear(state, null, window), window, now, policy.horizonDays);
   if (!check.ok) return windowRejection(check);
   const price = priceWindow(settings.rates, window, policy.feeBasisPoints);
   if (price.total > MAX_AMOUNT) return priceTooLarge(price.total);
@@ -294,6 +294,10 @@ function windowRejection(check: WindowRejection): SpaceDecision {
     case "too_soon":
       return reject("too_soon", "the booking starts too soon", {
         earliestStart: new Date(check.earliestStart).toISOString(),
+      });
+    case "beyond_horizon":
+      return reject("beyond_horizon", "the booking starts further ahead than bookings may", {
+        latestStart: new Date(check.latestStart).toISOString(),
       });
     case "outside_schedule":
       return reject("outside_schedule", "the space is not open for the whole window");

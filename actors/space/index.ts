@@ -45,6 +45,12 @@ export {
 export { SpaceLivePublisher } from "./space-live-publisher.ts";
 export { loadSpaceState } from "./space-loader.ts";
 export {
+  applyPendingPlaceChanges,
+  type PendingPlaceChange,
+  pendingPlaceChanges,
+  takesPendingPlace,
+} from "./space-pending-places.ts";
+export {
   DEFAULT_SPACE_POLICY,
   MAX_APPROVAL_WINDOW_MINUTES,
   type SpacePolicy,

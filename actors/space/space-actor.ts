@@ -6,6 +6,7 @@ import { AppError, errors } from "../../src/errors.ts";
 import type { LiveContext } from "../../src/live/index.ts";
 import type { Logger } from "../../src/logger.ts";
 import { BatchLoader } from "../../src/storage/batch-loader.ts";
+import type { BookingAdmission } from "../../src/storage/booking-admission.ts";
 import type { Pool } from "../../src/storage/postgres.ts";
 import type { ActorContext } from "../runtime/actor.ts";
 import { DecideAgainError, defineActor, sameRequest } from "../runtime/index.ts";
@@ -26,6 +27,7 @@ import {
 } from "./space-ledger.ts";
 import { SpaceLivePublisher } from "./space-live-publisher.ts";
 import { loadSpaceStates, loadSpaceVersion, UUID } from "./space-loader.ts";
+import { applyPendingPlaceChanges, pendingPlaceChanges } from "./space-pending-places.ts";
 import type { SpacePolicy } from "./space-policy.ts";
 import { bookingReminders, reminderChanges, spaceReminders } from "./space-reminders.ts";
 import { findSpaceBooking, pruneSpaceState, type SpaceState, storedSpaceStateSchema } from "./space-state.ts";
@@ -45,6 +47,11 @@ export interface SpaceActorOptions {
   readonly live?: LiveContext | undefined;
   /** Where a failed live publish is reported. */
   readonly logger?: Logger | undefined;
+  /**
+   * Drivers' places among pending requests (BOOKING_PENDING_PER_DRIVER), held and given back as
+   * requests wait and are decided; none: not kept (the gateway's reservations then lapse).
+   */
+  readonly admission?: BookingAdmission | undefined;
   /**
    * Request batches of this worker's spaces written together, this many statements in flight at
    * once (request-commit-group.ts); 0 writes each batch alone. Default 2.
@@ -241,6 +248,12 @@ export function createSpaceActor(options: SpaceActorOptions) {
       answer: JSON.stringify(reply),
     });
     if (publisher !== undefined) ctx.afterCommit(() => publisher.enqueue(next, events));
+    const { admission } = options;
+    if (admission !== undefined) {
+      const places = pendingPlaceChanges(state, events);
+      if (places.length > 0)
+        ctx.afterCommit(() => applyPendingPlaceChanges(admission, places, options.logger));
+    }
     return reply;
   }
 

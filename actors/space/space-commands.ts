@@ -94,6 +94,7 @@ export type SpaceRejectionCode =
   | "too_short"
   | "too_long"
   | "too_soon"
+  | "beyond_horizon"
   | "invalid_window"
   | "not_found"
   | "not_allowed"
@@ -124,6 +125,7 @@ export const REJECTION_STATUS = {
   too_short: 422,
   too_long: 422,
   too_soon: 422,
+  beyond_horizon: 422,
   invalid_window: 422,
   price_too_large: 422,
   not_found: 404,

@@ -1,7 +1,9 @@
 // Deployment-wide settings the space actor decides with: the host's approval window, the payment
-// window, whether requests wait for a payment authorization, and the platform fee.
+// window, whether requests wait for a payment authorization, the platform fee, and how far ahead a
+// booking may start.
 import { z } from "zod";
 import type { Config } from "../../src/config/index.ts";
+import { DEFAULT_BOOKING_HORIZON_DAYS } from "../../src/domain/index.ts";
 
 /** Card authorizations last 7 days; an approval deadline must end well before that (at most 6 days). */
 export const MAX_APPROVAL_WINDOW_MINUTES = 6 * 24 * 60;
@@ -16,6 +18,8 @@ export const spacePolicySchema = z.strictObject({
   /** True once payments exist: a request holds its slot in awaiting_payment until authorized. */
   paymentRequired: z.boolean(),
   feeBasisPoints: z.number().int().min(0).max(10_000),
+  /** A request may start at most this many days after it is decided (422 beyond_horizon). */
+  horizonDays: z.number().int().min(1).max(3650),
 });
 
 export type SpacePolicy = z.infer<typeof spacePolicySchema>;
@@ -25,6 +29,7 @@ export const DEFAULT_SPACE_POLICY: SpacePolicy = Object.freeze({
   paymentWindowMinutes: 15,
   paymentRequired: false,
   feeBasisPoints: 1000,
+  horizonDays: DEFAULT_BOOKING_HORIZON_DAYS,
 });
 
 /** The policy a deployment runs with. Payments are not wired yet, so requests do not wait for one. */
@@ -34,5 +39,6 @@ export function spacePolicyFromConfig(config: Config): SpacePolicy {
     paymentWindowMinutes: config.BOOKING_PAYMENT_WINDOW_MINUTES,
     paymentRequired: false,
     feeBasisPoints: config.PLATFORM_FEE_BASIS_POINTS,
+    horizonDays: config.BOOKING_HORIZON_DAYS,
   });
 }

@@ -9,6 +9,7 @@ import type { Logger } from "../../src/logger.ts";
 import { DevMailbox } from "../../src/mail/dev-mailbox.ts";
 import { LogMailer, type Mailer } from "../../src/mail/mailer.ts";
 import { createMetrics, type Metrics } from "../../src/metrics.ts";
+import { type BookingAdmission, bookingAdmissionFromConfig } from "../../src/storage/booking-admission.ts";
 import { LocalObjectStorage } from "../../src/storage/local-object-storage.ts";
 import type { ObjectStorage } from "../../src/storage/object-storage.ts";
 import { createPool, type Pool } from "../../src/storage/postgres.ts";
@@ -36,6 +37,8 @@ export interface AppDeps {
   mailer: Mailer;
   devMailbox?: DevMailbox;
   objects: ObjectStorage;
+  /** Per-driver limits on booking requests (per minute, pending at once). */
+  bookingAdmission: BookingAdmission;
   /** Booking commands to space actors (the actor client starts on first use). */
   spaceCommands: SpaceCommands;
 }
@@ -75,6 +78,7 @@ export function createDeps(
     mailer,
     objects: new LocalObjectStorage(config.OBJECT_STORAGE_DIR),
     spaceCommands,
+    bookingAdmission: bookingAdmissionFromConfig(redis, config),
     ...(devMailbox ? { devMailbox } : {}),
     async close() {
       await background.drain();

@@ -111,6 +111,12 @@ export const envSchema = z
     BOOKING_APPROVAL_WINDOW_MINUTES: int(1, 8640).default(1440),
     /** How long a request may wait for its payment authorization before it expires. */
     BOOKING_PAYMENT_WINDOW_MINUTES: int(1, 1440).default(15),
+    /** How many days ahead a booking may start (422 beyond_horizon past it). */
+    BOOKING_HORIZON_DAYS: int(1, 3650).default(365),
+    /** Booking requests (POST /bookings) one account may send per minute (429 past it). */
+    BOOKING_COMMANDS_PER_MINUTE: int(1).default(60),
+    /** Requests one driver may have waiting for hosts' approval at once (409 too_many_pending_requests). */
+    BOOKING_PENDING_PER_DRIVER: int(1, 10_000).default(5),
     // Live gateway (WebSocket + socket.io). Origins: comma-separated; a connection without Origin
     // (non-browser client) is allowed, a browser's Origin must be listed.
     LIVE_ALLOWED_ORIGINS: z

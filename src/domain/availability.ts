@@ -72,6 +72,8 @@ export type WindowRejection =
   | { readonly ok: false; readonly reason: "invalid_window" }
   /** Starts before now + minimum notice; `earliestStart` is that bound. */
   | { readonly ok: false; readonly reason: "too_soon"; readonly earliestStart: number }
+  /** Starts later than now + the booking horizon; `latestStart` is that bound. */
+  | { readonly ok: false; readonly reason: "beyond_horizon"; readonly latestStart: number }
   | { readonly ok: false; readonly reason: "too_short"; readonly minDurationMinutes: number }
   /** Longer than maxDurationMinutes, or than MAX_WINDOW_MINUTES when the space sets no maximum. */
   | { readonly ok: false; readonly reason: "too_long"; readonly maxDurationMinutes: number }
@@ -79,6 +81,9 @@ export type WindowRejection =
   | { readonly ok: false; readonly reason: "outside_schedule" }
   /** Overlaps a taken interval widened by the buffer; `conflict` is that taken interval. */
   | { readonly ok: false; readonly reason: "slot_unavailable"; readonly conflict: Interval };
+
+/** How many days ahead a booking may start unless the deployment says otherwise (BOOKING_HORIZON_DAYS). */
+export const DEFAULT_BOOKING_HORIZON_DAYS = 365;
 
 export type WindowDecision = { readonly ok: true } | WindowRejection;
 export type WindowRejectionReason = WindowRejection["reason"];
@@ -91,14 +96,16 @@ const OUTSIDE_SCHEDULE: WindowDecision = Object.freeze({ ok: false, reason: "out
  * Decides whether `window` may be booked at `now`, given the intervals already `taken` (bookings
  * and holds that hold the slot, excluding the booking being changed, if any). Checks run in this
  * order and the first failure is returned: invalid_window, too_short, too_long, too_soon,
- * outside_schedule, slot_unavailable. Accepted exactly when the window lies inside one interval of
- * `freeIntervals` and meets the notice and duration rules.
+ * beyond_horizon, outside_schedule, slot_unavailable. Accepted exactly when the window lies inside
+ * one interval of `freeIntervals` and meets the notice, horizon and duration rules. The horizon
+ * (deployment-wide, BOOKING_HORIZON_DAYS) is how far ahead a booking may start.
  */
 export function checkWindow(
   rules: AvailabilityRules,
   taken: readonly Interval[],
   window: Interval,
   now: number,
+  horizonDays: number = DEFAULT_BOOKING_HORIZON_DAYS,
 ): WindowDecision {
   const { start, end } = window;
   if (
@@ -120,6 +127,8 @@ export function checkWindow(
   }
   const earliestStart = now + compiled.noticeMs;
   if (start < earliestStart) return { ok: false, reason: "too_soon", earliestStart };
+  const latestStart = now + horizonDays * MS_PER_DAY;
+  if (start > latestStart) return { ok: false, reason: "beyond_horizon", latestStart };
   if (!containsWindow(openWithin(compiled, start, end), window)) return OUTSIDE_SCHEDULE;
   const buffer = compiled.bufferMs;
   for (const t of taken) {

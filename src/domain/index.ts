@@ -3,6 +3,7 @@
 
 export {
   checkWindow,
+  DEFAULT_BOOKING_HORIZON_DAYS,
   freeIntervals,
   isOpenThroughout,
   MAX_QUERY_MS,

@@ -18,9 +18,10 @@ export function quoteWindow(
   now: number,
   feeBasisPoints: number,
   maxPrice: number | null,
+  horizonDays?: number,
 ): PriceBreakdown | null {
   try {
-    if (!checkWindow(space.rules, space.taken, window, now).ok) return null;
+    if (!checkWindow(space.rules, space.taken, window, now, horizonDays).ok) return null;
   } catch (error) {
     if (error instanceof RangeError) return null;
     throw error;

@@ -52,6 +52,8 @@ export interface SearchPage {
 export interface SpaceSearchOptions {
   /** Platform fee in basis points (PLATFORM_FEE_BASIS_POINTS). */
   feeBasisPoints: number;
+  /** How far ahead a booking may start (BOOKING_HORIZON_DAYS); windows past it are never offered. */
+  horizonDays?: number;
   /** H3 resolution of parking_spaces.h3_cell (H3_MAP_RESOLUTION). */
   mapResolution: number;
 }
@@ -195,7 +197,14 @@ export class SpaceSearch {
 
   private quote(space: SpaceForWindow, request: SearchRequest, now: number): SearchResult | null {
     const window = { start: request.start, end: request.end };
-    const price = quoteWindow(space, window, now, this.options.feeBasisPoints, request.maxPrice);
+    const price = quoteWindow(
+      space,
+      window,
+      now,
+      this.options.feeBasisPoints,
+      request.maxPrice,
+      this.options.horizonDays,
+    );
     return price === null ? null : toResult(space, price);
   }
 

@@ -116,6 +116,8 @@ export interface SpaceRouting {
   hostId: string;
   status: "active" | "inactive" | "deleted";
   shardCell: string;
+  /** Whether its requests wait for the host's approval ("request") or are decided at once. */
+  bookingMode: "instant" | "request";
 }
 
 /**
@@ -128,7 +130,7 @@ export async function findSpaceRoutings(
 ): Promise<Map<string, SpaceRouting>> {
   const { rows } = await db.query<SpaceRouting & { id: string }>({
     name: "bookings-space-routings",
-    text: `select id, host_id as "hostId", status, h3_shard_cell as "shardCell"
+    text: `select id, host_id as "hostId", status, h3_shard_cell as "shardCell", booking_mode as "bookingMode"
              from parking_spaces where id = any($1::uuid[])`,
     values: [spaceIds],
   });

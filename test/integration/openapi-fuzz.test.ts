@@ -24,6 +24,9 @@ const t = createTestApp({
   ACTOR_KEY_PREFIX: actorPrefix(),
   ACTOR_SHARD_COUNT: "4",
   AUTH_RATE_PER_IP_PER_MINUTE: "100000",
+  // Bad input must meet the checks behind the booking limits, not a 429 in front of them.
+  BOOKING_COMMANDS_PER_MINUTE: "1000000",
+  BOOKING_PENDING_PER_DRIVER: "10000",
   DEV_MAILBOX: "true",
 });
 /** Runs per target (path parameter, query parameter, body, Idempotency-Key, token) of each operation. */

@@ -9,6 +9,7 @@ import { createSpaceActor, spacePolicyFromConfig } from "../../actors/space/inde
 import type { Config } from "../../src/config/index.ts";
 import type { LiveContext } from "../../src/live/index.ts";
 import { createLogger } from "../../src/logger.ts";
+import { bookingAdmissionFromConfig } from "../../src/storage/booking-admission.ts";
 import type { Pool } from "../../src/storage/postgres.ts";
 
 /** A key prefix of its own for one test file's actors. */
@@ -28,7 +29,14 @@ export async function startSpaceHost(
     workerId,
     shardCount: config.ACTOR_SHARD_COUNT,
     logger: createLogger(config, workerId),
-    actors: [createSpaceActor({ pool, policy: spacePolicyFromConfig(config), live })],
+    actors: [
+      createSpaceActor({
+        pool,
+        policy: spacePolicyFromConfig(config),
+        live,
+        ...(live === undefined ? {} : { admission: bookingAdmissionFromConfig(live.redis, config) }),
+      }),
+    ],
     settings: runtimeSettingsFromConfig(config),
   });
   await host.start();

@@ -48,6 +48,26 @@ describe("checkWindow", () => {
     expect(checkWindow(rules, [], w("2026-06-15T13:00Z", "2026-06-15T14:00Z"), now).ok).toBe(true);
   });
 
+  it("beyond_horizon: a start further ahead than the horizon (365 days unless given), with the latest start", () => {
+    const day = 24 * 60 * MIN;
+    const inYear = (days: number) => ({ start: now + days * day, end: now + days * day + 60 * MIN });
+    // 2026-06-15 12:00 UTC + n days is 08:00 in New York: open.
+    expect(checkWindow(rules, [], inYear(365), now).ok).toBe(true);
+    expect(
+      checkWindow(rules, [], { start: now + 365 * day + 60 * MIN, end: now + 365 * day + 120 * MIN }, now),
+    ).toEqual({
+      ok: false,
+      reason: "beyond_horizon",
+      latestStart: now + 365 * day,
+    });
+    expect(checkWindow(rules, [], inYear(10), now, 7)).toEqual({
+      ok: false,
+      reason: "beyond_horizon",
+      latestStart: now + 7 * day,
+    });
+    expect(checkWindow(rules, [], inYear(7), now, 7).ok).toBe(true);
+  });
+
   it("too_short and too_long against the duration limits", () => {
     expect(checkWindow(rules, [], w("2026-06-16T13:00Z", "2026-06-16T13:29Z"), now)).toEqual({
       ok: false,

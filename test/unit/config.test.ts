@@ -25,6 +25,9 @@ describe("loadConfig", () => {
     expect(config.DATABASE_URL).toMatch(/^postgres:\/\//);
     expect(config.DEV_MAILBOX).toBe(true);
     expect(config.TRUST_PROXY).toBe(0);
+    expect(config.BOOKING_HORIZON_DAYS).toBe(365);
+    expect(config.BOOKING_COMMANDS_PER_MINUTE).toBe(60);
+    expect(config.BOOKING_PENDING_PER_DRIVER).toBe(5);
   });
 
   it("coerces numbers and flags", () => {

@@ -113,6 +113,15 @@ describe("requestBooking", () => {
     expect(findSpaceBooking(state, "b-soon")?.expiresAt).toBe(start);
   });
 
+  it("refuses a start beyond the policy's horizon with beyond_horizon", () => {
+    const policy = { ...DEFAULT_SPACE_POLICY, horizonDays: 2 };
+    const decision = decide(spaceState(), request("2026-06-18T08:00Z", "2026-06-18T10:00Z"), now, policy);
+    expect(codeOf(decision)).toBe("beyond_horizon");
+    expect(codeOf(decide(spaceState(), request("2026-06-16T10:00Z", "2026-06-16T11:00Z"), now, policy))).toBe(
+      "ok",
+    );
+  });
+
   it("the approval window comes from the policy", () => {
     const policy = { ...DEFAULT_SPACE_POLICY, approvalWindowMinutes: 120 };
     const { state } = step(
@@ -391,13 +400,18 @@ describe("payment authorization (when required)", () => {
 
   it("the deployment's policy comes from configuration, bounded the same way", () => {
     const policy = spacePolicyFromConfig(
-      testConfig({ BOOKING_APPROVAL_WINDOW_MINUTES: "120", PLATFORM_FEE_BASIS_POINTS: "1500" }),
+      testConfig({
+        BOOKING_APPROVAL_WINDOW_MINUTES: "120",
+        PLATFORM_FEE_BASIS_POINTS: "1500",
+        BOOKING_HORIZON_DAYS: "90",
+      }),
     );
     expect(policy).toEqual({
       approvalWindowMinutes: 120,
       paymentWindowMinutes: 15,
       paymentRequired: false,
       feeBasisPoints: 1500,
+      horizonDays: 90,
     });
     expect(() => testConfig({ BOOKING_APPROVAL_WINDOW_MINUTES: String(7 * 1440) })).toThrow(
       /BOOKING_APPROVAL_WINDOW_MINUTES/,

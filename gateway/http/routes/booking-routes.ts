@@ -5,8 +5,9 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Answer } from "../../../actors/runtime/index.ts";
+import { takesPendingPlace } from "../../../actors/space/index.ts";
 import { type BookingAction, mayActOnBooking, refusalMessage } from "../../../src/domain/index.ts";
-import { errors } from "../../../src/errors.ts";
+import { AppError, errors } from "../../../src/errors.ts";
 import {
   type BookingRecord,
   bookingHistory,
@@ -55,9 +56,13 @@ const createBooking = createRoute({
   security: bearerSecurity,
   middleware: requireRole("driver"),
   summary:
-    "Request a space's time: 201 confirmed (instant space) or pending_approval (request-to-book, with expiresAt); 409 slot_unavailable; 422 outside_schedule / too_short / too_long / too_soon / invalid_window",
+    "Request a space's time: 201 confirmed (instant space) or pending_approval (request-to-book, with expiresAt); 409 slot_unavailable / too_many_pending_requests; 422 outside_schedule / too_short / too_long / too_soon / beyond_horizon / invalid_window; 429 over the requests per minute",
   request: { body: jsonBody(BookingCreate) },
-  responses: { 201: jsonResponse(BookingSchema, "Decided and recorded"), ...commandErrors },
+  responses: {
+    201: jsonResponse(BookingSchema, "Decided and recorded"),
+    ...commandErrors,
+    429: errorResponses[429],
+  },
 });
 
 const listMine = createRoute({
@@ -180,8 +185,31 @@ function answer<T>(c: Context<AppEnv>, reply: Answer<T>): T {
   return reply.value;
 }
 
+/** Refusals after which the request's reserved place is not given back (see createBooking). */
+const KEEPS_PLACE: ReadonlySet<string> = new Set(["idempotency_in_flight", "idempotency_key_reused"]);
+
 export function bookingRoutes(deps: AppDeps) {
-  const { pool, spaceCommands } = deps;
+  const { pool, spaceCommands, bookingAdmission, config } = deps;
+
+  /**
+   * Counts the driver's request (429 past BOOKING_COMMANDS_PER_MINUTE) and, for a space whose
+   * requests wait for approval, reserves the request's place among the driver's pending ones (409
+   * past BOOKING_PENDING_PER_DRIVER): one Redis call. True when a place was reserved.
+   */
+  const admit = async (driverId: string, spaceId: string, bookingId: string): Promise<boolean> => {
+    const waits = (await spaceCommands.space(spaceId)).bookingMode === "request";
+    const admission = await bookingAdmission.admit(driverId, waits ? bookingId : null);
+    if (admission.ok) return waits;
+    if (admission.reason === "rate_limited") {
+      throw errors.rateLimited(Math.max(1, Math.ceil(admission.retryAfterMs / 1000)));
+    }
+    throw new AppError(
+      "too_many_pending_requests",
+      409,
+      `at most ${config.BOOKING_PENDING_PER_DRIVER} requests may wait for hosts' approval at once; wait for an answer or cancel one`,
+      { pendingLimit: config.BOOKING_PENDING_PER_DRIVER },
+    );
+  };
 
   const loadBooking = async (id: string) => {
     const booking = await findBookingRecord(pool, id);
@@ -257,6 +285,8 @@ export function bookingRoutes(deps: AppDeps) {
       const body = c.req.valid("json");
       const key = idempotencyKeyOf(c);
       const commandId = commandIdFor(user.id, key);
+      const bookingId = bookingIdFor(commandId);
+      const reserved = await admit(user.id, body.spaceId, bookingId);
       const request = {
         spaceId: body.spaceId,
         start: Date.parse(body.start),
@@ -264,11 +294,11 @@ export function bookingRoutes(deps: AppDeps) {
         vehicle: body.vehicle ?? null,
         specialRequests: body.specialRequests ?? null,
       };
-      const reply = await spaceCommands.send(
+      const sent = spaceCommands.send(
         body.spaceId,
         {
           type: "requestBooking",
-          bookingId: bookingIdFor(commandId),
+          bookingId,
           driverId: user.id,
           start: request.start,
           end: request.end,
@@ -277,6 +307,19 @@ export function bookingRoutes(deps: AppDeps) {
         },
         { commandId, fingerprint: key === undefined ? undefined : commandFingerprint("request", request) },
       );
+      const reply = await sent.catch(async (error: unknown) => {
+        // A refusal committed nothing: the place goes back. A request still unanswered (in flight,
+        // timed out) keeps it until the reservation lapses, as it may yet be decided; a reused key's
+        // place is the first request's.
+        if (reserved && error instanceof AppError && error.status < 500 && !KEEPS_PLACE.has(error.code)) {
+          await bookingAdmission.release(user.id, bookingId);
+        }
+        throw error;
+      });
+      // Decided at once (confirmed on a space switched to instant meanwhile): nothing waits.
+      if (reserved && (reply.value === null || !takesPendingPlace(reply.value.status, "request"))) {
+        await bookingAdmission.release(user.id, bookingId);
+      }
       const booking = answer(c, reply);
       if (booking === null) throw errors.internal("the space actor answered a request without a booking");
       return c.json(booking, 201);

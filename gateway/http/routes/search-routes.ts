@@ -193,6 +193,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export function searchRoutes({ pool, searchPool, config }: AppDeps) {
   const search = new SpaceSearch(searchPool, {
     feeBasisPoints: config.PLATFORM_FEE_BASIS_POINTS,
+    horizonDays: config.BOOKING_HORIZON_DAYS,
     mapResolution: config.H3_MAP_RESOLUTION,
   });
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
