@@ -1,6 +1,8 @@
 // `npm start`: the whole system on this machine with demo data. Brings up Redis and PostgreSQL
 // (data kept in .data/), migrates, seeds Madrid, starts 1 gateway + 2 shard workers + 1 jobs worker,
 // waits until each reports ready, prints the URLs and demo logins. Ctrl-C stops everything.
+// Internal ports from PARKEALO_HEALTH_PORT_BASE (3100): the gateway's metrics listener on the base,
+// the workers' health ports (with their /metrics) on the next three.
 import { fileURLToPath } from "node:url";
 import { loadConfigOrExit } from "../src/config/index.ts";
 import { migrate } from "../src/storage/migrate.ts";
@@ -50,6 +52,10 @@ try {
     DATABASE_URL: stack.databaseUrl,
     REDIS_URL: stack.redisUrl,
     PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${ports.gateway}`,
+    // The pages are reached as localhost or 127.0.0.1: both may call the API (Swagger UI's "Try it out").
+    CORS_ALLOWED_ORIGINS:
+      process.env.CORS_ALLOWED_ORIGINS ??
+      `http://localhost:${ports.gateway},http://127.0.0.1:${ports.gateway}`,
     OBJECT_STORAGE_DIR: process.env.OBJECT_STORAGE_DIR ?? `${dataDir}/objects`,
   };
   const config = loadConfigOrExit(env);
@@ -75,7 +81,7 @@ try {
     {
       name: "gateway",
       file: "workers/gateway.ts",
-      env: { HTTP_PORT: String(ports.gateway) },
+      env: { HTTP_PORT: String(ports.gateway), METRICS_PORT: String(ports.health) },
       health: ports.gateway,
     },
     ...[1, 2].map((n) => ({
@@ -125,10 +131,11 @@ Parkealo live is running.
                sign in as the demo driver there and click a marker to book its next free hour
   API          http://localhost:${ports.gateway}/api/v1
   API docs     http://localhost:${ports.gateway}/docs   (OpenAPI: /openapi.json)
-  health       http://localhost:${ports.gateway}/readyz   metrics: /metrics
+  health       http://localhost:${ports.gateway}/readyz
+  metrics      http://127.0.0.1:${ports.health}/metrics   (gateway; not on the API port)
   workers      ${processes
     .slice(1)
-    .map((p) => `${p.name} http://localhost:${p.health}/readyz`)
+    .map((p) => `${p.name} http://localhost:${p.health}/readyz   metrics: /metrics`)
     .join("\n               ")}
   dev mailbox  http://localhost:${ports.gateway}/api/v1/dev/mailbox/{email}
   logs         ${dataDir}/*.log

@@ -5,6 +5,9 @@
 //
 //   npx tsx loadtest/live-fanout.ts --gateway http://127.0.0.1:3000 --subscribers 2000 --changes 2000 --rate 1000
 //
+// Memory comes from each gateway's metrics listener (`--metrics`, one per `--gateway`, in the same
+// order; default: the one `npm start` opens, http://127.0.0.1:3100/metrics).
+//
 // Needs DATABASE_URL and REDIS_URL of the same stack as the gateway (npm start prints them) and a cell
 // with spaces (the Madrid demo data: the busiest cell is used).
 import { parseArgs } from "node:util";
@@ -17,6 +20,7 @@ import { createPool } from "../src/storage/postgres.ts";
 const { values } = parseArgs({
   options: {
     gateway: { type: "string", multiple: true, default: ["http://127.0.0.1:3000"] },
+    metrics: { type: "string", multiple: true, default: ["http://127.0.0.1:3100/metrics"] },
     subscribers: { type: "string", default: "1000" },
     changes: { type: "string", default: "1000" },
     rate: { type: "string", default: "1000" },
@@ -33,8 +37,8 @@ const pool = createPool(config.DATABASE_URL, 2);
 const redis = new Redis(config.REDIS_URL);
 const live = createLiveContext(config, redis, pool);
 
-async function rss(gateway: string): Promise<number> {
-  const text = await (await fetch(`${gateway}/metrics`)).text();
+async function rss(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
   const line = text.split("\n").find((l) => l.startsWith("process_resident_memory_bytes"));
   return Number(line?.split(" ").at(-1) ?? 0);
 }
@@ -49,7 +53,9 @@ if (snapshot.kind !== "snapshot" || snapshot.spaces.length === 0) throw new Erro
 const space = JSON.parse(snapshot.spaces[0]!) as SpaceLiveState;
 
 const gateways = values.gateway as string[];
-const before = await Promise.all(gateways.map(rss));
+const metricsUrls = values.metrics as string[];
+if (metricsUrls.length !== gateways.length) throw new Error("give one --metrics URL per --gateway");
+const before = await Promise.all(metricsUrls.map(rss));
 const published = new Map<number, number>();
 const latencies: number[] = [];
 let delivered = 0;
@@ -78,7 +84,7 @@ await new Promise<void>((resolve, reject) => {
   }
 });
 await new Promise((r) => setTimeout(r, 1000));
-const idle = await Promise.all(gateways.map(rss));
+const idle = await Promise.all(metricsUrls.map(rss));
 
 const states = ["held", "occupied", "available"] as const;
 const started = performance.now();

@@ -1,5 +1,6 @@
-// A small HTTP server for processes without an API of their own (shard and jobs workers):
-// /healthz, /readyz (PostgreSQL and Redis answer, plus the process's own check) and /metrics.
+// A small internal HTTP server: /healthz, /readyz (PostgreSQL and Redis answer, plus the process's
+// own check) and Prometheus /metrics. Shard and jobs workers serve it on HEALTH_PORT; the gateway on
+// METRICS_PORT, apart from its public API port.
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { readiness } from "../gateway/http/routes/health-routes.ts";

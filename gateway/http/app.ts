@@ -1,15 +1,18 @@
-// The HTTP gateway's Hono app: middleware in order (request context, body limit, identity, rate
-// limits, idempotency), the /api/v1 routes, health, metrics, OpenAPI and docs.
+// The HTTP gateway's Hono app: middleware in order (request context, security headers, CORS, body
+// limit, identity, rate limits, idempotency), the /api/v1 routes, health, OpenAPI, docs and the map
+// page. Prometheus /metrics is not here: the gateway serves it on a listener of its own (METRICS_PORT).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { mapRoutes } from "../web/map-routes.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { AppDeps } from "./deps.ts";
 import { onError, onNotFound, validationHook } from "./errors.ts";
+import { apiCors } from "./middleware/api-cors.ts";
 import { identify } from "./middleware/authenticate.ts";
 import { apiBodyLimit } from "./middleware/body-limit.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { ipRateLimit } from "./middleware/ip-rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
+import { securityHeaders } from "./middleware/security-headers.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
 import { bookingRoutes, isBookingCommand } from "./routes/booking-routes.ts";
@@ -28,6 +31,8 @@ export function createApp(deps: AppDeps) {
   app.notFound(onNotFound);
 
   app.use("*", requestContext(deps.logger, deps.metrics));
+  app.use("*", securityHeaders({ publicUrl: config.PUBLIC_URL }));
+  app.use("/api/*", apiCors(config.CORS_ALLOWED_ORIGINS));
   app.use("/api/*", apiBodyLimit(config));
   app.use("/api/*", identify(deps.accessTokens));
   app.use(

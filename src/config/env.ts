@@ -7,6 +7,15 @@ const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
+/** `scheme://host[:port]` exactly as a browser sends it in Origin. */
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
 /** Proxies in front of the gateway, 0–16; true/yes count as 1 and false/no as 0 (the old flag). */
@@ -32,7 +41,33 @@ export const envSchema = z
     HTTP_HOST: z.string().min(1).default("127.0.0.1"),
     HTTP_PORT: int(0, 65535).default(3000),
     HEALTH_PORT: int(0, 65535).default(0),
-    PUBLIC_URL: z.url().default("http://localhost:3000"),
+    /**
+     * The gateway's internal listener for Prometheus (/metrics, plus /healthz and /readyz), apart from
+     * the public API port, which answers 404 for /metrics. 0 (the default) = no metrics listener.
+     */
+    METRICS_PORT: int(0, 65535).default(0),
+    METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).default("http://localhost:3000"),
+    /**
+     * Origins whose pages may call /api/* from a browser (CORS), comma-separated; unset = PUBLIC_URL's
+     * origin only. No credentials (the API takes bearer tokens, not cookies).
+     */
+    CORS_ALLOWED_ORIGINS: z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(
+            z.string().refine(isOrigin, "must list origins such as https://app.example.com (no path, no *)"),
+          )
+          .min(1),
+      )
+      .optional(),
     JWT_SECRET: z.string().min(32, "must be at least 32 characters").default(DEV_JWT_SECRET),
     ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(900),
     REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(30),
@@ -130,7 +165,11 @@ export const envSchema = z
       });
     }
   })
-  .transform((env) => ({ ...env, DEV_MAILBOX: env.DEV_MAILBOX ?? env.NODE_ENV !== "production" }));
+  .transform((env) => ({
+    ...env,
+    DEV_MAILBOX: env.DEV_MAILBOX ?? env.NODE_ENV !== "production",
+    CORS_ALLOWED_ORIGINS: env.CORS_ALLOWED_ORIGINS ?? [new URL(env.PUBLIC_URL).origin],
+  }));
 
 export type Config = z.infer<typeof envSchema>;
 

@@ -4,6 +4,7 @@
 // rejection of requests) change the map within a second: a held marker turns occupied or available.
 // A demo driver signed in on the page books by clicking a marker: the booking is in PostgreSQL and the
 // page draws its delta within a second of the REST answer; a click on a closed space shows the 422.
+// The page runs under the gateway's Content-Security-Policy: no violation may occur.
 // Saves screenshots under test-output/.
 import { mkdirSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -14,6 +15,7 @@ import { AccessTokens } from "../../src/auth/access-tokens.ts";
 import { hashPassword } from "../../src/auth/passwords.ts";
 import { createPool } from "../../src/storage/postgres.ts";
 import { waitFor } from "../support/actor-conformance.ts";
+import { recordCspViolations } from "../support/csp-violations.ts";
 import { type GatewayProcess, startGateways } from "../support/gateway-processes.ts";
 import { futureWindow, insertDriver, requestBooking, seedPendingStay } from "../support/live-bookings.ts";
 import { insertHost, insertSpace, pointsInCell, randomPoint } from "../support/live-fixtures.ts";
@@ -88,7 +90,9 @@ it("shows spaces coloured by state and changes them within a second of bookings 
   const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(`${gateway.url}/?lat=${instant.lat}&lng=${instant.lng}&zoom=17`);
+  const cspViolations = await recordCspViolations(page);
+  const loaded = await page.goto(`${gateway.url}/?lat=${instant.lat}&lng=${instant.lng}&zoom=17`);
+  expect(loaded?.headers()["content-security-policy"]).toContain("script-src 'self'");
   await page.waitForFunction(
     (ids) => ids.every((id) => (globalThis as any).parkealoMap?.stateOf(id) !== undefined),
     [instant.id, toApprove.id, toReject.id],
@@ -127,6 +131,7 @@ it("shows spaces coloured by state and changes them within a second of bookings 
   mkdirSync("test-output", { recursive: true });
   await page.screenshot({ path: "test-output/live-map.png" });
   expect(errors).toEqual([]);
+  expect(await cspViolations()).toEqual([]);
 });
 
 /** The demo driver the page signs in as (the suites' database has no demo data): made once, by email. */
@@ -193,7 +198,9 @@ it("books the space a signed-in demo driver clicks and draws the booking's delta
   const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(`${gateway.url}/?lat=${free.lat}&lng=${free.lng}&zoom=17`);
+  const cspViolations = await recordCspViolations(page);
+  const loaded = await page.goto(`${gateway.url}/?lat=${free.lat}&lng=${free.lng}&zoom=17`);
+  expect(loaded?.headers()["content-security-policy"]).toContain("script-src 'self'");
   await page.waitForFunction(
     (ids) => ids.every((id) => (globalThis as any).parkealoMap?.stateOf(id) !== undefined),
     [free.id, closed.id],
@@ -269,4 +276,5 @@ it("books the space a signed-in demo driver clicks and draws the booking's delta
   mkdirSync("test-output", { recursive: true });
   await page.screenshot({ path: "test-output/live-map-booked.png" });
   expect(errors).toEqual([]);
+  expect(await cspViolations()).toEqual([]);
 });

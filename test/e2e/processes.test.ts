@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../devstack/stack.ts";
+import { metricsListenerEnv, readGatewayMetrics } from "../support/gateway-metrics.ts";
 
 const running: ChildProcess[] = [];
 afterAll(() => {
@@ -39,7 +40,12 @@ async function waitReady(port: number, exited: Promise<unknown>) {
 describe("gateway process", () => {
   it("serves health, API docs, metrics and limits bodies over real HTTP, then stops on SIGTERM", async () => {
     const port = await freePort();
-    const gateway = launch("workers/gateway.ts", { HTTP_PORT: String(port), BODY_LIMIT_BYTES: "2048" });
+    const { env: metricsEnv, metricsUrl } = await metricsListenerEnv();
+    const gateway = launch("workers/gateway.ts", {
+      HTTP_PORT: String(port),
+      BODY_LIMIT_BYTES: "2048",
+      ...metricsEnv,
+    });
     await waitReady(port, gateway.exited);
     const base = `http://127.0.0.1:${port}`;
 
@@ -71,8 +77,34 @@ describe("gateway process", () => {
     expect(((await big.json()) as any).error.code).toBe("payload_too_large");
     expect(big.headers.get("x-request-id")).toBeTruthy();
 
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await readGatewayMetrics(metricsUrl);
     expect(metrics).toContain('http_requests_total{method="POST",route="/api/*",status="413"');
+
+    gateway.child.kill("SIGTERM");
+    expect(await gateway.exited).toBe(0);
+  });
+
+  it("serves /metrics on its metrics listener only: 404 on the public API port, 200 on METRICS_PORT", async () => {
+    const port = await freePort();
+    const { env: metricsEnv, metricsUrl } = await metricsListenerEnv();
+    const gateway = launch("workers/gateway.ts", { HTTP_PORT: String(port), ...metricsEnv });
+    await waitReady(port, gateway.exited);
+
+    const onApiPort = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(onApiPort.status).toBe(404);
+    const notFound = (await onApiPort.json()) as any;
+    expect(notFound.error.code).toBe("not_found");
+
+    const onMetricsPort = await fetch(metricsUrl);
+    expect(onMetricsPort.status).toBe(200);
+    expect(onMetricsPort.headers.get("content-type")).toContain("text/plain");
+    const text = await onMetricsPort.text();
+    expect(text).toContain("process_resident_memory_bytes");
+    // The refused request on the API port is counted, and read from the metrics listener.
+    expect(text).toMatch(/http_requests_total\{method="GET",route="[^"]*",status="404"[^}]*\} [1-9]/);
+    // Beside the metrics, the listener answers health checks like the workers' health ports.
+    const ready = (await (await fetch(metricsUrl.replace("/metrics", "/readyz"))).json()) as any;
+    expect(ready.checks).toEqual({ postgres: "ok", redis: "ok" });
 
     gateway.child.kill("SIGTERM");
     expect(await gateway.exited).toBe(0);

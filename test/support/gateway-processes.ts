@@ -3,11 +3,14 @@
 import { fileURLToPath } from "node:url";
 import { type ManagedProcess, startProcess, waitUntil } from "../../devstack/managed-process.ts";
 import { freePort } from "../../devstack/stack.ts";
+import { gatewayMetric, metricsListenerEnv } from "./gateway-metrics.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface GatewayProcess {
   url: string;
+  /** Its metrics listener's /metrics (the public port answers 404 there). */
+  metricsUrl: string;
   process: ManagedProcess;
   metric(name: string, labels?: string): Promise<number>;
 }
@@ -22,6 +25,7 @@ export async function startGateways(
     Array.from({ length: count }, async (_, i) => {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
+      const { env: metricsEnv, metricsUrl } = await metricsListenerEnv();
       const child = startProcess(
         `gateway-${i + 1}`,
         process.execPath,
@@ -36,6 +40,7 @@ export async function startGateways(
             ...perGateway[i],
             HTTP_PORT: String(port),
             HTTP_HOST: "127.0.0.1",
+            ...metricsEnv,
           },
         },
       );
@@ -47,12 +52,9 @@ export async function startGateways(
       );
       return {
         url,
+        metricsUrl,
         process: child,
-        async metric(name: string, labels = "") {
-          const text = await (await fetch(`${url}/metrics`)).text();
-          const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && l.includes(labels));
-          return line ? Number(line.split(" ").at(-1)) : 0;
-        },
+        metric: (name: string, labels = "") => gatewayMetric(metricsUrl, name, labels),
       };
     }),
   );

@@ -109,6 +109,28 @@ describe("loadConfig", () => {
     expect([dev.DEV_MAILBOX, dev.SEED_DEMO]).toEqual([true, true]);
   });
 
+  it("keeps metrics off the API port: no metrics listener unless METRICS_PORT is set, on loopback", () => {
+    const config = loadConfig({ NODE_ENV: "development" });
+    expect(config.METRICS_PORT).toBe(0);
+    expect(config.METRICS_HOST).toBe("127.0.0.1");
+    expect(loadConfig({ NODE_ENV: "development", METRICS_PORT: "9464" }).METRICS_PORT).toBe(9464);
+    expect(refusal({ NODE_ENV: "development", METRICS_PORT: "70000" })).toContain("METRICS_PORT");
+  });
+
+  it("allows CORS from PUBLIC_URL's origin unless CORS_ALLOWED_ORIGINS lists origins", () => {
+    const dev = { NODE_ENV: "development" };
+    expect(
+      loadConfig({ ...dev, PUBLIC_URL: "https://parking.example.com/app" }).CORS_ALLOWED_ORIGINS,
+    ).toEqual(["https://parking.example.com"]);
+    expect(
+      loadConfig({ ...dev, CORS_ALLOWED_ORIGINS: "https://a.example.com, http://localhost:5173" })
+        .CORS_ALLOWED_ORIGINS,
+    ).toEqual(["https://a.example.com", "http://localhost:5173"]);
+    for (const bad of ["*", "https://a.example.com/path", "a.example.com", " , "]) {
+      expect(refusal({ ...dev, CORS_ALLOWED_ORIGINS: bad })).toContain("CORS_ALLOWED_ORIGINS");
+    }
+  });
+
   it("keeps the idempotency lease between 5 s and 5 min", () => {
     expect(loadConfig({ NODE_ENV: "test" }).IDEMPOTENCY_LEASE_SECONDS).toBe(30);
     expect(loadConfig({ NODE_ENV: "test", IDEMPOTENCY_LEASE_SECONDS: "5" }).IDEMPOTENCY_LEASE_SECONDS).toBe(

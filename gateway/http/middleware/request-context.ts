@@ -10,7 +10,7 @@ import type { AppEnv } from "../app-env.ts";
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** node:http's response behind @hono/node-server (`c.env.outgoing`); absent for in-process requests. */
-function nodeResponse(c: Context<AppEnv>): ServerResponse | undefined {
+export function nodeResponse(c: Context<AppEnv>): ServerResponse | undefined {
   const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
   return outgoing instanceof ServerResponse ? outgoing : undefined;
 }

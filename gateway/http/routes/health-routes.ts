@@ -1,6 +1,6 @@
-// Liveness (/healthz), readiness (/readyz: PostgreSQL and Redis answer) and Prometheus /metrics.
+// Liveness (/healthz) and readiness (/readyz: PostgreSQL and Redis answer) on the public port.
+// Prometheus /metrics is served apart, on the gateway's metrics listener (workers/gateway.ts).
 import { Hono } from "hono";
-import type { Metrics } from "../../../src/metrics.ts";
 import type { Pool } from "../../../src/storage/postgres.ts";
 import type { Redis } from "../../../src/storage/redis.ts";
 
@@ -22,15 +22,11 @@ export async function readiness(pool: Pool, redis: Redis) {
   return { ready: checks.postgres === "ok" && checks.redis === "ok", checks };
 }
 
-export function healthRoutes(deps: { pool: Pool; redis: Redis; metrics: Metrics }) {
+export function healthRoutes(deps: { pool: Pool; redis: Redis }) {
   return new Hono()
     .get("/healthz", (c) => c.json({ status: "ok" }))
     .get("/readyz", async (c) => {
       const { ready, checks } = await readiness(deps.pool, deps.redis);
       return c.json({ status: ready ? "ready" : "not_ready", checks }, ready ? 200 : 503);
-    })
-    .get("/metrics", async (c) => {
-      c.header("Content-Type", deps.metrics.registry.contentType);
-      return c.body(await deps.metrics.registry.metrics());
     });
 }
