@@ -45,7 +45,11 @@ afterAll(async () => {
   await server?.stop("SIGINT");
 });
 
-const hour = (h: number) => new Date(Date.UTC(2031, 0, 6, h)).toISOString();
+/** A Monday 4 to 5 weeks ahead: within the booking horizon, far enough that no notice rule applies. */
+const day = new Date(Date.now() + 28 * 86_400_000);
+day.setUTCDate(day.getUTCDate() + ((8 - day.getUTCDay()) % 7));
+const hour = (h: number) =>
+  new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), h)).toISOString();
 
 function post(body: object, key?: string) {
   return fetch(`${url}/api/v1/bookings`, {
