@@ -1,19 +1,9 @@
-// The live connection caps against an in-process gateway given tiny ones (3 in all, 2 per address),
-// counted across both transports: a client address over its cap is closed with 1008
-// `too_many_connections` (socket.io: connect_error with that code), a full gateway with 1013
-// `server_busy`; a closed connection gives its slot back; every refusal is counted in a metric.
-// Clients connect from distinct loopback addresses (127.0.0.x all reach 127.0.0.1). Behind trusted
-// proxies the address is the X-Forwarded-For hop TRUST_PROXY names, as for the HTTP API.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attachLiveGateway } from "../../gateway/live/index.ts";
-import { AccessTokens } from "../../src/auth/access-tokens.ts";
-import { createLogger } from "../../src/logger.ts";
 import { createMetrics, type Metrics } from "../../src/metrics.ts";
 import { createPool } from "../../src/storage/postgres.ts";
 import { connectLive, type LiveTestClient, type TransportName } from "../support/live-clients.ts";
+import { listenLiveGateway, type TestLiveGateway } from "../support/live-gateway-server.ts";
 import { testConfig } from "../support/test-app.ts";
 
 const config = testConfig({
@@ -26,29 +16,18 @@ const pool = createPool(config.DATABASE_URL, 2);
 const redis = new Redis(config.REDIS_URL);
 const metrics: Metrics = createMetrics("test");
 
-let server: Server;
 let url = "";
-let gateway: ReturnType<typeof attachLiveGateway>;
+let live: TestLiveGateway;
 const clients: LiveTestClient[] = [];
 
 beforeAll(async () => {
-  server = createServer();
-  gateway = attachLiveGateway(server, {
-    config,
-    logger: createLogger(config, "test"),
-    metrics,
-    pool,
-    redis,
-    accessTokens: new AccessTokens(config.JWT_SECRET, 600),
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  live = await listenLiveGateway({ config, pool, redis, metrics });
+  url = live.url;
 });
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  await gateway.close();
-  server.close();
+  await live.close();
   redis.disconnect();
   await pool.end();
 });
@@ -146,7 +125,7 @@ describe.each<TransportName>(["ws", "socket.io"])("live connection caps over %s"
     for (const c of [second, third, fourth!]) c.close();
     // Everything given back: a new address gets in again.
     await expect
-      .poll(() => gateway.service.connections.stats(), { timeout: 5000, interval: 50 })
+      .poll(() => live.gateway.service.connections.stats(), { timeout: 5000, interval: 50 })
       .toEqual({ total: 0, addresses: 0 });
   });
 });
@@ -160,31 +139,20 @@ describe("live connection caps behind trusted proxies", () => {
     LIVE_MAX_CONNECTIONS: "10",
     LIVE_MAX_CONNECTIONS_PER_ADDRESS: "2",
   });
-  let proxiedServer: Server;
-  let proxiedUrl = "";
-  let proxiedGateway: ReturnType<typeof attachLiveGateway>;
+  let proxiedGateway: TestLiveGateway;
 
   beforeAll(async () => {
-    proxiedServer = createServer();
-    proxiedGateway = attachLiveGateway(proxiedServer, {
-      config: proxied,
-      logger: createLogger(proxied, "test"),
-      metrics: createMetrics("test"),
-      pool,
-      redis,
-      accessTokens: new AccessTokens(proxied.JWT_SECRET, 600),
-    });
-    await new Promise<void>((resolve) => proxiedServer.listen(0, "127.0.0.1", resolve));
-    proxiedUrl = `http://127.0.0.1:${(proxiedServer.address() as AddressInfo).port}`;
+    proxiedGateway = await listenLiveGateway({ config: proxied, pool, redis });
   });
 
   afterAll(async () => {
     await proxiedGateway.close();
-    proxiedServer.close();
   });
 
   async function viaProxy(transport: TransportName, forwardedFor: string) {
-    const client = await connectLive(transport, proxiedUrl, { headers: { "x-forwarded-for": forwardedFor } });
+    const client = await connectLive(transport, proxiedGateway.url, {
+      headers: { "x-forwarded-for": forwardedFor },
+    });
     clients.push(client);
     return client;
   }
@@ -210,7 +178,7 @@ describe("live connection caps behind trusted proxies", () => {
       await answers(other);
       for (const c of [first, second, other]) c.close();
       await expect
-        .poll(() => proxiedGateway.service.connections.stats(), { timeout: 5000, interval: 50 })
+        .poll(() => proxiedGateway.gateway.service.connections.stats(), { timeout: 5000, interval: 50 })
         .toEqual({ total: 0, addresses: 0 });
     },
   );

@@ -1,13 +1,6 @@
-// Live state is kept only for cells that hold spaces: subscriptions to empty map and aggregate cells
-// (over both transports, against an in-process gateway, the real Redis and PostgreSQL) are answered
-// without writing a Redis key, and a space appearing in a watched empty cell still reaches its
-// watchers (a fresh snapshot, fresh counts), as it does for a resumed empty position.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { cellToParent, latLngToCell } from "h3-js";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attachLiveGateway } from "../../gateway/live/index.ts";
 import { AccessTokens } from "../../src/auth/access-tokens.ts";
 import {
   createLiveContext,
@@ -16,11 +9,10 @@ import {
   readAggregates,
   readCell,
 } from "../../src/live/index.ts";
-import { createLogger } from "../../src/logger.ts";
-import { createMetrics } from "../../src/metrics.ts";
 import { createPool } from "../../src/storage/postgres.ts";
 import { connectLive, type LiveTestClient, type TransportName } from "../support/live-clients.ts";
 import { insertHost, insertSpace, pointsInCell, randomPoint } from "../support/live-fixtures.ts";
+import { listenLiveGateway, type TestLiveGateway } from "../support/live-gateway-server.ts";
 import { testConfig } from "../support/test-app.ts";
 
 const config = testConfig({ LIVE_ALLOWED_ORIGINS: "*" });
@@ -29,29 +21,18 @@ const redis = new Redis(config.REDIS_URL);
 const live = createLiveContext(config, redis, pool);
 const tokens = new AccessTokens(config.JWT_SECRET, 600);
 
-let server: Server;
 let url = "";
-let gateway: ReturnType<typeof attachLiveGateway>;
+let gateway: TestLiveGateway;
 const clients: LiveTestClient[] = [];
 
 beforeAll(async () => {
-  server = createServer();
-  gateway = attachLiveGateway(server, {
-    config,
-    logger: createLogger(config, "test"),
-    metrics: createMetrics("test"),
-    pool,
-    redis,
-    accessTokens: tokens,
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  gateway = await listenLiveGateway({ config, pool, redis, accessTokens: tokens });
+  url = gateway.url;
 });
 
 afterAll(async () => {
   for (const c of clients) c.close();
   await gateway.close();
-  server.close();
   redis.disconnect();
   await pool.end();
 });

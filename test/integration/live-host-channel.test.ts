@@ -2,12 +2,9 @@
 // prompts on connect, approve / reject over the socket answered with an ack, the prompt resolved on
 // every host socket and the map updated; errors for unknown, foreign and non-host decisions.
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BookingCommands } from "../../gateway/live/index.ts";
-import { attachLiveGateway } from "../../gateway/live/index.ts";
 import { AccessTokens } from "../../src/auth/access-tokens.ts";
 import { AppError } from "../../src/errors.ts";
 import {
@@ -19,8 +16,6 @@ import {
   publishSpaceChange,
   resolveApprovalRequest,
 } from "../../src/live/index.ts";
-import { createLogger } from "../../src/logger.ts";
-import { createMetrics } from "../../src/metrics.ts";
 import { createPool } from "../../src/storage/postgres.ts";
 import { insertDriver } from "../support/live-bookings.ts";
 import { connectLive, type LiveTestClient, type TransportName } from "../support/live-clients.ts";
@@ -31,6 +26,7 @@ import {
   randomPoint,
   type SpaceRow,
 } from "../support/live-fixtures.ts";
+import { listenLiveGateway, type TestLiveGateway } from "../support/live-gateway-server.ts";
 import { testConfig } from "../support/test-app.ts";
 
 const config = testConfig({ LIVE_ALLOWED_ORIGINS: "*" });
@@ -74,30 +70,18 @@ async function decide(hostId: string, bookingId: string, status: "confirmed" | "
   return { bookingId, status };
 }
 
-let server: Server;
 let url = "";
-let gateway: ReturnType<typeof attachLiveGateway>;
+let gateway: TestLiveGateway;
 const clients: LiveTestClient[] = [];
 
 beforeAll(async () => {
-  server = createServer();
-  gateway = attachLiveGateway(server, {
-    config,
-    logger: createLogger(config, "test"),
-    metrics: createMetrics("test"),
-    pool,
-    redis,
-    accessTokens: tokens,
-    commands,
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  gateway = await listenLiveGateway({ config, pool, redis, accessTokens: tokens, commands });
+  url = gateway.url;
 });
 
 afterAll(async () => {
   for (const c of clients) c.close();
   await gateway.close();
-  server.close();
   redis.disconnect();
   await pool.end();
 });
