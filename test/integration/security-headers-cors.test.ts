@@ -164,6 +164,15 @@ describe("CORS on /api/*", () => {
     expect(response.headers.get("vary")).toContain("Origin");
   });
 
+  it("answers a call with no Origin (not a browser's cross-origin call) with Vary: Origin and no CORS headers", async () => {
+    const response = await http("/api/v1/users/profile");
+    expect(response.status).toBe(401);
+    expect(response.headers.get("vary")).toContain("Origin");
+    expect(response.headers.get("access-control-allow-origin")).toBeNull();
+    expect(response.headers.get("access-control-expose-headers")).toBeNull();
+    expectCommonHeaders(response);
+  });
+
   it("gives a disallowed origin no Access-Control-Allow-Origin, on a preflight or a call", async () => {
     for (const origin of ["https://evil.example", "http://parking.test:3001", "null"]) {
       const pre = await preflight(http, "/api/v1/auth/login", origin);
