@@ -52,7 +52,9 @@ export function createDeps(
   const searchPool = createPool(config.DATABASE_URL, config.DATABASE_SEARCH_POOL_SIZE, {
     genericPlans: true,
   });
-  const redis = createRedis(config.REDIS_URL, component);
+  // Auto-pipelined: the per-request commands of concurrent requests (booking admission, rate
+  // limits) go out in one write per tick instead of one socket write each.
+  const redis = createRedis(config.REDIS_URL, component, { autoPipelining: true });
   const devMailbox = config.DEV_MAILBOX ? new DevMailbox(redis) : undefined;
   const mailer = devMailbox ?? new LogMailer(logger);
   const accessTokens = new AccessTokens(config.JWT_SECRET, config.ACCESS_TOKEN_TTL_SECONDS);
