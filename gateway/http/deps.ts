@@ -52,9 +52,12 @@ export function createDeps(
   const searchPool = createPool(config.DATABASE_URL, config.DATABASE_SEARCH_POOL_SIZE, {
     genericPlans: true,
   });
-  // Auto-pipelined: the per-request commands of concurrent requests (booking admission, rate
-  // limits) go out in one write per tick instead of one socket write each.
-  const redis = createRedis(config.REDIS_URL, component, { autoPipelining: true });
+  const redis = createRedis(config.REDIS_URL, component);
+  // The booking admission's script call, once per booking request, on a connection of its own that
+  // is auto-pipelined: concurrent requests' calls go out in one write per tick instead of one socket
+  // write each. Its own, because ioredis's auto-pipelines lose track of replies when a command is
+  // defined on the client after they were made (rate-limiter-flexible defines its own lazily).
+  const admissionRedis = createRedis(config.REDIS_URL, `${component}-admission`, { autoPipelining: true });
   const devMailbox = config.DEV_MAILBOX ? new DevMailbox(redis) : undefined;
   const mailer = devMailbox ?? new LogMailer(logger);
   const accessTokens = new AccessTokens(config.JWT_SECRET, config.ACCESS_TOKEN_TTL_SECONDS);
@@ -80,12 +83,12 @@ export function createDeps(
     mailer,
     objects: new LocalObjectStorage(config.OBJECT_STORAGE_DIR),
     spaceCommands,
-    bookingAdmission: bookingAdmissionFromConfig(redis, config),
+    bookingAdmission: bookingAdmissionFromConfig(admissionRedis, config),
     ...(devMailbox ? { devMailbox } : {}),
     async close() {
       await background.drain();
       await spaceCommands.close().catch(() => {});
-      await Promise.allSettled([pool.end(), searchPool.end(), redis.quit()]);
+      await Promise.allSettled([pool.end(), searchPool.end(), redis.quit(), admissionRedis.quit()]);
     },
   };
 }
