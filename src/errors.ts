@@ -25,6 +25,7 @@ export type ErrorCode =
   | "actor_timeout"
   | "actor_failed"
   | "actor_unavailable"
+  | "space_moved"
   | "schedule_conflicts_with_bookings"
   | "slot_unavailable"
   | "outside_schedule"

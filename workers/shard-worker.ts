@@ -13,5 +13,6 @@ await runShardWorker(({ pool, livePool, redis, config, logger }) => [
     live: createLiveContext(config, redis, livePool),
     logger,
     admission: bookingAdmissionFromConfig(redis, config),
+    shardCount: config.ACTOR_SHARD_COUNT,
   }),
 ]);

@@ -94,6 +94,30 @@ export class ActorClient {
     return (await this.call<R>(address, body, options)).value;
   }
 
+  /**
+   * Appends the command and resolves once it is in the mailbox (durable), not waiting for the
+   * actor: for notices whose effect nobody waits on. Rejects with actor_unavailable when it could
+   * not be queued. The actor decides it in mailbox order, before any command appended after it.
+   */
+  async tell(address: ActorAddress, body: unknown, options: { commandId?: string } = {}): Promise<void> {
+    if (!this.subscription) throw new Error("ActorClient.start() was not called");
+    const commandId = options.commandId ?? randomUUID();
+    await this.options.driver
+      .append(address.shard, {
+        kind: "command",
+        commandId,
+        actorType: address.actorType,
+        actorId: address.actorId,
+        replyTo: this.callerId,
+        body,
+        sentAt: this.clock(),
+      })
+      .catch((error: unknown) => {
+        this.options.logger.error({ err: error, commandId }, "could not append an actor command");
+        throw new AppError("actor_unavailable", 503, "the command could not be queued; retry", { commandId });
+      });
+  }
+
   /** As send, also telling whether the answer is a replay of one given before. */
   async call<R>(address: ActorAddress, body: unknown, options: SendOptions = {}): Promise<Answer<R>> {
     if (!this.subscription) throw new Error("ActorClient.start() was not called");

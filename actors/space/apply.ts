@@ -24,8 +24,6 @@ export function apply(state: SpaceState, event: SpaceEvent): SpaceState {
         hostEarnings: event.hostEarnings,
       });
     }
-    case "spaceSettingsChanged":
-      return { ...state, settings: event.settings };
     default:
       return assertNever(event, "space event");
   }

@@ -20,8 +20,8 @@ import {
 import { assertNever } from "../../src/errors.ts";
 import { firstEndingAfter } from "./booking-index.ts";
 import type {
+  DecidedCommand,
   RequestBooking,
-  SpaceCommand,
   SpaceDecision,
   SpaceEvent,
   SpaceRejection,
@@ -35,7 +35,7 @@ export const MAX_AMOUNT = 2_147_483_647;
 
 export function decide(
   state: SpaceState,
-  command: SpaceCommand,
+  command: DecidedCommand,
   now: number,
   policy: SpacePolicy = DEFAULT_SPACE_POLICY,
 ): SpaceDecision {
@@ -56,12 +56,6 @@ export function decide(
       return changeStatus(state, command.bookingId, "payment_failed", null, command.reason, now, policy);
     case "extend":
       return extend(state, command.bookingId, command.by, command.end, policy);
-    case "scheduleChanged":
-      return {
-        ok: true,
-        events: [{ type: "spaceSettingsChanged", settings: command.settings }],
-        bookingId: null,
-      };
     default:
       return assertNever(command, "space command");
   }

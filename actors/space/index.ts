@@ -12,6 +12,8 @@ export {
   type SpaceActorReply,
 } from "./space-actor.ts";
 export {
+  type DecidedCommand,
+  type ListingChanged,
   REJECTION_STATUS,
   type RequestBooking,
   requestBookingSchema,

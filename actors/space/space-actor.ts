@@ -9,12 +9,17 @@ import { BatchLoader } from "../../src/storage/batch-loader.ts";
 import type { BookingAdmission } from "../../src/storage/booking-admission.ts";
 import type { Pool } from "../../src/storage/postgres.ts";
 import type { ActorContext } from "../runtime/actor.ts";
-import { DecideAgainError, defineActor, sameRequest } from "../runtime/index.ts";
+import { DecideAgainError, defineActor, sameRequest, shardOfShardCell } from "../runtime/index.ts";
 import { applyAll } from "./apply.ts";
 import { type BookingView, bookingView } from "./booking-view.ts";
 import { decide } from "./decide.ts";
 import { RequestCommitGroup } from "./request-commit-group.ts";
-import { type SpaceCommand, spaceCommandSchema } from "./space-commands.ts";
+import {
+  type DecidedCommand,
+  type ListingChanged,
+  type SpaceCommand,
+  spaceCommandSchema,
+} from "./space-commands.ts";
 import { bookingEntry, entriesTouchedBy, spaceStateEntries } from "./space-entries.ts";
 import { rejectionError } from "./space-errors.ts";
 import {
@@ -57,6 +62,13 @@ export interface SpaceActorOptions {
    * once (request-commit-group.ts); 0 writes each batch alone. Default 2.
    */
   readonly requestCommitConcurrency?: number | undefined;
+  /**
+   * ACTOR_SHARD_COUNT: with it, an actor whose space now belongs to another shard (moved) stands
+   * down (answers space_moved, keeps no reminders); without it, shards are not checked.
+   */
+  readonly shardCount?: number | undefined;
+  /** How often a refusal compares the settings' version with PostgreSQL (default SETTINGS_CHECK_MS). */
+  readonly settingsCheckMs?: number | undefined;
 }
 
 /**
@@ -96,12 +108,33 @@ function goneSpace(spaceId: string): SpaceState {
 
 const spaceNotFound = () => new AppError("not_found", 404, "space not found");
 
+/** Host id of the state an actor holds for a space that moved to another shard's actor. */
+const MOVED = ">";
+
+/** The state of a space served by another shard now: it takes nothing, every command is space_moved. */
+function movedSpace(spaceId: string): SpaceState {
+  const gone = goneSpace(spaceId);
+  return { ...gone, settings: { ...gone.settings, hostId: MOVED } };
+}
+
+const spaceMoved = () =>
+  new AppError("space_moved", 503, "the space moved to another shard; send the command again");
+
+/** Refuses a command for a space this actor does not serve (deleted, or moved to another shard). */
+function assertServed(state: SpaceState): void {
+  if (state.settings.hostId === GONE) throw spaceNotFound();
+  if (state.settings.hostId === MOVED) throw spaceMoved();
+}
+
 /** The address-free description of the actor, for `client.ask` (type, and the reply type). */
 export function createSpaceActor(options: SpaceActorOptions) {
   const { pool, policy, live } = options;
   const publisher = live === undefined ? undefined : new SpaceLivePublisher(live, options.logger);
   const concurrency = options.requestCommitConcurrency ?? 2;
   const requests = concurrency > 0 ? new RequestCommitGroup(pool, { concurrency }) : undefined;
+  const settingsCheckMs = options.settingsCheckMs ?? SETTINGS_CHECK_MS;
+  /** Each space's shard cell as last read from the ledger (which shard's actor serves it). */
+  const shardCells = new Map<string, string>();
   /**
    * Spaces whose state PostgreSQL contradicted (a taken slot or a moved status only the ledger saw):
    * their next command reloads the state from PostgreSQL before deciding.
@@ -151,16 +184,28 @@ export function createSpaceActor(options: SpaceActorOptions) {
       now = Math.min(now, askedAt.get(id) ?? Number.POSITIVE_INFINITY);
       askedAt.delete(id);
     }
-    return loadSpaceStates(pool, ids, Number.isFinite(now) ? now : Date.now(), (id, location) =>
-      publisher?.remember(id, location),
-    );
+    return loadSpaceStates(pool, ids, Number.isFinite(now) ? now : Date.now(), (id, location) => {
+      publisher?.remember(id, location);
+      if (shardCells.size >= 100_000) shardCells.clear();
+      shardCells.set(id, location.shardCell);
+    });
   });
-  async function loadState(spaceId: string, now: number): Promise<SpaceState | null> {
+  /** The space as the ledger holds it now; the moved state when another shard serves it now. */
+  async function loadState(spaceId: string, now: number, shard: number): Promise<SpaceState | null> {
     if (!UUID.test(spaceId)) return null;
     const key = spaceId.toLowerCase();
     askedAt.set(key, Math.min(askedAt.get(key) ?? now, now));
     const state = await states.load(key);
-    return state === undefined ? null : { ...state, spaceId };
+    if (state === undefined) return null;
+    const shardCell = shardCells.get(key);
+    const { shardCount } = options;
+    if (
+      shardCount !== undefined &&
+      shardCell !== undefined &&
+      shardOfShardCell(shardCell, shardCount) !== shard
+    )
+      return movedSpace(spaceId);
+    return { ...state, spaceId };
   }
 
   /**
@@ -171,9 +216,9 @@ export function createSpaceActor(options: SpaceActorOptions) {
    * per space. True when the state turned out stale.
    */
   async function settingsChanged(ctx: SpaceContext, state: SpaceState): Promise<boolean> {
-    if (state.settings.hostId === GONE) return false;
+    if (state.settings.hostId === GONE || state.settings.hostId === MOVED) return false;
     const wall = Date.now();
-    if (wall - (checkedAt.get(ctx.actorId) ?? 0) < SETTINGS_CHECK_MS) return false;
+    if (wall - (checkedAt.get(ctx.actorId) ?? 0) < settingsCheckMs) return false;
     if (checkedAt.size >= 100_000) checkedAt.clear();
     checkedAt.set(ctx.actorId, wall);
     const version = await loadSpaceVersion(pool, ctx.actorId);
@@ -192,7 +237,7 @@ export function createSpaceActor(options: SpaceActorOptions) {
       if (removed.length > 0) ctx.setState(state, removed.map(bookingEntry));
       return state;
     }
-    const fresh = (await loadState(ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);
+    const fresh = (await loadState(ctx.actorId, ctx.now(), ctx.shard)) ?? goneSpace(ctx.actorId);
     stale.delete(ctx.actorId);
     checkedAt.set(ctx.actorId, Date.now());
     // The reminders may be as stale as the state was: set every one it needs, drop the rest.
@@ -207,7 +252,7 @@ export function createSpaceActor(options: SpaceActorOptions) {
   async function run(
     ctx: SpaceContext,
     state: SpaceState,
-    command: SpaceCommand,
+    command: DecidedCommand,
     decided?: ReturnType<typeof decide>,
   ): Promise<SpaceActorReply> {
     const decision = decided ?? decide(state, command, ctx.now(), policy);
@@ -219,7 +264,7 @@ export function createSpaceActor(options: SpaceActorOptions) {
       const record = await recordOf(ctx, false);
       if (record !== undefined) return answerRecorded(ctx, record);
       const probe = ctx.fingerprint !== undefined || decision.rejection.code === "invalid_transition";
-      if (probe && command.type !== "scheduleChanged") ctx.stageWrite({ probe: ctx.commandId });
+      if (probe) ctx.stageWrite({ probe: ctx.commandId });
       throw rejectionError(decision.rejection);
     }
     const { events, bookingId } = decision;
@@ -257,34 +302,58 @@ export function createSpaceActor(options: SpaceActorOptions) {
     return reply;
   }
 
+  /**
+   * A listing change committed in PostgreSQL: the state, reminders included, is read again at once
+   * (not at the next version check), and the map is told. An actor whose space moved to another
+   * shard keeps a moved state with no reminder, and takes the space off its old cell; the new
+   * shard's actor, told too, shows it in its new one.
+   */
+  async function listingChanged(ctx: SpaceContext, command: ListingChanged): Promise<SpaceActorReply> {
+    stale.add(ctx.actorId);
+    const state = await current(ctx);
+    if (publisher !== undefined) {
+      const show = state.settings.hostId !== MOVED;
+      ctx.afterCommit(() => publisher.enqueueListing(state, command.previousCell, show));
+    }
+    return null;
+  }
+
   return defineActor<SpaceState, SpaceCommand, SpaceActorReply, SpaceWrite>({
     type: SPACE_ACTOR_TYPE,
     stateSchema: storedSpaceStateSchema,
     entries: spaceStateEntries,
     commandSchema: spaceCommandSchema,
     async rebuild(ctx) {
-      const state = (await loadState(ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);
+      const state = (await loadState(ctx.actorId, ctx.now(), ctx.shard)) ?? goneSpace(ctx.actorId);
       stale.delete(ctx.actorId);
       checkedAt.set(ctx.actorId, Date.now());
       for (const r of spaceReminders(state)) ctx.setReminder(r.key, r.at);
       return state;
     },
     async handle(ctx, command) {
+      if (command.type === "listingChanged") return listingChanged(ctx, command);
       const known = await recordOf(ctx, false);
       if (known !== undefined) return answerRecorded(ctx, known);
+      const reloading = stale.has(ctx.actorId);
       let state = await current(ctx);
-      if (state.settings.hostId === GONE) throw spaceNotFound();
+      // A moved state kept from before may be old news (the space came back): space_moved is only
+      // answered on the ledger's word now, so the caller's resend goes to another shard.
+      if (state.settings.hostId === MOVED && !reloading) {
+        stale.add(ctx.actorId);
+        state = await current(ctx);
+      }
+      assertServed(state);
       const decision = decide(state, command, ctx.now(), policy);
       if (decision.ok || !(await settingsChanged(ctx, state))) return run(ctx, state, command, decision);
       state = await current(ctx);
-      if (state.settings.hostId === GONE) throw spaceNotFound();
+      assertServed(state);
       return run(ctx, state, command);
     },
     async onReminder(ctx, name) {
       // Committed before (the worker died before acking it): done.
       if ((await recordOf(ctx, false)) !== undefined) return;
       const state = await current(ctx);
-      if (state.settings.hostId === GONE) return;
+      if (state.settings.hostId === GONE || state.settings.hostId === MOVED) return;
       const bookingId = name.slice(name.indexOf(":") + 1);
       const booking = findSpaceBooking(state, bookingId);
       // The command the booking needs under this name now; none when it settled or moved on.

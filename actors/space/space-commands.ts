@@ -2,7 +2,7 @@
 // mailbox), the events it commits, and its answers (a decision or a rejection with a machine code).
 import { z } from "zod";
 import type { BookingStatus, BookingTransition } from "../../src/domain/index.ts";
-import { instantSchema, type SpaceBooking, type SpaceSettings, spaceSettingsSchema } from "./space-state.ts";
+import { instantSchema, type SpaceBooking } from "./space-state.ts";
 
 const commandId = z.string().min(1).max(200);
 /** Booking and user ids are the ledger's uuids. */
@@ -48,10 +48,26 @@ export const spaceCommandSchema = z.discriminatedUnion("type", [
   bySystem("end"),
   bySystem("paymentAuthorized"),
   bySystem("paymentFailed"),
-  z.strictObject({ type: z.literal("scheduleChanged"), commandId, settings: spaceSettingsSchema }),
+  /**
+   * The listing was changed in PostgreSQL (created, edited, rescheduled, deactivated, deleted or
+   * moved) and committed: the actor reloads it from the ledger at once and publishes what the map
+   * shows. `previousCell`: the map cell the space stood in before the change (it leaves that cell
+   * when it is no longer there or no longer listed).
+   */
+  z.strictObject({
+    type: z.literal("listingChanged"),
+    commandId,
+    previousCell: z
+      .string()
+      .regex(/^[0-9a-f]{15}$/)
+      .optional(),
+  }),
 ]);
 
 export type SpaceCommand = z.infer<typeof spaceCommandSchema>;
+/** The commands `decide` rules on: everything but a listing change (a reload, not a decision). */
+export type DecidedCommand = Exclude<SpaceCommand, { type: "listingChanged" }>;
+export type ListingChanged = Extract<SpaceCommand, { type: "listingChanged" }>;
 export type SpaceCommandType = SpaceCommand["type"];
 export type RequestBooking = z.infer<typeof requestBookingSchema>;
 
@@ -85,8 +101,7 @@ export type SpaceEvent =
       readonly platformFee: number;
       readonly hostEarnings: number;
       readonly by: string;
-    }
-  | { readonly type: "spaceSettingsChanged"; readonly settings: SpaceSettings };
+    };
 
 export type SpaceRejectionCode =
   | "slot_unavailable"

@@ -55,8 +55,6 @@ export function entriesTouchedBy(events: readonly SpaceEvent[]): string[] {
       case "bookingStatusChanged":
       case "bookingExtended":
         return bookingEntry(event.bookingId);
-      case "spaceSettingsChanged":
-        return SPACE_ENTRY;
       default:
         return assertNever(event, "space event");
     }

@@ -97,8 +97,7 @@ export async function commitSpaceBatch(
     await withTransaction(pool, async (client) => {
       await lockSpacesForBooking(client, commits);
       for (const commit of commits) {
-        const events = commit.events.filter((e) => e.type !== "spaceSettingsChanged");
-        for (const [index, event] of events.entries()) {
+        for (const [index, event] of commit.events.entries()) {
           if (!(await writeEvent(client, commit, event, index === 0))) {
             // Recorded by a commit that ran alongside (the same command delivered twice), or the
             // booking is not as the actor saw it.
@@ -152,32 +151,29 @@ export async function findCommandRecords(
 }
 
 /**
- * A batch that takes new time (a request, an extension) holds the space row `for share` for its
- * transaction, so a schedule change, an edit or a delete (which lock it `for update`) either waits
- * for the booking and then sees it, or comes first. A space no longer active takes no new time:
- * the actor's state was stale, and it is told so with a refusal it reloads on.
+ * Every batch holds its spaces' rows `for share` for its transaction, so a schedule change, an edit,
+ * a move or a delete (which lock the row `for update`) either waits for the batch and then sees it,
+ * or comes first. The row's version is the fence between actors: a decision made on settings read
+ * before a listing change (by an actor that has not reloaded yet, or by the actor of the shard a
+ * space moved away from) is refused, and its actor reloads before deciding again; so after a change
+ * only an actor that read it commits for the space. A space no longer active takes no new time.
  */
 async function lockSpacesForBooking(db: Queryable, commits: readonly LedgerCommit[]): Promise<void> {
-  const taking = commits.filter((c) =>
-    c.events.some((e) => e.type === "bookingRequested" || e.type === "bookingExtended"),
-  );
-  const spaceIds = [...new Set(taking.map((c) => c.spaceId))];
+  const spaceIds = [...new Set(commits.map((c) => c.spaceId))];
   if (spaceIds.length === 0) return;
   const { rows } = await db.query<{ id: string; status: string; version: string }>(
     `select id, status, ${SETTINGS_VERSION} as version from parking_spaces where id = any($1::uuid[]) for share`,
     [spaceIds],
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
-  for (const commit of taking) {
+  for (const commit of commits) {
     const space = byId.get(commit.spaceId);
-    if (space === undefined || space.status !== "active") {
+    const taking = commit.events.some((e) => e.type === "bookingRequested" || e.type === "bookingExtended");
+    if (space === undefined || (taking && space.status !== "active")) {
       throw ledgerRejectionError("conflict", "this space is not taking bookings right now");
     }
     if (commit.settingsVersion !== undefined && commit.settingsVersion !== space.version) {
-      throw ledgerRejectionError(
-        "conflict",
-        "the space's hours or terms just changed; send the request again",
-      );
+      throw ledgerRejectionError("conflict", "the space's listing just changed; send the request again");
     }
   }
 }
@@ -357,8 +353,6 @@ export const BOOKING_COLUMNS = `b.id, b.space_id as "spaceId", b.driver_id as "d
   b.host_earnings as "hostEarnings", b.vehicle, b.special_requests as "specialRequests",
   b.command_id as "commandId", b.version`;
 
-type BookingEvent = Exclude<SpaceEvent, { type: "spaceSettingsChanged" }>;
-
 /**
  * The rest of an event statement: command record, status history and outbox row from `changed`
  * ($1 command id, $2 command type, $3 record the command?, $4 outbox payload, $5 the request's
@@ -384,7 +378,7 @@ const eventTail = `
 async function writeEvent(
   db: Queryable,
   commit: LedgerCommit,
-  event: BookingEvent,
+  event: SpaceEvent,
   record: boolean,
 ): Promise<boolean> {
   const payload = JSON.stringify({ spaceId: commit.spaceId, commandId: commit.commandId, ...event });
@@ -470,7 +464,7 @@ async function writeEvent(
   return result.rows[0]!.n > 0;
 }
 
-function conflictMessage(event: BookingEvent): string {
+function conflictMessage(event: SpaceEvent): string {
   switch (event.type) {
     case "bookingRequested":
       return "this booking id is already in use";

@@ -14,6 +14,7 @@ import {
   notifyApprovalRequest,
   publishSpaceChange,
   type ResolvedStatus,
+  removeSpaceFromCell,
   resolveApprovalRequest,
 } from "../../src/live/index.ts";
 import type { Logger } from "../../src/logger.ts";
@@ -28,6 +29,10 @@ const LOCATIONS_MAX = 100_000;
 interface Pending {
   state: SpaceState;
   events: SpaceEvent[];
+  /** Map cells the space may have left (its cell before a listing change): taken off unless it is there. */
+  leaving: Set<string>;
+  /** False when this worker no longer serves the space (it moved to another shard): only leave. */
+  show: boolean;
 }
 
 export class SpaceLivePublisher {
@@ -43,11 +48,37 @@ export class SpaceLivePublisher {
 
   /** Queues a committed decision of a space (its state after it, and its events); returns at once. */
   enqueue(state: SpaceState, events: readonly SpaceEvent[]): void {
+    this.queue(state, events, undefined, true);
+  }
+
+  /**
+   * Queues a listing change the actor has reloaded: the space is shown as its row now says, in its
+   * cell (added, changed), and taken off `previousCell` when it left it; off every cell when it is
+   * no longer listed; `show` false (it moved to another shard, whose actor shows it): only taken off.
+   */
+  enqueueListing(state: SpaceState, previousCell: string | undefined, show: boolean): void {
+    this.queue(state, [], previousCell, show);
+  }
+
+  private queue(
+    state: SpaceState,
+    events: readonly SpaceEvent[],
+    previousCell: string | undefined,
+    show: boolean,
+  ): void {
     const queued = this.pending.get(state.spaceId);
-    if (queued === undefined) this.pending.set(state.spaceId, { state, events: [...events] });
-    else {
+    if (queued === undefined) {
+      this.pending.set(state.spaceId, {
+        state,
+        events: [...events],
+        leaving: new Set(previousCell === undefined ? [] : [previousCell]),
+        show,
+      });
+    } else {
       queued.state = state;
       queued.events.push(...events);
+      if (previousCell !== undefined) queued.leaving.add(previousCell);
+      queued.show = show;
     }
     if (this.scheduled) return;
     this.scheduled = true;
@@ -74,10 +105,16 @@ export class SpaceLivePublisher {
   async publish(batch: readonly Pending[]): Promise<void> {
     const [names, locations] = await Promise.all([this.driverNames(batch), this.locationsOf(batch)]);
     await Promise.all(
-      batch.map(async ({ state, events }) => {
+      batch.map(async ({ state, events, leaving, show }) => {
         await this.prompts(state, events, names);
-        const where = locations.get(state.spaceId);
-        if (where === undefined || !where.active) return;
+        const where = show ? locations.get(state.spaceId) : undefined;
+        const listed = where?.active === true;
+        if (where !== undefined && !listed) leaving.add(where.cell);
+        for (const cell of leaving) {
+          if (listed && cell === where.cell) continue;
+          await removeSpaceFromCell(this.live, cell, state.spaceId, { unbuilt: "leave" });
+        }
+        if (where === undefined || !listed) return;
         const { settings } = state;
         const space = liveStateFromRules(
           {
@@ -145,7 +182,8 @@ export class SpaceLivePublisher {
   private async locationsOf(batch: readonly Pending[]): Promise<Map<string, SpaceLocation>> {
     const found = new Map<string, SpaceLocation>();
     const missing: string[] = [];
-    for (const { state } of batch) {
+    for (const { state, show } of batch) {
+      if (!show) continue;
       const known = this.locations.get(state.spaceId);
       if (known !== undefined && known.version === (state.settingsVersion ?? null)) {
         found.set(state.spaceId, known);
@@ -155,12 +193,13 @@ export class SpaceLivePublisher {
     const { rows } = await this.live.pool.query<{
       id: string;
       cell: string;
+      shardCell: string;
       lat: number;
       lng: number;
       status: string;
       version: string;
     }>(
-      `select id, h3_cell as cell, lat, lng, status, ${SETTINGS_VERSION} as version
+      `select id, h3_cell as cell, h3_shard_cell as "shardCell", lat, lng, status, ${SETTINGS_VERSION} as version
          from parking_spaces where id = any($1::uuid[])`,
       [missing],
     );

@@ -22,6 +22,8 @@ export interface SpaceLocation {
   /** The space row's version when read: a moved or deactivated space has a new one. */
   version: string | null;
   cell: string;
+  /** The parent of `cell` at the shard resolution: which shard's actor serves the space. */
+  shardCell: string;
   lat: number;
   lng: number;
   active: boolean;
@@ -31,6 +33,7 @@ export interface SpaceLocation {
 export function locationOf(row: {
   version: string;
   cell: string;
+  shardCell: string;
   lat: number;
   lng: number;
   status: string;
@@ -38,6 +41,7 @@ export function locationOf(row: {
   return {
     version: row.version,
     cell: row.cell,
+    shardCell: row.shardCell,
     lat: row.lat,
     lng: row.lng,
     active: row.status === "active",
@@ -59,6 +63,7 @@ interface SpaceRow {
   status: "active" | "inactive" | "deleted";
   version: string;
   cell: string;
+  shardCell: string;
   lat: number;
   lng: number;
 }
@@ -117,7 +122,7 @@ export async function loadSpaceStates(
             s.daily_rate as daily, s.monthly_rate as monthly, s.timezone as "timeZone",
             s.buffer_minutes as "bufferMinutes", s.min_notice_minutes as "minNoticeMinutes",
             s.min_duration_minutes as "minDurationMinutes", s.max_duration_minutes as "maxDurationMinutes",
-            s.status, ${SETTINGS_VERSION} as version, s.h3_cell as cell, s.lat, s.lng,
+            s.status, ${SETTINGS_VERSION} as version, s.h3_cell as cell, s.h3_shard_cell as "shardCell", s.lat, s.lng,
             (select coalesce(json_agg(json_build_object('dayOfWeek', a.day_of_week, 'startMinute', a.start_minute,
                                                         'endMinute', a.end_minute) order by a.id), '[]')
                from space_availability a where a.space_id = s.id) as hours,

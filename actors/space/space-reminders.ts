@@ -1,7 +1,7 @@
 // The durable reminders a space actor needs (a deadline, a start, an end), as data the runtime
 // schedules: each is a command to deliver to the actor at a time, under a key unique within the
 // actor, so rescheduling replaces and settling cancels.
-import type { SpaceCommand } from "./space-commands.ts";
+import type { DecidedCommand } from "./space-commands.ts";
 import { findSpaceBooking, type SpaceBooking, type SpaceState } from "./space-state.ts";
 
 export interface SpaceReminder {
@@ -10,7 +10,7 @@ export interface SpaceReminder {
   /** UTC epoch ms when the command becomes due. */
   readonly at: number;
   /** What to deliver; its commandId names the occurrence, so a re-fired reminder has one effect. */
-  readonly command: SpaceCommand;
+  readonly command: DecidedCommand;
 }
 
 /** The reminders a booking in its current status needs; none once it is final. */
@@ -77,6 +77,6 @@ function endReminder(booking: SpaceBooking): SpaceReminder {
   return reminder(`end:${id}`, end, { type: "end", commandId: `end:${id}:${end}`, bookingId: id });
 }
 
-function reminder(key: string, at: number, command: SpaceCommand): SpaceReminder {
+function reminder(key: string, at: number, command: DecidedCommand): SpaceReminder {
   return { key, at, command };
 }

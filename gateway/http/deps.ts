@@ -68,7 +68,7 @@ export function createDeps(
   const revocations = new SessionRevocations(redis, logger);
   const background = new BackgroundTasks(logger);
   const auth = new AuthService(pool, config, accessTokens, throttle, mailer, revocations, background);
-  const spaceCommands = new SpaceCommands(pool, config, logger, component);
+  const spaceCommands = new SpaceCommands(pool, config, logger, component, redis);
   return {
     config,
     logger,

@@ -87,13 +87,17 @@ export async function publishSpaceChange(
   return apply(live, cell, valid.id, valid.state, encodeSpaceLiveState(valid), "", options);
 }
 
-/** Takes a space off a cell's map (listing deactivated or deleted, or moved to another cell). */
+/**
+ * Takes a space off a cell's map (listing deactivated or deleted, or moved to another cell); a
+ * no-op when the cell does not hold it. Call after the change is committed.
+ */
 export function removeSpaceFromCell(
   live: LiveContext,
   cell: string,
   spaceId: string,
+  options: PublishOptions = {},
 ): Promise<PublishResult> {
-  return apply(live, cell, spaceId, "", "");
+  return apply(live, cell, spaceId, "", "", "", options);
 }
 
 /**

@@ -160,12 +160,20 @@ export async function findSpace(db: Queryable, id: string): Promise<SpaceRecord 
 }
 
 /** Locks the space row for the rest of the caller's transaction (writers of one space take turns). */
-export async function lockSpace(
-  db: Queryable,
-  id: string,
-): Promise<{ hostId: string; status: SpaceStatus; timezone: string } | undefined> {
-  const { rows } = await db.query<{ hostId: string; status: SpaceStatus; timezone: string }>(
-    `select host_id as "hostId", status, timezone from parking_spaces where id = $1 for update`,
+/** What a change to a space reads under its row lock: who manages it, and where it stands. */
+export interface LockedSpace {
+  hostId: string;
+  status: SpaceStatus;
+  timezone: string;
+  /** Its map cell and shard cell (H3). */
+  cell: string;
+  shardCell: string;
+}
+
+export async function lockSpace(db: Queryable, id: string): Promise<LockedSpace | undefined> {
+  const { rows } = await db.query<LockedSpace>(
+    `select host_id as "hostId", status, timezone, h3_cell as cell, h3_shard_cell as "shardCell"
+       from parking_spaces where id = $1 for update`,
     [id],
   );
   return rows[0];

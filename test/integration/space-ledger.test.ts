@@ -11,6 +11,7 @@ import {
   type CommandRecord,
   commitSpaceBatch,
   DEFAULT_SPACE_POLICY,
+  type DecidedCommand,
   decide,
   findBooking,
   findCommandRecords,
@@ -20,7 +21,6 @@ import {
   RecordedCommands,
   RequestCommitGroup,
   requestBatchOf,
-  type SpaceCommand,
   type SpaceState,
   writeRequestBatches,
 } from "../../actors/space/index.ts";
@@ -70,7 +70,7 @@ function requestCommand(
   start: string,
   end: string,
   options: { commandId?: string; specialRequests?: string } = {},
-): SpaceCommand {
+): DecidedCommand {
   const bookingId = options.commandId === undefined ? randomUUID() : bookingIdFor(options.commandId);
   return {
     type: "requestBooking",
@@ -111,7 +111,7 @@ async function commitOne(commit: LedgerCommit): Promise<CommitOutcome> {
 /** Decides a command against `state`: the commit the actor would stage for it, and the next state. */
 function decideCommit(
   state: SpaceState,
-  command: SpaceCommand,
+  command: DecidedCommand,
   time = now,
   fingerprint: string | null = null,
 ) {
@@ -137,7 +137,7 @@ function decideCommit(
 /** Decides a command against `state` and commits it; returns the commit's outcome and the next state. */
 async function decideAndCommit(
   state: SpaceState,
-  command: SpaceCommand,
+  command: DecidedCommand,
   time = now,
   fingerprint: string | null = null,
 ) {
@@ -253,6 +253,7 @@ describe("the shard worker's pool (generic plans)", () => {
       expect(located.get(spaces[0]!)).toEqual({
         version: (await load(spaces[0]!)).settingsVersion,
         cell: "89390cb1b4bffff",
+        shardCell: "84390cbffffffff",
         lat: 40.4168,
         lng: -3.7038,
         active: true,
@@ -348,7 +349,7 @@ describe("committing decisions", () => {
       requestCommand("2030-01-14T10:00Z", "2030-01-14T12:00Z"),
     );
     const otherSpace = { ...requested.state, spaceId: await newSpace("request") };
-    const approve: SpaceCommand = {
+    const approve: DecidedCommand = {
       type: "approve",
       commandId: randomUUID(),
       bookingId: requested.bookingId,
@@ -392,7 +393,7 @@ describe("committing decisions", () => {
     );
     const pending = requested.state;
     expect(findSpaceBooking(pending, requested.bookingId)?.status).toBe("pending_approval");
-    const approve: SpaceCommand = {
+    const approve: DecidedCommand = {
       type: "approve",
       commandId: randomUUID(),
       bookingId: requested.bookingId,
@@ -406,7 +407,7 @@ describe("committing decisions", () => {
     expect(row.rows[0]).toEqual({ status: "confirmed", expires_at: null, version: 2 });
 
     // Another worker with the old state rejects the same request: the row is no longer pending.
-    const staleReject: SpaceCommand = {
+    const staleReject: DecidedCommand = {
       type: "reject",
       commandId: randomUUID(),
       bookingId: requested.bookingId,
@@ -475,7 +476,7 @@ describe("committing decisions", () => {
       await load(spaceId),
       requestCommand("2030-01-09T10:00Z", "2030-01-09T12:00Z"),
     );
-    const extend = (end: string): SpaceCommand => ({
+    const extend = (end: string): DecidedCommand => ({
       type: "extend",
       commandId: randomUUID(),
       bookingId: made.bookingId,
@@ -510,7 +511,11 @@ describe("a command's record: the request's fingerprint and the answer it got", 
     const group = new RequestCommitGroup(pool(), { concurrency: 1 });
     let state = await load(spaceId);
     const expected = new Map<string, CommandRecord>();
-    const commit = async (command: SpaceCommand, fingerprint: string | null, writer?: RequestCommitGroup) => {
+    const commit = async (
+      command: DecidedCommand,
+      fingerprint: string | null,
+      writer?: RequestCommitGroup,
+    ) => {
       const decided = decideCommit(state, command, now, fingerprint);
       const answer = oddAnswer(decided.bookingId, command.type);
       const commits = [{ ...decided.commit, answer }];
@@ -623,7 +628,7 @@ describe("a command's record: the request's fingerprint and the answer it got", 
       "fp-approve",
     );
     expect(approved.result).toEqual({ outcome: "committed" });
-    const extend: SpaceCommand = {
+    const extend: DecidedCommand = {
       type: "extend",
       commandId,
       bookingId: requested.bookingId,
@@ -732,7 +737,7 @@ describe("the exclusion constraint as the last line of defence", () => {
       requestCommand("2030-01-11T10:00Z", "2030-01-11T12:00Z"),
     );
     await decideAndCommit(made.state, requestCommand("2030-01-11T12:30Z", "2030-01-11T14:00Z"));
-    const extend: SpaceCommand = {
+    const extend: DecidedCommand = {
       type: "extend",
       commandId: randomUUID(),
       bookingId: made.bookingId,
@@ -752,7 +757,7 @@ describe("the exclusion constraint as the last line of defence", () => {
     const state = await load(spaceId);
     const commits = Array.from({ length: 60 }, (_, i) => {
       const start = at("2030-01-12T10:00Z") + (i % 6) * 10 * 60_000;
-      const command: SpaceCommand = {
+      const command: DecidedCommand = {
         type: "requestBooking",
         commandId: randomUUID(),
         bookingId: randomUUID(),
@@ -845,7 +850,7 @@ describe("data PostgreSQL refuses", () => {
 
 describe("committing a batch of decisions (the runtime's flushWrites)", () => {
   /** Decides commands one after another on the state, as the runtime does within a batch. */
-  function decideAll(state: SpaceState, commands: SpaceCommand[]) {
+  function decideAll(state: SpaceState, commands: DecidedCommand[]) {
     const commits: LedgerCommit[] = [];
     let next = state;
     for (const command of commands) {
@@ -944,7 +949,7 @@ describe("committing a batch of decisions (the runtime's flushWrites)", () => {
       }));
       return { command, commits };
     };
-    const bookingOf = (command: SpaceCommand) => (command as { bookingId: string }).bookingId;
+    const bookingOf = (command: DecidedCommand) => (command as { bookingId: string }).bookingId;
 
     it("writes the row, history, outbox and command record; run again it writes nothing and names the command recorded", async () => {
       const spaceId = await newSpace("instant");

@@ -34,6 +34,7 @@ export async function startSpaceHost(
         pool,
         policy: spacePolicyFromConfig(config),
         live,
+        shardCount: config.ACTOR_SHARD_COUNT,
         ...(live === undefined ? {} : { admission: bookingAdmissionFromConfig(live.redis, config) }),
       }),
     ],

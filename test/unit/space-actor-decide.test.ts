@@ -6,6 +6,7 @@ import {
   applyAll,
   bookingView,
   DEFAULT_SPACE_POLICY,
+  type DecidedCommand,
   decide,
   findSpaceBooking,
   parseSpaceState,
@@ -13,7 +14,6 @@ import {
   REJECTION_STATUS,
   type RequestBooking,
   reminderChanges,
-  type SpaceCommand,
   type SpaceDecision,
   type SpacePolicy,
   type SpaceState,
@@ -44,19 +44,19 @@ function request(start: string, end: string, bookingId = `b${++seq}`, driverId =
   };
 }
 
-function cmd(type: "approve" | "reject" | "cancel", bookingId: string, by: string): SpaceCommand {
+function cmd(type: "approve" | "reject" | "cancel", bookingId: string, by: string): DecidedCommand {
   return { type, commandId: `c${++seq}`, bookingId, by };
 }
 
 function sys(
   type: "expire" | "start" | "end" | "paymentAuthorized" | "paymentFailed",
   bookingId: string,
-): SpaceCommand {
+): DecidedCommand {
   return { type, commandId: `c${++seq}`, bookingId };
 }
 
 /** Decides and, when accepted, applies; returns the decision and the next state. */
-function step(state: SpaceState, command: SpaceCommand, time = now, policy?: SpacePolicy) {
+function step(state: SpaceState, command: DecidedCommand, time = now, policy?: SpacePolicy) {
   const decision = decide(state, command, time, policy);
   return { decision, state: decision.ok ? applyAll(state, decision.events) : state };
 }
@@ -147,7 +147,7 @@ describe("requestBooking", () => {
 
   it("rejects windows the rules refuse, each with its own code", () => {
     const state = spaceState();
-    const cases: [SpaceCommand, string][] = [
+    const cases: [DecidedCommand, string][] = [
       [request("2026-06-16T10:00Z", "2026-06-16T10:00Z"), "invalid_window"],
       [
         { ...request("2026-06-16T10:00Z", "2026-06-16T11:00Z"), start: at("2026-06-16T10:00Z") + 1 },
@@ -295,7 +295,7 @@ describe("extend", () => {
     state = step(state, request("2026-06-16T13:00Z", "2026-06-16T14:00Z", "e-2", OTHER)).state;
     return state;
   };
-  const extend = (end: string, by = DRIVER, bookingId = "e-1"): SpaceCommand => ({
+  const extend = (end: string, by = DRIVER, bookingId = "e-1"): DecidedCommand => ({
     type: "extend",
     commandId: `c${++seq}`,
     bookingId,
@@ -428,7 +428,7 @@ describe("payment authorization (when required)", () => {
   });
 });
 
-describe("scheduleChanged, reminders, state", () => {
+describe("changed settings, reminders, state", () => {
   it("new settings apply to new requests; bookings made under the old ones stand", () => {
     let state = step(spaceState(), request("2026-06-16T08:00Z", "2026-06-16T10:00Z", "s-1")).state;
     const closedAllDay = {
@@ -436,7 +436,8 @@ describe("scheduleChanged, reminders, state", () => {
       exceptions: [{ localDate: "2026-06-16", kind: "closed" as const }],
     };
     const settings = { ...state.settings, rules: closedAllDay, bookingMode: "request" as const };
-    state = step(state, { type: "scheduleChanged", commandId: "sc", settings }).state;
+    // What the actor holds after reloading a listing change.
+    state = { ...state, settings };
     expect(state.settings).toBe(settings);
     expect(findSpaceBooking(state, "s-1")?.status).toBe("confirmed");
     expect(codeOf(decide(state, request("2026-06-16T12:00Z", "2026-06-16T13:00Z"), now))).toBe(

@@ -11,10 +11,10 @@ import {
   bookingEntry,
   compareBookings,
   DEFAULT_SPACE_POLICY,
+  type DecidedCommand,
   decide,
   entriesTouchedBy,
   pruneSpaceState,
-  type SpaceCommand,
   type SpacePolicy,
   type SpaceState,
   spaceReminders,
@@ -103,7 +103,7 @@ function deadline(model: Model, status: Status, start: number): number | null {
 
 type Answer = string; // "ok" or a rejection code
 
-function modelRequest(m: Model, c: Extract<SpaceCommand, { type: "requestBooking" }>): Answer {
+function modelRequest(m: Model, c: Extract<DecidedCommand, { type: "requestBooking" }>): Answer {
   const existing = m.bookings.find((b) => b.id === c.bookingId);
   if (existing) return existing.commandId === c.commandId ? "ok" : "invalid_transition";
   const { start, end } = c;
@@ -132,8 +132,8 @@ function modelRequest(m: Model, c: Extract<SpaceCommand, { type: "requestBooking
   return "ok";
 }
 
-function modelStatusCommand(m: Model, c: SpaceCommand): Answer {
-  if (c.type === "requestBooking" || c.type === "scheduleChanged") throw new Error("not a booking command");
+function modelStatusCommand(m: Model, c: DecidedCommand): Answer {
+  if (c.type === "requestBooking") throw new Error("not a booking command");
   const b = m.bookings.find((x) => x.id === c.bookingId);
   if (!b) return "not_found";
   const by = "by" in c ? c.by : null;
@@ -386,7 +386,7 @@ function runScenario(setup: Setup, ops: Op[]) {
     paymentRequired: setup.paymentRequired,
   };
   let state: SpaceState = { spaceId: "space", settings: settingsOf(model), bookings: [] };
-  const requests: Extract<SpaceCommand, { type: "requestBooking" }>[] = [];
+  const requests: Extract<DecidedCommand, { type: "requestBooking" }>[] = [];
   let seq = 0;
   const targetOf = (recent: number) =>
     recent < 0
@@ -396,7 +396,7 @@ function runScenario(setup: Setup, ops: Op[]) {
 
   // What Redis would hold: the whole state once, then only the entries each decision names.
   let stored = storedWhole(state);
-  const run = (command: SpaceCommand): { real: Answer; state: SpaceState } => {
+  const run = (command: DecidedCommand): { real: Answer; state: SpaceState } => {
     const decision = decide(state, command, model.now, policy);
     if (!decision.ok) return { real: decision.rejection.code, state };
     const next = applyAll(state, decision.events);
@@ -405,7 +405,7 @@ function runScenario(setup: Setup, ops: Op[]) {
   };
 
   for (const op of ops) {
-    let command: SpaceCommand;
+    let command: DecidedCommand;
     let expected: Answer;
     switch (op.kind) {
       case "request": {
@@ -460,9 +460,10 @@ function runScenario(setup: Setup, ops: Op[]) {
         model.mode = op.mode;
         model.buffer = op.buffer;
         model.closed = closedFrom(op.closedMask);
-        command = { type: "scheduleChanged", commandId: `c${++seq}`, settings: settingsOf(model) };
-        expected = "ok";
-        break;
+        // A listing change: the actor reloads its settings from the ledger and writes its state whole.
+        state = { ...state, settings: settingsOf(model) };
+        stored = storedWhole(state);
+        continue;
       case "advance":
         model.now += op.slots * 15 * MIN;
         continue;

@@ -92,7 +92,7 @@ export function spaceAvailabilityRoutes(deps: AppDeps) {
       const user = currentUser(c);
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
-      const rules = await withTransaction(pool, async (tx) => {
+      const { rules, before } = await withTransaction(pool, async (tx) => {
         // The lock makes bookings of this space wait, so none slips in between the check and the write.
         await lockSpaceForChange(tx, id, user);
         const current = (await availabilityRepo.loadAvailability(tx, id))!;
@@ -129,8 +129,9 @@ export function spaceAvailabilityRoutes(deps: AppDeps) {
           shardCell: current.shardCell,
           changed: [...(body.schedule ? ["schedule"] : []), ...(body.exceptions ? ["exceptions"] : [])],
         });
-        return next;
+        return { rules: next, before: { cell: current.cell, shardCell: current.shardCell } };
       });
+      await deps.spaceCommands.listingChanged(id, before);
       return c.json({ spaceId: id, ...toRulesView(rules) }, 200);
     })
     .openapi(readAvailability, async (c) => {

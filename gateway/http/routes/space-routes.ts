@@ -148,6 +148,7 @@ export function spaceRoutes(deps: AppDeps) {
         });
         return spaceId;
       });
+      await deps.spaceCommands.listingChanged(id);
       return c.json(toSpaceView(await load(id), { isManager: true }), 201);
     })
     .openapi(listMySpaces, async (c) => {
@@ -187,7 +188,7 @@ export function spaceRoutes(deps: AppDeps) {
       const user = currentUser(c);
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
-      await withTransaction(pool, async (tx) => {
+      const before = await withTransaction(pool, async (tx) => {
         const locked = await lockSpaceForChange(tx, id, user);
         // The weekly schedule is read in the space's zone: moving it to another zone moves every booking's
         // local hours, so that waits until no booking holds the space.
@@ -214,18 +215,22 @@ export function spaceRoutes(deps: AppDeps) {
             ? { previousCell: current.h3Cell, previousShardCell: current.h3ShardCell }
             : {}),
         });
+        return locked;
       });
+      await deps.spaceCommands.listingChanged(id, before);
       return c.json(toSpaceView(await load(id), { isManager: true }), 200);
     })
     .openapi(deleteSpace, async (c) => {
       const user = currentUser(c);
       const { id } = c.req.valid("param");
-      await withTransaction(pool, async (tx) => {
+      const before = await withTransaction(pool, async (tx) => {
         const locked = await lockSpaceForChange(tx, id, user);
         await refuseWhileBooked(tx, id, "the space cannot be deleted");
         await spacesRepo.updateSpace(tx, id, { status: "deleted" });
         await spacesRepo.recordSpaceEvent(tx, id, "space_deleted", { hostId: locked.hostId });
+        return locked;
       });
+      await deps.spaceCommands.listingChanged(id, before);
       return c.body(null, 204);
     })
     .route("/", spaceImageRoutes(deps));
