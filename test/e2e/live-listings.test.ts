@@ -30,7 +30,11 @@ const clients: LiveTestClient[] = [];
 beforeAll(async () => {
   const [started, worker] = await Promise.all([
     startGateways(2, actorEnv),
-    spawnWorker("listings-worker-1", { ...actorEnv, LOG_LEVEL: "warn", NODE_ENV: "test" }, SHARD_WORKER_ENTRY),
+    spawnWorker(
+      "listings-worker-1",
+      { ...actorEnv, LOG_LEVEL: "warn", NODE_ENV: "test" },
+      SHARD_WORKER_ENTRY,
+    ),
   ]);
   gateways = started;
   await waitFor(
@@ -193,7 +197,13 @@ describe.each<TransportName>(["ws", "socket.io"])("listing changes over %s", (tr
     client.send({ type: "subscribe", ref: "s", cells: [cell] });
     const empty = await client.next((m) => m.type === "snapshot" && m.cell === cell);
     expect(empty).toMatchObject({ epoch: "empty", offset: 0, spaces: [] });
-    const created = await rest(gateways[0]!, token, "POST", "/spaces", validSpaceBody({ location: points[0] }));
+    const created = await rest(
+      gateways[0]!,
+      token,
+      "POST",
+      "/spaces",
+      validSpaceBody({ location: points[0] }),
+    );
     expect(created.status).toBe(201);
     const snapshot = await client.next(
       (m) => m.type === "snapshot" && m.cell === cell && m.epoch !== "empty",

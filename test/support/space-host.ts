@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll } from "vitest";
 import { actorDriverFromConfig, runtimeSettingsFromConfig } from "../../actors/runtime/from-config.ts";
 import { ActorHost } from "../../actors/runtime/index.ts";
-import { createSpaceActor, spacePolicyFromConfig } from "../../actors/space/index.ts";
+import { createSpaceActor, type SpaceActorOptions, spacePolicyFromConfig } from "../../actors/space/index.ts";
 import type { Config } from "../../src/config/index.ts";
 import type { LiveContext } from "../../src/live/index.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -22,6 +22,8 @@ export async function startSpaceHost(
   pool: Pool,
   workerId = "test-space-host",
   live?: LiveContext,
+  /** Actor options besides the ones made here (e.g. settingsCheckMs). */
+  options: Partial<SpaceActorOptions> = {},
 ) {
   const driver = actorDriverFromConfig(config, workerId);
   const host = new ActorHost({
@@ -36,6 +38,7 @@ export async function startSpaceHost(
         live,
         shardCount: config.ACTOR_SHARD_COUNT,
         ...(live === undefined ? {} : { admission: bookingAdmissionFromConfig(live.redis, config) }),
+        ...options,
       }),
     ],
     settings: runtimeSettingsFromConfig(config),
