@@ -1,6 +1,7 @@
 // Listing changes on the live map, over raw `ws` and over socket.io, against two spawned gateways and
 // a shard worker running the space actor: a host creates a space in a watched cell, changes its
-// price, closes it for today, moves it to the next cell and deletes it, all through REST; every
+// price, closes it for today, deactivates and relists it, moves it to the next cell and deletes it,
+// all through REST; every
 // watcher gets the delta each change makes within a second of its answer, offsets one by one, and
 // a fresh snapshot afterwards agrees with what the deltas built.
 import { randomUUID } from "node:crypto";
@@ -101,7 +102,7 @@ class CellView {
 }
 
 describe.each<TransportName>(["ws", "socket.io"])("listing changes over %s", (transport) => {
-  it("create → added, price → changed, closed today → closed, move → removed here and added there, delete → removed; each within 1 s", async () => {
+  it("create → added, price → changed, closed today → closed, deactivated → removed, relisted → added, move → removed here and added there, delete → removed; each within 1 s", async () => {
     const hostId = await insertHost(pool);
     const token = await tokens.sign({ userId: hostId, roles: ["driver", "host"] });
     // Two neighbouring map cells, each already holding a space (so both have live state).
@@ -156,6 +157,15 @@ describe.each<TransportName>(["ws", "socket.io"])("listing changes over %s", (tr
     expect(closing.status).toBe(200);
     const closed = await a.delta((m) => m.space?.id === id, closing.at + WITHIN_MS);
     expect(closed.space).toMatchObject({ id, state: "closed", hourly: 450 });
+
+    // Deactivated: removed; listed again: added back.
+    const pausing = await rest(gateways[0]!, token, "PUT", `/spaces/${id}`, { status: "inactive" });
+    expect(pausing.status).toBe(200);
+    await a.delta((m) => m.removed === id, pausing.at + WITHIN_MS);
+    const resuming = await rest(gateways[0]!, token, "PUT", `/spaces/${id}`, { status: "active" });
+    expect(resuming.status).toBe(200);
+    const back = await a.delta((m) => m.space?.id === id, resuming.at + WITHIN_MS);
+    expect(back.space).toMatchObject({ id, state: "closed", hourly: 450 });
 
     // Moved into the next cell: removed here, added there.
     const moving = await rest(gateways[0]!, token, "PUT", `/spaces/${id}`, { location: there.points[1] });
