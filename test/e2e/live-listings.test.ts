@@ -1,11 +1,11 @@
 // Listing changes on the live map, over raw `ws` and over socket.io, against two spawned gateways and
 // a shard worker running the space actor: a host creates a space in a watched cell, changes its
 // price, closes it for today, deactivates and relists it, moves it to the next cell and deletes it,
-// all through REST; every
-// watcher gets the delta each change makes within a second of its answer, offsets one by one, and
-// a fresh snapshot afterwards agrees with what the deltas built.
+// all through REST; every watcher gets the delta each change makes within a second of its answer,
+// offsets one by one (and the aggregate cell's new counts), and a fresh snapshot afterwards agrees
+// with what the deltas built.
 import { randomUUID } from "node:crypto";
-import { cellToLatLng, gridDisk } from "h3-js";
+import { cellToLatLng, cellToParent, gridDisk } from "h3-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AccessTokens } from "../../src/auth/access-tokens.ts";
 import { createPool } from "../../src/storage/postgres.ts";
@@ -116,11 +116,17 @@ describe.each<TransportName>(["ws", "socket.io"])("listing changes over %s", (tr
 
     const client = await connectLive(transport, gateways[1]!.url);
     clients.push(client);
-    client.send({ type: "subscribe", ref: "s", cells: [here.cell, there.cell] });
+    const parent = cellToParent(here.cell, config.LIVE_AGGREGATE_RESOLUTION);
+    client.send({ type: "subscribe", ref: "s", cells: [here.cell, there.cell, parent] });
     const a = new CellView(client, here.cell);
     const b = new CellView(client, there.cell);
     await Promise.all([a.snapshot(), b.snapshot()]);
     expect(a.spaces.size).toBe(1);
+    await client.next((m) => m.type === "aggregate" && m.cell === parent);
+    /** The aggregate's counts as the client last heard them. */
+    const lastCounts = () =>
+      client.messages.filter((m) => m.type === "aggregate" && m.cell === parent).at(-1);
+    const counts = lastCounts();
 
     // Created inside the watched cell: added.
     const everyDay = [0, 1, 2, 3, 4, 5, 6].map((dayOfWeek) => ({ dayOfWeek, start: "00:00", end: "24:00" }));
@@ -140,6 +146,16 @@ describe.each<TransportName>(["ws", "socket.io"])("listing changes over %s", (tr
     const id = created.body.id as string;
     const added = await a.delta((m) => m.space?.id === id, created.at + WITHIN_MS);
     expect(added.space).toMatchObject({ id, state: "available", hourly: 300, currency: "EUR" });
+    // Its aggregate cell counts it, free.
+    const counted = await client.next(
+      (m) =>
+        m.type === "aggregate" &&
+        m.cell === parent &&
+        m.total === counts.total + 1 &&
+        m.free === counts.free + 1,
+      Math.max(1, created.at + WITHIN_MS - Date.now()),
+    );
+    expect(counted.version).toBeGreaterThan(counts.version);
 
     // Its price changed: the new one.
     const repriced = await rest(gateways[0]!, token, "PUT", `/spaces/${id}`, {
@@ -157,6 +173,16 @@ describe.each<TransportName>(["ws", "socket.io"])("listing changes over %s", (tr
     expect(closing.status).toBe(200);
     const closed = await a.delta((m) => m.space?.id === id, closing.at + WITHIN_MS);
     expect(closed.space).toMatchObject({ id, state: "closed", hourly: 450 });
+    // No longer free: the aggregate says so.
+    await client.next(
+      (m) =>
+        m.type === "aggregate" &&
+        m.cell === parent &&
+        m.version > counted.version &&
+        m.total === counts.total + 1 &&
+        m.free === counts.free,
+      Math.max(1, closing.at + WITHIN_MS - Date.now()),
+    );
 
     // Deactivated: removed; listed again: added back.
     const pausing = await rest(gateways[0]!, token, "PUT", `/spaces/${id}`, { status: "inactive" });
