@@ -8,6 +8,8 @@
 // the Redis writes of every space sent side by side, flushes one after the other so a space's
 // changes reach Redis in the order they were decided. A cell Redis holds no state for is left to
 // its first reader, who builds it from the ledger (which holds the change already).
+
+import type { Amenity, SpaceType } from "../../src/domain/index.ts";
 import {
   type LiveContext,
   liveStateFromRules,
@@ -19,7 +21,7 @@ import {
 } from "../../src/live/index.ts";
 import type { Logger } from "../../src/logger.ts";
 import type { SpaceEvent } from "./space-commands.ts";
-import { locationOf, SETTINGS_VERSION, type SpaceLocation } from "./space-loader.ts";
+import { AMENITIES_SQL, locationOf, SETTINGS_VERSION, type SpaceLocation } from "./space-loader.ts";
 import type { SpaceState } from "./space-state.ts";
 
 const RESOLVED = new Set<string>(["confirmed", "rejected", "expired", "cancelled"]);
@@ -124,6 +126,10 @@ export class SpaceLivePublisher {
             hourly: settings.rates.hourly,
             currency: settings.currency,
             timezone: settings.rules.timeZone,
+            title: where.title,
+            spaceType: where.spaceType,
+            bookingMode: settings.bookingMode,
+            amenities: where.amenities,
           },
           settings.rules,
           // Sorted by start: it looks only at the ones before its horizon.
@@ -198,9 +204,13 @@ export class SpaceLivePublisher {
       lng: number;
       status: string;
       version: string;
+      title: string;
+      spaceType: SpaceType;
+      amenities: Amenity[];
     }>(
-      `select id, h3_cell as cell, h3_shard_cell as "shardCell", lat, lng, status, ${SETTINGS_VERSION} as version
-         from parking_spaces where id = any($1::uuid[])`,
+      `select id, h3_cell as cell, h3_shard_cell as "shardCell", lat, lng, status, ${SETTINGS_VERSION} as version,
+              title, space_type as "spaceType", ${AMENITIES_SQL} as amenities
+         from parking_spaces s where id = any($1::uuid[])`,
       [missing],
     );
     if (this.locations.size + rows.length > LOCATIONS_MAX) this.locations.clear();

@@ -2,11 +2,13 @@
 // hours and date exceptions, and its bookings in the horizon. The runtime calls it when Redis holds
 // no state for the actor, or when a commit showed that the state it had was stale.
 import {
+  type Amenity,
   type AvailabilityRules,
   availabilityRulesSchema,
   type BookingMode,
   type BookingStatus,
   SLOT_HOLDING_STATUSES,
+  type SpaceType,
 } from "../../src/domain/index.ts";
 import type { Queryable } from "../../src/storage/postgres.ts";
 import { compareBookings, type SpaceBooking, type SpaceState } from "./space-state.ts";
@@ -17,7 +19,10 @@ export const SETTINGS_VERSION = `to_char(updated_at at time zone 'UTC', 'YYYY-MM
 /** Exceptions this many days before today still matter (a stay that began then may be extended). */
 const EXCEPTION_LOOKBACK_DAYS = 3;
 
-/** Where a space is on the map, as of one version of its row (for the live publisher). */
+/** The amenities of a space row, sorted (the same order the live cell rebuild reads). */
+export const AMENITIES_SQL = `coalesce((select array_agg(a.amenity order by a.amenity) from space_amenities a where a.space_id = s.id), '{}')`;
+
+/** Where a space is on the map and how it is listed, as of one version of its row (for the live publisher). */
 export interface SpaceLocation {
   /** The space row's version when read: a moved or deactivated space has a new one. */
   version: string | null;
@@ -27,6 +32,9 @@ export interface SpaceLocation {
   lat: number;
   lng: number;
   active: boolean;
+  title: string;
+  spaceType: SpaceType;
+  amenities: Amenity[];
 }
 
 /** The location of a space row read with its cell, point, status and version. */
@@ -37,6 +45,9 @@ export function locationOf(row: {
   lat: number;
   lng: number;
   status: string;
+  title: string;
+  spaceType: SpaceType;
+  amenities: Amenity[];
 }): SpaceLocation {
   return {
     version: row.version,
@@ -45,6 +56,9 @@ export function locationOf(row: {
     lat: row.lat,
     lng: row.lng,
     active: row.status === "active",
+    title: row.title,
+    spaceType: row.spaceType,
+    amenities: row.amenities,
   };
 }
 
@@ -66,6 +80,9 @@ interface SpaceRow {
   shardCell: string;
   lat: number;
   lng: number;
+  title: string;
+  spaceType: SpaceType;
+  amenities: Amenity[];
 }
 
 interface WeeklyRow {
@@ -123,6 +140,7 @@ export async function loadSpaceStates(
             s.buffer_minutes as "bufferMinutes", s.min_notice_minutes as "minNoticeMinutes",
             s.min_duration_minutes as "minDurationMinutes", s.max_duration_minutes as "maxDurationMinutes",
             s.status, ${SETTINGS_VERSION} as version, s.h3_cell as cell, s.h3_shard_cell as "shardCell", s.lat, s.lng,
+            s.title, s.space_type as "spaceType", ${AMENITIES_SQL} as amenities,
             (select coalesce(json_agg(json_build_object('dayOfWeek', a.day_of_week, 'startMinute', a.start_minute,
                                                         'endMinute', a.end_minute) order by a.id), '[]')
                from space_availability a where a.space_id = s.id) as hours,

@@ -42,8 +42,11 @@ export async function loadCellsFromLedger(
   const result = new Map<string, SpaceLiveState[]>(cells.map((c) => [c, []]));
   if (cells.length === 0) return result;
   const { rows: spaces } = await db.query<LedgerSpace & { h3_cell: string }>(
-    `select id, h3_cell, lat, lng, hourly_rate as hourly, currency, timezone
-       from parking_spaces where h3_cell = any($1::text[]) and status = 'active' order by id`,
+    `select s.id, s.h3_cell, s.lat, s.lng, s.hourly_rate as hourly, s.currency, s.timezone, s.title,
+            s.space_type as "spaceType", s.booking_mode as "bookingMode",
+            coalesce((select array_agg(a.amenity order by a.amenity) from space_amenities a where a.space_id = s.id),
+                     '{}') as amenities
+       from parking_spaces s where s.h3_cell = any($1::text[]) and s.status = 'active' order by s.id`,
     [cells],
   );
   if (spaces.length === 0) return result;

@@ -13,6 +13,12 @@ export interface LedgerSpace {
   hourly: number;
   currency: string;
   timezone: string;
+  /** The listing as the map shows it; left out of the state when not given. */
+  title?: string;
+  spaceType?: SpaceLiveState["spaceType"];
+  bookingMode?: SpaceLiveState["bookingMode"];
+  /** Sorted. */
+  amenities?: SpaceLiveState["amenities"];
 }
 
 /** day 0 = Sunday; minutes from local midnight, end may pass 1440 (overnight). */
@@ -157,7 +163,14 @@ function liveStateOf(
   else state = "available";
 
   const base = { id: space.id, lat: space.lat, lng: space.lng, state };
-  const price = { hourly: space.hourly, currency: space.currency };
+  const price = {
+    hourly: space.hourly,
+    currency: space.currency,
+    ...(space.title === undefined ? {} : { title: space.title }),
+    ...(space.spaceType === undefined ? {} : { spaceType: space.spaceType }),
+    ...(space.bookingMode === undefined ? {} : { bookingMode: space.bookingMode }),
+    ...(space.amenities === undefined ? {} : { amenities: space.amenities }),
+  };
   const iso = (ms: number) => new Date(ms).toISOString();
 
   if (state === "available" && openNow) {

@@ -1,6 +1,7 @@
 // What the map shows of one parking space, and its canonical JSON: the same bytes go into the
 // cell's state hash, its history and every delta, so the field order is fixed here once.
 import { z } from "zod";
+import { amenitySchema, bookingModeSchema, spaceTypeSchema } from "../domain/space-listing.ts";
 
 export const liveStates = ["available", "held", "occupied", "closed"] as const;
 export const liveStateSchema = z.enum(liveStates);
@@ -20,6 +21,12 @@ export const spaceLiveStateSchema = z.strictObject({
   /** Price per hour in minor units of `currency`. */
   hourly: z.number().int().min(0),
   currency: z.string().regex(/^[A-Z]{3}$/),
+  /** The listing as a map shows it (absent from states stored before these were carried). */
+  title: z.string().max(200).optional(),
+  spaceType: spaceTypeSchema.optional(),
+  bookingMode: bookingModeSchema.optional(),
+  /** Sorted. */
+  amenities: z.array(amenitySchema).optional(),
 });
 export type SpaceLiveState = z.infer<typeof spaceLiveStateSchema>;
 
@@ -35,5 +42,9 @@ export function encodeSpaceLiveState(space: SpaceLiveState): string {
   if (space.nextFreeAt !== undefined) ordered.nextFreeAt = space.nextFreeAt;
   ordered.hourly = space.hourly;
   ordered.currency = space.currency;
+  if (space.title !== undefined) ordered.title = space.title;
+  if (space.spaceType !== undefined) ordered.spaceType = space.spaceType;
+  if (space.bookingMode !== undefined) ordered.bookingMode = space.bookingMode;
+  if (space.amenities !== undefined) ordered.amenities = space.amenities;
   return JSON.stringify(ordered);
 }

@@ -1,9 +1,9 @@
 // Listing changes on the live map, over raw `ws` and over socket.io, against two spawned gateways and
 // a shard worker running the space actor: a host creates a space in a watched cell, changes its
-// price, closes it for today, deactivates and relists it, moves it to the next cell and deletes it,
-// all through REST; every watcher gets the delta each change makes within a second of its answer,
-// offsets one by one (and the aggregate cell's new counts), and a fresh snapshot afterwards agrees
-// with what the deltas built.
+// price, then its title, type, booking mode and amenities, closes it for today, deactivates and
+// relists it, moves it to the next cell and deletes it, all through REST; every watcher gets the
+// delta each change makes within a second of its answer, offsets one by one (and the aggregate
+// cell's new counts), and a fresh snapshot afterwards agrees with what the deltas built.
 import { randomUUID } from "node:crypto";
 import { cellToLatLng, cellToParent, gridDisk } from "h3-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -102,7 +102,7 @@ class CellView {
 }
 
 describe.each<TransportName>(["ws", "socket.io"])("listing changes over %s", (transport) => {
-  it("create → added, price → changed, closed today → closed, deactivated → removed, relisted → added, move → removed here and added there, delete → removed; each within 1 s", async () => {
+  it("create → added, price → changed, title / type / mode / amenities → changed, closed today → closed, deactivated → removed, relisted → added, move → removed here and added there, delete → removed; each within 1 s", async () => {
     const hostId = await insertHost(pool);
     const token = await tokens.sign({ userId: hostId, roles: ["driver", "host"] });
     // Two neighbouring map cells, each already holding a space (so both have live state).
@@ -145,7 +145,16 @@ describe.each<TransportName>(["ws", "socket.io"])("listing changes over %s", (tr
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     const added = await a.delta((m) => m.space?.id === id, created.at + WITHIN_MS);
-    expect(added.space).toMatchObject({ id, state: "available", hourly: 300, currency: "EUR" });
+    expect(added.space).toMatchObject({
+      id,
+      state: "available",
+      hourly: 300,
+      currency: "EUR",
+      title: "Garage near Sol",
+      spaceType: "garage",
+      bookingMode: "instant",
+      amenities: ["covered", "lit"],
+    });
     // Its aggregate cell counts it, free.
     const counted = await client.next(
       (m) =>
@@ -164,6 +173,24 @@ describe.each<TransportName>(["ws", "socket.io"])("listing changes over %s", (tr
     expect(repriced.status).toBe(200);
     const changed = await a.delta((m) => m.space?.id === id, repriced.at + WITHIN_MS);
     expect(changed.space).toMatchObject({ id, state: "available", hourly: 450 });
+
+    // Its title, type, booking mode and amenities changed: the new ones.
+    const relisted = await rest(gateways[0]!, token, "PUT", `/spaces/${id}`, {
+      title: "Covered bay by the lift",
+      spaceType: "underground",
+      bookingMode: "request",
+      amenities: ["ev_charging", "24h_access"],
+    });
+    expect(relisted.status).toBe(200);
+    const retitled = await a.delta((m) => m.space?.id === id, relisted.at + WITHIN_MS);
+    expect(retitled.space).toMatchObject({
+      id,
+      hourly: 450,
+      title: "Covered bay by the lift",
+      spaceType: "underground",
+      bookingMode: "request",
+      amenities: ["24h_access", "ev_charging"],
+    });
 
     // Closed for the rest of today (its zone is UTC): closed.
     const today = new Date().toISOString().slice(0, 10);

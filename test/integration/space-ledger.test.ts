@@ -257,6 +257,9 @@ describe("the shard worker's pool (generic plans)", () => {
         lat: 40.4168,
         lng: -3.7038,
         active: true,
+        title: expect.any(String),
+        spaceType: expect.any(String),
+        amenities: expect.any(Array),
       });
       for (let i = 0; i < 7; i++) {
         const command = requestCommand(`2030-02-0${1 + i}T10:00Z`, `2030-02-0${1 + i}T11:00Z`);
