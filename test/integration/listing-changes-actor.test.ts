@@ -102,13 +102,26 @@ describe("listing changes and the space's actor", () => {
       await t.deps.redis.zscore(keysOf(oldShard).reminders, member(`start:${first.body.id}`)),
     ).not.toBeNull();
 
-    // Drivers book overlapping windows through the other gateway while the host moves the space.
-    const requests = drivers.flatMap((driver, i) =>
-      [0, 1, 2].map((j) => driver.post("/api/v1/bookings", { spaceId, ...window(2 + ((i * 3 + j) % 9), 2) })),
-    );
-    const move = host.client.put(`/api/v1/spaces/${spaceId}`, { location: to });
-    const [answers, moved] = await Promise.all([Promise.all(requests), move]);
+    // Drivers book overlapping windows through the other gateway: a wave answered by the old shard's
+    // actor, a wave sent while the host moves the space, and a wave after the move, each overlapping
+    // the others.
+    const wave = (from: number) =>
+      drivers
+        .slice(from, from + 4)
+        .flatMap((driver, i) =>
+          [0, 1, 2].map((j) =>
+            driver.post("/api/v1/bookings", { spaceId, ...window(2 + ((i * 3 + j) % 9), 2) }),
+          ),
+        );
+    const before = await Promise.all(wave(0));
+    expect(before.filter((a) => a.status === 201).length).toBeGreaterThan(0);
+    const [during, moved] = await Promise.all([
+      Promise.all(wave(4)),
+      host.client.put(`/api/v1/spaces/${spaceId}`, { location: to }),
+    ]);
     expect(moved.status).toBe(200);
+    const afterwards = await Promise.all(wave(8));
+    const answers = [...before, ...during, ...afterwards];
     for (const a of answers) expect([201, 409]).toContain(a.status);
     const acknowledged = [first, ...answers.filter((a) => a.status === 201)].map((a) => a.body.id as string);
 
