@@ -1,10 +1,11 @@
 // The supervisor `npm start` runs its processes under (devstack/supervisor.ts), with real child
 // processes: one that exits is started again after a doubling backoff, reset by a long enough run,
 // with a line each time, while the others keep running; stop() ends them all and nothing is started
-// after it, not even a restart that was due.
+// after it, not even a restart that was due. Its /healthz shows each process's state and restarts.
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Backoff, type ProcessSpec, type Supervisor, supervise } from "../../devstack/supervisor.ts";
+import { serveSupervisorStatus } from "../../devstack/supervisor-status.ts";
 import { waitFor } from "../support/actor-conformance.ts";
 
 const node = (name: string, script: string): ProcessSpec => ({
@@ -124,5 +125,39 @@ describe("supervisor", () => {
       expect(p).toMatchObject({ state: "stopped", pid: null, restartAt: null });
     for (const name of ["crasher", "steady", "fails-on-term", "ignores-term"])
       expect(supervisor.current(name)).toBeUndefined();
+  });
+
+  it("serves each process's state and restarts on its /healthz: degraded while one waits to restart", async () => {
+    const { supervisor, of } = start([node("crasher", "process.exit(5)"), steady("steady")], {
+      firstDelayMs: 300,
+      maxDelayMs: 60_000,
+      stableAfterMs: 60_000,
+    });
+    const server = await serveSupervisorStatus(supervisor, { host: "127.0.0.1", port: 0 });
+    try {
+      const url = `http://127.0.0.1:${server.port}`;
+      await waitFor(
+        () => of("crasher"),
+        (p) => p.restarts >= 2 && p.state === "waiting",
+        30_000,
+        "two restarts",
+      );
+      const response = await fetch(`${url}/healthz`);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as any;
+      expect(body.status).toBe("degraded");
+      expect(body.restarts).toBeGreaterThanOrEqual(2);
+      const [crasher, steadyOne] = body.processes;
+      expect(crasher).toMatchObject({ name: "crasher", state: "waiting", pid: null, lastExit: { code: 5 } });
+      expect(Date.parse(crasher.restartAt)).toBeGreaterThan(Date.parse(crasher.lastExit.at));
+      expect(steadyOne).toMatchObject({ name: "steady", state: "running", restarts: 0, restartAt: null });
+      expect(steadyOne.pid).toBe(supervisor.current("steady")!.child.pid);
+
+      const other = await fetch(`${url}/metrics`);
+      expect(other.status).toBe(404);
+      expect(((await other.json()) as any).error.code).toBe("not_found");
+    } finally {
+      await server.close();
+    }
   });
 });
