@@ -1,15 +1,19 @@
 // `npm start`: the whole system on this machine with demo data. Brings up Redis and PostgreSQL
 // (data kept in .data/), migrates, seeds Madrid, starts 1 gateway + 2 shard workers + 1 jobs worker,
-// waits until each reports ready, prints the URLs and demo logins. Ctrl-C stops everything.
+// waits until each reports ready, prints the URLs and demo logins. A process that exits is started
+// again by the supervisor (devstack/supervisor.ts) while the others keep serving. Ctrl-C stops everything.
 // Internal ports from PARKEALO_HEALTH_PORT_BASE (3100): the gateway's metrics listener on the base,
-// the workers' health ports (with their /metrics) on the next three.
+// the workers' health ports (with their /metrics) on the next three, the supervisor's /healthz on the fifth.
 import { fileURLToPath } from "node:url";
 import { loadConfigOrExit } from "../src/config/index.ts";
 import { migrate } from "../src/storage/migrate.ts";
 import { createPool } from "../src/storage/postgres.ts";
 import { demoAccounts, seedDemoData } from "./demo-data.ts";
-import { type ManagedProcess, startProcess, waitUntil } from "./managed-process.ts";
+import { waitUntil } from "./managed-process.ts";
 import { startStack } from "./stack.ts";
+import { stackProcesses } from "./stack-processes.ts";
+import { type Supervisor, supervise } from "./supervisor.ts";
+import { serveSupervisorStatus } from "./supervisor-status.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -29,14 +33,16 @@ const stack = await startStack({
   postgresPort: ports.postgres,
   database: "parkealo",
 });
-const children: ManagedProcess[] = [];
+let supervisor: Supervisor | undefined;
+let statusServer: { close(): Promise<void> } | undefined;
 let stopping = false;
 
 async function stopAll(code: number) {
   if (stopping) return;
   stopping = true;
   console.log("\n[start] stopping …");
-  await Promise.all(children.map((child) => child.stop("SIGTERM")));
+  await supervisor?.stop("SIGTERM");
+  await statusServer?.close();
   await stack.stop();
   console.log("[start] stopped");
   process.exit(code);
@@ -77,47 +83,28 @@ try {
   })();
   seeding.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
 
-  const processes = [
-    {
-      name: "gateway",
-      file: "workers/gateway.ts",
-      env: { HTTP_PORT: String(ports.gateway), METRICS_PORT: String(ports.health) },
-      health: ports.gateway,
+  const processes = stackProcesses({
+    root,
+    env,
+    logDir: dataDir,
+    ports: {
+      gateway: ports.gateway,
+      gatewayMetrics: ports.health,
+      shardWorkers: [ports.health + 1, ports.health + 2],
+      jobsWorker: ports.health + 3,
     },
-    ...[1, 2].map((n) => ({
-      name: `shard-worker-${n}`,
-      file: "workers/shard-worker.ts",
-      env: { WORKER_ID: `shard-worker-${n}`, HEALTH_PORT: String(ports.health + n) },
-      health: ports.health + n,
-    })),
-    {
-      name: "jobs-worker",
-      file: "workers/jobs-worker.ts",
-      env: { HEALTH_PORT: String(ports.health + 3) },
-      health: ports.health + 3,
-    },
-  ];
-  for (const spec of processes) {
-    const child = startProcess(spec.name, process.execPath, ["--import", "tsx", spec.file], {
-      cwd: root,
-      env: { ...env, ...spec.env },
-      logFile: `${dataDir}/${spec.name}.log`,
-    });
-    children.push(child);
-    child.exited.then((code) => {
-      if (!stopping) {
-        console.error(`[start] ${spec.name} exited (code ${code}); see ${dataDir}/${spec.name}.log`);
-        void stopAll(1);
-      }
-    });
-  }
+  });
+  supervisor = supervise(processes);
+  statusServer = await serveSupervisorStatus(supervisor, { host: "127.0.0.1", port: ports.health + 4 });
+  // A process that cannot get ready the first time (a bad setting, a port in use) stops the start-up:
+  // starting it again would not help. Once all are ready, the supervisor heals exits.
   await Promise.all(
-    processes.map((spec, i) =>
+    processes.map((spec) =>
       waitUntil(
         spec.name,
-        async () => (await fetch(`http://127.0.0.1:${spec.health}/readyz`)).ok,
+        async () => (await fetch(spec.readyUrl)).ok,
         60_000,
-        children[i]!.exited,
+        supervisor!.current(spec.name)!.exited,
       ),
     ),
   );
@@ -135,8 +122,9 @@ Parkealo live is running.
   metrics      http://127.0.0.1:${ports.health}/metrics   (gateway; not on the API port)
   workers      ${processes
     .slice(1)
-    .map((p) => `${p.name} http://localhost:${p.health}/readyz   metrics: /metrics`)
+    .map((p) => `${p.name} ${p.readyUrl.replace("127.0.0.1", "localhost")}   metrics: /metrics`)
     .join("\n               ")}
+  supervisor   http://127.0.0.1:${ports.health + 4}/healthz   (restarts of each process; a process that exits is started again)
   dev mailbox  http://localhost:${ports.gateway}/api/v1/dev/mailbox/{email}
   logs         ${dataDir}/*.log
 

@@ -61,6 +61,7 @@ export {
 } from "./space-policy.ts";
 export { bookingReminders, reminderChanges, type SpaceReminder, spaceReminders } from "./space-reminders.ts";
 export {
+  BookingList,
   compareBookings,
   findSpaceBooking,
   parseSpaceState,

@@ -11,6 +11,7 @@
 
 import type { Amenity, SpaceType } from "../../src/domain/index.ts";
 import {
+  LIVE_HORIZON_MS,
   type LiveContext,
   liveStateFromRules,
   notifyApprovalRequest,
@@ -132,8 +133,7 @@ export class SpaceLivePublisher {
             amenities: where.amenities,
           },
           settings.rules,
-          // Sorted by start: it looks only at the ones before its horizon.
-          state.bookings,
+          state.bookings.startingBefore(Date.now() + LIVE_HORIZON_MS),
           Date.now(),
         );
         await publishSpaceChange(this.live, where.cell, space, { unbuilt: "leave" });

@@ -2,6 +2,7 @@
 // interpolated the way Docker Compose does. Without JWT_SECRET in the environment Compose itself stops
 // with a message naming it; each service's settings, as Compose hands them over, are refused by the
 // config check with a message saying what to set; with a random secret every service starts in production.
+// Every long-running service restarts when it exits and has a health check on a port it serves.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -12,6 +13,8 @@ type Environment = Record<string, string | undefined>;
 interface ComposeService {
   command?: string[];
   environment?: Record<string, string | number | boolean | null>;
+  restart?: string;
+  healthcheck?: { test?: string[]; interval?: string; timeout?: string; retries?: number };
 }
 
 const compose = parse(readFileSync(new URL("../../docker-compose.yml", import.meta.url), "utf8"), {
@@ -94,6 +97,36 @@ describe("docker-compose.yml defaults", () => {
       expect(config.NODE_ENV, name).toBe("production");
       expect(config.DEV_MAILBOX, name).toBe(false);
       expect(config.SEED_DEMO, name).toBe(false);
+    }
+  });
+
+  it("restarts every long-running service when it exits; the one-shot migrate runs once", () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (name === "migrate") expect(service.restart, name).toBe("no");
+      else expect(service.restart, name).toBe("unless-stopped");
+    }
+  });
+
+  it("gives every long-running service a health check; the app's probe /readyz on a port they serve", () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (name === "migrate") continue;
+      const check = service.healthcheck;
+      expect(check?.test?.[0], name).toBe("CMD");
+      expect(check?.interval && check.timeout && check.retries, name).toBeTruthy();
+    }
+    expect(compose.services.redis!.healthcheck!.test).toEqual(["CMD", "redis-cli", "ping"]);
+    expect(compose.services.postgres!.healthcheck!.test?.slice(0, 2)).toEqual(["CMD", "pg_isready"]);
+    const longRunning = appServices.filter(([name]) => name !== "migrate");
+    expect(longRunning.length).toBeGreaterThanOrEqual(6);
+    for (const [name, service] of longRunning) {
+      const probe = service.healthcheck!.test!.join(" ");
+      const port = probe.match(/http:\/\/127\.0\.0\.1:(\d+)\/readyz/)?.[1];
+      const env = service.environment ?? {};
+      const served = [env.HTTP_PORT, env.METRICS_PORT, env.HEALTH_PORT].filter(Boolean).map(String);
+      expect(served, name).toContain(port);
+      // The gateway's probe is its public port; workers have no public port: their HEALTH_PORT.
+      if (service.command?.includes("workers/gateway.ts")) expect(port, name).toBe(String(env.HTTP_PORT));
+      else expect(port, name).toBe(String(env.HEALTH_PORT));
     }
   });
 });
