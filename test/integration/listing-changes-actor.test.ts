@@ -8,7 +8,7 @@ import { cellToBoundary, cellToParent, latLngToCell } from "h3-js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { shardOfCell } from "../../actors/runtime/index.ts";
 import { shardKeys } from "../../actors/runtime/keys.ts";
-import { createLiveContext } from "../../src/live/index.ts";
+import { createLiveContext, readCell } from "../../src/live/index.ts";
 import { waitFor } from "../support/actor-conformance.ts";
 import { openSpace, sqlDrivers, window } from "../support/booking-fixtures.ts";
 import { actorPrefix, startSpaceHost } from "../support/space-host.ts";
@@ -25,17 +25,11 @@ const shardCellOf = (p: { lat: number; lng: number }) =>
   cellToParent(latLngToCell(p.lat, p.lng, resolutions.map), resolutions.shard);
 const keysOf = (shard: number) => shardKeys(`${overrides.ACTOR_KEY_PREFIX}:`, shard);
 
+const live = createLiveContext(t.config, t.deps.redis, t.deps.pool);
+
 beforeAll(async () => {
   // Only a listing change tells the actor: its own look at the ledger's version waits an hour.
-  await startSpaceHost(
-    t.config,
-    t.deps.pool,
-    "listing-changes-host",
-    createLiveContext(t.config, t.deps.redis, t.deps.pool),
-    {
-      settingsCheckMs: 3_600_000,
-    },
-  );
+  await startSpaceHost(t.config, t.deps.pool, "listing-changes-host", live, { settingsCheckMs: 3_600_000 });
 });
 
 /** Two points a few dozen metres apart whose spaces belong to different shards' actors. */
@@ -115,6 +109,13 @@ describe("listing changes and the space's actor", () => {
         );
     const before = await Promise.all(wave(0));
     expect(before.filter((a) => a.status === 201).length).toBeGreaterThan(0);
+    // The map shows it in its first cell.
+    const cellOf = (p: { lat: number; lng: number }) => latLngToCell(p.lat, p.lng, resolutions.map);
+    const shows = async (p: { lat: number; lng: number }) => {
+      const read = await readCell(live, cellOf(p));
+      return read.kind === "snapshot" && read.spaces.some((json) => json.includes(spaceId));
+    };
+    expect(await shows(from)).toBe(true);
     const [during, moved] = await Promise.all([
       Promise.all(wave(4)),
       host.client.put(`/api/v1/spaces/${spaceId}`, { location: to }),
@@ -160,5 +161,12 @@ describe("listing changes and the space's actor", () => {
       "reminders handed to the new shard",
     );
     expect(await t.deps.redis.exists(keysOf(newShard).state("space", spaceId))).toBe(1);
+    // The old shard's actor took it off its old cell; the map shows it in the new one.
+    await waitFor(
+      async () => ({ old: await shows(from), now: await shows(to) }),
+      (r) => !r.old && r.now,
+      1000,
+      "the space shown in its new cell only",
+    );
   });
 });
