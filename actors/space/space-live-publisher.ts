@@ -7,8 +7,9 @@
 // locations and driver names it lacks (an activation read from the ledger hands its location over),
 // the Redis writes of every space sent side by side, flushes one after the other so a space's
 // changes reach Redis in the order they were decided. A cell Redis holds no state for is left to
-// its first reader, who builds it from the ledger (which holds the change already).
-
+// its first reader, who builds it from the ledger (which holds the change already). A listing change
+// (the actor reloaded its space) shows the space where its row now puts it, with its listing's
+// title, type, booking mode and amenities, and takes it off the cell it left, or off the map.
 import type { Amenity, SpaceType } from "../../src/domain/index.ts";
 import {
   LIVE_HORIZON_MS,
