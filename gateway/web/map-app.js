@@ -52,11 +52,18 @@ import { addStreetMap } from "./street-map.js";
     }
   }
 
+  /** Text a host wrote, made safe to put in the tooltip's HTML. */
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  }
+
   function popupOf(space) {
     const price = `${(space.hourly / 100).toFixed(2)} ${space.currency}/h`;
+    const title = space.title ? `${escapeHtml(space.title)}<br>` : "";
+    const mode = space.bookingMode === "request" ? " · request to book" : "";
     const until = space.freeUntil ? `<br>free until ${new Date(space.freeUntil).toLocaleString()}` : "";
     const next = space.nextFreeAt ? `<br>free again ${new Date(space.nextFreeAt).toLocaleString()}` : "";
-    return `<b>${space.state}</b> · ${price}${until}${next}`;
+    return `${title}<b>${space.state}</b> · ${price}${mode}${until}${next}`;
   }
 
   function putSpace(c, space) {
