@@ -144,6 +144,8 @@ export const envSchema = z
     LIVE_MAX_CONNECTIONS: int(1).default(20_000),
     /** Live connections one client address holds at most on one gateway process (both transports). */
     LIVE_MAX_CONNECTIONS_PER_ADDRESS: int(1).default(100),
+    /** How often the jobs worker compares the ledger with actors' reminders and live cells (and repairs). */
+    RECONCILE_INTERVAL_SECONDS: int(1, 86_400).default(60),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production") refuseUnsafeProductionSettings(env, ctx);
