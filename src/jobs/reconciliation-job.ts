@@ -45,7 +45,9 @@ export async function startReconciliationJob(options: ReconciliationJobOptions) 
     /** Passes this process has finished. */
     passes: () => passes,
     async close() {
-      await worker.close();
+      // A pass cut short is harmless (every repair is idempotent; the job is taken up again once
+      // its lock lapses), and one can wait on actors that do not answer: do not hold shutdown for it.
+      await worker.close(true);
       await queue.close();
     },
   };
