@@ -5,14 +5,22 @@
 // taken in turn pass after pass, is compared with the ledger's derivation and a drifted cell rebuilt
 // (src/live/cell-repair.ts). Every repair is idempotent: passes may overlap, and race the actors.
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { getResolution, isValidCell } from "h3-js";
 import type { ActorClient } from "../../actors/runtime/index.ts";
-import { findMissingReminders, repairReminders } from "../../actors/space/space-reminder-audit.ts";
+import {
+  findMissingReminders,
+  type MissingReminder,
+  repairReminders,
+} from "../../actors/space/space-reminder-audit.ts";
 import type { LiveContext } from "../live/index.ts";
 import { repairCells } from "../live/index.ts";
 import type { Logger } from "../logger.ts";
 import type { Redis } from "../storage/redis.ts";
 import type { ReconcileMetrics } from "./reconciliation-metrics.ts";
+
+/** One reminder of one space at one time, as a finding names it. */
+const reminderId = (m: MissingReminder) => `${m.spaceId} ${m.reminder.key} ${m.reminder.at}`;
 
 export const RECONCILE_QUEUE = "reconciliation";
 export const RECONCILE_JOB = "reconcile";
@@ -26,7 +34,7 @@ export interface ReconcilerOptions {
   readonly cellLimit?: number;
   /** A reminder due less than this long ago may be in flight, not missing. Default 5 s. */
   readonly graceMs?: number;
-  /** How long a cell's drift must last before it is rebuilt. Default 2 s. */
+  /** How long a missing reminder or a cell's drift must last before it is repaired. Default 2 s. */
   readonly confirmDelayMs?: number;
   /** Only the spaces of these hosts (tests sharing one database); every space when absent. */
   readonly hostIds?: readonly string[];
@@ -80,17 +88,28 @@ export class Reconciler {
   private async run(): Promise<PassReport> {
     const { live, redis, actors, logger } = this.deps;
     const o = this.options;
-    const missing = await findMissingReminders(live.pool, redis, Date.now(), {
+    const confirmDelayMs = o.confirmDelayMs ?? 2000;
+    const scope = {
       namespace: this.deps.namespace,
       shardCount: this.deps.shardCount,
       horizonMs: o.bookingHorizonMs ?? 24 * 3_600_000,
       limit: o.bookingLimit ?? 2000,
       graceMs: o.graceMs ?? 5000,
       hostIds: o.hostIds,
-    });
+    };
+    let missing = await findMissingReminders(live.pool, redis, Date.now(), scope);
+    if (missing.length > 0) {
+      // Only what is still missing at a second look: an actor's commit lands in the ledger a moment
+      // before its reminders land in Redis.
+      await sleep(confirmDelayMs);
+      const again = new Set(
+        (await findMissingReminders(live.pool, redis, Date.now(), scope)).map(reminderId),
+      );
+      missing = missing.filter((m) => again.has(reminderId(m)));
+    }
     const reminders = await repairReminders(actors, missing, logger, randomUUID());
     const cells = await this.nextCells(o.cellLimit ?? 500);
-    const rebuilt = await repairCells(live, cells, { confirmDelayMs: o.confirmDelayMs ?? 2000 });
+    const rebuilt = await repairCells(live, cells, { confirmDelayMs });
     const report: PassReport = {
       expired: reminders.expired,
       rearmed: reminders.rearmed,

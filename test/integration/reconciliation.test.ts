@@ -181,12 +181,14 @@ describe("reconciliation of reminders", () => {
       const hosts = [passRequest.hostId, instant.host.userId];
       const first = await reconciler(hosts);
       const second = await reconciler(hosts);
-      // Two passes at once find the same repairs: one expires the request, the other's expire is
-      // answered from the actor's record; the reminders are set once more, to the same times.
+      // Two passes at once: one expires the request; the other finds it settled at its second
+      // look, or sends the same expire and is answered from the actor's record. Either (or both)
+      // re-arms the stay's reminders, to the same times.
       const reports = await Promise.all([first.instance.pass(), second.instance.pass()]);
       expect(reports.map((r) => r.expired).sort()).toEqual([0, 1]);
       expect(reports.map((r) => r.failed)).toEqual([0, 0]);
-      expect(reports[0]!.rearmed).toBe(2);
+      expect(reports.map((r) => r.rearmed)).toContainEqual(2);
+      for (const r of reports) expect([0, 2]).toContain(r.rearmed);
       expect(await statusOf(passRequest.bookingId)).toBe("expired");
       const { rows: history } = await t.deps.pool.query(
         `select to_status from booking_status_history where booking_id = $1 and to_status = 'expired'`,
@@ -197,7 +199,7 @@ describe("reconciliation of reminders", () => {
       expect(await reminderAt(instant.spaceId, `end:${booked.body.id}`)).toBe(Date.parse(stay.end));
       const counted = [await first.counts(), await second.counts()];
       expect(counted.map((c) => c.repairs.expired).sort()).toEqual([0, 1]);
-      expect(counted.map((c) => c.repairs.reminder_rearmed)).toEqual([2, 2]);
+      expect(counted.map((c) => c.repairs.reminder_rearmed)).toEqual(reports.map((r) => r.rearmed));
       expect(counted.map((c) => c.repairs.cell_rebuilt)).toEqual([0, 0]);
 
       // Nothing left to repair.
