@@ -83,10 +83,11 @@ export interface StateEntries<S> {
   /** One entry's value in the state; undefined when the state has no such entry (it is removed). */
   get(state: S, key: string): unknown;
   /**
-   * The state from its entries as read back (values JSON-parsed); `stateSchema` validates the
-   * result. Throw when they do not make a state: the actor is then rebuilt.
+   * The state from its entries as read back (values JSON-parsed), as `stateSchema` takes it: the
+   * schema validates it and makes the state. Throw when they do not make one: the actor is then
+   * rebuilt.
    */
-  from(entries: ReadonlyMap<string, unknown>): S;
+  from(entries: ReadonlyMap<string, unknown>): unknown;
 }
 
 /**

@@ -18,7 +18,6 @@ import {
   type WindowRejection,
 } from "../../src/domain/index.ts";
 import { assertNever } from "../../src/errors.ts";
-import { firstEndingAfter } from "./booking-index.ts";
 import type {
   RequestBooking,
   SpaceCommand,
@@ -230,9 +229,7 @@ export function takenIntervals(state: SpaceState, exceptId: string | null): Inte
 function takenNear(state: SpaceState, exceptId: string | null, window: Interval): Interval[] {
   const buffer = state.settings.rules.bufferMinutes * MS_PER_MINUTE;
   const near: Interval[] = [];
-  const { bookings } = state;
-  for (let i = firstEndingAfter(bookings, window.start - buffer); i < bookings.length; i++) {
-    const booking = bookings[i]!;
+  for (const booking of state.bookings.endingAfter(window.start - buffer)) {
     if (booking.start - buffer >= window.end) break;
     if (
       booking.id !== exceptId &&

@@ -69,6 +69,7 @@ export {
   spaceReminders,
 } from "./space-reminders.ts";
 export {
+  BookingList,
   compareBookings,
   findSpaceBooking,
   parseSpaceState,

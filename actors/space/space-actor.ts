@@ -30,7 +30,13 @@ import { loadSpaceStates, loadSpaceVersion, UUID } from "./space-loader.ts";
 import { applyPendingPlaceChanges, pendingPlaceChanges } from "./space-pending-places.ts";
 import type { SpacePolicy } from "./space-policy.ts";
 import { bookingReminders, reminderChanges, spaceReminders } from "./space-reminders.ts";
-import { findSpaceBooking, pruneSpaceState, type SpaceState, storedSpaceStateSchema } from "./space-state.ts";
+import {
+  BookingList,
+  findSpaceBooking,
+  pruneSpaceState,
+  type SpaceState,
+  storedSpaceStateSchema,
+} from "./space-state.ts";
 
 export const SPACE_ACTOR_TYPE = "space";
 
@@ -90,7 +96,7 @@ function goneSpace(spaceId: string): SpaceState {
       },
       accepting: false,
     },
-    bookings: [],
+    bookings: BookingList.empty(),
   };
 }
 

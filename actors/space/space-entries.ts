@@ -4,7 +4,7 @@
 import { assertNever } from "../../src/errors.ts";
 import type { StateEntries } from "../runtime/index.ts";
 import type { SpaceEvent } from "./space-commands.ts";
-import { compareBookings, findSpaceBooking, type SpaceBooking, type SpaceState } from "./space-state.ts";
+import { findSpaceBooking, type SpaceBooking, type SpaceState } from "./space-state.ts";
 
 /** The entry of the space-wide part: everything of the state but its bookings. */
 export const SPACE_ENTRY = "space";
@@ -41,8 +41,8 @@ export const spaceStateEntries: StateEntries<SpaceState> = {
         throw new Error(`entry ${key} is not a booking of the space`);
       bookings.push(booking);
     }
-    // Validated by the actor's state schema next.
-    return { ...(space as Omit<SpaceState, "bookings">), bookings: bookings.sort(compareBookings) };
+    // Validated, and its bookings put in order, by the actor's state schema next.
+    return { ...space, bookings };
   },
 };
 

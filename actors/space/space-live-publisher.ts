@@ -9,6 +9,7 @@
 // changes reach Redis in the order they were decided. A cell Redis holds no state for is left to
 // its first reader, who builds it from the ledger (which holds the change already).
 import {
+  LIVE_HORIZON_MS,
   type LiveContext,
   liveStateFromRules,
   notifyApprovalRequest,
@@ -89,8 +90,7 @@ export class SpaceLivePublisher {
             timezone: settings.rules.timeZone,
           },
           settings.rules,
-          // Sorted by start: it looks only at the ones before its horizon.
-          state.bookings,
+          state.bookings.startingBefore(Date.now() + LIVE_HORIZON_MS),
           Date.now(),
         );
         await publishSpaceChange(this.live, where.cell, space, { unbuilt: "leave" });

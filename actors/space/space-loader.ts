@@ -9,7 +9,7 @@ import {
   SLOT_HOLDING_STATUSES,
 } from "../../src/domain/index.ts";
 import type { Queryable } from "../../src/storage/postgres.ts";
-import { compareBookings, type SpaceBooking, type SpaceState } from "./space-state.ts";
+import { BookingList, type SpaceBooking, type SpaceState } from "./space-state.ts";
 
 /** How a space row's version reads (its updated_at to the microsecond, as text). */
 export const SETTINGS_VERSION = `to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
@@ -158,9 +158,9 @@ function stateOf(space: LoadedRow): SpaceState {
     minDurationMinutes: space.minDurationMinutes,
     maxDurationMinutes: space.maxDurationMinutes,
   });
-  const byStart = space.bookings
-    .map((row): SpaceBooking => ({ ...row, status: row.status as BookingStatus }))
-    .sort(compareBookings);
+  const bookings = BookingList.from(
+    space.bookings.map((row): SpaceBooking => ({ ...row, status: row.status as BookingStatus })),
+  );
   return {
     spaceId: space.id,
     settings: {
@@ -172,7 +172,7 @@ function stateOf(space: LoadedRow): SpaceState {
       accepting: space.status === "active",
     },
     settingsVersion: space.version,
-    bookings: byStart,
+    bookings,
   };
 }
 

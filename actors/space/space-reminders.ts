@@ -45,7 +45,7 @@ export function bookingReminders(booking: ReminderBooking): SpaceReminder[] {
 
 /** Every reminder the state needs: what the runtime should hold after rebuilding an actor. */
 export function spaceReminders(state: SpaceState): SpaceReminder[] {
-  return state.bookings.flatMap(bookingReminders);
+  return [...state.bookings].flatMap(bookingReminders);
 }
 
 /**
@@ -56,7 +56,7 @@ export function spaceReminders(state: SpaceState): SpaceReminder[] {
 export function reminderChanges(
   before: SpaceState,
   after: SpaceState,
-  bookingIds: readonly string[] = after.bookings.map((b) => b.id),
+  bookingIds: readonly string[] = [...after.bookings].map((b) => b.id),
 ): { set: SpaceReminder[]; cancel: string[] } {
   const set: SpaceReminder[] = [];
   const cancel: string[] = [];

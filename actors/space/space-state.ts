@@ -12,7 +12,7 @@ import {
   isFinal,
   type SpaceRates,
 } from "../../src/domain/index.ts";
-import { compareBookings, findBookingIndex, shareIndex, withIndexedBooking } from "./booking-index.ts";
+import { BookingList, compareBookings } from "./booking-list.ts";
 
 const INT4_MAX = 2_147_483_647;
 const rate = z.number().int().min(0).max(INT4_MAX);
@@ -98,30 +98,40 @@ export interface SpaceState {
   readonly settingsVersion?: string;
   /**
    * Every booking that holds the slot, and final ones until their window has passed, sorted by
-   * start then id. An array, not a record keyed by id: copying it per event stays cheap with
-   * thousands of bookings, where V8's dictionary-mode objects do not; lookups by id and by time
-   * go through the index beside it (booking-index.ts), not through every booking.
+   * start then id: a persistent list (booking-list.ts), so an event copies one chunk of it, not
+   * every booking, and lookups by id and by time do not read them all.
    */
-  readonly bookings: readonly SpaceBooking[];
+  readonly bookings: BookingList<SpaceBooking>;
 }
 
 /** The booking with this id, if the space has it (binary search through the bookings' index). */
 export function findSpaceBooking(state: SpaceState, bookingId: string): SpaceBooking | undefined {
-  const i = findBookingIndex(state.bookings, bookingId);
-  return i < 0 ? undefined : state.bookings[i];
+  return state.bookings.find(bookingId);
 }
 
-export { compareBookings };
+export { BookingList, compareBookings };
 
 /** The state with `booking` added, or replacing the booking with its id (same start); order kept. */
 export function withBooking(state: SpaceState, booking: SpaceBooking): SpaceState {
-  return { ...state, bookings: withIndexedBooking(state.bookings, booking) };
+  return { ...state, bookings: state.bookings.with(booking) };
 }
 
-/** A state read from outside (Redis): validated, its bookings put in their order. */
-export const storedSpaceStateSchema = spaceStateSchema.transform(
-  (state): SpaceState => ({ ...state, bookings: state.bookings.sort(compareBookings) }),
-);
+/**
+ * A state read from outside (Redis), or rebuilt from the ledger: validated, its bookings put in
+ * their order.
+ */
+export const storedSpaceStateSchema = z
+  .preprocess(
+    (value) =>
+      typeof value === "object" &&
+      value !== null &&
+      "bookings" in value &&
+      value.bookings instanceof BookingList
+        ? { ...value, bookings: value.bookings.toArray() }
+        : value,
+    spaceStateSchema,
+  )
+  .transform((state): SpaceState => ({ ...state, bookings: BookingList.from(state.bookings) }));
 
 /** Parses a state read from outside (Redis); throws a ZodError when it is not a valid state. */
 export function parseSpaceState(value: unknown): SpaceState {
@@ -138,17 +148,11 @@ export function pruneSpaceState(
   state: SpaceState,
   now: number,
 ): { state: SpaceState; removed: readonly string[] } {
-  const { bookings } = state;
   const removed: string[] = [];
-  const kept: SpaceBooking[] = [];
-  let started = 0;
-  for (; started < bookings.length && bookings[started]!.start <= now; started++) {
-    const booking = bookings[started]!;
+  for (const booking of state.bookings) {
+    if (booking.start > now) break;
     if (isFinal(booking.status) && booking.end <= now) removed.push(booking.id);
-    else kept.push(booking);
   }
   if (removed.length === 0) return { state, removed };
-  for (let i = started; i < bookings.length; i++) kept.push(bookings[i]!);
-  shareIndex(bookings, kept);
-  return { state: { ...state, bookings: kept }, removed };
+  return { state: { ...state, bookings: state.bookings.without(new Set(removed)) }, removed };
 }

@@ -2,6 +2,7 @@
 // limit, identity, rate limits, idempotency), the /api/v1 routes, health, OpenAPI, docs and the map
 // page. Prometheus /metrics is not here: the gateway serves it on a listener of its own (METRICS_PORT).
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { tileOrigin } from "../../src/config/map-tiles.ts";
 import { mapRoutes } from "../web/map-routes.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { AppDeps } from "./deps.ts";
@@ -31,7 +32,10 @@ export function createApp(deps: AppDeps) {
   app.notFound(onNotFound);
 
   app.use("*", requestContext(deps.logger, deps.metrics));
-  app.use("*", securityHeaders({ publicUrl: config.PUBLIC_URL }));
+  app.use(
+    "*",
+    securityHeaders({ publicUrl: config.PUBLIC_URL, tileOrigin: tileOrigin(config.MAP_TILE_URL) }),
+  );
   app.use("/api/*", apiCors(config.CORS_ALLOWED_ORIGINS));
   app.use("/api/*", apiBodyLimit(config));
   app.use("/api/*", identify(deps.accessTokens));
@@ -68,7 +72,17 @@ export function createApp(deps: AppDeps) {
 
   app.route("/", healthRoutes(deps));
   app.route("/", docsRoutes());
-  app.route("/", mapRoutes({ demoDriver: config.NODE_ENV !== "production" }));
+  app.route(
+    "/",
+    mapRoutes({
+      demoDriver: config.NODE_ENV !== "production",
+      tiles: {
+        url: config.MAP_TILE_URL,
+        attribution: config.MAP_TILE_ATTRIBUTION,
+        maxZoom: config.MAP_TILE_MAX_ZOOM,
+      },
+    }),
+  );
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",

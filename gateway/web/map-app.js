@@ -1,15 +1,20 @@
 // Browser side of the live map: subscribes to the viewport over /ws, keeps every cell's epoch and
 // offset, resumes after a reconnect, draws H3 cells and markers coloured by state; a signed-in driver
 // books a space's next free hour by clicking its marker (POST /api/v1/bookings), and a host's approval
-// prompts show with approve / reject buttons. A module: booking-window.js picks the window.
+// prompts show with approve / reject buttons. A module: booking-window.js picks the window,
+// street-map.js lays the street map under it all.
 /* global L, h3 */
 import { nextBookableWindow } from "./booking-window.js";
+import { addStreetMap } from "./street-map.js";
 
 (() => {
   const colours = { available: "#2e9d4f", held: "#e3a21a", occupied: "#d64545", closed: "#8a8f98" };
   const params = new URLSearchParams(location.search);
   const start = [Number(params.get("lat") || 40.4168), Number(params.get("lng") || -3.7038)];
-  const map = L.map("map", { preferCanvas: true }).setView(start, Number(params.get("zoom") || 16));
+  const map = L.map("map", { preferCanvas: true });
+  // Before the view: the tile layer's top zoom bounds the map's.
+  const streetMap = addStreetMap(map, document.getElementById("map"), document.getElementById("tile-note"));
+  map.setView(start, Number(params.get("zoom") || 16));
   const cells = new Map(); // cell -> { epoch, offset, outline, markers: Map(id -> marker), spaces: Map }
   const aggregates = new Map(); // cell -> { version, shape }
   const statusEl = document.getElementById("status"); // what the last action came to
@@ -305,6 +310,8 @@ import { nextBookableWindow } from "./booking-window.js";
   // For tests and curious people: the state the map shows.
   window.parkealoMap = {
     map,
+    /** The street map: status "off" | "loading" | "shown" | "failed", tiles loaded and failed. */
+    streetMap,
     spaceOf: (spaceId) => {
       for (const c of cells.values()) if (c.spaces.has(spaceId)) return c.spaces.get(spaceId);
       return undefined;

@@ -1,7 +1,8 @@
-// The live map page at `/`: Leaflet (served from the leaflet package, so it works offline), H3 cells
-// drawn with h3-js, markers coloured by state; a signed-in driver books a space by clicking its marker
-// (outside production a button signs in the demo driver), and hosts see approval prompts. It speaks
-// the live protocol over the raw WebSocket at /ws and books through the REST API.
+// The live map page at `/`: Leaflet (served from the leaflet package, so it works offline) over the
+// configured street map tiles (MAP_TILE_URL, handed to the page in data-tile-* attributes: no inline
+// script), H3 cells drawn with h3-js, markers coloured by state; a signed-in driver books a space by
+// clicking its marker (outside production a button signs in the demo driver), and hosts see approval
+// prompts. It speaks the live protocol over the raw WebSocket at /ws and books through the REST API.
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -19,6 +20,7 @@ const files: Record<string, { path: string; type: string }> = {
   "leaflet.css": { path: join(leafletDir, "leaflet.css"), type: "text/css; charset=utf-8" },
   "h3-js.umd.js": { path: join(h3Dir, "h3-js.umd.js"), type: "application/javascript; charset=utf-8" },
   "map-app.js": { path: join(here, "map-app.js"), type: "application/javascript; charset=utf-8" },
+  "street-map.js": { path: join(here, "street-map.js"), type: "application/javascript; charset=utf-8" },
   "booking-window.js": {
     path: join(here, "booking-window.js"),
     type: "application/javascript; charset=utf-8",
@@ -32,12 +34,29 @@ export const DEMO_DRIVER = { email: `driver1@${DEMO_DOMAIN}`, password: DEMO_PAS
 const demoButton = `<button type="button" id="demo-driver" data-email="${DEMO_DRIVER.email}"
       data-password="${DEMO_DRIVER.password}">Sign in as the demo driver</button>`;
 
-const page = (demoDriver: boolean) => `<!doctype html>
+/** The street map under the cells: a tile URL template (null: none), its attribution, its top zoom. */
+export interface MapTiles {
+  url: string | null;
+  attribution: string;
+  maxZoom: number;
+}
+
+const escapeAttribute = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const tileAttributes = (tiles: MapTiles) =>
+  tiles.url === null
+    ? ""
+    : ` data-tile-url="${escapeAttribute(tiles.url)}" data-tile-attribution="${escapeAttribute(
+        tiles.attribution,
+      )}" data-tile-max-zoom="${tiles.maxZoom}"`;
+
+const page = (demoDriver: boolean, tiles: MapTiles) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Parkealo live map</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/map/assets/leaflet.css"><link rel="stylesheet" href="/map/assets/map.css"></head>
 <body>
-<div id="map"></div>
+<div id="map"${tileAttributes(tiles)}></div>
+<p id="tile-note" hidden>Street map unavailable (its tiles did not load): cells and markers only.</p>
 <aside id="panel">
   <h1>Parkealo live <small id="connection">connecting…</small></h1>
   <p id="status">click a marker to book it</p>
@@ -63,8 +82,8 @@ const page = (demoDriver: boolean) => `<!doctype html>
 <script type="module" src="/map/assets/map-app.js"></script>
 </body></html>`;
 
-export function mapRoutes(options: { demoDriver: boolean }) {
-  const html = page(options.demoDriver);
+export function mapRoutes(options: { demoDriver: boolean; tiles: MapTiles }) {
+  const html = page(options.demoDriver, options.tiles);
   return new Hono()
     .get("/", (c) => c.html(html))
     .get("/map/assets/:file", async (c) => {

@@ -1,6 +1,13 @@
 // Environment → typed config, validated once at start-up. A bad value stops the process with a
 // message naming the variable; every setting has a safe local default except secrets in production.
 import { z } from "zod";
+import {
+  mapTileUrl,
+  mixedContentProblem,
+  OSM_TILE_ATTRIBUTION,
+  OSM_TILE_MAX_ZOOM,
+  OSM_TILE_URL,
+} from "./map-tiles.ts";
 import { DEV_JWT_SECRET, weakSecretReason } from "./published-secrets.ts";
 
 const flag = z
@@ -144,11 +151,19 @@ export const envSchema = z
     LIVE_MAX_CONNECTIONS: int(1).default(20_000),
     /** Live connections one client address holds at most on one gateway process (both transports). */
     LIVE_MAX_CONNECTIONS_PER_ADDRESS: int(1).default(100),
+    /** The live map page's street map: a `{z}/{x}/{y}` tile URL template (http/https), or `none`. */
+    MAP_TILE_URL: mapTileUrl.default(OSM_TILE_URL),
+    /** Shown in the map's corner (HTML, as Leaflet shows it): the tiles' licence asks for it. */
+    MAP_TILE_ATTRIBUTION: z.string().max(1000).default(OSM_TILE_ATTRIBUTION),
+    /** The highest zoom the tile server draws; the map zooms no further. */
+    MAP_TILE_MAX_ZOOM: int(0, 24).default(OSM_TILE_MAX_ZOOM),
     /** How often the jobs worker compares the ledger with actors' reminders and live cells (and repairs). */
     RECONCILE_INTERVAL_SECONDS: int(1, 86_400).default(60),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production") refuseUnsafeProductionSettings(env, ctx);
+    const mixed = mixedContentProblem(env.MAP_TILE_URL, env.PUBLIC_URL);
+    if (mixed) ctx.addIssue({ code: "custom", path: ["MAP_TILE_URL"], message: mixed });
     if (env.H3_SHARD_RESOLUTION > env.H3_MAP_RESOLUTION) {
       ctx.addIssue({
         code: "custom",

@@ -32,7 +32,12 @@ export {
   resolveApprovalRequest,
   resolvedStatusSchema,
 } from "./host-prompts.ts";
-export { type LiveBooking, liveStateFromLedger, liveStateFromRules } from "./ledger-live-state.ts";
+export {
+  LIVE_HORIZON_MS,
+  type LiveBooking,
+  liveStateFromLedger,
+  liveStateFromRules,
+} from "./ledger-live-state.ts";
 export { createLiveContext, type LiveContext, liveResolutions } from "./live-context.ts";
 export {
   type PublishOptions,

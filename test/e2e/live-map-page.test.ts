@@ -4,6 +4,9 @@
 // rejection of requests) change the map within a second: a held marker turns occupied or available.
 // A demo driver signed in on the page books by clicking a marker: the booking is in PostgreSQL and the
 // page draws its delta within a second of the REST answer; a click on a closed space shows the 422.
+// The street map under the cells comes from a local tile server the test starts (MAP_TILE_URL): the
+// page requests its tiles (with its origin as Referer) and shows them; when the tile server answers
+// errors or is down, the page falls back to the blank background with a note, and the cells still work.
 // The page runs under the gateway's Content-Security-Policy: no violation may occur.
 // Saves screenshots under test-output/.
 import { mkdirSync } from "node:fs";
@@ -21,6 +24,7 @@ import { futureWindow, insertDriver, requestBooking, seedPendingStay } from "../
 import { insertHost, insertSpace, pointsInCell, randomPoint } from "../support/live-fixtures.ts";
 import { actorPrefix } from "../support/space-host.ts";
 import { testConfig } from "../support/test-app.ts";
+import { startTileServer, type TileServer, tileOf } from "../support/tile-server.ts";
 import { SHARD_WORKER_ENTRY, spawnWorker } from "../support/worker-processes.ts";
 
 const colours = { available: "#2e9d4f", held: "#e3a21a", occupied: "#d64545" };
@@ -28,13 +32,17 @@ const actorEnv = { ACTOR_KEY_PREFIX: actorPrefix(), ACTOR_SHARD_COUNT: "2", ACTO
 const config = testConfig(actorEnv);
 const pool = createPool(config.DATABASE_URL, 2);
 const tokens = new AccessTokens(config.JWT_SECRET, 600);
+const TILE_ATTRIBUTION = 'Test tiles &copy; <a href="https://tiles.test/copyright">Tile makers</a>';
 let gateway: GatewayProcess;
 let browser: Browser;
+let tiles: TileServer;
 
 beforeAll(async () => {
   const executablePath = chromiumBinary();
+  tiles = await startTileServer();
+  const tileEnv = { MAP_TILE_URL: tiles.template, MAP_TILE_ATTRIBUTION: TILE_ATTRIBUTION };
   const [started, worker] = await Promise.all([
-    startGateways(1, actorEnv),
+    startGateways(1, { ...actorEnv, ...tileEnv }),
     spawnWorker("map-page-worker", { ...actorEnv, LOG_LEVEL: "warn", NODE_ENV: "test" }, SHARD_WORKER_ENTRY),
   ]);
   gateway = started[0]!;
@@ -50,6 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await gateway?.process.stop("SIGTERM", 5000);
+  await tiles?.stop();
   await pool.end();
 });
 
@@ -277,4 +286,117 @@ it("books the space a signed-in demo driver clicks and draws the booking's delta
   await page.screenshot({ path: "test-output/live-map-booked.png" });
   expect(errors).toEqual([]);
   expect(await cspViolations()).toEqual([]);
+});
+
+/** The map's tile images as the page has them. */
+const tileImages = (page: Page) =>
+  page.evaluate(() =>
+    [...(globalThis as any).document.querySelectorAll("#map img.leaflet-tile")].map((img: any) => ({
+      src: img.src as string,
+      loaded: img.classList.contains("leaflet-tile-loaded") as boolean,
+      complete: img.complete as boolean,
+      width: img.naturalWidth as number,
+    })),
+  );
+
+/** Opens the map on a fresh space at zoom 17 and waits until its marker is drawn. */
+async function openMapOnASpace() {
+  const hostId = await insertHost(pool);
+  const space = await insertSpace(pool, config, hostId, randomPoint());
+  const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  const cspViolations = await recordCspViolations(page);
+  const loaded = await page.goto(`${gateway.url}/?lat=${space.lat}&lng=${space.lng}&zoom=17`);
+  expect(loaded?.headers()["content-security-policy"]).toContain(`img-src 'self' data: ${tiles.origin}`);
+  await page.waitForFunction((id) => (globalThis as any).parkealoMap?.stateOf(id) !== undefined, space.id, {
+    timeout: 10_000,
+  });
+  return { page, space, errors, cspViolations };
+}
+
+const streetMapStatus = (page: Page) =>
+  page.evaluate(() => (globalThis as any).parkealoMap.streetMap.status as string);
+
+it("lays the configured tile server's street map under the cells, with its attribution", async () => {
+  tiles.mode = "ok";
+  tiles.requests.length = 0;
+  const { page, space, errors, cspViolations } = await openMapOnASpace();
+  await page.waitForFunction(
+    () => {
+      const imgs = [...(globalThis as any).document.querySelectorAll("#map img.leaflet-tile")];
+      return imgs.length > 0 && imgs.every((img: any) => img.classList.contains("leaflet-tile-loaded"));
+    },
+    undefined,
+    { timeout: 15_000 },
+  );
+  expect(await streetMapStatus(page)).toBe("shown");
+
+  // The page asked the tile server for the tile under the space, sending only its origin as Referer.
+  const centre = tileOf(space.lat, space.lng, 17);
+  expect(tiles.requests).toContainEqual({ ...centre, referer: `${gateway.url}/` });
+  expect(new Set(tiles.requests.map((r) => r.referer))).toEqual(new Set([`${gateway.url}/`]));
+  expect(new Set(tiles.requests.map((r) => r.z))).toEqual(new Set([17]));
+
+  // Its images are in the map, decoded (256 px PNGs), the centre one among them.
+  const images = await tileImages(page);
+  expect(images.length).toBeGreaterThan(0);
+  for (const image of images) {
+    expect(image.src.startsWith(`${tiles.origin}/17/`)).toBe(true);
+    expect(image).toMatchObject({ loaded: true, complete: true, width: 256 });
+  }
+  expect(images.map((i) => i.src)).toContain(`${tiles.origin}/17/${centre.x}/${centre.y}.png`);
+
+  // The attribution the settings name is in the map's corner; no fallback note.
+  const attribution = page.locator(".leaflet-control-attribution");
+  expect(await attribution.textContent()).toContain("Test tiles © Tile makers");
+  expect(await attribution.locator("a[href='https://tiles.test/copyright']").count()).toBe(1);
+  expect(await page.isVisible("#tile-note")).toBe(false);
+  expect(await colourOf(page, space.id)).toBe(colours.available);
+
+  mkdirSync("test-output", { recursive: true });
+  await page.screenshot({ path: "test-output/live-map-tiles.png" });
+  expect(errors).toEqual([]);
+  expect(await cspViolations()).toEqual([]);
+});
+
+/** With the tile server failing: the blank background and its note; the cells drawn and still live. */
+async function expectBlankBackgroundFallback(screenshot: string) {
+  const { page, space, errors, cspViolations } = await openMapOnASpace();
+  await page.waitForFunction(() => (globalThis as any).parkealoMap.streetMap.status === "failed", undefined, {
+    timeout: 15_000,
+  });
+  expect(await page.isVisible("#tile-note")).toBe(true);
+  expect(await page.textContent("#tile-note")).toContain("Street map unavailable");
+  expect(await tileImages(page)).toEqual([]); // the layer is gone: nothing broken over the background
+  expect(await page.locator(".leaflet-control-attribution").textContent()).not.toContain("Test tiles");
+  expect(await colourOf(page, space.id)).toBe(colours.available);
+
+  // The cells are still live: a booking made through REST reaches the map.
+  const driver = await insertDriver(pool, tokens);
+  const window = futureWindow(60);
+  const booked = await requestBooking(gateway.url, driver, { spaceId: space.id, ...window });
+  expect(booked.status).toBe(201);
+  await page.waitForFunction(
+    ([id, until]) => (globalThis as any).parkealoMap.spaceOf(id)?.freeUntil === until,
+    [space.id, window.start] as const,
+    { timeout: 5000, polling: 20 },
+  );
+
+  mkdirSync("test-output", { recursive: true });
+  await page.screenshot({ path: `test-output/${screenshot}` });
+  expect(errors).toEqual([]);
+  expect(await cspViolations()).toEqual([]);
+}
+
+it("falls back to the blank background with a note when the tile server answers errors", async () => {
+  tiles.mode = "error";
+  tiles.requests.length = 0;
+  await expectBlankBackgroundFallback("live-map-tiles-failing.png");
+  expect(tiles.requests.length).toBeGreaterThan(0); // the page did ask, and got 500s
+});
+
+it("falls back to the blank background with a note when the tile server is down", async () => {
+  await tiles.stop();
+  await expectBlankBackgroundFallback("live-map-tiles-down.png");
 });

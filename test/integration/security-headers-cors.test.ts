@@ -1,7 +1,8 @@
 // Security headers and CORS over real HTTP (the real app behind @hono/node-server, as the gateway
 // serves it): every answer — pages, JSON, assets, errors, preflights — carries nosniff, no Referer, no
 // framing and a CSP; the map page and the API docs get a policy for their own scripts, styles and
-// connections, no inline script; HSTS only when PUBLIC_URL is https. CORS on /api/*: allowed origins
+// connections, no inline script, and the map may show images from its tile server's origin
+// (MAP_TILE_URL) and no other; HSTS only when PUBLIC_URL is https. CORS on /api/*: allowed origins
 // get their origin back, preflights are answered before authentication, others get no ACAO header.
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -26,6 +27,9 @@ function overHttp(overrides: Record<string, string>) {
 const PUBLIC_URL = "http://parking.test:3000";
 const http = overHttp({ PUBLIC_URL });
 const https = overHttp({ PUBLIC_URL: "https://parking.example.com" });
+const TILE_URL = "https://tiles.example.net:8443/styles/basic/{z}/{x}/{y}@2x.png";
+const ownTiles = overHttp({ PUBLIC_URL, MAP_TILE_URL: TILE_URL });
+const noTiles = overHttp({ PUBLIC_URL, MAP_TILE_URL: "none" });
 const listed = overHttp({
   PUBLIC_URL,
   CORS_ALLOWED_ORIGINS: "https://app.example.com,http://localhost:5173",
@@ -111,6 +115,30 @@ describe("security headers", () => {
     expect(start.status).toBe(200);
     expect(start.headers.get("content-type")).toContain("javascript");
     expect(await start.text()).toContain('SwaggerUIBundle({ url: "/openapi.json"');
+  });
+
+  it("let the map page show images from the configured tile server's origin and no other", async () => {
+    // The default: OpenStreetMap's standard tiles.
+    expect(csp(await http("/")).get("img-src")).toEqual([
+      "'self'",
+      "data:",
+      "https://tile.openstreetmap.org",
+    ]);
+    const page = await ownTiles("/");
+    expect(csp(page).get("img-src")).toEqual(["'self'", "data:", "https://tiles.example.net:8443"]);
+    // The page hands the template to its script in an attribute, escaped; no inline script.
+    const html = await page.text();
+    expect(html).toContain(`data-tile-url="${TILE_URL}"`);
+    expect(html).toContain(
+      'data-tile-attribution="&#38;copy; &#60;a href=&#34;https://www.openstreetmap.org/copyright&#34;&#62;',
+    );
+    // The docs page and every other answer show no tiles.
+    expect(csp(await ownTiles("/docs")).get("img-src")).toEqual(["'self'", "data:"]);
+    expect(csp(await ownTiles("/healthz")).has("img-src")).toBe(false);
+    // MAP_TILE_URL=none: no street map, no image origin beyond the gateway's own.
+    const plain = await noTiles("/");
+    expect(csp(plain).get("img-src")).toEqual(["'self'", "data:"]);
+    expect(await plain.text()).not.toContain("data-tile-url");
   });
 
   it("send HSTS only when PUBLIC_URL is https", async () => {

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   applyAll,
+  BookingList,
   type CommandRecord,
   commitSpaceBatch,
   DEFAULT_SPACE_POLICY,
@@ -201,7 +202,7 @@ describe("loading a space actor's state", () => {
         accepting: true,
       },
       settingsVersion: expect.any(String),
-      bookings: [],
+      bookings: BookingList.empty(),
     });
     const closed = decide(state, requestCommand("2030-01-25T10:00Z", "2030-01-25T11:00Z"), now);
     expect(closed.ok ? "ok" : closed.rejection.code).toBe("outside_schedule");
@@ -230,7 +231,7 @@ describe("loading a space actor's state", () => {
     ).state;
     expect(await load(spaceId)).toEqual(state);
     const later = await loadSpaceState(pool(), spaceId, at("2030-01-04T00:00Z"));
-    expect(later!.bookings.map((b) => b.id)).toEqual([kept.bookingId]);
+    expect(later!.bookings.toArray().map((b) => b.id)).toEqual([kept.bookingId]);
   });
 });
 
@@ -576,7 +577,7 @@ describe("a command's record: the request's fingerprint and the answer it got", 
       start: at("2030-03-03T10:00Z"),
       version: 1,
     });
-    expect((await load(b)).bookings).toEqual([]);
+    expect((await load(b)).bookings.toArray()).toEqual([]);
     expect(await counts(first.bookingId)).toEqual({ history: 1, outbox: 1, commands: 1 });
   });
 
@@ -896,7 +897,7 @@ describe("committing a batch of decisions (the runtime's flushWrites)", () => {
       ),
     );
     const state = await load(spaceId);
-    expect(state.bookings.map((b) => b.status)).toEqual(["confirmed", "pending_approval"]);
+    expect(state.bookings.toArray().map((b) => b.status)).toEqual(["confirmed", "pending_approval"]);
     expect(await counts((first as { bookingId: string }).bookingId)).toEqual({
       history: 2,
       outbox: 2,

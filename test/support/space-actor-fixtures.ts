@@ -1,6 +1,6 @@
 // Fixtures for the space actor's tests: a space's settings and state built from a few knobs.
 import {
-  compareBookings,
+  BookingList,
   type SpaceBooking,
   type SpaceSettings,
   type SpaceState,
@@ -41,6 +41,6 @@ export function spaceState(
   return {
     spaceId: "space-1",
     settings: spaceSettings(overrides),
-    bookings: [...bookings].sort(compareBookings),
+    bookings: BookingList.from(bookings),
   };
 }

@@ -140,6 +140,50 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ IDEMPOTENCY_LEASE_SECONDS: "301" })).toThrow(/IDEMPOTENCY_LEASE_SECONDS/);
   });
 
+  it("takes the map's tiles from MAP_TILE_URL: OpenStreetMap's by default, none to turn them off", () => {
+    const defaults = loadConfig({ NODE_ENV: "test" });
+    expect(defaults.MAP_TILE_URL).toBe("https://tile.openstreetmap.org/{z}/{x}/{y}.png");
+    expect(defaults.MAP_TILE_ATTRIBUTION).toContain('href="https://www.openstreetmap.org/copyright"');
+    expect(defaults.MAP_TILE_ATTRIBUTION).toContain("OpenStreetMap</a> contributors");
+    expect(defaults.MAP_TILE_MAX_ZOOM).toBe(19);
+    expect(loadConfig({ NODE_ENV: "test", MAP_TILE_URL: "none" }).MAP_TILE_URL).toBeNull();
+    const own = loadConfig({
+      NODE_ENV: "test",
+      MAP_TILE_URL: "http://127.0.0.1:8080/tiles/{z}/{x}/{-y}{r}.png",
+      MAP_TILE_ATTRIBUTION: "Our tiles",
+      MAP_TILE_MAX_ZOOM: "20",
+    });
+    expect(own).toMatchObject({
+      MAP_TILE_URL: "http://127.0.0.1:8080/tiles/{z}/{x}/{-y}{r}.png",
+      MAP_TILE_ATTRIBUTION: "Our tiles",
+      MAP_TILE_MAX_ZOOM: 20,
+    });
+  });
+
+  it("refuses a tile URL the page cannot use or its CSP cannot name", () => {
+    const bad = {
+      "ftp://tiles.example.net/{z}/{x}/{y}.png": /http\(s\) URL template/,
+      "javascript:alert(1)//{z}/{x}/{y}": /http\(s\) URL template/,
+      "https://{s}.tile.example.net/{z}/{x}/{y}.png": /fixed host, no \{s\}/,
+      "https://tile.example.net/{z}/{x}.png": /must contain \{z\}, \{x\} and \{y\}/,
+      "https://tile.example.net/{z}/{x}/{y}.png?key={apikey}": /cannot fill: \{apikey\}/,
+      "https://user:secret@tile.example.net/{z}/{x}/{y}.png": /user name or password/,
+      'https://tile.example.net/{z}/{x}/{y}.png" onerror="x': /no spaces/,
+    };
+    for (const [value, message] of Object.entries(bad)) {
+      expect(refusal({ NODE_ENV: "test", MAP_TILE_URL: value })).toMatch(message);
+    }
+    expect(refusal({ NODE_ENV: "test", MAP_TILE_MAX_ZOOM: "25" })).toMatch(/MAP_TILE_MAX_ZOOM/);
+    // An https page cannot show http tiles.
+    expect(
+      refusal({
+        NODE_ENV: "test",
+        PUBLIC_URL: "https://parking.example.com",
+        MAP_TILE_URL: "http://tiles.example.net/{z}/{x}/{y}.png",
+      }),
+    ).toMatch(/MAP_TILE_URL: must be https:\/\/ when PUBLIC_URL is https/);
+  });
+
   it("refuses a shard resolution finer than the map resolution", () => {
     expect(() => loadConfig({ H3_MAP_RESOLUTION: "7", H3_SHARD_RESOLUTION: "9" })).toThrow(
       /H3_SHARD_RESOLUTION/,

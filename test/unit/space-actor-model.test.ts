@@ -8,11 +8,13 @@ import { describe, expect, it } from "vitest";
 import { stateWrite } from "../../actors/runtime/state-entries.ts";
 import {
   applyAll,
+  BookingList,
   bookingEntry,
   compareBookings,
   DEFAULT_SPACE_POLICY,
   decide,
   entriesTouchedBy,
+  parseSpaceState,
   pruneSpaceState,
   type SpaceCommand,
   type SpacePolicy,
@@ -343,6 +345,7 @@ const closedFrom = (mask: number) => CLOSABLE_DATES.filter((_, i) => mask & (1 <
 
 function project(state: SpaceState) {
   return state.bookings
+    .toArray()
     .map((b) => ({
       id: b.id,
       driverId: b.driverId,
@@ -385,7 +388,7 @@ function runScenario(setup: Setup, ops: Op[]) {
     paymentWindowMinutes: PAYMENT_MINUTES,
     paymentRequired: setup.paymentRequired,
   };
-  let state: SpaceState = { spaceId: "space", settings: settingsOf(model), bookings: [] };
+  let state: SpaceState = { spaceId: "space", settings: settingsOf(model), bookings: BookingList.empty() };
   const requests: Extract<SpaceCommand, { type: "requestBooking" }>[] = [];
   let seq = 0;
   const targetOf = (recent: number) =>
@@ -492,17 +495,17 @@ function runScenario(setup: Setup, ops: Op[]) {
     state = result.state;
     expect(project(state)).toEqual([...model.bookings].sort((a, b) => a.id.localeCompare(b.id)));
     // The state keeps its bookings in order (start, then id).
-    expect([...state.bookings].sort(compareBookings)).toEqual(state.bookings);
+    expect([...state.bookings].sort(compareBookings)).toEqual(state.bookings.toArray());
     // The entries the decisions named are all that changed: the stored state reads back whole.
     expect(readBack(stored)).toEqual(state);
     // Pruning drops what a filter over every booking would, and names each entry it drops.
     const pruned = pruneSpaceState(state, model.now);
-    expect(pruned.state.bookings).toEqual(
-      state.bookings.filter((b) => !(isFinal(b.status) && b.end <= model.now)),
+    expect(pruned.state.bookings.toArray()).toEqual(
+      state.bookings.toArray().filter((b) => !(isFinal(b.status) && b.end <= model.now)),
     );
     expect(readBack(patched(stored, pruned.state, pruned.removed.map(bookingEntry)))).toEqual(pruned.state);
     // Whatever happened, no two bookings that hold the slot overlap.
-    const holding = state.bookings.filter((b) => HOLDING.includes(b.status));
+    const holding = state.bookings.toArray().filter((b) => HOLDING.includes(b.status));
     for (const a of holding) {
       for (const b of holding) {
         if (a.id !== b.id) expect(a.start < b.end && b.start < a.end, `${a.id} overlaps ${b.id}`).toBe(false);
@@ -533,7 +536,9 @@ function patched(stored: Stored, state: SpaceState, touched: readonly string[]):
 
 /** The state an activation reads back from the stored entries. */
 function readBack(stored: Stored): SpaceState {
-  return spaceStateEntries.from(new Map([...stored].map(([key, value]) => [key, JSON.parse(value)])));
+  return parseSpaceState(
+    spaceStateEntries.from(new Map([...stored].map(([key, value]) => [key, JSON.parse(value)]))),
+  );
 }
 
 describe("space actor against a simple model", () => {

@@ -34,7 +34,7 @@ describe("pendingPlaceChanges", () => {
   it("a request that waits for approval holds a place until its deadline; an instant one none", () => {
     const { changes, state } = requested("request", "b-1");
     expect(changes).toEqual([
-      { kind: "hold", driverId: "driver-1", bookingId: "b-1", until: state.bookings[0]!.expiresAt },
+      { kind: "hold", driverId: "driver-1", bookingId: "b-1", until: state.bookings.at(0)!.expiresAt },
     ]);
     expect(requested("instant", "b-2").changes).toEqual([]);
   });
@@ -63,7 +63,7 @@ describe("pendingPlaceChanges", () => {
     const paying: SpacePolicy = { ...DEFAULT_SPACE_POLICY, paymentRequired: true };
     const { changes, state } = requested("request", "b-3", paying);
     expect(changes).toEqual([
-      { kind: "hold", driverId: "driver-1", bookingId: "b-3", until: state.bookings[0]!.expiresAt },
+      { kind: "hold", driverId: "driver-1", bookingId: "b-3", until: state.bookings.at(0)!.expiresAt },
     ]);
     // Authorized: now waiting for the host, held until the approval deadline.
     const authorized = step(
@@ -72,8 +72,8 @@ describe("pendingPlaceChanges", () => {
       now + MIN,
       paying,
     );
-    const until = authorized.state.bookings[0]!.expiresAt;
-    expect(until).toBeGreaterThan(state.bookings[0]!.expiresAt!);
+    const until = authorized.state.bookings.at(0)!.expiresAt;
+    expect(until).toBeGreaterThan(state.bookings.at(0)!.expiresAt!);
     expect(authorized.changes).toEqual([{ kind: "hold", driverId: "driver-1", bookingId: "b-3", until }]);
     const failed = step(
       state,

@@ -1,6 +1,7 @@
 // Security headers on every answer of the public port. The two pages (the live map at `/`, Swagger UI
 // at `/docs`) get a Content-Security-Policy that lets them run only this gateway's own scripts and
-// styles and connect only back to it (REST, and the live WebSocket for the map); every other answer
+// styles and connect only back to it (REST, and the live WebSocket for the map), and the map shows
+// images from its tile server's origin (MAP_TILE_URL) besides its own; every other answer
 // (JSON, assets, errors) gets one that allows nothing. Beside it: nosniff, no Referer, no framing, and
 // HSTS when PUBLIC_URL is https (a browser would keep it for a year: never on a plain-http deployment).
 import type { Context, MiddlewareHandler } from "hono";
@@ -12,13 +13,13 @@ export const HSTS_MAX_AGE_SECONDS = 31_536_000;
 /** No content of any kind, no framing, no base or form targets: for answers that are not pages. */
 const NOTHING_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-function pagePolicy(connectSources: string[]) {
+function pagePolicy(connectSources: string[], imageSources: string[]) {
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
     // Leaflet's and Swagger UI's small icons are data: URIs.
-    "img-src 'self' data:",
+    `img-src ${["'self'", "data:", ...imageSources].join(" ")}`,
     `connect-src ${["'self'", ...connectSources].join(" ")}`,
     "base-uri 'none'",
     "form-action 'self'",
@@ -26,22 +27,28 @@ function pagePolicy(connectSources: string[]) {
   ].join("; ");
 }
 
-/** The policies by path: the map page, the API docs page, and nothing for the rest. */
-export function contentSecurityPolicies(publicUrl: string) {
+/**
+ * The policies by path: the map page, the API docs page, and nothing for the rest. `tileOrigin`: where
+ * the map's street tiles come from (null: no street map).
+ */
+export function contentSecurityPolicies(publicUrl: string, tileOrigin: string | null) {
   const url = new URL(publicUrl);
   // The page may be reached under another name than PUBLIC_URL ('self' covers that); its live
   // WebSocket is named explicitly too, for browsers whose 'self' does not cover ws:/wss:.
   const liveOrigin = `${url.protocol === "https:" ? "wss" : "ws"}://${url.host}`;
   return {
-    map: pagePolicy([url.origin, liveOrigin]),
+    map: pagePolicy([url.origin, liveOrigin], tileOrigin === null ? [] : [tileOrigin]),
     // Swagger UI reads /openapi.json and "Try it out" calls the API at PUBLIC_URL (the spec's server).
-    docs: pagePolicy([url.origin]),
+    docs: pagePolicy([url.origin], []),
     other: NOTHING_POLICY,
   };
 }
 
-export function securityHeaders(options: { publicUrl: string }): MiddlewareHandler<AppEnv> {
-  const policies = contentSecurityPolicies(options.publicUrl);
+export function securityHeaders(options: {
+  publicUrl: string;
+  tileOrigin: string | null;
+}): MiddlewareHandler<AppEnv> {
+  const policies = contentSecurityPolicies(options.publicUrl, options.tileOrigin);
   const common: Array<[string, string]> = [
     ["X-Content-Type-Options", "nosniff"],
     ["Referrer-Policy", "no-referrer"],
