@@ -25,7 +25,9 @@ import {
 import { createLogger } from "../../src/logger.ts";
 import { createRedis } from "../../src/storage/redis.ts";
 import { openSpace, window } from "../support/booking-fixtures.ts";
+import { connectWs } from "../support/live-clients.ts";
 import { insertHost, insertSpace, pointsInCell, randomPoint } from "../support/live-fixtures.ts";
+import { listenLiveGateway } from "../support/live-gateway-server.ts";
 import { actorPrefix, startSpaceHost } from "../support/space-host.ts";
 import { createTestApp } from "../support/test-app.ts";
 
@@ -215,13 +217,22 @@ describe("reconciliation of reminders", () => {
 });
 
 describe("reconciliation of live cells", () => {
-  it("rebuilds a cell holding a wrong state, missing one space and holding an extra one", async () => {
+  it("rebuilds a cell holding a wrong state, missing one space and holding an extra one; a watcher re-snapshots", async () => {
     const hostId = await insertHost(t.deps.pool);
     const { cell, points } = pointsInCell(randomPoint(), 3, t.config.H3_MAP_RESOLUTION);
     const spaces = [];
     for (const p of points) spaces.push(await insertSpace(t.deps.pool, t.config, hostId, p));
     const built = await readCell(live, cell);
     expect(built.kind === "snapshot" && built.spaces.length).toBe(3);
+    // A map client watching the cell over the raw WebSocket.
+    const gateway = await listenLiveGateway({ config: t.config, pool: t.deps.pool, redis: t.deps.redis });
+    closing.push(() => gateway.close());
+    const client = await connectWs(gateway.url);
+    closing.push(async () => client.close());
+    client.send({ type: "subscribe", ref: "c", cells: [cell] });
+    expect(await client.next((m) => m.type === "snapshot" && m.cell === cell)).toMatchObject({
+      epoch: built.epoch,
+    });
     const stored = (id: string) =>
       JSON.parse((built as { spaces: string[] }).spaces.find((j) => j.includes(id))!);
     const [wrong, dropped] = [stored(spaces[0]!.id), stored(spaces[1]!.id)];
@@ -231,6 +242,7 @@ describe("reconciliation of live cells", () => {
     await publishSpaceChange(live, cell, { ...wrong, id: randomUUID(), lat: points[0]!.lat });
     const corrupted = await readCell(live, cell);
     expect(corrupted.kind === "snapshot" && corrupted.spaces.length).toBe(3);
+    await client.next((m) => m.type === "delta" && m.offset === corrupted.offset);
 
     const { instance, counts } = await reconciler([hostId]);
     const report = await instance.pass();
@@ -249,6 +261,11 @@ describe("reconciliation of live cells", () => {
     expect(withoutHorizon(shown)).toEqual(withoutHorizon(truth));
     expect(withoutHorizon(shown).map((s) => s.id)).toEqual(spaces.map((s) => s.id).sort());
     expect(shown.every((s) => s.state === "available")).toBe(true);
+    // The watching client is sent the same: a snapshot under the new epoch.
+    const resent = await client.next(
+      (m) => m.type === "snapshot" && m.cell === cell && m.epoch === after.epoch,
+    );
+    expect(withoutHorizon(resent.spaces)).toEqual(withoutHorizon(truth));
     // The aggregate parent counts the cell as the ledger does.
     const [counted] = await readAggregates(live, [cellToParent(cell, t.config.LIVE_AGGREGATE_RESOLUTION)]);
     expect(counted).toMatchObject({ free: 3, total: 3 });
