@@ -156,12 +156,18 @@ export async function repairReminders(
     [...bySpace].map(async ([spaceId, found]) => {
       const address = { actorType: SPACE_ACTOR_TYPE, actorId: spaceId, shard: found[0]!.shard };
       try {
+        let expired = 0;
+        let rearmed = found.filter((m) => m.repair === "rearm").length;
         for (const m of found.filter((f) => f.repair === "expire")) {
-          if (await expireNow(actors, address, m.reminder)) repairs.expired += 1;
+          const outcome = await expireNow(actors, address, m.reminder);
+          if (outcome === "expired") expired += 1;
+          // The actor's state does not know the request: the reload below sets its reminder, due now.
+          else if (outcome === "unknown") rearmed += 1;
         }
         const commandId = `reconcile:${spaceId}:${passId}`;
         await actors.call<SpaceActorReply>(address, { type: "reconcile", commandId }, { commandId });
-        repairs.rearmed += found.filter((m) => m.repair === "rearm").length;
+        repairs.expired += expired;
+        repairs.rearmed += rearmed;
       } catch (error) {
         repairs.failed += 1;
         logger.warn({ err: error, spaceId }, "reconciliation could not repair a space's reminders");
@@ -171,19 +177,22 @@ export async function repairReminders(
   return repairs;
 }
 
-/** Expires a request whose deadline passed; false when it was settled otherwise meanwhile. */
+/**
+ * Expires a request whose deadline passed. settled: someone else settled it meanwhile (its own
+ * reminder, replayed here; an approval, 409); unknown: the actor's state holds no such booking (404).
+ */
 async function expireNow(
   actors: ActorClient,
   address: { actorType: string; actorId: string; shard: number },
   reminder: SpaceReminder,
-): Promise<boolean> {
+): Promise<"expired" | "settled" | "unknown"> {
   const { commandId } = reminder.command;
   try {
     const answer = await actors.call<BookingView | null>(address, reminder.command, { commandId });
-    return !answer.replayed && answer.value?.status === "expired";
+    return !answer.replayed && answer.value?.status === "expired" ? "expired" : "settled";
   } catch (error) {
-    // Approved, rejected or cancelled meanwhile (409), or gone (404): nothing to expire.
-    if (error instanceof AppError && error.status < 500) return false;
+    if (error instanceof AppError && error.status === 404) return "unknown";
+    if (error instanceof AppError && error.status < 500) return "settled";
     throw error;
   }
 }
