@@ -13,14 +13,18 @@ export {
 } from "./space-actor.ts";
 export {
   REJECTION_STATUS,
+  type ReconcileCommand,
   type RequestBooking,
+  reconcileCommandSchema,
   requestBookingSchema,
+  type SpaceActorCommand,
   type SpaceCommand,
   type SpaceCommandType,
   type SpaceDecision,
   type SpaceEvent,
   type SpaceRejection,
   type SpaceRejectionCode,
+  spaceActorCommandSchema,
   spaceCommandSchema,
   type Vehicle,
   vehicleSchema,
@@ -57,7 +61,13 @@ export {
   spacePolicyFromConfig,
   spacePolicySchema,
 } from "./space-policy.ts";
-export { bookingReminders, reminderChanges, type SpaceReminder, spaceReminders } from "./space-reminders.ts";
+export {
+  bookingReminders,
+  type ReminderBooking,
+  reminderChanges,
+  type SpaceReminder,
+  spaceReminders,
+} from "./space-reminders.ts";
 export {
   BookingList,
   compareBookings,

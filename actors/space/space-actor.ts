@@ -14,7 +14,7 @@ import { applyAll } from "./apply.ts";
 import { type BookingView, bookingView } from "./booking-view.ts";
 import { decide } from "./decide.ts";
 import { RequestCommitGroup } from "./request-commit-group.ts";
-import { type SpaceCommand, spaceCommandSchema } from "./space-commands.ts";
+import { type SpaceActorCommand, type SpaceCommand, spaceActorCommandSchema } from "./space-commands.ts";
 import { bookingEntry, entriesTouchedBy, spaceStateEntries } from "./space-entries.ts";
 import { rejectionError } from "./space-errors.ts";
 import {
@@ -263,11 +263,11 @@ export function createSpaceActor(options: SpaceActorOptions) {
     return reply;
   }
 
-  return defineActor<SpaceState, SpaceCommand, SpaceActorReply, SpaceWrite>({
+  return defineActor<SpaceState, SpaceActorCommand, SpaceActorReply, SpaceWrite>({
     type: SPACE_ACTOR_TYPE,
     stateSchema: storedSpaceStateSchema,
     entries: spaceStateEntries,
-    commandSchema: spaceCommandSchema,
+    commandSchema: spaceActorCommandSchema,
     async rebuild(ctx) {
       const state = (await loadState(ctx.actorId, ctx.now())) ?? goneSpace(ctx.actorId);
       stale.delete(ctx.actorId);
@@ -276,6 +276,12 @@ export function createSpaceActor(options: SpaceActorOptions) {
       return state;
     },
     async handle(ctx, command) {
+      if (command.type === "reconcile") {
+        // Reload from the ledger and set every reminder the ledger's bookings need (current()).
+        stale.add(ctx.actorId);
+        await current(ctx);
+        return null;
+      }
       const known = await recordOf(ctx, false);
       if (known !== undefined) return answerRecorded(ctx, known);
       let state = await current(ctx);

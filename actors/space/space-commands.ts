@@ -52,6 +52,18 @@ export const spaceCommandSchema = z.discriminatedUnion("type", [
 ]);
 
 export type SpaceCommand = z.infer<typeof spaceCommandSchema>;
+
+/**
+ * Sent by the reconciliation pass when the ledger and the actor's reminders disagree: the actor
+ * reloads its state from the ledger and sets every reminder it needs (a deadline already passed
+ * fires at once). It decides nothing and writes nothing to the ledger; running it twice is harmless.
+ */
+export const reconcileCommandSchema = z.strictObject({ type: z.literal("reconcile"), commandId });
+export type ReconcileCommand = z.infer<typeof reconcileCommandSchema>;
+
+/** Everything the space actor's mailbox takes: booking commands and the reconciliation's reload. */
+export const spaceActorCommandSchema = z.union([spaceCommandSchema, reconcileCommandSchema]);
+export type SpaceActorCommand = z.infer<typeof spaceActorCommandSchema>;
 export type SpaceCommandType = SpaceCommand["type"];
 export type RequestBooking = z.infer<typeof requestBookingSchema>;
 

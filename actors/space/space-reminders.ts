@@ -13,8 +13,11 @@ export interface SpaceReminder {
   readonly command: SpaceCommand;
 }
 
+/** What of a booking its reminders depend on (the actor's state, or a ledger row). */
+export type ReminderBooking = Pick<SpaceBooking, "id" | "status" | "start" | "end" | "expiresAt">;
+
 /** The reminders a booking in its current status needs; none once it is final. */
-export function bookingReminders(booking: SpaceBooking): SpaceReminder[] {
+export function bookingReminders(booking: ReminderBooking): SpaceReminder[] {
   const { id } = booking;
   switch (booking.status) {
     case "awaiting_payment":
@@ -72,7 +75,7 @@ export function reminderChanges(
   return { set, cancel };
 }
 
-function endReminder(booking: SpaceBooking): SpaceReminder {
+function endReminder(booking: ReminderBooking): SpaceReminder {
   const { id, end } = booking;
   return reminder(`end:${id}`, end, { type: "end", commandId: `end:${id}:${end}`, bookingId: id });
 }
