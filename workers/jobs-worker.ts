@@ -1,8 +1,14 @@
-// Jobs worker process: BullMQ workers for timers and side jobs. Today: scheduled housekeeping;
-// hold expiry, approval deadlines, payments, notifications and payouts join as their issues land.
+// Jobs worker process: BullMQ workers for timers and side jobs. Today: scheduled housekeeping and
+// the reconciliation of the ledger with actors' reminders and live cells; payments, notifications
+// and payouts join as their issues land.
 import { Queue, Worker } from "bullmq";
+import { actorNamespace, createActorClient } from "../actors/runtime/from-config.ts";
 import { loadConfigOrExit } from "../src/config/index.ts";
 import { MAINTENANCE_QUEUE, PURGE_EXPIRED_JOB, purgeExpired } from "../src/jobs/maintenance.ts";
+import { Reconciler } from "../src/jobs/reconciliation.ts";
+import { startReconciliationJob } from "../src/jobs/reconciliation-job.ts";
+import { createReconcileMetrics } from "../src/jobs/reconciliation-metrics.ts";
+import { createLiveContext } from "../src/live/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { createMetrics } from "../src/metrics.ts";
 import { onShutdown } from "../src/process-lifecycle.ts";
@@ -34,19 +40,37 @@ const worker = new Worker(
 );
 worker.on("failed", (job, error) => logger.error({ job: job?.name, err: error }, "job failed"));
 
+const actors = await createActorClient(config, logger, "jobs-worker");
+const reconciliation = await startReconciliationJob({
+  connection: bullConnection,
+  intervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
+  logger,
+  reconciler: new Reconciler({
+    live: createLiveContext(config, redis, pool),
+    redis,
+    actors: actors.client,
+    namespace: actorNamespace(config),
+    shardCount: config.ACTOR_SHARD_COUNT,
+    metrics: createReconcileMetrics(metrics.registry),
+    logger,
+  }),
+});
+
 const health = await startHealthServer({
   host: config.HTTP_HOST,
   port: config.HEALTH_PORT,
   pool,
   redis,
   metrics,
-  detail: () => ({ component: "jobs-worker", processed }),
+  detail: () => ({ component: "jobs-worker", processed, reconciliations: reconciliation.passes() }),
 });
 logger.info({ healthPort: health.port }, "jobs worker running");
 
 onShutdown(logger, async () => {
   await worker.close();
   await queue.close();
+  await reconciliation.close();
+  await actors.close();
   await health.close();
   await Promise.allSettled([pool.end(), redis.quit(), bullConnection.quit()]);
 });

@@ -19,8 +19,8 @@ import {
 } from "../../src/domain/index.ts";
 import { assertNever } from "../../src/errors.ts";
 import type {
-  DecidedCommand,
   RequestBooking,
+  SpaceCommand,
   SpaceDecision,
   SpaceEvent,
   SpaceRejection,
@@ -34,7 +34,7 @@ export const MAX_AMOUNT = 2_147_483_647;
 
 export function decide(
   state: SpaceState,
-  command: DecidedCommand,
+  command: SpaceCommand,
   now: number,
   policy: SpacePolicy = DEFAULT_SPACE_POLICY,
 ): SpaceDecision {

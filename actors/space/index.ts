@@ -12,17 +12,21 @@ export {
   type SpaceActorReply,
 } from "./space-actor.ts";
 export {
-  type DecidedCommand,
-  type ListingChanged,
+  type ListingChangedCommand,
+  listingChangedCommandSchema,
   REJECTION_STATUS,
+  type ReconcileCommand,
   type RequestBooking,
+  reconcileCommandSchema,
   requestBookingSchema,
+  type SpaceActorCommand,
   type SpaceCommand,
   type SpaceCommandType,
   type SpaceDecision,
   type SpaceEvent,
   type SpaceRejection,
   type SpaceRejectionCode,
+  spaceActorCommandSchema,
   spaceCommandSchema,
   type Vehicle,
   vehicleSchema,
@@ -59,7 +63,13 @@ export {
   spacePolicyFromConfig,
   spacePolicySchema,
 } from "./space-policy.ts";
-export { bookingReminders, reminderChanges, type SpaceReminder, spaceReminders } from "./space-reminders.ts";
+export {
+  bookingReminders,
+  type ReminderBooking,
+  reminderChanges,
+  type SpaceReminder,
+  spaceReminders,
+} from "./space-reminders.ts";
 export {
   BookingList,
   compareBookings,

@@ -15,10 +15,10 @@ import { type BookingView, bookingView } from "./booking-view.ts";
 import { decide } from "./decide.ts";
 import { RequestCommitGroup } from "./request-commit-group.ts";
 import {
-  type DecidedCommand,
-  type ListingChanged,
+  type ListingChangedCommand,
+  type SpaceActorCommand,
   type SpaceCommand,
-  spaceCommandSchema,
+  spaceActorCommandSchema,
 } from "./space-commands.ts";
 import { bookingEntry, entriesTouchedBy, spaceStateEntries } from "./space-entries.ts";
 import { rejectionError } from "./space-errors.ts";
@@ -258,7 +258,7 @@ export function createSpaceActor(options: SpaceActorOptions) {
   async function run(
     ctx: SpaceContext,
     state: SpaceState,
-    command: DecidedCommand,
+    command: SpaceCommand,
     decided?: ReturnType<typeof decide>,
   ): Promise<SpaceActorReply> {
     const decision = decided ?? decide(state, command, ctx.now(), policy);
@@ -314,7 +314,7 @@ export function createSpaceActor(options: SpaceActorOptions) {
    * shard keeps a moved state with no reminder, and takes the space off its old cell; the new
    * shard's actor, told too, shows it in its new one.
    */
-  async function listingChanged(ctx: SpaceContext, command: ListingChanged): Promise<SpaceActorReply> {
+  async function listingChanged(ctx: SpaceContext, command: ListingChangedCommand): Promise<SpaceActorReply> {
     stale.add(ctx.actorId);
     const state = await current(ctx);
     if (publisher !== undefined) {
@@ -324,11 +324,11 @@ export function createSpaceActor(options: SpaceActorOptions) {
     return null;
   }
 
-  return defineActor<SpaceState, SpaceCommand, SpaceActorReply, SpaceWrite>({
+  return defineActor<SpaceState, SpaceActorCommand, SpaceActorReply, SpaceWrite>({
     type: SPACE_ACTOR_TYPE,
     stateSchema: storedSpaceStateSchema,
     entries: spaceStateEntries,
-    commandSchema: spaceCommandSchema,
+    commandSchema: spaceActorCommandSchema,
     async rebuild(ctx) {
       const state = (await loadState(ctx.actorId, ctx.now(), ctx.shard)) ?? goneSpace(ctx.actorId);
       stale.delete(ctx.actorId);
@@ -338,6 +338,12 @@ export function createSpaceActor(options: SpaceActorOptions) {
     },
     async handle(ctx, command) {
       if (command.type === "listingChanged") return listingChanged(ctx, command);
+      if (command.type === "reconcile") {
+        // Reload from the ledger and set every reminder the ledger's bookings need (current()).
+        stale.add(ctx.actorId);
+        await current(ctx);
+        return null;
+      }
       const known = await recordOf(ctx, false);
       if (known !== undefined) return answerRecorded(ctx, known);
       const reloading = stale.has(ctx.actorId);

@@ -48,26 +48,44 @@ export const spaceCommandSchema = z.discriminatedUnion("type", [
   bySystem("end"),
   bySystem("paymentAuthorized"),
   bySystem("paymentFailed"),
-  /**
-   * The listing was changed in PostgreSQL (created, edited, rescheduled, deactivated, deleted or
-   * moved) and committed: the actor reloads it from the ledger at once and publishes what the map
-   * shows. `previousCell`: the map cell the space stood in before the change (it leaves that cell
-   * when it is no longer there or no longer listed).
-   */
-  z.strictObject({
-    type: z.literal("listingChanged"),
-    commandId,
-    previousCell: z
-      .string()
-      .regex(/^[0-9a-f]{15}$/)
-      .optional(),
-  }),
 ]);
 
 export type SpaceCommand = z.infer<typeof spaceCommandSchema>;
-/** The commands `decide` rules on: everything but a listing change (a reload, not a decision). */
-export type DecidedCommand = Exclude<SpaceCommand, { type: "listingChanged" }>;
-export type ListingChanged = Extract<SpaceCommand, { type: "listingChanged" }>;
+
+/**
+ * Sent by the reconciliation pass when the ledger and the actor's reminders disagree: the actor
+ * reloads its state from the ledger and sets every reminder it needs (a deadline already passed
+ * fires at once). It decides nothing and writes nothing to the ledger; running it twice is harmless.
+ */
+export const reconcileCommandSchema = z.strictObject({ type: z.literal("reconcile"), commandId });
+export type ReconcileCommand = z.infer<typeof reconcileCommandSchema>;
+
+/**
+ * Sent by the REST route that committed a change to the listing (created, edited, rescheduled,
+ * deactivated, deleted or moved): the actor reloads it from the ledger at once, as `reconcile`
+ * does, and shows what the map should. `previousCell`: the map cell the space stood in before the
+ * change (it leaves that cell when it is no longer there or no longer listed).
+ */
+export const listingChangedCommandSchema = z.strictObject({
+  type: z.literal("listingChanged"),
+  commandId,
+  previousCell: z
+    .string()
+    .regex(/^[0-9a-f]{15}$/)
+    .optional(),
+});
+export type ListingChangedCommand = z.infer<typeof listingChangedCommandSchema>;
+
+/**
+ * Everything the space actor's mailbox takes: booking commands, which it decides, and the reloads
+ * (the reconciliation's, a listing change's), which decide nothing.
+ */
+export const spaceActorCommandSchema = z.union([
+  spaceCommandSchema,
+  reconcileCommandSchema,
+  listingChangedCommandSchema,
+]);
+export type SpaceActorCommand = z.infer<typeof spaceActorCommandSchema>;
 export type SpaceCommandType = SpaceCommand["type"];
 export type RequestBooking = z.infer<typeof requestBookingSchema>;
 

@@ -1,7 +1,7 @@
 // The durable reminders a space actor needs (a deadline, a start, an end), as data the runtime
 // schedules: each is a command to deliver to the actor at a time, under a key unique within the
 // actor, so rescheduling replaces and settling cancels.
-import type { DecidedCommand } from "./space-commands.ts";
+import type { SpaceCommand } from "./space-commands.ts";
 import { findSpaceBooking, type SpaceBooking, type SpaceState } from "./space-state.ts";
 
 export interface SpaceReminder {
@@ -10,11 +10,14 @@ export interface SpaceReminder {
   /** UTC epoch ms when the command becomes due. */
   readonly at: number;
   /** What to deliver; its commandId names the occurrence, so a re-fired reminder has one effect. */
-  readonly command: DecidedCommand;
+  readonly command: SpaceCommand;
 }
 
+/** What of a booking its reminders depend on (the actor's state, or a ledger row). */
+export type ReminderBooking = Pick<SpaceBooking, "id" | "status" | "start" | "end" | "expiresAt">;
+
 /** The reminders a booking in its current status needs; none once it is final. */
-export function bookingReminders(booking: SpaceBooking): SpaceReminder[] {
+export function bookingReminders(booking: ReminderBooking): SpaceReminder[] {
   const { id } = booking;
   switch (booking.status) {
     case "awaiting_payment":
@@ -72,11 +75,11 @@ export function reminderChanges(
   return { set, cancel };
 }
 
-function endReminder(booking: SpaceBooking): SpaceReminder {
+function endReminder(booking: ReminderBooking): SpaceReminder {
   const { id, end } = booking;
   return reminder(`end:${id}`, end, { type: "end", commandId: `end:${id}:${end}`, bookingId: id });
 }
 
-function reminder(key: string, at: number, command: DecidedCommand): SpaceReminder {
+function reminder(key: string, at: number, command: SpaceCommand): SpaceReminder {
   return { key, at, command };
 }

@@ -2,6 +2,7 @@
 // field is a 400 before anything reaches a space actor) and what the API answers.
 import { z } from "@hono/zod-openapi";
 import { bookingStatusSchema } from "../../src/domain/index.ts";
+import { entityId } from "./schemas.ts";
 import { freeText, text } from "./text-fields.ts";
 
 const EARLIEST = Date.UTC(2000, 0, 1);
@@ -27,7 +28,7 @@ export const VehicleInput = z
 
 export const BookingCreate = z
   .strictObject({
-    spaceId: z.uuid(),
+    spaceId: entityId(),
     start: instant,
     end: instant,
     vehicle: VehicleInput.optional(),
@@ -43,9 +44,11 @@ export const BookingReason = z
 
 export const BookingExtend = z.strictObject({ end: instant }).openapi("BookingExtend");
 
-export const BookingParams = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
+export const BookingParams = z.object({ id: entityId().openapi({ param: { name: "id", in: "path" } }) });
 export const UserParams = z.object({ userId: z.uuid().openapi({ param: { name: "userId", in: "path" } }) });
-export const SpaceBookingsParams = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
+export const SpaceBookingsParams = z.object({
+  id: entityId().openapi({ param: { name: "id", in: "path" } }),
+});
 
 export const BookingListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),

@@ -47,3 +47,9 @@ export const anyone: Record<string, string[]>[] = [];
 
 /** Routes open to everyone that show more to a signed-in manager (a space's host or an admin). */
 export const anyoneOrSignedIn: Record<string, string[]>[] = [{}, { bearerAuth: [] }];
+
+/**
+ * A uuid as a request names a booking or a space, in its one spelling (lower case): an actor is
+ * named by its space's id, so `ABC…` and `abc…` must not be two actors of one space.
+ */
+export const entityId = () => z.uuid().overwrite((id) => id.toLowerCase());

@@ -10,6 +10,7 @@ import {
   spaceStatusSchema,
   spaceTypeSchema,
 } from "../../src/domain/space-listing.ts";
+import { entityId } from "./schemas.ts";
 import { optionalText, text } from "./text-fields.ts";
 
 export const DEFAULT_MIN_DURATION_MINUTES = 30;
@@ -164,7 +165,7 @@ export const SpaceListQuery = z.strictObject({
   cursor: z.string().max(300).optional(),
 });
 
-export const SpaceParams = z.strictObject({ id: z.uuid() });
+export const SpaceParams = z.strictObject({ id: entityId() });
 export const SpaceImageParams = z.strictObject({ id: z.uuid(), imageId: z.uuid() });
 
 export const ImageUpload = z

@@ -157,6 +157,8 @@ export const envSchema = z
     MAP_TILE_ATTRIBUTION: z.string().max(1000).default(OSM_TILE_ATTRIBUTION),
     /** The highest zoom the tile server draws; the map zooms no further. */
     MAP_TILE_MAX_ZOOM: int(0, 24).default(OSM_TILE_MAX_ZOOM),
+    /** How often the jobs worker compares the ledger with actors' reminders and live cells (and repairs). */
+    RECONCILE_INTERVAL_SECONDS: int(1, 86_400).default(60),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production") refuseUnsafeProductionSettings(env, ctx);

@@ -2,6 +2,7 @@
 // the live gateway makes, the key layout and the host approval prompts.
 
 export { type BoundaryCheck, type BoundaryRefresh, refreshCellBoundaries } from "./boundary-refresh.ts";
+export { cellDrift } from "./cell-drift.ts";
 export {
   type AggregateKeys,
   aggregateKeys,
@@ -18,6 +19,7 @@ export {
   loadCellFromLedger,
   loadCellsFromLedger,
 } from "./cell-rebuild.ts";
+export { type CellRepairOptions, repairCells } from "./cell-repair.ts";
 export {
   type ApprovalRequest,
   approvalRequestSchema,

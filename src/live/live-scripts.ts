@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import type { Redis } from "../storage/redis.ts";
 
-const scriptNames = ["apply-space-change", "init-cell", "read-cell"] as const;
+const scriptNames = ["apply-space-change", "init-cell", "read-cell", "rebuild-cell"] as const;
 type ScriptName = (typeof scriptNames)[number];
 
 const sources = new Map<ScriptName, string>(

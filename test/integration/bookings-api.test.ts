@@ -61,6 +61,27 @@ describe("POST /bookings", () => {
     });
   });
 
+  it("takes a space's id in capitals as the same space: one actor, its answers in lower case", async () => {
+    const { spaceId } = await openSpace(t);
+    const first = await t.signUp("driver");
+    const second = await t.signUp("driver");
+    const upper = spaceId.toUpperCase();
+    const made = await first.client.post("/api/v1/bookings", { spaceId: upper, ...window(3, 2) });
+    expect(made.status).toBe(201);
+    expect(made.body.spaceId).toBe(spaceId);
+    const taken = await second.client.post("/api/v1/bookings", { spaceId, ...window(4, 1) });
+    expect(taken.status).toBe(409);
+    const read = await first.client.get(`/api/v1/bookings/${made.body.id.toUpperCase()}`);
+    expect(read.status).toBe(200);
+    expect(read.body.id).toBe(made.body.id);
+    const cancelled = await first.client.put(`/api/v1/bookings/${made.body.id.toUpperCase()}/cancel`, {});
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.spaceId).toBe(spaceId);
+    // One actor holds the space: its state under the lower-case id only.
+    const keys = await t.deps.redis.keys(`*${upper}*`);
+    expect(keys).toEqual([]);
+  });
+
   it("answers 409 slot_unavailable for an overlapping window and writes nothing", async () => {
     const { spaceId } = await openSpace(t);
     const first = await t.signUp("driver");

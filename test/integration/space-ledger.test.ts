@@ -12,7 +12,6 @@ import {
   type CommandRecord,
   commitSpaceBatch,
   DEFAULT_SPACE_POLICY,
-  type DecidedCommand,
   decide,
   findBooking,
   findCommandRecords,
@@ -22,6 +21,7 @@ import {
   RecordedCommands,
   RequestCommitGroup,
   requestBatchOf,
+  type SpaceCommand,
   type SpaceState,
   writeRequestBatches,
 } from "../../actors/space/index.ts";
@@ -71,7 +71,7 @@ function requestCommand(
   start: string,
   end: string,
   options: { commandId?: string; specialRequests?: string } = {},
-): DecidedCommand {
+): SpaceCommand {
   const bookingId = options.commandId === undefined ? randomUUID() : bookingIdFor(options.commandId);
   return {
     type: "requestBooking",
@@ -112,7 +112,7 @@ async function commitOne(commit: LedgerCommit): Promise<CommitOutcome> {
 /** Decides a command against `state`: the commit the actor would stage for it, and the next state. */
 function decideCommit(
   state: SpaceState,
-  command: DecidedCommand,
+  command: SpaceCommand,
   time = now,
   fingerprint: string | null = null,
 ) {
@@ -138,7 +138,7 @@ function decideCommit(
 /** Decides a command against `state` and commits it; returns the commit's outcome and the next state. */
 async function decideAndCommit(
   state: SpaceState,
-  command: DecidedCommand,
+  command: SpaceCommand,
   time = now,
   fingerprint: string | null = null,
 ) {
@@ -353,7 +353,7 @@ describe("committing decisions", () => {
       requestCommand("2030-01-14T10:00Z", "2030-01-14T12:00Z"),
     );
     const otherSpace = { ...requested.state, spaceId: await newSpace("request") };
-    const approve: DecidedCommand = {
+    const approve: SpaceCommand = {
       type: "approve",
       commandId: randomUUID(),
       bookingId: requested.bookingId,
@@ -397,7 +397,7 @@ describe("committing decisions", () => {
     );
     const pending = requested.state;
     expect(findSpaceBooking(pending, requested.bookingId)?.status).toBe("pending_approval");
-    const approve: DecidedCommand = {
+    const approve: SpaceCommand = {
       type: "approve",
       commandId: randomUUID(),
       bookingId: requested.bookingId,
@@ -411,7 +411,7 @@ describe("committing decisions", () => {
     expect(row.rows[0]).toEqual({ status: "confirmed", expires_at: null, version: 2 });
 
     // Another worker with the old state rejects the same request: the row is no longer pending.
-    const staleReject: DecidedCommand = {
+    const staleReject: SpaceCommand = {
       type: "reject",
       commandId: randomUUID(),
       bookingId: requested.bookingId,
@@ -480,7 +480,7 @@ describe("committing decisions", () => {
       await load(spaceId),
       requestCommand("2030-01-09T10:00Z", "2030-01-09T12:00Z"),
     );
-    const extend = (end: string): DecidedCommand => ({
+    const extend = (end: string): SpaceCommand => ({
       type: "extend",
       commandId: randomUUID(),
       bookingId: made.bookingId,
@@ -515,11 +515,7 @@ describe("a command's record: the request's fingerprint and the answer it got", 
     const group = new RequestCommitGroup(pool(), { concurrency: 1 });
     let state = await load(spaceId);
     const expected = new Map<string, CommandRecord>();
-    const commit = async (
-      command: DecidedCommand,
-      fingerprint: string | null,
-      writer?: RequestCommitGroup,
-    ) => {
+    const commit = async (command: SpaceCommand, fingerprint: string | null, writer?: RequestCommitGroup) => {
       const decided = decideCommit(state, command, now, fingerprint);
       const answer = oddAnswer(decided.bookingId, command.type);
       const commits = [{ ...decided.commit, answer }];
@@ -632,7 +628,7 @@ describe("a command's record: the request's fingerprint and the answer it got", 
       "fp-approve",
     );
     expect(approved.result).toEqual({ outcome: "committed" });
-    const extend: DecidedCommand = {
+    const extend: SpaceCommand = {
       type: "extend",
       commandId,
       bookingId: requested.bookingId,
@@ -741,7 +737,7 @@ describe("the exclusion constraint as the last line of defence", () => {
       requestCommand("2030-01-11T10:00Z", "2030-01-11T12:00Z"),
     );
     await decideAndCommit(made.state, requestCommand("2030-01-11T12:30Z", "2030-01-11T14:00Z"));
-    const extend: DecidedCommand = {
+    const extend: SpaceCommand = {
       type: "extend",
       commandId: randomUUID(),
       bookingId: made.bookingId,
@@ -761,7 +757,7 @@ describe("the exclusion constraint as the last line of defence", () => {
     const state = await load(spaceId);
     const commits = Array.from({ length: 60 }, (_, i) => {
       const start = at("2030-01-12T10:00Z") + (i % 6) * 10 * 60_000;
-      const command: DecidedCommand = {
+      const command: SpaceCommand = {
         type: "requestBooking",
         commandId: randomUUID(),
         bookingId: randomUUID(),
@@ -854,7 +850,7 @@ describe("data PostgreSQL refuses", () => {
 
 describe("committing a batch of decisions (the runtime's flushWrites)", () => {
   /** Decides commands one after another on the state, as the runtime does within a batch. */
-  function decideAll(state: SpaceState, commands: DecidedCommand[]) {
+  function decideAll(state: SpaceState, commands: SpaceCommand[]) {
     const commits: LedgerCommit[] = [];
     let next = state;
     for (const command of commands) {
@@ -953,7 +949,7 @@ describe("committing a batch of decisions (the runtime's flushWrites)", () => {
       }));
       return { command, commits };
     };
-    const bookingOf = (command: DecidedCommand) => (command as { bookingId: string }).bookingId;
+    const bookingOf = (command: SpaceCommand) => (command as { bookingId: string }).bookingId;
 
     it("writes the row, history, outbox and command record; run again it writes nothing and names the command recorded", async () => {
       const spaceId = await newSpace("instant");

@@ -6,7 +6,6 @@ import {
   applyAll,
   bookingView,
   DEFAULT_SPACE_POLICY,
-  type DecidedCommand,
   decide,
   findSpaceBooking,
   parseSpaceState,
@@ -14,6 +13,7 @@ import {
   REJECTION_STATUS,
   type RequestBooking,
   reminderChanges,
+  type SpaceCommand,
   type SpaceDecision,
   type SpacePolicy,
   type SpaceState,
@@ -44,19 +44,19 @@ function request(start: string, end: string, bookingId = `b${++seq}`, driverId =
   };
 }
 
-function cmd(type: "approve" | "reject" | "cancel", bookingId: string, by: string): DecidedCommand {
+function cmd(type: "approve" | "reject" | "cancel", bookingId: string, by: string): SpaceCommand {
   return { type, commandId: `c${++seq}`, bookingId, by };
 }
 
 function sys(
   type: "expire" | "start" | "end" | "paymentAuthorized" | "paymentFailed",
   bookingId: string,
-): DecidedCommand {
+): SpaceCommand {
   return { type, commandId: `c${++seq}`, bookingId };
 }
 
 /** Decides and, when accepted, applies; returns the decision and the next state. */
-function step(state: SpaceState, command: DecidedCommand, time = now, policy?: SpacePolicy) {
+function step(state: SpaceState, command: SpaceCommand, time = now, policy?: SpacePolicy) {
   const decision = decide(state, command, time, policy);
   return { decision, state: decision.ok ? applyAll(state, decision.events) : state };
 }
@@ -147,7 +147,7 @@ describe("requestBooking", () => {
 
   it("rejects windows the rules refuse, each with its own code", () => {
     const state = spaceState();
-    const cases: [DecidedCommand, string][] = [
+    const cases: [SpaceCommand, string][] = [
       [request("2026-06-16T10:00Z", "2026-06-16T10:00Z"), "invalid_window"],
       [
         { ...request("2026-06-16T10:00Z", "2026-06-16T11:00Z"), start: at("2026-06-16T10:00Z") + 1 },
@@ -295,7 +295,7 @@ describe("extend", () => {
     state = step(state, request("2026-06-16T13:00Z", "2026-06-16T14:00Z", "e-2", OTHER)).state;
     return state;
   };
-  const extend = (end: string, by = DRIVER, bookingId = "e-1"): DecidedCommand => ({
+  const extend = (end: string, by = DRIVER, bookingId = "e-1"): SpaceCommand => ({
     type: "extend",
     commandId: `c${++seq}`,
     bookingId,

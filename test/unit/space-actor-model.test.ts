@@ -12,11 +12,11 @@ import {
   bookingEntry,
   compareBookings,
   DEFAULT_SPACE_POLICY,
-  type DecidedCommand,
   decide,
   entriesTouchedBy,
   parseSpaceState,
   pruneSpaceState,
+  type SpaceCommand,
   type SpacePolicy,
   type SpaceState,
   spaceReminders,
@@ -105,7 +105,7 @@ function deadline(model: Model, status: Status, start: number): number | null {
 
 type Answer = string; // "ok" or a rejection code
 
-function modelRequest(m: Model, c: Extract<DecidedCommand, { type: "requestBooking" }>): Answer {
+function modelRequest(m: Model, c: Extract<SpaceCommand, { type: "requestBooking" }>): Answer {
   const existing = m.bookings.find((b) => b.id === c.bookingId);
   if (existing) return existing.commandId === c.commandId ? "ok" : "invalid_transition";
   const { start, end } = c;
@@ -134,7 +134,7 @@ function modelRequest(m: Model, c: Extract<DecidedCommand, { type: "requestBooki
   return "ok";
 }
 
-function modelStatusCommand(m: Model, c: DecidedCommand): Answer {
+function modelStatusCommand(m: Model, c: SpaceCommand): Answer {
   if (c.type === "requestBooking") throw new Error("not a booking command");
   const b = m.bookings.find((x) => x.id === c.bookingId);
   if (!b) return "not_found";
@@ -389,7 +389,7 @@ function runScenario(setup: Setup, ops: Op[]) {
     paymentRequired: setup.paymentRequired,
   };
   let state: SpaceState = { spaceId: "space", settings: settingsOf(model), bookings: BookingList.empty() };
-  const requests: Extract<DecidedCommand, { type: "requestBooking" }>[] = [];
+  const requests: Extract<SpaceCommand, { type: "requestBooking" }>[] = [];
   let seq = 0;
   const targetOf = (recent: number) =>
     recent < 0
@@ -399,7 +399,7 @@ function runScenario(setup: Setup, ops: Op[]) {
 
   // What Redis would hold: the whole state once, then only the entries each decision names.
   let stored = storedWhole(state);
-  const run = (command: DecidedCommand): { real: Answer; state: SpaceState } => {
+  const run = (command: SpaceCommand): { real: Answer; state: SpaceState } => {
     const decision = decide(state, command, model.now, policy);
     if (!decision.ok) return { real: decision.rejection.code, state };
     const next = applyAll(state, decision.events);
@@ -408,7 +408,7 @@ function runScenario(setup: Setup, ops: Op[]) {
   };
 
   for (const op of ops) {
-    let command: DecidedCommand;
+    let command: SpaceCommand;
     let expected: Answer;
     switch (op.kind) {
       case "request": {

@@ -1,6 +1,6 @@
 // Which committed decisions hold or give back a driver's place among pending requests.
 import { describe, expect, it } from "vitest";
-import { applyAll, type DecidedCommand, decide, type SpaceState } from "../../actors/space/index.ts";
+import { applyAll, decide, type SpaceCommand, type SpaceState } from "../../actors/space/index.ts";
 import { pendingPlaceChanges } from "../../actors/space/space-pending-places.ts";
 import { DEFAULT_SPACE_POLICY, type SpacePolicy } from "../../actors/space/space-policy.ts";
 import { at, HOUR, MIN, spaceState } from "../support/space-actor-fixtures.ts";
@@ -8,7 +8,7 @@ import { at, HOUR, MIN, spaceState } from "../support/space-actor-fixtures.ts";
 const now = at("2026-06-15T06:00:00Z");
 const HOST = "host-1";
 
-function step(state: SpaceState, command: DecidedCommand, time = now, policy = DEFAULT_SPACE_POLICY) {
+function step(state: SpaceState, command: SpaceCommand, time = now, policy = DEFAULT_SPACE_POLICY) {
   const decision = decide(state, command, time, policy);
   if (!decision.ok) throw new Error(decision.rejection.message);
   return { changes: pendingPlaceChanges(state, decision.events), state: applyAll(state, decision.events) };
@@ -40,7 +40,7 @@ describe("pendingPlaceChanges", () => {
   });
 
   it("approval, rejection, cancellation and expiry give the place back", () => {
-    const commands: DecidedCommand[] = [
+    const commands: SpaceCommand[] = [
       { type: "approve", commandId: "c-a", bookingId: "b-1", by: HOST },
       { type: "reject", commandId: "c-r", bookingId: "b-1", by: HOST },
       { type: "cancel", commandId: "c-c", bookingId: "b-1", by: "driver-1" },
