@@ -3,7 +3,7 @@
 // version check (set to an hour here); a space moved to another shard while drivers book it is
 // handed to the new shard's actor (the old one keeps no reminder and takes nothing), and every
 // booking acknowledged during the move is in the ledger, none overlapping; the other gateway's
-// cached routing is dropped at once.
+// cached routing is dropped at once, and all of it when its lost subscription comes back.
 import { cellToBoundary, cellToParent, latLngToCell } from "h3-js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { shardOfCell } from "../../actors/runtime/index.ts";
@@ -167,6 +167,29 @@ describe("listing changes and the space's actor", () => {
       (r) => !r.old && r.now,
       1000,
       "the space shown in its new cell only",
+    );
+  });
+});
+
+describe("routing notices", () => {
+  it("a gateway whose subscription dropped forgets every routing when it is back (a notice may have been lost)", async () => {
+    const { spaceId } = await openSpace(t);
+    expect((await other.deps.spaceCommands.space(spaceId)).bookingMode).toBe("instant");
+    // Changed behind the gateways' backs (no notice), then the subscription drops and comes back.
+    await t.deps.pool.query("update parking_spaces set booking_mode = 'request' where id = $1", [spaceId]);
+    expect((await other.deps.spaceCommands.space(spaceId)).bookingMode).toBe("instant");
+    const clients = (await t.deps.redis.client("LIST")) as string;
+    const ids = clients
+      .split("\n")
+      .filter((line) => / name=gateway-routing /.test(` ${line} `))
+      .map((line) => /\bid=(\d+)/.exec(line)![1]!);
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) await t.deps.redis.client("KILL", "ID", id);
+    await waitFor(
+      () => other.deps.spaceCommands.space(spaceId),
+      (routing) => routing.bookingMode === "request",
+      5000,
+      "the routing read again after the subscription came back",
     );
   });
 });
