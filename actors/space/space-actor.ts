@@ -338,12 +338,6 @@ export function createSpaceActor(options: SpaceActorOptions) {
     },
     async handle(ctx, command) {
       if (command.type === "listingChanged") return listingChanged(ctx, command);
-      if (command.type === "reconcile") {
-        // Reload from the ledger and set every reminder the ledger's bookings need (current()).
-        stale.add(ctx.actorId);
-        await current(ctx);
-        return null;
-      }
       const known = await recordOf(ctx, false);
       if (known !== undefined) return answerRecorded(ctx, known);
       const reloading = stale.has(ctx.actorId);

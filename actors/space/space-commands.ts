@@ -53,18 +53,13 @@ export const spaceCommandSchema = z.discriminatedUnion("type", [
 export type SpaceCommand = z.infer<typeof spaceCommandSchema>;
 
 /**
- * Sent by the reconciliation pass when the ledger and the actor's reminders disagree: the actor
- * reloads its state from the ledger and sets every reminder it needs (a deadline already passed
- * fires at once). It decides nothing and writes nothing to the ledger; running it twice is harmless.
- */
-export const reconcileCommandSchema = z.strictObject({ type: z.literal("reconcile"), commandId });
-export type ReconcileCommand = z.infer<typeof reconcileCommandSchema>;
-
-/**
  * Sent by the REST route that committed a change to the listing (created, edited, rescheduled,
- * deactivated, deleted or moved): the actor reloads it from the ledger at once, as `reconcile`
- * does, and shows what the map should. `previousCell`: the map cell the space stood in before the
- * change (it leaves that cell when it is no longer there or no longer listed).
+ * deactivated, deleted or moved), and by the reconciliation pass when the ledger and the actor's
+ * reminders disagree: the actor reloads its state from the ledger at once, sets every reminder it
+ * needs (a deadline already passed fires at once) and shows what the map should. It decides
+ * nothing and writes nothing to the ledger; running it twice is harmless. `previousCell`: the map
+ * cell the space stood in before the change (it leaves that cell when it is no longer there or no
+ * longer listed).
  */
 export const listingChangedCommandSchema = z.strictObject({
   type: z.literal("listingChanged"),
@@ -78,13 +73,9 @@ export type ListingChangedCommand = z.infer<typeof listingChangedCommandSchema>;
 
 /**
  * Everything the space actor's mailbox takes: booking commands, which it decides, and the reloads
- * (the reconciliation's, a listing change's), which decide nothing.
+ * (a listing change's, the reconciliation's), which decide nothing.
  */
-export const spaceActorCommandSchema = z.union([
-  spaceCommandSchema,
-  reconcileCommandSchema,
-  listingChangedCommandSchema,
-]);
+export const spaceActorCommandSchema = z.union([spaceCommandSchema, listingChangedCommandSchema]);
 export type SpaceActorCommand = z.infer<typeof spaceActorCommandSchema>;
 export type SpaceCommandType = SpaceCommand["type"];
 export type RequestBooking = z.infer<typeof requestBookingSchema>;

@@ -165,7 +165,7 @@ export async function repairReminders(
           else if (outcome === "unknown") rearmed += 1;
         }
         const commandId = `reconcile:${spaceId}:${passId}`;
-        await actors.call<SpaceActorReply>(address, { type: "reconcile", commandId }, { commandId });
+        await actors.call<SpaceActorReply>(address, { type: "listingChanged", commandId }, { commandId });
         repairs.expired += expired;
         repairs.rearmed += rearmed;
       } catch (error) {
