@@ -146,7 +146,13 @@ import { addStreetMap } from "./street-map.js";
       const li = document.createElement("li");
       li.dataset.bookingId = p.bookingId;
       const when = `${new Date(p.start).toLocaleString()} → ${new Date(p.end).toLocaleTimeString()}`;
-      li.innerHTML = `<b>${p.driver.name}</b> wants your space<br>${when}<br>${(p.totalAmount / 100).toFixed(2)} ${p.currency} · decide by ${new Date(p.expiresAt).toLocaleTimeString()}<br>`;
+      // Built from text nodes: the driver's name is whatever the driver typed.
+      const name = document.createElement("b");
+      name.textContent = p.driver.name;
+      const price = `${(p.totalAmount / 100).toFixed(2)} ${p.currency}`;
+      const deadline = new Date(p.expiresAt).toLocaleTimeString();
+      li.append(name, " wants your space", document.createElement("br"), when, document.createElement("br"));
+      li.append(`${price} · decide by ${deadline}`, document.createElement("br"));
       for (const action of ["approve", "reject"]) {
         const button = document.createElement("button");
         button.textContent = action;

@@ -400,3 +400,39 @@ it("falls back to the blank background with a note when the tile server is down"
   await tiles.stop();
   await expectBlankBackgroundFallback("live-map-tiles-down.png");
 });
+
+it("shows a host's approval prompt with the driver's name as text, whatever it holds", async () => {
+  const hostId = await insertHost(pool);
+  const hostToken = await tokens.sign({ userId: hostId, roles: ["host"] });
+  const space = await insertSpace(pool, config, hostId, randomPoint(), { bookingMode: "request" });
+  const driver = await insertDriver(pool, tokens);
+  const name = '<img id="injected" src="x">';
+  await pool.query("update users set first_name = $2 where id = $1", [driver.id, name]);
+
+  const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  const cspViolations = await recordCspViolations(page);
+  // Signed in as the host, as the page's sign-in leaves it.
+  await page.addInitScript(
+    ([token]) => {
+      (globalThis as any).sessionStorage.setItem("parkealo.token", token!);
+      (globalThis as any).sessionStorage.setItem("parkealo.roles", JSON.stringify(["host"]));
+    },
+    [hostToken] as const,
+  );
+  await page.goto(`${gateway.url}/?lat=${space.lat}&lng=${space.lng}&zoom=17`);
+  await page.waitForFunction((id) => (globalThis as any).parkealoMap?.stateOf(id) !== undefined, space.id, {
+    timeout: 10_000,
+  });
+  // A prompt made before the host's socket signs in comes with its list of pending requests.
+  const booked = await requestBooking(gateway.url, driver, { spaceId: space.id, ...futureWindow(120) });
+  expect(booked.status).toBe(201);
+  await page.waitForSelector("#prompts li", { timeout: 5000 });
+  const shown = await page.textContent("#prompts li b");
+  expect(shown).toContain(name);
+  expect(await page.locator("#injected").count()).toBe(0);
+  expect(errors).toEqual([]);
+  expect(await cspViolations()).toEqual([]);
+  await page.close();
+});
