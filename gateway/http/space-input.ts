@@ -1,6 +1,7 @@
 // Validated listing bodies → ledger columns: a POST /spaces body → the listing row, weekly-hours rows and
 // amenities with the H3 cells of its location (one function, so the API and the demo seed store
 // listings the same way), and a PUT body → the columns it changes.
+import { DEFAULT_CANCELLATION_POLICY } from "../../src/domain/cancellation-policy.ts";
 import { toWeeklyRow, type WeeklyHoursRow } from "../../src/domain/opening-hours.ts";
 import type { Amenity } from "../../src/domain/space-listing.ts";
 import { errors } from "../../src/errors.ts";
@@ -43,6 +44,7 @@ export function listingFromCreate(
       minNoticeMinutes: body.minNoticeMinutes ?? 0,
       minDurationMinutes: body.minDurationMinutes ?? DEFAULT_MIN_DURATION_MINUTES,
       maxDurationMinutes: body.maxDurationMinutes ?? null,
+      cancellationPolicy: body.cancellationPolicy ?? DEFAULT_CANCELLATION_POLICY,
     },
     schedule: body.schedule.map(toWeeklyRow),
     amenities: [...new Set(body.amenities ?? [])],
@@ -99,6 +101,7 @@ export function listingChangesFromUpdate(
     minNoticeMinutes: body.minNoticeMinutes,
     minDurationMinutes: body.minDurationMinutes,
     maxDurationMinutes: body.maxDurationMinutes,
+    cancellationPolicy: body.cancellationPolicy,
     status: body.status,
   };
 }

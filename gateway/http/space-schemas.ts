@@ -1,6 +1,7 @@
 // Request and response schemas of /api/v1/spaces: what a host may send for a listing (strict, every
 // rule a 400 with the field named) and what the API answers.
 import { z } from "@hono/zod-openapi";
+import { cancellationPolicies } from "../../src/domain/cancellation-policy.ts";
 import { canonicalTimeZone, isCountryCode, isCurrencyCode } from "../../src/domain/locale-codes.ts";
 import { findOverlap, parseClock, toWeeklyRow } from "../../src/domain/opening-hours.ts";
 import {
@@ -98,6 +99,14 @@ const minNoticeMinutes = z.number().int().min(0).max(43_200);
 const minDurationMinutes = z.number().int().min(1).max(YEAR_MINUTES);
 const maxDurationMinutes = z.number().int().min(1).max(YEAR_MINUTES).nullable();
 const amenityList = z.array(amenitySchema).max(20);
+const CANCELLATION_POLICY_TIERS =
+  "what a driver who cancels gets back: flexible (all until 24 h before the start, half until the start), " +
+  "moderate (all until 5 days before, half until 24 h before), strict (half until 7 days before); " +
+  "nothing after that. A host's cancellation always refunds all";
+const cancellationPolicy = z.enum(cancellationPolicies).openapi({
+  description: CANCELLATION_POLICY_TIERS,
+  example: "moderate",
+});
 
 export const SpaceCreate = z
   .strictObject({
@@ -116,6 +125,9 @@ export const SpaceCreate = z
     minDurationMinutes: minDurationMinutes.optional(),
     maxDurationMinutes: maxDurationMinutes.optional(),
     amenities: amenityList.optional(),
+    cancellationPolicy: cancellationPolicy
+      .optional()
+      .openapi({ description: `${CANCELLATION_POLICY_TIERS}. Default flexible` }),
   })
   .refine(
     (body) =>
@@ -145,6 +157,7 @@ export const SpaceUpdate = z
     minDurationMinutes: minDurationMinutes.optional(),
     maxDurationMinutes: maxDurationMinutes.optional(),
     amenities: amenityList.optional(),
+    cancellationPolicy: cancellationPolicy.optional(),
     status: z.enum(["active", "inactive"]).optional(),
     schedule: z
       .unknown()
@@ -228,6 +241,7 @@ export const SpaceSchema = z
     minNoticeMinutes: z.number().int(),
     minDurationMinutes: z.number().int(),
     maxDurationMinutes: z.number().int().nullable(),
+    cancellationPolicy,
     amenities: z.array(z.string()),
     images: z.array(SpaceImageSchema),
     createdAt: z.string(),

@@ -39,6 +39,7 @@ export function toSpaceView(space: SpaceRecord, viewer: { isManager: boolean }):
     minNoticeMinutes: space.minNoticeMinutes,
     minDurationMinutes: space.minDurationMinutes,
     maxDurationMinutes: space.maxDurationMinutes,
+    cancellationPolicy: space.cancellationPolicy,
     amenities: space.amenities,
     images: space.images.map((image) => ({ ...image, url: imageUrl(space.id, image.id) })),
     createdAt: space.createdAt.toISOString(),

@@ -1,5 +1,5 @@
 // The domain's public door: availability rules, free intervals, booking-window decisions, pricing,
-// the booking state machine and roles. Pure functions over plain data; callers own all I/O.
+// cancellation refunds, the booking state machine and roles. Pure functions over plain data; callers own all I/O.
 
 export {
   checkWindow,
@@ -44,6 +44,21 @@ export {
   type TransitionActor,
   type TransitionRule,
 } from "./booking-status.ts";
+export {
+  CANCELLATION_TIERS,
+  type CancellationPolicy,
+  type CancellationRequest,
+  type CancellingParty,
+  cancellationPolicies,
+  cancellationPolicySchema,
+  cancellingParties,
+  DEFAULT_CANCELLATION_POLICY,
+  type PaidBooking,
+  type RefundDecision,
+  type RefundTier,
+  type RefundTierName,
+  refundForCancellation,
+} from "./cancellation-policy.ts";
 export {
   type DateExceptionEntry,
   findExceptionOverlap,

@@ -1,6 +1,7 @@
 // Parking spaces in PostgreSQL: the listing row, its weekly hours and amenities, keyset-paginated
 // lists, and the bookings that hold a space's future. Functions take a Queryable so they run on the
 // pool or inside a caller's transaction.
+import type { CancellationPolicy } from "../domain/cancellation-policy.ts";
 import type { WeeklyHoursRow } from "../domain/opening-hours.ts";
 import {
   type Amenity,
@@ -38,6 +39,7 @@ export interface SpaceFields {
   minNoticeMinutes: number;
   minDurationMinutes: number;
   maxDurationMinutes: number | null;
+  cancellationPolicy: CancellationPolicy;
 }
 
 export interface SpaceImageSummary {
@@ -83,6 +85,7 @@ const columnOf: Record<keyof SpaceFields | "status", string> = {
   minNoticeMinutes: "min_notice_minutes",
   minDurationMinutes: "min_duration_minutes",
   maxDurationMinutes: "max_duration_minutes",
+  cancellationPolicy: "cancellation_policy",
   status: "status",
 };
 

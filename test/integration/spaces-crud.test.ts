@@ -28,11 +28,23 @@ describe("POST /spaces", () => {
     expect(space.minDurationMinutes).toBe(30);
     expect(space.maxDurationMinutes).toBeNull();
     expect(space.amenities).toEqual(["covered", "lit"]);
+    expect(space.cancellationPolicy).toBe("flexible");
     const { rows } = await t.deps.pool.query(
       `select h3_cell, h3_shard_cell from parking_spaces where id = $1`,
       [space.id],
     );
     expect(rows[0]).toEqual({ h3_cell: space.cells.map, h3_shard_cell: space.cells.shard });
+  });
+
+  it("stores the cancellation policy the host picks, shown to everyone", async () => {
+    const { space, spaceId } = await hostWithSpace(t, { cancellationPolicy: "strict" });
+    expect(space.cancellationPolicy).toBe("strict");
+    const { rows } = await t.deps.pool.query(`select cancellation_policy from parking_spaces where id = $1`, [
+      spaceId,
+    ]);
+    expect(rows[0]).toEqual({ cancellation_policy: "strict" });
+    const publicView = await t.client().get(`/api/v1/spaces/${spaceId}`);
+    expect(publicView.body.cancellationPolicy).toBe("strict");
   });
 
   it("stores the weekly hours with overnight hours running past 1440, in the same transaction", async () => {
@@ -125,6 +137,13 @@ describe("POST /spaces", () => {
     expect(Object.keys(doc.paths["/api/v1/spaces/{id}/images"].post.requestBody.content)).toEqual([
       "multipart/form-data",
     ]);
+    for (const schema of ["SpaceCreate", "SpaceUpdate", "Space"]) {
+      expect(doc.components.schemas[schema].properties.cancellationPolicy.enum).toEqual([
+        "flexible",
+        "moderate",
+        "strict",
+      ]);
+    }
   });
 
   it("writes an outbox event with the cells in the same transaction", async () => {
@@ -184,6 +203,17 @@ describe("PUT /spaces/{id}", () => {
     expect(res.body.amenities).toEqual(["ev_charging"]);
     expect(res.body.address).toEqual(space.address);
     expect(res.body.schedule).toEqual(space.schedule);
+    expect(res.body.cancellationPolicy).toBe("flexible");
+  });
+
+  it("changes the cancellation policy alone", async () => {
+    const { host, spaceId, space } = await hostWithSpace(t);
+    const res = await host.client.put(`/api/v1/spaces/${spaceId}`, { cancellationPolicy: "moderate" });
+    expect(res.status).toBe(200);
+    expect(res.body.cancellationPolicy).toBe("moderate");
+    expect(res.body.pricing).toEqual(space.pricing);
+    const again = await host.client.get(`/api/v1/spaces/${spaceId}`);
+    expect(again.body.cancellationPolicy).toBe("moderate");
   });
 
   it("re-indexes the cells when the location moves", async () => {

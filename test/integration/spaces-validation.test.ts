@@ -23,6 +23,8 @@ const createCases: [string, Record<string, unknown>, string][] = [
   ["an unknown nested field", { address: { ...body.address, floor: 2 } }, "address"],
   ["an unknown space type", { spaceType: "boat" }, "spaceType"],
   ["an unknown amenity", { amenities: ["jacuzzi"] }, "amenities.0"],
+  ["an unknown cancellation policy", { cancellationPolicy: "lenient" }, "cancellationPolicy"],
+  ["a cancellation policy that is not a name", { cancellationPolicy: { refund: 100 } }, "cancellationPolicy"],
   [
     "a clock time past 23:59",
     { schedule: [{ dayOfWeek: 1, start: "24:30", end: "26:00" }] },
@@ -134,6 +136,8 @@ const updateCases: [string, Record<string, unknown>][] = [
   ["a negative price", { pricing: { currency: "EUR", hourly: -10 } }],
   ["an unknown field", { color: "red" }],
   ["status deleted (use DELETE)", { status: "deleted" }],
+  ["an unknown cancellation policy", { cancellationPolicy: "none" }],
+  ["a null cancellation policy", { cancellationPolicy: null }],
   ["a schedule (use the availability endpoint)", { schedule: [] }],
 ];
 

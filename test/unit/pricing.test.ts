@@ -1,7 +1,9 @@
 // Pricing of a booking window: worked examples of each rule, and properties (monotone in duration,
-// capped by the daily rate per started day, fee + earnings = total, no floating-point drift).
+// capped by the daily rate per started day, fee + earnings = total at the configured fee, no
+// floating-point drift).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/index.ts";
 import {
   MAX_PRICED_MINUTES,
   MONTHLY_MIN_MINUTES,
@@ -155,6 +157,24 @@ describe("pricing properties", () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it("splits every priced window at the configured fee (PLATFORM_FEE_BASIS_POINTS, 10 % by default)", () => {
+    const { PLATFORM_FEE_BASIS_POINTS } = loadConfig({ NODE_ENV: "test" });
+    expect(PLATFORM_FEE_BASIS_POINTS).toBe(1000);
+    expect(() => loadConfig({ NODE_ENV: "test", PLATFORM_FEE_BASIS_POINTS: "10001" })).toThrow(
+      /PLATFORM_FEE_BASIS_POINTS/,
+    );
+    fc.assert(
+      fc.property(ratesArb, fc.integer({ min: 1, max: MAX_PRICED_MINUTES }), (rates, minutes) => {
+        const start = Date.parse("2027-01-01T00:00Z");
+        const price = priceWindow(rates, { start, end: start + minutes * 60_000 }, PLATFORM_FEE_BASIS_POINTS);
+        expect(price.platformFee + price.hostEarnings).toBe(price.total);
+        expect(price.platformFee).toBe(splitPlatformFee(price.total, PLATFORM_FEE_BASIS_POINTS).platformFee);
+        expect(BigInt(price.platformFee) * 10n).toBeLessThanOrEqual(BigInt(price.total) + 5n);
+      }),
+      { numRuns: 1000 },
     );
   });
 });
