@@ -28,6 +28,8 @@ const ports = {
   stripe: port("PARKEALO_STRIPE_PORT", 12111),
 };
 const dataDir = process.env.PARKEALO_DATA_DIR ?? `${root}.data`;
+/** The key `npm start` gives its processes for the local Stripe-compatible server (test mode only). */
+const LOCAL_STRIPE_KEY = "sk_test_parkealo_local";
 const startedAt = performance.now();
 
 console.log(`[start] Redis :${ports.redis} and PostgreSQL :${ports.postgres}, data in ${dataDir}`);
@@ -64,6 +66,9 @@ try {
       port: ports.stripe,
       logFile: `${dataDir}/stripe-server.log`,
       webhookUrls: [`http://127.0.0.1:${ports.gateway}/api/v1/webhooks/stripe`],
+      // One key and a state file in the data folder: the accounts the database names outlive a restart.
+      secretKey: LOCAL_STRIPE_KEY,
+      stateFile: `${dataDir}/stripe-server.json`,
     });
   }
   const env = {

@@ -21,6 +21,10 @@ export async function startStripeServer(options: {
   /** Endpoint URLs that receive every event (e.g. the gateway's webhook route). */
   webhookUrls?: string[];
   webhookSecret?: string;
+  /** The key handed to the app (default: a fresh random one, so no earlier objects are seen). */
+  secretKey?: string;
+  /** Keeps the objects across restarts in this JSON file (default: memory only). */
+  stateFile?: string;
 }): Promise<RunningStripeServer> {
   const webhookSecret = options.webhookSecret ?? `whsec_${randomBytes(24).toString("hex")}`;
   const proc = startProcess(
@@ -52,7 +56,7 @@ export async function startStripeServer(options: {
   }
   return {
     url,
-    secretKey: `sk_test_${randomBytes(16).toString("hex")}`,
+    secretKey: options.secretKey ?? `sk_test_${randomBytes(16).toString("hex")}`,
     webhookSecret,
     process: proc,
     stop: () => proc.stop("SIGTERM"),

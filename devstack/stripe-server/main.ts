@@ -2,6 +2,7 @@
 //   STRIPE_SERVER_PORT     port on 127.0.0.1 (0 = any free one; the URL is printed)
 //   STRIPE_SERVER_WEBHOOKS endpoint URLs (comma-separated) that receive every event, signed with
 //   STRIPE_WEBHOOK_SECRET  the endpoints' `whsec_…` secret
+//   STRIPE_SERVER_STATE    a JSON file that keeps the objects across restarts (unset = memory only)
 import { startStripeServer } from "./server.ts";
 
 const urls = (process.env.STRIPE_SERVER_WEBHOOKS ?? "")
@@ -17,6 +18,7 @@ const server = await startStripeServer({
   port: Number(process.env.STRIPE_SERVER_PORT ?? 0),
   webhookEndpoints: urls.map((url) => ({ url, secret })),
   log: (line) => console.log(`[stripe-server] ${line}`),
+  ...(process.env.STRIPE_SERVER_STATE ? { stateFile: process.env.STRIPE_SERVER_STATE } : {}),
 });
 console.log(`[stripe-server] listening on ${server.url}`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -1,7 +1,9 @@
 // The local Stripe-compatible HTTP server: authenticates the secret key, decodes Stripe's form
 // encoding, keeps Idempotency-Key results, answers errors as Stripe does and routes to the resources.
 // Test-only routes under /_test: health, counts of objects made, and the onboarding page of account links.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
 import { serve } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { addAccountRoutes, completeOnboarding, type OnboardingLink } from "./accounts.ts";
@@ -24,6 +26,11 @@ export interface StripeServerOptions {
   webhookRetryDelaysMs?: number[];
   /** How long an Idempotency-Key's result is kept (default 24 h, as at Stripe). */
   idempotencyTtlMs?: number;
+  /**
+   * A JSON file the objects are kept in across restarts: read at start when it exists, written shortly
+   * after each change and at close. Without it, everything lives in memory only.
+   */
+  stateFile?: string;
   log?: (line: string) => void;
 }
 
@@ -57,7 +64,8 @@ function errorResponse(c: Context, status: number, body: StripeErrorBody, reques
 }
 
 export function createStripeApp(options: StripeServerOptions = {}) {
-  const worlds = new Worlds();
+  const state = options.stateFile ? stateKeeper(options.stateFile) : undefined;
+  const worlds = state?.load() ?? new Worlds();
   const links = new Map<string, OnboardingLink>();
   const ttlMs = options.idempotencyTtlMs ?? 24 * 3600 * 1000;
   const webhooks = new WebhookSender(
@@ -146,6 +154,7 @@ export function createStripeApp(options: StripeServerOptions = {}) {
           body = JSON.stringify({ error: error.body });
         }
         if (idempotencyKey) remember(world, idempotencyKey, { fingerprint: print, status, body }, ttlMs);
+        if (method !== "GET") state?.changed(worlds);
         return c.body(body, status as 200, {
           "content-type": "application/json",
           "request-id": requestId,
@@ -192,6 +201,7 @@ export function createStripeApp(options: StripeServerOptions = {}) {
         }),
       );
       links.delete(token);
+      state?.changed(worlds);
       if (link?.returnUrl) return c.redirect(link.returnUrl, 302);
       return c.json({ onboarded: account.id, charges_enabled: account.charges_enabled });
     } catch (error) {
@@ -213,7 +223,32 @@ export function createStripeApp(options: StripeServerOptions = {}) {
     ),
   );
 
-  return { app, close: () => webhooks.stop() };
+  return {
+    app,
+    close: () => {
+      webhooks.stop();
+      state?.save(worlds);
+    },
+  };
+}
+
+/** Reads and writes the state file; writes are coalesced (at most one per 200 ms) and atomic. */
+function stateKeeper(file: string) {
+  let timer: NodeJS.Timeout | undefined;
+  const save = (worlds: Worlds) => {
+    clearTimeout(timer);
+    timer = undefined;
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.tmp`, worlds.serialize());
+    renameSync(`${file}.tmp`, file);
+  };
+  return {
+    load: () => (existsSync(file) ? Worlds.deserialize(readFileSync(file, "utf8")) : undefined),
+    changed(worlds: Worlds) {
+      timer ??= setTimeout(() => save(worlds), 200);
+    },
+    save,
+  };
 }
 
 export interface RunningStripeServer {

@@ -213,6 +213,17 @@ function emptyCounts(): Record<CountName, number> {
   };
 }
 
+const MAP_FIELDS = [
+  "accounts",
+  "paymentIntents",
+  "charges",
+  "refunds",
+  "transfers",
+  "payouts",
+  "webhookEndpoints",
+  "idempotency",
+] as const;
+
 export class Worlds {
   private readonly byKey = new Map<string, World>();
 
@@ -235,5 +246,31 @@ export class Worlds {
       this.byKey.set(key, world);
     }
     return world;
+  }
+
+  /** Every world as JSON (maps as entry lists, in their order), for a state file. */
+  serialize(): string {
+    const worlds = [...this.byKey.values()].map((world) => ({
+      ...world,
+      ...Object.fromEntries(MAP_FIELDS.map((field) => [field, [...world[field].entries()]])),
+    }));
+    return JSON.stringify({ version: 1, worlds });
+  }
+
+  /** The worlds of a state file written by serialize(). */
+  static deserialize(text: string): Worlds {
+    const parsed = JSON.parse(text) as { version: number; worlds: Array<Record<string, unknown>> };
+    if (parsed.version !== 1) throw new Error(`unknown state file version ${parsed.version}`);
+    const worlds = new Worlds();
+    for (const saved of parsed.worlds) {
+      const world = worlds.get(String(saved.key));
+      for (const field of MAP_FIELDS) {
+        const map = world[field] as Map<string, unknown>;
+        for (const [id, value] of saved[field] as Array<[string, unknown]>) map.set(id, value);
+      }
+      world.events.push(...(saved.events as StripeEvent[]));
+      Object.assign(world.counts, saved.counts);
+    }
+    return worlds;
   }
 }
