@@ -49,16 +49,21 @@ export function replayFor(
   return stored;
 }
 
+/**
+ * Keeps a result for `ttlMs`. At most `maxKeys` per secret key: past that the oldest go first (a bound
+ * on memory under load tests, where the SDK keys every POST; Stripe itself has none).
+ */
 export function remember(
   world: World,
   key: string,
   result: Omit<IdempotentResult, "storedAt">,
-  ttlMs: number,
+  limits: { ttlMs: number; maxKeys: number },
 ) {
   const now = Date.now();
+  world.idempotency.delete(key);
   // Insertion order is time order: the expired ones are at the front.
   for (const [oldKey, old] of world.idempotency) {
-    if (now - old.storedAt < ttlMs) break;
+    if (now - old.storedAt < limits.ttlMs && world.idempotency.size < limits.maxKeys) break;
     world.idempotency.delete(oldKey);
   }
   world.idempotency.delete(key);

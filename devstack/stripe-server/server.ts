@@ -26,6 +26,8 @@ export interface StripeServerOptions {
   webhookRetryDelaysMs?: number[];
   /** How long an Idempotency-Key's result is kept (default 24 h, as at Stripe). */
   idempotencyTtlMs?: number;
+  /** Idempotency-Key results kept per secret key at most; the oldest go first (default 100,000). */
+  idempotencyMaxKeys?: number;
   /**
    * A JSON file the objects are kept in across restarts: read at start when it exists, written shortly
    * after each change and at close. Without it, everything lives in memory only.
@@ -68,6 +70,7 @@ export function createStripeApp(options: StripeServerOptions = {}) {
   const worlds = state?.load() ?? new Worlds();
   const links = new Map<string, OnboardingLink>();
   const ttlMs = options.idempotencyTtlMs ?? 24 * 3600 * 1000;
+  const keyLimits = { ttlMs, maxKeys: options.idempotencyMaxKeys ?? 100_000 };
   const webhooks = new WebhookSender(
     options.webhookEndpoints ?? [],
     options.webhookRetryDelaysMs ?? [1000, 2000, 4000, 8000],
@@ -153,7 +156,7 @@ export function createStripeApp(options: StripeServerOptions = {}) {
           status = error.status;
           body = JSON.stringify({ error: error.body });
         }
-        if (idempotencyKey) remember(world, idempotencyKey, { fingerprint: print, status, body }, ttlMs);
+        if (idempotencyKey) remember(world, idempotencyKey, { fingerprint: print, status, body }, keyLimits);
         if (method !== "GET") state?.changed(worlds);
         return c.body(body, status as 200, {
           "content-type": "application/json",

@@ -1,5 +1,5 @@
 // Idempotency keys expire: a server keeping them briefly (the real one keeps them 24 h) runs a request
-// again once its key's result is gone.
+// again once its key's result is gone; past the per-key cap the oldest results go first.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningStripeServer, startStripeServer } from "../../devstack/stripe-server/server.ts";
@@ -8,7 +8,7 @@ import { createStripeClient } from "../../src/payments/stripe-client.ts";
 describe("local Stripe-compatible server: idempotency keys expire", () => {
   let server: RunningStripeServer;
   beforeAll(async () => {
-    server = await startStripeServer({ idempotencyTtlMs: 2000 });
+    server = await startStripeServer({ idempotencyTtlMs: 2000, idempotencyMaxKeys: 3 });
   });
   afterAll(() => server.close());
 
@@ -29,5 +29,18 @@ describe("local Stripe-compatible server: idempotency keys expire", () => {
     }
     expect(later.id).not.toBe(first.id);
     expect(later.lastResponse.headers["idempotent-replayed"]).toBeUndefined();
+  });
+
+  it("keeps at most idempotencyMaxKeys results per secret key, dropping the oldest", async () => {
+    const stripe = createStripeClient(
+      { STRIPE_SECRET_KEY: `sk_test_${randomBytes(8).toString("hex")}`, STRIPE_API_URL: server.url },
+      { maxNetworkRetries: 0 },
+    );
+    const params = { amount: 100, currency: "eur" };
+    const oldest = await stripe.paymentIntents.create(params, { idempotencyKey: "k0" });
+    for (const key of ["k1", "k2", "k3"]) await stripe.paymentIntents.create(params, { idempotencyKey: key });
+    const newest = await stripe.paymentIntents.create(params, { idempotencyKey: "k3" });
+    expect(newest.lastResponse.headers["idempotent-replayed"]).toBe("true");
+    expect((await stripe.paymentIntents.create(params, { idempotencyKey: "k0" })).id).not.toBe(oldest.id);
   });
 });
