@@ -2,6 +2,7 @@
 // encoding, keeps Idempotency-Key results, answers errors as Stripe does and routes to the resources.
 // Test-only routes under /_test: health, counts of objects made, and the onboarding page of account links.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import { serve } from "@hono/node-server";
@@ -276,7 +277,10 @@ export async function startStripeServer(
     port,
     close: async () => {
       close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // The SDK keeps connections alive: end them rather than wait for them to idle out.
+      (server as HttpServer).closeAllConnections();
+      await closed;
     },
   };
 }
