@@ -4,6 +4,8 @@
 // again by the supervisor (devstack/supervisor.ts) while the others keep serving. Ctrl-C stops everything.
 // Internal ports from PARKEALO_HEALTH_PORT_BASE (3100): the gateway's metrics listener on the base,
 // the workers' health ports (with their /metrics) on the next three, the supervisor's /healthz on the fifth.
+// Payments go to the local Stripe-compatible server (PARKEALO_STRIPE_PORT, 12111) unless
+// STRIPE_SECRET_KEY is set without STRIPE_API_URL: then to Stripe's test mode itself.
 import { fileURLToPath } from "node:url";
 import { loadConfigOrExit } from "../src/config/index.ts";
 import { migrate } from "../src/storage/migrate.ts";
@@ -12,6 +14,7 @@ import { demoAccounts, seedDemoData } from "./demo-data.ts";
 import { waitUntil } from "./managed-process.ts";
 import { startStack } from "./stack.ts";
 import { stackProcesses } from "./stack-processes.ts";
+import { type RunningStripeServer, startStripeServer } from "./stripe-server-process.ts";
 import { type Supervisor, supervise } from "./supervisor.ts";
 import { serveSupervisorStatus } from "./supervisor-status.ts";
 
@@ -22,8 +25,11 @@ const ports = {
   postgres: port("PARKEALO_POSTGRES_PORT", 5440),
   gateway: port("PARKEALO_GATEWAY_PORT", 3000),
   health: port("PARKEALO_HEALTH_PORT_BASE", 3100),
+  stripe: port("PARKEALO_STRIPE_PORT", 12111),
 };
 const dataDir = process.env.PARKEALO_DATA_DIR ?? `${root}.data`;
+/** The key `npm start` gives its processes for the local Stripe-compatible server (test mode only). */
+const LOCAL_STRIPE_KEY = "sk_test_parkealo_local";
 const startedAt = performance.now();
 
 console.log(`[start] Redis :${ports.redis} and PostgreSQL :${ports.postgres}, data in ${dataDir}`);
@@ -33,6 +39,7 @@ const stack = await startStack({
   postgresPort: ports.postgres,
   database: "parkealo",
 });
+let stripe: RunningStripeServer | undefined;
 let supervisor: Supervisor | undefined;
 let statusServer: { close(): Promise<void> } | undefined;
 let stopping = false;
@@ -43,6 +50,7 @@ async function stopAll(code: number) {
   console.log("\n[start] stopping …");
   await supervisor?.stop("SIGTERM");
   await statusServer?.close();
+  await stripe?.stop();
   await stack.stop();
   console.log("[start] stopped");
   process.exit(code);
@@ -51,6 +59,18 @@ process.on("SIGINT", () => void stopAll(0)); // "on": under tsx a Ctrl-C arrives
 process.on("SIGTERM", () => void stopAll(0));
 
 try {
+  const realStripe = Boolean(process.env.STRIPE_SECRET_KEY) && !process.env.STRIPE_API_URL;
+  if (!realStripe) {
+    stripe = await startStripeServer({
+      root,
+      port: ports.stripe,
+      logFile: `${dataDir}/stripe-server.log`,
+      webhookUrls: [`http://127.0.0.1:${ports.gateway}/api/v1/webhooks/stripe`],
+      // One key and a state file in the data folder: the accounts the database names outlive a restart.
+      secretKey: LOCAL_STRIPE_KEY,
+      stateFile: `${dataDir}/stripe-server.json`,
+    });
+  }
   const env = {
     ...process.env,
     NODE_ENV: process.env.NODE_ENV ?? "development",
@@ -63,6 +83,13 @@ try {
       process.env.CORS_ALLOWED_ORIGINS ??
       `http://localhost:${ports.gateway},http://127.0.0.1:${ports.gateway}`,
     OBJECT_STORAGE_DIR: process.env.OBJECT_STORAGE_DIR ?? `${dataDir}/objects`,
+    ...(stripe
+      ? {
+          STRIPE_API_URL: stripe.url,
+          STRIPE_SECRET_KEY: stripe.secretKey,
+          STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+        }
+      : {}),
   };
   const config = loadConfigOrExit(env);
   await migrate(stack.databaseUrl);
@@ -126,6 +153,7 @@ Parkealo live is running.
     .join("\n               ")}
   supervisor   http://127.0.0.1:${ports.health + 4}/healthz   (restarts of each process; a process that exits is started again)
   dev mailbox  http://localhost:${ports.gateway}/api/v1/dev/mailbox/{email}
+  payments     ${stripe ? `local Stripe-compatible server ${stripe.url} (key ${stripe.secretKey})` : "Stripe test mode (STRIPE_SECRET_KEY)"}
   logs         ${dataDir}/*.log
 
 Demo logins (password for all: ${accounts.password})

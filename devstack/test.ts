@@ -1,20 +1,25 @@
-// `npm test`: brings up a throwaway Redis + PostgreSQL on free ports, migrates, runs every vitest
-// suite against them, tears everything down, and exits with the test run's status.
+// `npm test`: brings up a throwaway Redis + PostgreSQL and the local Stripe-compatible server on free
+// ports, migrates, runs every vitest suite against them, tears everything down, and exits with the
+// test run's status.
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { migrate } from "../src/storage/migrate.ts";
 import { freePort, type Stack, startStack } from "./stack.ts";
+import { type RunningStripeServer, startStripeServer } from "./stripe-server-process.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "parkealo-test-"));
 // Readable by the account PostgreSQL runs under when we are root, so its cluster can live inside.
 chmodSync(dataDir, 0o755);
 let stack: Stack | undefined;
+let stripe: RunningStripeServer | undefined;
 let exitCode = 1;
 let interrupted = false;
 
 async function cleanup() {
+  await stripe?.stop();
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
   if (stack) rmSync(stack.postgresDir, { recursive: true, force: true });
@@ -38,8 +43,13 @@ try {
     database: "parkealo_test",
     ephemeral: true,
   });
+  stripe = await startStripeServer({
+    root: fileURLToPath(new URL("..", import.meta.url)),
+    port: await freePort(),
+    logFile: join(dataDir, "stripe-server.log"),
+  });
   await migrate(stack.databaseUrl);
-  console.log(`[test] redis ${stack.redisUrl}  postgres ${stack.databaseUrl}`);
+  console.log(`[test] redis ${stack.redisUrl}  postgres ${stack.databaseUrl}  stripe ${stripe.url}`);
   const vitest = spawn("vitest", ["run", ...process.argv.slice(2)], {
     stdio: "inherit",
     env: {
@@ -48,6 +58,9 @@ try {
       DATABASE_URL: stack.databaseUrl,
       REDIS_URL: stack.redisUrl,
       TEST_DATA_DIR: dataDir,
+      STRIPE_API_URL: stripe.url,
+      STRIPE_SECRET_KEY: stripe.secretKey,
+      STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
     },
   });
   exitCode = await new Promise<number>((resolve) => vitest.once("exit", (code) => resolve(code ?? 1)));

@@ -159,9 +159,32 @@ export const envSchema = z
     MAP_TILE_MAX_ZOOM: int(0, 24).default(OSM_TILE_MAX_ZOOM),
     /** How often the jobs worker compares the ledger with actors' reminders and live cells (and repairs). */
     RECONCILE_INTERVAL_SECONDS: int(1, 86_400).default(60),
+    /** Stripe secret key (`sk_test_…` or `sk_live_…`); unset = no payments configured. */
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^sk_(test|live)_[A-Za-z0-9_]+$/, "must be a Stripe secret key (sk_test_… or sk_live_…)")
+      .optional(),
+    /**
+     * Where the Stripe API is reached: the local Stripe-compatible server that `npm start` and `npm test`
+     * run; unset = Stripe itself (api.stripe.com). Refused in production.
+     */
+    STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** The `whsec_…` secret Stripe signs webhooks with (the endpoint's signing secret). */
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9_]+$/, "must be a webhook signing secret (whsec_…)")
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production") refuseUnsafeProductionSettings(env, ctx);
+    if (env.STRIPE_API_URL && env.STRIPE_SECRET_KEY?.startsWith("sk_live_")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["STRIPE_SECRET_KEY"],
+        message:
+          "a live key is never sent to STRIPE_API_URL (a local server): use an sk_test_… key or unset STRIPE_API_URL",
+      });
+    }
     const mixed = mixedContentProblem(env.MAP_TILE_URL, env.PUBLIC_URL);
     if (mixed) ctx.addIssue({ code: "custom", path: ["MAP_TILE_URL"], message: mixed });
     if (env.H3_SHARD_RESOLUTION > env.H3_MAP_RESOLUTION) {
@@ -195,7 +218,12 @@ const RANDOM_SECRET_HINT =
 
 /** What production refuses: secrets anyone can read, a readable mailbox, accounts with a published password. */
 function refuseUnsafeProductionSettings(
-  env: { JWT_SECRET: string; DEV_MAILBOX?: boolean | undefined; SEED_DEMO: boolean },
+  env: {
+    JWT_SECRET: string;
+    DEV_MAILBOX?: boolean | undefined;
+    SEED_DEMO: boolean;
+    STRIPE_API_URL?: string | undefined;
+  },
   ctx: z.RefinementCtx,
 ) {
   const weak = weakSecretReason(env.JWT_SECRET);
@@ -217,6 +245,14 @@ function refuseUnsafeProductionSettings(
       path: ["SEED_DEMO"],
       message:
         "must be off in production (it creates an admin with the published demo password): unset it or set SEED_DEMO=false",
+    });
+  }
+  if (env.STRIPE_API_URL) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["STRIPE_API_URL"],
+      message:
+        "must be unset in production (it sends payments to a local Stripe-compatible server, not to Stripe): unset it",
     });
   }
 }

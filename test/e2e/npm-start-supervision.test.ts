@@ -60,6 +60,7 @@ describe("npm start", () => {
     chmodSync(dataDir, 0o755); // PostgreSQL's account (as root) keeps its cluster inside
     const [redis, postgres, gateway] = [await freePort(), await freePort(), await freePort()];
     const healthBase = await freePortRun(5);
+    const stripePort = await freePort();
     const child = spawn(process.execPath, ["--import", "tsx", "devstack/start.ts"], {
       cwd: root,
       detached: true, // its own process group, as under a terminal
@@ -73,6 +74,7 @@ describe("npm start", () => {
         PARKEALO_POSTGRES_PORT: String(postgres),
         PARKEALO_GATEWAY_PORT: String(gateway),
         PARKEALO_HEALTH_PORT_BASE: String(healthBase),
+        PARKEALO_STRIPE_PORT: String(stripePort),
       },
     });
     start = child;
@@ -89,6 +91,8 @@ describe("npm start", () => {
     );
     expect(output).toContain("Press Ctrl-C to stop everything.");
     expect(output).toContain(`supervisor   http://127.0.0.1:${healthBase + 4}/healthz`);
+    expect(output).toContain(`payments     local Stripe-compatible server http://127.0.0.1:${stripePort}`);
+    expect((await fetch(`http://127.0.0.1:${stripePort}/_test/health`)).ok).toBe(true);
     const statusUrl = `http://127.0.0.1:${healthBase + 4}/healthz`;
     const before = (await json(statusUrl)).body;
     expect(before.status).toBe("ok");
