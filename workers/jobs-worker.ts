@@ -22,7 +22,8 @@ import { startHealthServer } from "./health-server.ts";
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, "jobs-worker");
-const pool = createPool(config.DATABASE_URL, 5);
+// Housekeeping, reconciliation and the outbox relay, plus one connection per outbox handler at work.
+const pool = createPool(config.DATABASE_URL, 5 + config.OUTBOX_HANDLER_CONCURRENCY);
 const redis = createRedis(config.REDIS_URL, "jobs-worker");
 const bullConnection = createRedis(config.REDIS_URL, "jobs-worker-bullmq", { blocking: true });
 const metrics = createMetrics("jobs-worker");

@@ -78,7 +78,6 @@ export class OutboxRelay {
       metrics.relayed.inc(rows.length);
       if (rows.length < batchSize || this.closed) break;
     }
-    metrics.lagSeconds.set(await oldestUnpublishedAgeSeconds(pool));
     return total;
   }
 
@@ -96,6 +95,12 @@ export class OutboxRelay {
     } catch (error) {
       // The rows stay unpublished; the next wake-up or poll takes them again.
       this.options.logger.error({ err: error }, "outbox relay pass failed");
+    }
+    try {
+      // After a failed pass too: a relay that cannot reach Redis shows its lag growing.
+      this.options.metrics.lagSeconds.set(await oldestUnpublishedAgeSeconds(this.options.pool));
+    } catch (error) {
+      this.options.logger.warn({ err: error }, "outbox relay could not read its lag");
     }
   }
 

@@ -42,7 +42,7 @@ function jobsWorker(id: string): Promise<WorkerProcess> {
 async function stop(worker: WorkerProcess) {
   const exited = new Promise((resolve) => worker.child.once("exit", resolve));
   worker.signal("SIGTERM");
-  await exited;
+  expect(await exited, worker.output()).toBe(0);
 }
 
 const COMMITS = 150;
