@@ -1,5 +1,6 @@
 // The outbox relay and its handlers against real PostgreSQL (a database of this file's own) and
-// Redis: a commit wakes the relay through NOTIFY (the poll set far too long to be what relays);
+// Redis: a writer's wake-up after its commit reaches the relay through NOTIFY (the poll set far
+// too long to be what relays), and so does a listing change's notification at its commit;
 // two relays at once add each row once; a row added again after a crash between add and mark is
 // one job; a handler that fails is retried by BullMQ with backoff and every effect happens once;
 // retention deletes published rows past their days only.
@@ -15,7 +16,9 @@ import { OutboxRelay } from "../../src/jobs/outbox-relay.ts";
 import { spaceEventCountsHandler } from "../../src/jobs/space-event-counts-handler.ts";
 import { createLogger } from "../../src/logger.ts";
 import { type OutboxRow, purgePublished } from "../../src/storage/outbox-repository.ts";
+import { withTransaction } from "../../src/storage/postgres.ts";
 import { createRedis } from "../../src/storage/redis.ts";
+import { recordSpaceEvent } from "../../src/storage/spaces-repository.ts";
 import { expectedAndCounted, waitFor, writeBookingEvents } from "../support/outbox-fixtures.ts";
 import { useScratchDatabase } from "../support/scratch-database.ts";
 
@@ -76,7 +79,7 @@ async function start(
 }
 
 describe("outbox relay", () => {
-  it("relays a commit to its handler, woken by NOTIFY, the poll an hour apart", async () => {
+  it("relays a commit to its handler, woken by the writer's NOTIFY, the poll an hour apart", async () => {
     await freshTables();
     const jobs = await start(queueName(), [spaceEventCountsHandler], 3_600_000);
     const space = randomUUID();
@@ -89,6 +92,12 @@ describe("outbox relay", () => {
     });
     expect(rows.map((r) => r.counted)).toEqual([1, 1, 1]);
     expect(jobs.relay.relayed()).toBe(3);
+    expect(await allPublished()).toBe(true);
+    // A listing change notifies inside its transaction: nothing on rollback, the relay woken at commit.
+    await withTransaction(db.pool(), (tx) => recordSpaceEvent(tx, space, "space_updated", { hostId: space }));
+    await waitFor("the listing event relayed", 10_000, async () =>
+      jobs.relay.relayed() === 4 ? true : undefined,
+    );
     expect(await allPublished()).toBe(true);
   });
 

@@ -3,11 +3,15 @@
 // the outbox relay tests.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { wakeOutboxRelay } from "../../src/storage/outbox-repository.ts";
 import type { Queryable } from "../../src/storage/postgres.ts";
 
 export const BOOKING_EVENT_TYPES = ["booking.requested", "booking.confirmed", "booking.cancelled"] as const;
 
-/** Writes `count` booking events over `spaceIds` in one statement, as one ledger commit does. */
+/**
+ * Writes `count` booking events over `spaceIds` in one statement, and wakes the relay after it, as
+ * one ledger commit does.
+ */
 export async function writeBookingEvents(db: Queryable, spaceIds: readonly string[], count: number) {
   const events = Array.from({ length: count }, (_, i) => ({
     booking_id: randomUUID(),
@@ -20,6 +24,7 @@ export async function writeBookingEvents(db: Queryable, spaceIds: readonly strin
        from jsonb_to_recordset($1::jsonb) as e(booking_id text, event_type text, payload jsonb)`,
     [JSON.stringify(events)],
   );
+  wakeOutboxRelay(db);
 }
 
 /** Outbox rows by space and event type, and what the `space-event-counts` handler counted. */

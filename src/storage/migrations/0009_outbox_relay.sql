@@ -1,22 +1,10 @@
 -- Up Migration
--- The outbox relayed to BullMQ. A commit that writes outbox rows notifies the channel
--- `outbox_events` (once per statement; PostgreSQL delivers it at commit, folds duplicates within a
--- transaction, and drops it on rollback), so a listening relay wakes at once; the relay also polls,
--- so a notification lost with a dropped connection delays an event, never loses it.
+-- The outbox relayed to BullMQ (the relay reads `outbox` itself; its writers wake it with
+-- NOTIFY outbox_events, src/storage/outbox-repository.ts).
 -- processed_events: which handler has had its effect for which outbox event, written in the
 -- handler's own transaction, so a redelivered event has that effect once.
 -- space_event_counts: booking events per space and event type, kept by the `space-event-counts`
 -- handler. outbox_published_idx: the retention job's delete of published rows by age.
-
-create function outbox_notify() returns trigger language plpgsql as $$
-begin
-  perform pg_notify('outbox_events', '');
-  return null;
-end;
-$$;
-
-create trigger outbox_notify after insert on outbox
-  for each statement execute function outbox_notify();
 
 create index outbox_published_idx on outbox (published_at) where published_at is not null;
 
@@ -41,5 +29,3 @@ create table space_event_counts (
 drop table if exists space_event_counts;
 drop table if exists processed_events;
 drop index if exists outbox_published_idx;
-drop trigger if exists outbox_notify on outbox;
-drop function if exists outbox_notify();
