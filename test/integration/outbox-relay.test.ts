@@ -3,7 +3,7 @@
 // too long to be what relays), and so does a listing change's notification at its commit;
 // two relays at once add each row once; a row added again after a crash between add and mark is
 // one job; a handler that fails is retried by BullMQ with backoff and every effect happens once;
-// retention deletes published rows past their days only.
+// retention deletes published rows past their days only; the lag and relayed metrics.
 import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { Registry } from "prom-client";
@@ -15,7 +15,11 @@ import { createOutboxMetrics } from "../../src/jobs/outbox-metrics.ts";
 import { OutboxRelay } from "../../src/jobs/outbox-relay.ts";
 import { spaceEventCountsHandler } from "../../src/jobs/space-event-counts-handler.ts";
 import { createLogger } from "../../src/logger.ts";
-import { type OutboxRow, purgePublished } from "../../src/storage/outbox-repository.ts";
+import {
+  type OutboxRow,
+  oldestUnpublishedAgeSeconds,
+  purgePublished,
+} from "../../src/storage/outbox-repository.ts";
 import { withTransaction } from "../../src/storage/postgres.ts";
 import { createRedis } from "../../src/storage/redis.ts";
 import { recordSpaceEvent } from "../../src/storage/spaces-repository.ts";
@@ -81,7 +85,8 @@ async function start(
 describe("outbox relay", () => {
   it("relays a commit to its handler, woken by the writer's NOTIFY, the poll an hour apart", async () => {
     await freshTables();
-    const jobs = await start(queueName(), [spaceEventCountsHandler], 3_600_000);
+    const metrics = new Registry();
+    const jobs = await start(queueName(), [spaceEventCountsHandler], 3_600_000, metrics);
     const space = randomUUID();
     // The relay's first pass (at start) has run on an empty table: only a notification wakes it now.
     await waitFor("the first pass", 5000, async () => (jobs.relay.relayed() === 0 ? true : undefined));
@@ -99,6 +104,10 @@ describe("outbox relay", () => {
       jobs.relay.relayed() === 4 ? true : undefined,
     );
     expect(await allPublished()).toBe(true);
+    const lag = await metrics.getSingleMetric("outbox_relay_lag_seconds")!.get();
+    expect(lag.values[0]!.value).toBe(0);
+    const relayed = await metrics.getSingleMetric("outbox_rows_relayed_total")!.get();
+    expect(relayed.values[0]!.value).toBe(4);
   });
 
   it("two relays at once add each row once", async () => {
@@ -220,6 +229,8 @@ describe("outbox relay", () => {
        values ($1, 'h', now() - interval '8 days'), ($2, 'h', now())`,
       [old, recent],
     );
+    // The relay's lag is the oldest unpublished row's age.
+    expect(await oldestUnpublishedAgeSeconds(db.pool())).toBeGreaterThanOrEqual(30 * 86_400);
     expect(await purgePublished(db.pool(), 7)).toEqual({ outbox: 1, processedEvents: 1 });
     const left = await db.pool().query<{ id: number }>(`select id from outbox order by id`);
     expect(left.rows.map((r) => r.id)).toEqual(rows.map((r) => r.id).filter((id) => id !== old));
