@@ -1,13 +1,17 @@
-// Jobs worker process: BullMQ workers for timers and side jobs. Today: scheduled housekeeping and
-// the reconciliation of the ledger with actors' reminders and live cells; payments, notifications
-// and payouts join as their issues land.
+// Jobs worker process: BullMQ workers for timers and side jobs. Today: scheduled housekeeping, the
+// reconciliation of the ledger with actors' reminders and live cells, and the outbox relayed to
+// BullMQ with its event handlers; payments, notifications and payouts join as outbox handlers.
 import { Queue, Worker } from "bullmq";
 import { actorNamespace, createActorClient } from "../actors/runtime/from-config.ts";
 import { loadConfigOrExit } from "../src/config/index.ts";
 import { MAINTENANCE_QUEUE, PURGE_EXPIRED_JOB, purgeExpired } from "../src/jobs/maintenance.ts";
+import { OutboxHandlerRegistry } from "../src/jobs/outbox-handlers.ts";
+import { startOutboxJobs } from "../src/jobs/outbox-job.ts";
+import { createOutboxMetrics } from "../src/jobs/outbox-metrics.ts";
 import { Reconciler } from "../src/jobs/reconciliation.ts";
 import { startReconciliationJob } from "../src/jobs/reconciliation-job.ts";
 import { createReconcileMetrics } from "../src/jobs/reconciliation-metrics.ts";
+import { spaceEventCountsHandler } from "../src/jobs/space-event-counts-handler.ts";
 import { createLiveContext } from "../src/live/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { createMetrics } from "../src/metrics.ts";
@@ -18,7 +22,8 @@ import { startHealthServer } from "./health-server.ts";
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, "jobs-worker");
-const pool = createPool(config.DATABASE_URL, 5);
+// Housekeeping, reconciliation and the outbox relay, plus one connection per outbox handler at work.
+const pool = createPool(config.DATABASE_URL, 5 + config.OUTBOX_HANDLER_CONCURRENCY);
 const redis = createRedis(config.REDIS_URL, "jobs-worker");
 const bullConnection = createRedis(config.REDIS_URL, "jobs-worker-bullmq", { blocking: true });
 const metrics = createMetrics("jobs-worker");
@@ -31,7 +36,7 @@ const worker = new Worker(
   MAINTENANCE_QUEUE,
   async (job) => {
     if (job.name !== PURGE_EXPIRED_JOB) throw new Error(`unknown job ${job.name}`);
-    const purged = await purgeExpired(pool);
+    const purged = await purgeExpired(pool, { outboxRetentionDays: config.OUTBOX_RETENTION_DAYS });
     processed += 1;
     logger.info({ purged }, "purged expired records");
     return purged;
@@ -56,19 +61,39 @@ const reconciliation = await startReconciliationJob({
   }),
 });
 
+const outbox = await startOutboxJobs({
+  pool,
+  databaseUrl: config.DATABASE_URL,
+  connection: bullConnection,
+  registry: new OutboxHandlerRegistry([spaceEventCountsHandler]),
+  metrics: createOutboxMetrics(metrics.registry),
+  logger,
+  queueName: config.OUTBOX_QUEUE,
+  batchSize: config.OUTBOX_RELAY_BATCH_SIZE,
+  pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+  retry: { attempts: config.OUTBOX_HANDLER_ATTEMPTS, backoffMs: config.OUTBOX_HANDLER_BACKOFF_MS },
+  concurrency: config.OUTBOX_HANDLER_CONCURRENCY,
+});
+
 const health = await startHealthServer({
   host: config.HTTP_HOST,
   port: config.HEALTH_PORT,
   pool,
   redis,
   metrics,
-  detail: () => ({ component: "jobs-worker", processed, reconciliations: reconciliation.passes() }),
+  detail: () => ({
+    component: "jobs-worker",
+    processed,
+    reconciliations: reconciliation.passes(),
+    outboxRelayed: outbox.relay.relayed(),
+  }),
 });
 logger.info({ healthPort: health.port }, "jobs worker running");
 
 onShutdown(logger, async () => {
   await worker.close();
   await queue.close();
+  await outbox.close();
   await reconciliation.close();
   await actors.close();
   await health.close();

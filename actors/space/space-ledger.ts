@@ -4,6 +4,7 @@
 // nothing and is named (RecordedCommands) for the actor to answer from its record; the exclusion
 // constraint's verdict is a taken slot, never a failure.
 import { AppError } from "../../src/errors.ts";
+import { wakeOutboxRelay } from "../../src/storage/outbox-repository.ts";
 import {
   PG_EXCLUSION_VIOLATION,
   PG_UNIQUE_VIOLATION,
@@ -89,7 +90,10 @@ export async function commitSpaceBatch(
   writer?: RequestWriter,
 ): Promise<void> {
   if (commits.length === 0) return;
-  if (await commitRequests(pool, commits, writer)) return;
+  if (await commitRequests(pool, commits, writer)) {
+    wakeOutboxRelay(pool);
+    return;
+  }
   const commandIds = commits.map((c) => c.commandId);
   const recorded = await findCommandRecords(pool, commandIds);
   if (recorded.size > 0) throw new RecordedCommands(recorded);
@@ -108,6 +112,7 @@ export async function commitSpaceBatch(
         }
       }
     });
+    wakeOutboxRelay(pool);
   } catch (error) {
     if (pgErrorCode(error) === PG_EXCLUSION_VIOLATION) {
       throw ledgerRejectionError("slot_unavailable", SLOT_UNAVAILABLE_MESSAGE);

@@ -174,6 +174,23 @@ export const envSchema = z
       .string()
       .regex(/^whsec_[A-Za-z0-9_]+$/, "must be a webhook signing secret (whsec_…)")
       .optional(),
+    /** The BullMQ queue outbox events are relayed to (deployments sharing one Redis use their own). */
+    OUTBOX_QUEUE: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, "letters, digits, '.', '_' and '-' only")
+      .default("outbox-events"),
+    /** Outbox rows the relay takes per transaction. */
+    OUTBOX_RELAY_BATCH_SIZE: int(1, 10_000).default(500),
+    /** How often the relay looks for unpublished rows besides being woken by NOTIFY. */
+    OUTBOX_POLL_INTERVAL_MS: int(50, 60_000).default(1000),
+    /** Attempts an outbox event's handlers get in all before the job is left failed. */
+    OUTBOX_HANDLER_ATTEMPTS: int(1, 100).default(10),
+    /** Delay before an outbox event's first retry; each next one doubles it. */
+    OUTBOX_HANDLER_BACKOFF_MS: int(10, 3_600_000).default(1000),
+    /** Outbox events one jobs worker handles at once. */
+    OUTBOX_HANDLER_CONCURRENCY: int(1, 100).default(4),
+    /** Days published outbox rows (and their handlers' effect records) are kept. */
+    OUTBOX_RETENTION_DAYS: int(1, 3650).default(7),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production") refuseUnsafeProductionSettings(env, ctx);

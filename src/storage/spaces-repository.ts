@@ -11,6 +11,7 @@ import {
   type SpaceStatus,
   type SpaceType,
 } from "../domain/space-listing.ts";
+import { notifyOutbox } from "./outbox-repository.ts";
 import type { Queryable } from "./postgres.ts";
 
 /** The listing fields a host writes (everything but the weekly hours). */
@@ -275,7 +276,10 @@ export async function futureHoldingBookings(
   return rows;
 }
 
-/** Appends an event to the transactional outbox (call inside the transaction that made the change). */
+/**
+ * Appends an event to the transactional outbox (call inside the transaction that made the change);
+ * the relay is woken at its commit.
+ */
 export async function recordSpaceEvent(
   db: Queryable,
   spaceId: string,
@@ -286,4 +290,5 @@ export async function recordSpaceEvent(
     `insert into outbox (aggregate_type, aggregate_id, event_type, payload) values ('space', $1, $2, $3)`,
     [spaceId, eventType, JSON.stringify(payload)],
   );
+  await notifyOutbox(db);
 }

@@ -326,7 +326,7 @@ describe("housekeeping", () => {
        values ($1, 'old', 'h', 'done', now() - interval '1 minute'), ($1, 'live', 'h', 'done', now() + interval '1 hour')`,
       [scope],
     );
-    const purged = await purgeExpired(t.deps.pool);
+    const purged = await purgeExpired(t.deps.pool, { outboxRetentionDays: 7 });
     expect(purged.idempotencyKeys).toBeGreaterThanOrEqual(1);
     const { rows } = await t.deps.pool.query(`select key from idempotency_keys where scope = $1`, [scope]);
     expect(rows.map((r) => r.key)).toEqual(["live"]);

@@ -131,6 +131,16 @@ describe("loadConfig", () => {
     }
   });
 
+  it("relays the outbox with defaults, and refuses a queue name BullMQ cannot take or a zero retention", () => {
+    const config = loadConfig({ NODE_ENV: "test" });
+    expect(config.OUTBOX_QUEUE).toBe("outbox-events");
+    expect(config.OUTBOX_POLL_INTERVAL_MS).toBe(1000);
+    expect(config.OUTBOX_RETENTION_DAYS).toBe(7);
+    expect(refusal({ NODE_ENV: "test", OUTBOX_QUEUE: "outbox:events" })).toMatch(/OUTBOX_QUEUE/);
+    expect(refusal({ NODE_ENV: "test", OUTBOX_RETENTION_DAYS: "0" })).toMatch(/OUTBOX_RETENTION_DAYS/);
+    expect(refusal({ NODE_ENV: "test", OUTBOX_HANDLER_ATTEMPTS: "0" })).toMatch(/OUTBOX_HANDLER_ATTEMPTS/);
+  });
+
   it("keeps the idempotency lease between 5 s and 5 min", () => {
     expect(loadConfig({ NODE_ENV: "test" }).IDEMPOTENCY_LEASE_SECONDS).toBe(30);
     expect(loadConfig({ NODE_ENV: "test", IDEMPOTENCY_LEASE_SECONDS: "5" }).IDEMPOTENCY_LEASE_SECONDS).toBe(
