@@ -101,7 +101,16 @@ export class ActorClient {
    */
   async tell(address: ActorAddress, body: unknown, options: { commandId?: string } = {}): Promise<void> {
     if (!this.subscription) throw new Error("ActorClient.start() was not called");
-    const commandId = options.commandId ?? randomUUID();
+    await this.append(address, options.commandId ?? randomUUID(), body, undefined);
+  }
+
+  /** Appends a command to its actor's mailbox; 503 actor_unavailable when it could not be queued. */
+  private async append(
+    address: ActorAddress,
+    commandId: string,
+    body: unknown,
+    fingerprint: string | undefined,
+  ): Promise<void> {
     await this.options.driver
       .append(address.shard, {
         kind: "command",
@@ -109,6 +118,7 @@ export class ActorClient {
         actorType: address.actorType,
         actorId: address.actorId,
         replyTo: this.callerId,
+        ...(fingerprint === undefined ? {} : { fingerprint }),
         body,
         sentAt: this.clock(),
       })
@@ -133,23 +143,7 @@ export class ActorClient {
     else set.add(waiter);
     const timer = setTimeout(waiter.resolve, timeoutMs, "timeout");
     try {
-      await this.options.driver
-        .append(address.shard, {
-          kind: "command",
-          commandId,
-          actorType: address.actorType,
-          actorId: address.actorId,
-          replyTo: this.callerId,
-          ...(options.fingerprint === undefined ? {} : { fingerprint: options.fingerprint }),
-          body,
-          sentAt: this.clock(),
-        })
-        .catch((error: unknown) => {
-          this.options.logger.error({ err: error, commandId }, "could not append an actor command");
-          throw new AppError("actor_unavailable", 503, "the command could not be queued; retry", {
-            commandId,
-          });
-        });
+      await this.append(address, commandId, body, options.fingerprint);
       let reply = await answered;
       if (reply === "timeout") reply = await this.late(address, commandId, timeoutMs, options.fingerprint);
       return { value: unwrap<R>(reply), replayed: reply.replayed === true };

@@ -12,6 +12,7 @@ import { actorDriverFromConfig } from "../../actors/runtime/from-config.ts";
 import { StaleEpochError, shardOfShardCell } from "../../actors/runtime/index.ts";
 import { waitFor } from "../support/actor-conformance.ts";
 import { openSpace, sqlDrivers } from "../support/booking-fixtures.ts";
+import { expectLedgerHolds } from "../support/ledger-checks.ts";
 import { actorPrefix } from "../support/space-host.ts";
 import { createTestApp } from "../support/test-app.ts";
 import { SHARD_WORKER_ENTRY, spawnWorker, type WorkerProcess } from "../support/worker-processes.ts";
@@ -22,7 +23,6 @@ const SPACES = 24;
 const DRIVERS = 24;
 const CONCURRENCY = 16;
 const HOUR = 3_600_000;
-const SLOT_HOLDING = `('awaiting_payment', 'pending_approval', 'confirmed', 'active')`;
 
 const settings = {
   ACTOR_KEY_PREFIX: actorPrefix(),
@@ -249,26 +249,8 @@ describe("bookings under worker faults", () => {
     expect(load.acknowledged.length).toBeGreaterThan(20);
     expect(load.counts().taken).toBeGreaterThan(0);
 
-    // No two slot-holding bookings of one space overlap.
-    const overlaps = await t.deps.pool.query(
-      `select a.id, b.id as other from bookings a join bookings b
-         on a.space_id = b.space_id and a.id < b.id and a.during && b.during
-       where a.space_id = any($1::uuid[])
-         and a.status in ${SLOT_HOLDING} and b.status in ${SLOT_HOLDING}`,
-      [spaceIds],
-    );
-    expect(overlaps.rows).toEqual([]);
-
-    // Every acknowledged booking is a slot-holding row of its space in PostgreSQL.
-    const ids = load.acknowledged.map((a) => a.id);
-    expect(new Set(ids).size).toBe(ids.length);
-    const { rows } = await t.deps.pool.query<{ id: string; spaceId: string }>(
-      `select id, space_id as "spaceId" from bookings where id = any($1::uuid[]) and status in ${SLOT_HOLDING}`,
-      [ids],
-    );
-    const stored = new Map(rows.map((r) => [r.id, r.spaceId]));
-    const missing = load.acknowledged.filter((a) => stored.get(a.id) !== a.spaceId);
-    expect(missing).toEqual([]);
+    // No two slot-holding bookings of one space overlap; every acknowledged one is in the ledger.
+    await expectLedgerHolds(t.deps.pool, spaceIds, load.acknowledged);
 
     // Nothing left pending in any shard's mailbox.
     await waitFor(

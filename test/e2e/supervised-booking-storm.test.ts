@@ -20,6 +20,7 @@ import { type Supervisor, supervise } from "../../devstack/supervisor.ts";
 import { serveSupervisorStatus } from "../../devstack/supervisor-status.ts";
 import { waitFor } from "../support/actor-conformance.ts";
 import { openSpace } from "../support/booking-fixtures.ts";
+import { expectLedgerHolds } from "../support/ledger-checks.ts";
 import { actorPrefix } from "../support/space-host.ts";
 import { createTestApp } from "../support/test-app.ts";
 
@@ -31,7 +32,6 @@ const DRIVERS = 24;
 const CONCURRENCY = 16;
 const ATTEMPTS = 10;
 const HOUR = 3_600_000;
-const SLOT_HOLDING = `('awaiting_payment', 'pending_approval', 'confirmed', 'active')`;
 
 const settings = {
   ACTOR_KEY_PREFIX: actorPrefix(),
@@ -310,24 +310,7 @@ describe("npm start's supervisor under a booking storm", () => {
     expect(storm.statuses.get("409 slot_unavailable") ?? 0).toBeGreaterThan(0);
     expect(storm.failed.length / requests).toBeLessThan(0.01);
 
-    // No two slot-holding bookings of one space overlap.
-    const overlaps = await t.deps.pool.query(
-      `select a.id, b.id as other from bookings a join bookings b
-         on a.space_id = b.space_id and a.id < b.id and a.during && b.during
-       where a.space_id = any($1::uuid[])
-         and a.status in ${SLOT_HOLDING} and b.status in ${SLOT_HOLDING}`,
-      [spaceIds],
-    );
-    expect(overlaps.rows).toEqual([]);
-
-    // Every acknowledged booking is a slot-holding row of its space in the ledger.
-    const ids = storm.acknowledged.map((a) => a.id);
-    expect(new Set(ids).size).toBe(ids.length);
-    const { rows } = await t.deps.pool.query<{ id: string; spaceId: string }>(
-      `select id, space_id as "spaceId" from bookings where id = any($1::uuid[]) and status in ${SLOT_HOLDING}`,
-      [ids],
-    );
-    const stored = new Map(rows.map((r) => [r.id, r.spaceId]));
-    expect(storm.acknowledged.filter((a) => stored.get(a.id) !== a.spaceId)).toEqual([]);
+    // No two slot-holding bookings of one space overlap; every acknowledged one is in the ledger.
+    await expectLedgerHolds(t.deps.pool, spaceIds, storm.acknowledged);
   }, 180_000);
 });
