@@ -32,12 +32,12 @@ export const DEFAULT_SPACE_POLICY: SpacePolicy = Object.freeze({
   horizonDays: DEFAULT_BOOKING_HORIZON_DAYS,
 });
 
-/** The policy a deployment runs with. Payments are not wired yet, so requests do not wait for one. */
+/** The policy a deployment runs with: requests wait for a card authorization when payments are on. */
 export function spacePolicyFromConfig(config: Config): SpacePolicy {
   return spacePolicySchema.parse({
     approvalWindowMinutes: config.BOOKING_APPROVAL_WINDOW_MINUTES,
     paymentWindowMinutes: config.BOOKING_PAYMENT_WINDOW_MINUTES,
-    paymentRequired: false,
+    paymentRequired: config.PAYMENTS_ENABLED,
     feeBasisPoints: config.PLATFORM_FEE_BASIS_POINTS,
     horizonDays: config.BOOKING_HORIZON_DAYS,
   });

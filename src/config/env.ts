@@ -174,6 +174,12 @@ export const envSchema = z
       .string()
       .regex(/^whsec_[A-Za-z0-9_]+$/, "must be a webhook signing secret (whsec_…)")
       .optional(),
+    /**
+     * Bookings with a price wait for a card authorization (Stripe) before they hold for good; hosts need
+     * a ready Stripe Connect account to publish. Needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.
+     * Off: bookings confirm without payment (free parking, or a deployment without Stripe).
+     */
+    PAYMENTS_ENABLED: flag.default(false),
     /** The BullMQ queue outbox events are relayed to (deployments sharing one Redis use their own). */
     OUTBOX_QUEUE: z
       .string()
@@ -201,6 +207,17 @@ export const envSchema = z
         message:
           "a live key is never sent to STRIPE_API_URL (a local server): use an sk_test_… key or unset STRIPE_API_URL",
       });
+    }
+    if (env.PAYMENTS_ENABLED) {
+      for (const key of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] as const) {
+        if (env[key] === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: "must be set when PAYMENTS_ENABLED is on (or turn PAYMENTS_ENABLED off)",
+          });
+        }
+      }
     }
     const mixed = mixedContentProblem(env.MAP_TILE_URL, env.PUBLIC_URL);
     if (mixed) ctx.addIssue({ code: "custom", path: ["MAP_TILE_URL"], message: mixed });
