@@ -38,7 +38,12 @@ export type ErrorCode =
   | "not_allowed"
   | "invalid_transition"
   | "price_too_large"
-  | "ledger_refused";
+  | "ledger_refused"
+  | "payments_disabled"
+  | "payment_account_not_ready"
+  | "payout_refused"
+  | "payment_provider_unavailable"
+  | "invalid_signature";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };

@@ -1,6 +1,7 @@
 // Jobs worker process: BullMQ workers for timers and side jobs. Today: scheduled housekeeping, the
 // reconciliation of the ledger with actors' reminders and live cells, and the outbox relayed to
-// BullMQ with its event handlers; payments, notifications and payouts join as outbox handlers.
+// BullMQ with its event handlers (booking event counts; with a Stripe key, hosts' account updates
+// from Stripe's webhooks); payments and notifications join as outbox handlers.
 import { Queue, Worker } from "bullmq";
 import { actorNamespace, createActorClient } from "../actors/runtime/from-config.ts";
 import { loadConfigOrExit } from "../src/config/index.ts";
@@ -15,6 +16,8 @@ import { spaceEventCountsHandler } from "../src/jobs/space-event-counts-handler.
 import { createLiveContext } from "../src/live/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { createMetrics } from "../src/metrics.ts";
+import { stripeAccountsHandler } from "../src/payments/stripe-accounts-handler.ts";
+import { createStripeClient } from "../src/payments/stripe-client.ts";
 import { onShutdown } from "../src/process-lifecycle.ts";
 import { createPool } from "../src/storage/postgres.ts";
 import { createRedis } from "../src/storage/redis.ts";
@@ -65,7 +68,10 @@ const outbox = await startOutboxJobs({
   pool,
   databaseUrl: config.DATABASE_URL,
   connection: bullConnection,
-  registry: new OutboxHandlerRegistry([spaceEventCountsHandler]),
+  registry: new OutboxHandlerRegistry([
+    spaceEventCountsHandler,
+    ...(config.STRIPE_SECRET_KEY ? [stripeAccountsHandler(createStripeClient(config))] : []),
+  ]),
   metrics: createOutboxMetrics(metrics.registry),
   logger,
   queueName: config.OUTBOX_QUEUE,

@@ -14,15 +14,19 @@ import { idempotency } from "./middleware/idempotency.ts";
 import { ipRateLimit } from "./middleware/ip-rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
+import { STRIPE_WEBHOOK_PATH } from "./payment-schemas.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
 import { bookingRoutes, isBookingCommand } from "./routes/booking-routes.ts";
 import { devMailboxRoutes } from "./routes/dev-mailbox-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { paymentAccountRoutes } from "./routes/payment-account-routes.ts";
+import { payoutRoutes } from "./routes/payout-routes.ts";
 import { searchRoutes } from "./routes/search-routes.ts";
 import { spaceAvailabilityRoutes } from "./routes/space-availability-routes.ts";
 import { spaceRoutes } from "./routes/space-routes.ts";
+import { stripeWebhookRoutes } from "./routes/stripe-webhook-routes.ts";
 import { userRoutes } from "./routes/user-routes.ts";
 
 export function createApp(deps: AppDeps) {
@@ -54,8 +58,9 @@ export function createApp(deps: AppDeps) {
       leaseSeconds: config.IDEMPOTENCY_LEASE_SECONDS,
       sealingSecret: config.JWT_SECRET,
       trustProxy: config.TRUST_PROXY,
-      // Booking commands keep their keys in the space actors' own commits (booking-routes.ts).
-      skip: isBookingCommand,
+      // Booking commands keep their keys in the space actors' own commits (booking-routes.ts); Stripe's
+      // events are taken once by their event id (stripe-webhook-routes.ts).
+      skip: (method, path) => isBookingCommand(method, path) || path === STRIPE_WEBHOOK_PATH,
     }),
   );
 
@@ -68,6 +73,9 @@ export function createApp(deps: AppDeps) {
   api.route("/", spaceAvailabilityRoutes(deps));
   api.route("/", searchRoutes(deps));
   api.route("/", bookingRoutes(deps));
+  api.route("/", paymentAccountRoutes(deps));
+  api.route("/", payoutRoutes(deps));
+  api.route("/", stripeWebhookRoutes(deps));
   app.route("/api/v1", api);
 
   app.route("/", healthRoutes(deps));

@@ -9,6 +9,7 @@ import type { Logger } from "../../src/logger.ts";
 import { DevMailbox } from "../../src/mail/dev-mailbox.ts";
 import { LogMailer, type Mailer } from "../../src/mail/mailer.ts";
 import { createMetrics, type Metrics } from "../../src/metrics.ts";
+import { createPayments, type Payments } from "../../src/payments/payments.ts";
 import { type BookingAdmission, bookingAdmissionFromConfig } from "../../src/storage/booking-admission.ts";
 import { LocalObjectStorage } from "../../src/storage/local-object-storage.ts";
 import type { ObjectStorage } from "../../src/storage/object-storage.ts";
@@ -41,6 +42,8 @@ export interface AppDeps {
   bookingAdmission: BookingAdmission;
   /** Booking commands to space actors (the actor client starts on first use). */
   spaceCommands: SpaceCommands;
+  /** Hosts' Stripe accounts and payouts; absent when no STRIPE_SECRET_KEY is set. */
+  payments?: Payments;
 }
 
 export function createDeps(
@@ -69,6 +72,7 @@ export function createDeps(
   const background = new BackgroundTasks(logger);
   const auth = new AuthService(pool, config, accessTokens, throttle, mailer, revocations, background);
   const spaceCommands = new SpaceCommands(pool, config, logger, component, redis);
+  const payments = createPayments(config, pool);
   return {
     config,
     logger,
@@ -85,6 +89,7 @@ export function createDeps(
     spaceCommands,
     bookingAdmission: bookingAdmissionFromConfig(admissionRedis, config),
     ...(devMailbox ? { devMailbox } : {}),
+    ...(payments ? { payments } : {}),
     async close() {
       await background.drain();
       await spaceCommands.close().catch(() => {});

@@ -128,6 +128,10 @@ export const SpaceCreate = z
     cancellationPolicy: cancellationPolicy
       .optional()
       .openapi({ description: `${CANCELLATION_POLICY_TIERS}. Default flexible` }),
+    status: z.enum(["active", "inactive"]).optional().openapi({
+      description:
+        "active (default): bookable at once; inactive: a draft, published later with PUT status active",
+    }),
   })
   .refine(
     (body) =>

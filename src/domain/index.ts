@@ -1,5 +1,5 @@
 // The domain's public door: availability rules, free intervals, booking-window decisions, pricing,
-// cancellation refunds, the booking state machine and roles. Pure functions over plain data; callers own all I/O.
+// cancellation refunds, hosts' payment-account readiness, the booking state machine and roles. Pure functions over plain data; callers own all I/O.
 
 export {
   checkWindow,
@@ -76,6 +76,12 @@ export {
   toWeeklyRow,
   type WeeklyHoursRow,
 } from "./opening-hours.ts";
+export {
+  type PaymentAccountFlags,
+  type PaymentAccountReadiness,
+  type PaymentAccountStatus,
+  paymentAccountReadiness,
+} from "./payment-account-status.ts";
 export {
   MAX_PRICED_MINUTES,
   MONTHLY_MIN_MINUTES,

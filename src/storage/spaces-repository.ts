@@ -108,11 +108,11 @@ const spaceColumns = `
 export async function insertSpace(
   db: Queryable,
   hostId: string,
-  fields: SpaceFields,
+  fields: SpaceFields & { status?: "active" | "inactive" },
   schedule: readonly WeeklyHoursRow[],
   amenities: readonly Amenity[],
 ): Promise<string> {
-  const entries = Object.entries(fields) as [keyof SpaceFields, unknown][];
+  const entries = Object.entries(fields) as [keyof SpaceFields | "status", unknown][];
   const { rows } = await db.query<{ id: string }>(
     `insert into parking_spaces (host_id, ${entries.map(([field]) => columnOf[field]).join(", ")})
      values ($1, ${entries.map((_, i) => `$${i + 2}`).join(", ")}) returning id`,

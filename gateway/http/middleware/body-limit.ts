@@ -1,11 +1,13 @@
 // Request-body size limits for /api/*: BODY_LIMIT_BYTES for every call, except image uploads, which may
-// carry one image of up to SPACE_IMAGE_MAX_BYTES plus the multipart envelope. It runs before any
+// carry one image of up to SPACE_IMAGE_MAX_BYTES plus the multipart envelope, and Stripe's webhook
+// events, up to STRIPE_WEBHOOK_MAX_BYTES. It runs before any
 // middleware that reads the body (idempotency), so nothing reads an oversized body.
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Config } from "../../../src/config/index.ts";
 import { AppError } from "../../../src/errors.ts";
 import type { AppEnv } from "../app-env.ts";
+import { STRIPE_WEBHOOK_MAX_BYTES, STRIPE_WEBHOOK_PATH } from "../payment-schemas.ts";
 
 /** Room for the multipart boundaries and part headers around the file. */
 export const MULTIPART_ENVELOPE_BYTES = 16 * 1024;
@@ -47,6 +49,11 @@ export function apiBodyLimit(
 ): MiddlewareHandler<AppEnv> {
   const standard = limit(config.BODY_LIMIT_BYTES);
   const imageUpload = limit(config.SPACE_IMAGE_MAX_BYTES + MULTIPART_ENVELOPE_BYTES);
-  return (c, next) =>
-    c.req.method === "POST" && IMAGE_UPLOAD_PATH.test(c.req.path) ? imageUpload(c, next) : standard(c, next);
+  const stripeEvent = limit(STRIPE_WEBHOOK_MAX_BYTES);
+  return (c, next) => {
+    if (c.req.method !== "POST") return standard(c, next);
+    if (IMAGE_UPLOAD_PATH.test(c.req.path)) return imageUpload(c, next);
+    if (c.req.path === STRIPE_WEBHOOK_PATH) return stripeEvent(c, next);
+    return standard(c, next);
+  };
 }

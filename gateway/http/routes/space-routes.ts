@@ -11,6 +11,7 @@ import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
 import { decodeListCursor, encodeListCursor } from "../list-cursor.ts";
 import { currentUser, requireRole } from "../middleware/authenticate.ts";
+import { refuseToPublishUnlessPayable } from "../payments-gate.ts";
 import { anyoneOrSignedIn, bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
 import { canManageSpace, lockSpaceForChange, refuseWhileBooked } from "../space-access.ts";
 import { listingChangesFromUpdate, listingFromCreate } from "../space-input.ts";
@@ -34,13 +35,15 @@ const createSpace = createRoute({
   operationId: "createSpace",
   tags,
   ...hostOnly,
-  summary: "List a new parking space; answers it with the H3 cells it is indexed under",
+  summary:
+    "List a new parking space (active unless status inactive; with payments on, active needs a ready payment account); answers it with the H3 cells it is indexed under",
   request: { body: jsonBody(SpaceCreate) },
   responses: {
     201: jsonResponse(SpaceSchema, "Created"),
     400: errorResponses[400],
     401: errorResponses[401],
     403: errorResponses[403],
+    409: errorResponses[409],
   },
 });
 
@@ -83,7 +86,7 @@ const updateSpace = createRoute({
   tags,
   ...hostOnly,
   summary:
-    "Change a space's listing fields (only those sent; address, location, pricing and amenities are replaced whole)",
+    "Change a space's listing fields (only those sent; address, location, pricing and amenities are replaced whole); with payments on, turning it active needs the host's ready payment account",
   request: { params: SpaceParams, body: jsonBody(SpaceUpdate) },
   responses: {
     200: jsonResponse(SpaceSchema, "Updated"),
@@ -133,11 +136,13 @@ export function spaceRoutes(deps: AppDeps) {
       const user = currentUser(c);
       const body = c.req.valid("json");
       const listing = listingFromCreate(body, resolutions);
+      const status = body.status ?? "active";
+      if (status === "active") await refuseToPublishUnlessPayable(deps, pool, user.id);
       const id = await withTransaction(pool, async (tx) => {
         const spaceId = await spacesRepo.insertSpace(
           tx,
           user.id,
-          listing.fields,
+          { ...listing.fields, status },
           listing.schedule,
           listing.amenities,
         );
@@ -196,6 +201,9 @@ export function spaceRoutes(deps: AppDeps) {
           await refuseWhileBooked(tx, id, "the time zone cannot change");
         }
         const current = (await spacesRepo.findSpace(tx, id))!;
+        if (body.status === "active" && current.status !== "active") {
+          await refuseToPublishUnlessPayable(deps, tx, locked.hostId);
+        }
         // Correcting a pin is fine; moving the space somewhere else would strand the drivers who booked it.
         if (body.location && movedMeters(current, body.location) > MAX_MOVE_WHILE_BOOKED_METERS) {
           await refuseWhileBooked(
