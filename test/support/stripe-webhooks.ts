@@ -49,9 +49,7 @@ export async function deliverEvent(
 /** The `account.updated` events the server sent about one account, oldest first. */
 export async function accountEvents(stripe: Stripe, accountId: string): Promise<Stripe.Event[]> {
   const events = await stripe.events.list({ type: "account.updated", limit: 100 });
-  return events.data
-    .filter((event) => (event.data.object as { id?: string }).id === accountId)
-    .sort((a, b) => a.created - b.created);
+  return events.data.filter((event) => (event.data.object as { id?: string }).id === accountId).reverse(); // listed newest first
 }
 
 /** The outbox relay and a worker running the Stripe handlers on `pool`'s database, for one test. */
