@@ -2,11 +2,15 @@
 // booking's), other driver, host (the space's owner), other host and admin → the status class each
 // gets. Cells that change something work on a resource of their own (a fresh booking, space, image
 // or account), so no cell depends on another. The table must name every operation the app serves.
+// Payment rows run on a second app of the same database and secret with payments on, where the
+// host, the other host and the admin hold onboarded Stripe accounts.
 import { beforeAll, describe, expect, it } from "vitest";
 import { allWeek, window } from "../support/booking-fixtures.ts";
 import { objectStorageDir, pngBytes, uploadFile, validSpaceBody } from "../support/space-fixtures.ts";
 import { actorPrefix, startSpaceHost } from "../support/space-host.ts";
 import { type SqlAccount, sqlAccount } from "../support/sql-accounts.ts";
+import { testStripe } from "../support/stripe-server.ts";
+import { followOnboardingLink } from "../support/stripe-webhooks.ts";
 import { createTestApp, uniqueEmail } from "../support/test-app.ts";
 
 const t = createTestApp({
@@ -16,6 +20,8 @@ const t = createTestApp({
   OBJECT_STORAGE_DIR: objectStorageDir(),
   DEV_MAILBOX: "true",
 });
+const stripe = testStripe();
+const paid = createTestApp({ PAYMENTS_ENABLED: "true", STRIPE_SECRET_KEY: stripe.key });
 
 const ACTORS = ["anonymous", "driver", "otherDriver", "host", "otherHost", "admin"] as const;
 type Actor = (typeof ACTORS)[number];
@@ -29,6 +35,8 @@ interface World {
   pendingBookingId: string;
   imageId: string;
   login: { email: string; password: string };
+  /** A payout of `host`'s. */
+  payoutId: string;
 }
 
 interface Call {
@@ -49,6 +57,8 @@ interface Row {
    * rate, pending requests) however many cells run.
    */
   freshDriver?: true;
+  /** Sent to the app with payments on. */
+  payments?: true;
 }
 
 const everyone = (expected: Expected): Record<Actor, Expected> =>
@@ -400,7 +410,60 @@ const table: Row[] = [
     },
     expect: { ...everyone(403), anonymous: 401, driver: "2xx" },
   },
+  // Payments (the app with payments on).
+  {
+    operation: "POST /api/v1/hosts/me/payment-account",
+    payments: true,
+    call: () => ({ method: "POST", path: "/api/v1/hosts/me/payment-account" }),
+    expect: hostsOnly,
+  },
+  {
+    operation: "GET /api/v1/hosts/me/payment-account",
+    payments: true,
+    call: () => ({ method: "GET", path: "/api/v1/hosts/me/payment-account" }),
+    expect: hostsOnly,
+  },
+  {
+    operation: "POST /api/v1/payouts",
+    payments: true,
+    call: () => ({ method: "POST", path: "/api/v1/payouts", json: { amount: 100, currency: "EUR" } }),
+    expect: hostsOnly,
+  },
+  {
+    operation: "GET /api/v1/payouts",
+    payments: true,
+    call: () => ({ method: "GET", path: "/api/v1/payouts" }),
+    expect: hostsOnly,
+  },
+  {
+    operation: "GET /api/v1/payouts/{id}",
+    payments: true,
+    call: (w) => ({ method: "GET", path: `/api/v1/payouts/${w.payoutId}` }),
+    expect: { ...hostsOnly, otherHost: 404 },
+  },
+  // Stripe's signature decides, not who calls: an unsigned event is the same 400 for everyone.
+  {
+    operation: "POST /api/v1/webhooks/stripe",
+    payments: true,
+    call: () => ({
+      method: "POST",
+      path: "/api/v1/webhooks/stripe",
+      json: { id: "evt_unsigned", object: "event", type: "account.updated", data: { object: {} } },
+    }),
+    expect: everyone(400),
+  },
 ];
+
+/** Onboards the account's Stripe account on the app with payments on (the second POST reads it ready). */
+async function onboard(person: SqlAccount) {
+  const client = paid.client();
+  client.setToken(person.token);
+  const first = await client.post("/api/v1/hosts/me/payment-account");
+  await followOnboardingLink(first.body.onboardingUrl);
+  const again = await client.post("/api/v1/hosts/me/payment-account");
+  if (again.body.account?.status !== "ready") throw new Error(`onboarding: ${JSON.stringify(again.body)}`);
+  return client;
+}
 
 let world: World;
 
@@ -427,8 +490,13 @@ beforeAll(async () => {
     pendingBookingId: await book(people.driver, requestSpaceId),
     imageId: "",
     login,
+    payoutId: "",
   };
   world.imageId = await uploadImage(world, instantSpaceId);
+  const [hostPayments] = await Promise.all([people.host, people.otherHost, people.admin].map(onboard));
+  const payout = await hostPayments!.post("/api/v1/payouts", { amount: 100, currency: "EUR" });
+  if (payout.status !== 201) throw new Error(`payout: ${payout.status} ${JSON.stringify(payout.body)}`);
+  world.payoutId = payout.body.id;
 });
 
 async function run(row: Row, actor: Actor): Promise<number> {
@@ -446,7 +514,8 @@ async function run(row: Row, actor: Actor): Promise<number> {
     const res = await uploadFile(t, person?.token, call.path, { bytes: pngBytes(), type: "image/png" });
     return res.status;
   }
-  const client = person?.client ?? t.client();
+  const client = row.payments ? paid.client() : (person?.client ?? t.client());
+  if (row.payments) client.setToken(person?.token);
   const res = await client.call(call.method, call.path, call.json === undefined ? {} : { json: call.json });
   return res.status;
 }

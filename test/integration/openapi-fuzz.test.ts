@@ -82,6 +82,13 @@ beforeAll(async () => {
     rejectBooking: () => ({ reason: "closed" }),
     cancelBooking: () => ({ reason: "plans changed" }),
     extendBooking: () => ({ end: window(24 * 30 + 4, 1).end }),
+    createPayout: () => ({ amount: 500, currency: "EUR" }),
+    receiveStripeEvent: () => ({
+      id: "evt_fuzz",
+      object: "event",
+      type: "account.updated",
+      data: { object: { id: "acct_fuzz" } },
+    }),
   };
   const text = (fields: Record<string, string | number>) =>
     Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)]));
@@ -96,6 +103,7 @@ beforeAll(async () => {
     listMyBookings: () => ({ limit: "5" }),
     listUserBookings: () => ({ limit: "5" }),
     listSpaceBookings: () => ({ limit: "5" }),
+    listPayouts: () => ({ limit: "5" }),
   };
   const document = await (await t.app.request("/openapi.json")).json();
   operations = operationsOf(document);

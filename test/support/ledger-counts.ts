@@ -18,6 +18,9 @@ export const WRITTEN_TABLES = [
   "booking_commands",
   "idempotency_keys",
   "outbox",
+  "host_payment_accounts",
+  "stripe_events",
+  "payouts",
 ] as const;
 
 export async function ledgerCounts(pool: Pool): Promise<Record<string, number>> {
