@@ -11,6 +11,7 @@ import { loadConfigOrExit } from "../src/config/index.ts";
 import { migrate } from "../src/storage/migrate.ts";
 import { createPool } from "../src/storage/postgres.ts";
 import { demoAccounts, seedDemoData } from "./demo-data.ts";
+import { describeDemoOnboarding, onboardDemoHosts } from "./demo-payments.ts";
 import { waitUntil } from "./managed-process.ts";
 import { startStack } from "./stack.ts";
 import { stackProcesses } from "./stack-processes.ts";
@@ -103,7 +104,8 @@ try {
         shard: config.H3_SHARD_RESOLUTION,
       });
       const { rows } = await pool.query<{ n: number }>("select count(*)::int as n from parking_spaces");
-      return `${seeded > 0 ? `seeded ${seeded} spaces` : "already there"}, ${rows[0]?.n} spaces in all`;
+      const payments = describeDemoOnboarding(await onboardDemoHosts(pool, config));
+      return `${seeded > 0 ? `seeded ${seeded} spaces` : "already there"}, ${rows[0]?.n} spaces in all\n[start] ${payments}`;
     } finally {
       await pool.end();
     }

@@ -1,7 +1,9 @@
 // One-shot process: apply database migrations, and seed the Madrid demo data when SEED_DEMO is on
-// (refused in production: the demo accounts share a published password).
+// (refused in production: the demo accounts share a published password), with the demo hosts'
+// payment accounts when a Stripe key is set (devstack/demo-payments.ts).
 // docker-compose runs it before the other services; `npm start` does the same steps itself.
 import { seedDemoData } from "../devstack/demo-data.ts";
+import { describeDemoOnboarding, onboardDemoHosts } from "../devstack/demo-payments.ts";
 import { loadConfigOrExit } from "../src/config/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { migrate } from "../src/storage/migrate.ts";
@@ -18,5 +20,6 @@ if (config.SEED_DEMO) {
     shard: config.H3_SHARD_RESOLUTION,
   });
   logger.info({ seeded }, seeded > 0 ? "demo data seeded" : "demo data already present");
+  logger.info(describeDemoOnboarding(await onboardDemoHosts(pool, config)));
   await pool.end();
 }

@@ -1,10 +1,13 @@
 // The demo data `npm start` seeds, checked in a database of its own: a real city's worth of spaces
-// over many H3 cells, working demo logins, and a second run that changes nothing.
+// over many H3 cells, working demo logins, a second run that changes nothing, and the demo hosts'
+// payment accounts onboarded on the local Stripe-compatible server, once.
 import { cellToParent } from "h3-js";
 import { describe, expect, it } from "vitest";
 import { demoAccounts, seedDemoData } from "../../devstack/demo-data.ts";
+import { onboardDemoHosts } from "../../devstack/demo-payments.ts";
 import { verifyPassword } from "../../src/auth/passwords.ts";
 import { useScratchDatabase } from "../support/scratch-database.ts";
+import { testStripe } from "../support/stripe-server.ts";
 
 const scratch = useScratchDatabase("demo_check");
 const resolutions = { map: 9, shard: 4 };
@@ -52,5 +55,27 @@ describe("demo data", () => {
     const byEmail = Object.fromEntries(roles.rows.map((row) => [row.email, row.roles]));
     expect(byEmail[accounts.admin]).toContain("admin");
     expect(byEmail[accounts.hosts[0]!]).toEqual(["driver", "host"]);
+  });
+
+  it("onboards every demo host's payment account on the local Stripe server, once", async () => {
+    const stripe = testStripe();
+    const config = {
+      STRIPE_SECRET_KEY: stripe.key,
+      STRIPE_API_URL: stripe.apiUrl,
+      PUBLIC_URL: "http://localhost:3000",
+    };
+    const hosts = demoAccounts().hosts.length;
+    expect(await onboardDemoHosts(scratch.pool(), config)).toEqual({ onboarded: hosts, ready: 0, links: [] });
+    const { rows } = await scratch.pool().query(
+      `select count(*)::int as n from host_payment_accounts a join users u on u.id = a.user_id
+        where u.email = any($1) and a.charges_enabled and a.payouts_enabled`,
+      [demoAccounts().hosts],
+    );
+    expect(rows[0].n).toBe(hosts);
+    expect(await onboardDemoHosts(scratch.pool(), config)).toEqual({ onboarded: 0, ready: hosts, links: [] });
+    expect((await stripe.counts()).accounts).toBe(hosts);
+    expect(
+      await onboardDemoHosts(scratch.pool(), { ...config, STRIPE_SECRET_KEY: undefined }),
+    ).toBeUndefined();
   });
 });
