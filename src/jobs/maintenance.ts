@@ -1,8 +1,9 @@
 // Housekeeping the jobs worker runs on a schedule: forget expired idempotency keys and auth tokens,
-// and published outbox rows past their retention.
+// published outbox rows past their retention, and Stripe event ids past theirs.
 import { deleteExpiredKeys } from "../storage/idempotency-repository.ts";
 import { purgePublished } from "../storage/outbox-repository.ts";
 import type { Queryable } from "../storage/postgres.ts";
+import { purgeStripeEvents } from "../storage/stripe-events-repository.ts";
 
 export const MAINTENANCE_QUEUE = "maintenance";
 export const PURGE_EXPIRED_JOB = "purge-expired";
@@ -20,11 +21,13 @@ export async function purgeExpired(db: Queryable, options: PurgeOptions) {
   );
   const emailTokens = await db.query(`delete from email_tokens where expires_at < now()`);
   const outbox = await purgePublished(db, options.outboxRetentionDays);
+  const stripeEvents = await purgeStripeEvents(db);
   return {
     idempotencyKeys,
     refreshTokens: refreshTokens.rowCount ?? 0,
     emailTokens: emailTokens.rowCount ?? 0,
     outboxRows: outbox.outbox,
     processedEvents: outbox.processedEvents,
+    stripeEvents,
   };
 }

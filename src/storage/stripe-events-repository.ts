@@ -1,8 +1,8 @@
 // Stripe webhook events received: each event id once (stripe_events), and with it, in the same
 // transaction, the event's outbox row, so the relay hands it to the outbox handlers and a redelivery
-// of the event by Stripe adds nothing.
+// of the event by Stripe adds nothing; and the retention of received ids.
 import { wakeOutboxRelay } from "./outbox-repository.ts";
-import { type Pool, withTransaction } from "./postgres.ts";
+import { type Pool, type Queryable, withTransaction } from "./postgres.ts";
 
 /** The outbox aggregate type of Stripe's events (aggregate id = the event id). */
 export const STRIPE_AGGREGATE = "stripe";
@@ -31,4 +31,19 @@ export async function recordStripeEvent(pool: Pool, event: ReceivedStripeEvent):
   });
   if (isNew) wakeOutboxRelay(pool);
   return isNew;
+}
+
+/**
+ * Days a received event id is kept: Stripe retries a delivery for up to 3 days and lets an event be
+ * sent again by hand for 30, so an id is remembered longer than it can come back.
+ */
+export const STRIPE_EVENT_RETENTION_DAYS = 35;
+
+/** Forgets event ids received more than STRIPE_EVENT_RETENTION_DAYS ago; returns how many. */
+export async function purgeStripeEvents(db: Queryable): Promise<number> {
+  const { rowCount } = await db.query(
+    `delete from stripe_events where received_at < now() - make_interval(days => $1)`,
+    [STRIPE_EVENT_RETENTION_DAYS],
+  );
+  return rowCount ?? 0;
 }

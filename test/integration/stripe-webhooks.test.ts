@@ -5,6 +5,10 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { STRIPE_WEBHOOK_MAX_BYTES } from "../../gateway/http/payment-schemas.ts";
+import {
+  purgeStripeEvents,
+  STRIPE_EVENT_RETENTION_DAYS,
+} from "../../src/storage/stripe-events-repository.ts";
 import { waitFor } from "../support/outbox-fixtures.ts";
 import { useScratchDatabase } from "../support/scratch-database.ts";
 import { sqlAccount } from "../support/sql-accounts.ts";
@@ -181,5 +185,22 @@ describe("the Stripe webhook", () => {
         stranger.id,
       ]);
     expect(rows[0].n).toBe(0);
+  });
+
+  it("forgets event ids past their retention only", async () => {
+    const days = STRIPE_EVENT_RETENTION_DAYS;
+    await db.pool().query(
+      `insert into stripe_events (event_id, type, received_at) values
+         ('evt_old', 'x', now() - make_interval(days => $1 + 1)),
+         ('evt_recent', 'x', now() - make_interval(days => $1 - 1))`,
+      [days],
+    );
+    expect(await purgeStripeEvents(db.pool())).toBe(1);
+    const { rows } = await db
+      .pool()
+      .query(`select event_id from stripe_events where event_id = any($1::text[])`, [
+        ["evt_old", "evt_recent"],
+      ]);
+    expect(rows).toEqual([{ event_id: "evt_recent" }]);
   });
 });
