@@ -1,5 +1,6 @@
 // The one door to hosts' payouts: a payout row is written before Stripe is asked (its id keys the
 // Stripe call), then completed with Stripe's answer; read one, or a newest-first page.
+import { afterCursor, cursorAtColumn, cutPage, type NewestFirstCursor } from "./newest-first-page.ts";
 import type { Queryable } from "./postgres.ts";
 
 export type PayoutStatus = "pending" | "paid" | "in_transit" | "canceled" | "failed";
@@ -66,42 +67,27 @@ export async function completePayout(
   return rows[0]!;
 }
 
-export interface PayoutCursor {
-  createdAt: string;
-  id: string;
-}
-
 /** Newest first; every host's when hostId is absent (admins). */
 export async function listPayouts(
   db: Queryable,
   filter: { hostId?: string },
-  page: { limit: number; after?: PayoutCursor },
-): Promise<{ payouts: PayoutRecord[]; next?: PayoutCursor }> {
+  page: { limit: number; after?: NewestFirstCursor },
+): Promise<{ payouts: PayoutRecord[]; next?: NewestFirstCursor }> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.hostId) {
     params.push(filter.hostId);
     where.push(`p.host_id = $${params.length}`);
   }
-  if (page.after) {
-    params.push(page.after.createdAt, page.after.id);
-    where.push(`(p.created_at, p.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-  }
+  if (page.after) where.push(afterCursor("p", params, page.after));
   params.push(page.limit + 1);
   const { rows } = await db.query<PayoutRecord & { cursorAt: string }>(
-    `select ${COLUMNS},
-       to_char(p.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "cursorAt"
-     from payouts p
+    `select ${COLUMNS}, ${cursorAtColumn("p")} from payouts p
      ${where.length > 0 ? `where ${where.join(" and ")}` : ""}
      order by p.created_at desc, p.id desc
      limit $${params.length}`,
     params,
   );
-  const more = rows.length > page.limit;
-  const pageRows = rows.slice(0, page.limit);
-  const last = pageRows.at(-1);
-  return {
-    payouts: pageRows.map(({ cursorAt: _, ...payout }) => payout),
-    ...(more && last ? { next: { createdAt: last.cursorAt, id: last.id } } : {}),
-  };
+  const { items, next } = cutPage(rows, page.limit);
+  return next ? { payouts: items, next } : { payouts: items };
 }

@@ -11,6 +11,7 @@ import {
   type SpaceStatus,
   type SpaceType,
 } from "../domain/space-listing.ts";
+import { afterCursor, cursorAtColumn, cutPage, type NewestFirstCursor } from "./newest-first-page.ts";
 import { notifyOutbox } from "./outbox-repository.ts";
 import type { Queryable } from "./postgres.ts";
 
@@ -207,17 +208,11 @@ export interface SpaceListFilter {
   bookingMode?: BookingMode;
 }
 
-/** Position in a newest-first list: created_at to the microsecond (as text) and id. */
-export interface SpaceListCursor {
-  createdAt: string;
-  id: string;
-}
-
 export async function listSpaces(
   db: Queryable,
   filter: SpaceListFilter,
-  page: { limit: number; after?: SpaceListCursor },
-): Promise<{ spaces: SpaceRecord[]; next?: SpaceListCursor }> {
+  page: { limit: number; after?: NewestFirstCursor },
+): Promise<{ spaces: SpaceRecord[]; next?: NewestFirstCursor }> {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (sql: (placeholder: string) => string, value: unknown) => {
@@ -230,25 +225,18 @@ export async function listSpaces(
   if (filter.city) add((p) => `lower(s.city) = lower(${p})`, filter.city);
   if (filter.spaceType) add((p) => `s.space_type = ${p}`, filter.spaceType);
   if (filter.bookingMode) add((p) => `s.booking_mode = ${p}`, filter.bookingMode);
-  if (page.after) {
-    params.push(page.after.createdAt, page.after.id);
-    where.push(`(s.created_at, s.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-  }
+  if (page.after) where.push(afterCursor("s", params, page.after));
   params.push(page.limit + 1);
   const { rows } = await db.query<SpaceRecord & { cursorAt: string }>(
-    `select ${spaceColumns},
-       to_char(s.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "cursorAt"
+    `select ${spaceColumns}, ${cursorAtColumn("s")}
      from parking_spaces s
      ${where.length > 0 ? `where ${where.join(" and ")}` : ""}
      order by s.created_at desc, s.id desc
      limit $${params.length}`,
     params,
   );
-  const more = rows.length > page.limit;
-  const pageRows = rows.slice(0, page.limit);
-  const last = pageRows.at(-1);
-  const spaces = pageRows.map(({ cursorAt: _, ...space }) => space);
-  return more && last ? { spaces, next: { createdAt: last.cursorAt, id: last.id } } : { spaces };
+  const { items, next } = cutPage(rows, page.limit);
+  return next ? { spaces: items, next } : { spaces: items };
 }
 
 export interface HoldingBooking {
