@@ -13,6 +13,7 @@ import {
 } from "../storage/payouts-repository.ts";
 import type { Pool } from "../storage/postgres.ts";
 import { readyPaymentAccount } from "./host-accounts.ts";
+import { isStripeUnavailable, paymentProviderUnavailable } from "./stripe-errors.ts";
 
 export const payoutStripeKey = (payoutId: string) => `payout-${payoutId}`;
 
@@ -71,12 +72,8 @@ export class HostPayouts {
         });
       }
       // The row stays pending: a retry with the same Idempotency-Key asks Stripe again under the same key.
-      throw new AppError(
-        "payment_provider_unavailable",
-        503,
-        "the payout could not be sent to Stripe; retry with the same Idempotency-Key",
-        undefined,
-      );
+      if (isStripeUnavailable(error)) throw paymentProviderUnavailable();
+      throw error;
     }
     return completePayout(this.pool, payout.id, {
       stripePayoutId: answered.id,

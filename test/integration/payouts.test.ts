@@ -13,6 +13,12 @@ import { createTestApp, expectErrorShape } from "../support/test-app.ts";
 const stripe = testStripe();
 const t = createTestApp({ PAYMENTS_ENABLED: "true", STRIPE_SECRET_KEY: stripe.key });
 const paymentsOff = createTestApp({ PAYMENTS_ENABLED: "false", STRIPE_SECRET_KEY: stripe.key });
+/** Payments on, Stripe unreachable (nothing listens on port 1). */
+const stripeDown = createTestApp({
+  PAYMENTS_ENABLED: "true",
+  STRIPE_SECRET_KEY: stripe.key,
+  STRIPE_API_URL: "http://127.0.0.1:1",
+});
 
 /** A host whose account finished onboarding (the second POST reads the account's flags from Stripe). */
 async function readyHost() {
@@ -153,4 +159,29 @@ describe("payouts", () => {
     expect(res.body.error.code).toBe("payments_disabled");
     expect((await host.client.get("/api/v1/payouts")).status).toBe(409);
   });
+
+  it("answers 503 when Stripe cannot be reached, the payout kept pending for the retry", async () => {
+    const host = await sqlAccount(stripeDown, ["driver", "host"], "host");
+    const onboarding = await host.client.post("/api/v1/hosts/me/payment-account");
+    expect(onboarding.status).toBe(503);
+    expect(onboarding.body.error.code).toBe("payment_provider_unavailable");
+    await t.deps.pool.query(
+      `insert into host_payment_accounts (user_id, stripe_account_id, charges_enabled, payouts_enabled, details_submitted)
+       values ($1, $2, true, true, true)`,
+      [host.userId, `acct_${host.userId.replaceAll("-", "").slice(0, 16)}`],
+    );
+    const key = randomUUID();
+    const res = await host.client.post(
+      "/api/v1/payouts",
+      { amount: 300, currency: "EUR" },
+      { "idempotency-key": key },
+    );
+    expect(res.status).toBe(503);
+    expectErrorShape(res.body);
+    expect(res.body.error.code).toBe("payment_provider_unavailable");
+    const { rows } = await t.deps.pool.query(`select id, status from payouts where host_id = $1`, [
+      host.userId,
+    ]);
+    expect(rows).toEqual([{ id: payoutIdFor(host.userId, key), status: "pending" }]);
+  }, 20_000);
 });

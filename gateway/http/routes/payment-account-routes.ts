@@ -2,6 +2,7 @@
 // answers a fresh onboarding link), and its status: none, onboarding or ready, with what is missing.
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { paymentAccountView } from "../../../src/payments/host-accounts.ts";
+import { withStripe } from "../../../src/payments/stripe-errors.ts";
 import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
@@ -30,6 +31,7 @@ const onboardPaymentAccount = createRoute({
     401: errorResponses[401],
     403: errorResponses[403],
     409: errorResponses[409],
+    503: errorResponses[503],
   },
 });
 
@@ -52,7 +54,7 @@ export function paymentAccountRoutes(deps: AppDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(onboardPaymentAccount, async (c) => {
       const payments = enabledPayments(deps);
-      const { account, link } = await payments.accounts.onboard(currentUser(c).id);
+      const { account, link } = await withStripe(() => payments.accounts.onboard(currentUser(c).id));
       return c.json(
         {
           account: paymentAccountView(account),
