@@ -38,7 +38,13 @@ export type ErrorCode =
   | "not_allowed"
   | "invalid_transition"
   | "price_too_large"
-  | "ledger_refused";
+  | "ledger_refused"
+  | "not_awaiting_payment"
+  | "host_cannot_take_payments"
+  | "payment_exists"
+  | "payment_provider_unavailable"
+  | "payments_disabled"
+  | "refund_too_large";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };

@@ -20,6 +20,7 @@ import { bookingRoutes, isBookingCommand } from "./routes/booking-routes.ts";
 import { devMailboxRoutes } from "./routes/dev-mailbox-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { paymentRoutes } from "./routes/payment-routes.ts";
 import { searchRoutes } from "./routes/search-routes.ts";
 import { spaceAvailabilityRoutes } from "./routes/space-availability-routes.ts";
 import { spaceRoutes } from "./routes/space-routes.ts";
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps) {
   api.route("/", spaceAvailabilityRoutes(deps));
   api.route("/", searchRoutes(deps));
   api.route("/", bookingRoutes(deps));
+  api.route("/", paymentRoutes(deps));
   app.route("/api/v1", api);
 
   app.route("/", healthRoutes(deps));

@@ -9,6 +9,8 @@ import type { Logger } from "../../src/logger.ts";
 import { DevMailbox } from "../../src/mail/dev-mailbox.ts";
 import { LogMailer, type Mailer } from "../../src/mail/mailer.ts";
 import { createMetrics, type Metrics } from "../../src/metrics.ts";
+import { BookingPayments } from "../../src/payments/booking-payments.ts";
+import { createStripeClient } from "../../src/payments/stripe-client.ts";
 import { type BookingAdmission, bookingAdmissionFromConfig } from "../../src/storage/booking-admission.ts";
 import { LocalObjectStorage } from "../../src/storage/local-object-storage.ts";
 import type { ObjectStorage } from "../../src/storage/object-storage.ts";
@@ -41,6 +43,8 @@ export interface AppDeps {
   bookingAdmission: BookingAdmission;
   /** Booking commands to space actors (the actor client starts on first use). */
   spaceCommands: SpaceCommands;
+  /** Card payments of bookings (PAYMENTS_ENABLED); absent when payments are off. */
+  payments?: BookingPayments;
 }
 
 export function createDeps(
@@ -69,6 +73,14 @@ export function createDeps(
   const background = new BackgroundTasks(logger);
   const auth = new AuthService(pool, config, accessTokens, throttle, mailer, revocations, background);
   const spaceCommands = new SpaceCommands(pool, config, logger, component, redis);
+  const payments = config.PAYMENTS_ENABLED
+    ? new BookingPayments({
+        db: pool,
+        stripe: createStripeClient(config),
+        tell: (spaceId, command) => spaceCommands.paymentOutcome(spaceId, command),
+        logger,
+      })
+    : undefined;
   return {
     config,
     logger,
@@ -85,6 +97,7 @@ export function createDeps(
     spaceCommands,
     bookingAdmission: bookingAdmissionFromConfig(admissionRedis, config),
     ...(devMailbox ? { devMailbox } : {}),
+    ...(payments ? { payments } : {}),
     async close() {
       await background.drain();
       await spaceCommands.close().catch(() => {});
