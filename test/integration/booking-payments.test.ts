@@ -6,9 +6,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.ts";
 import { BookingPayments } from "../../src/payments/booking-payments.ts";
 import { openSpace, window } from "../support/booking-fixtures.ts";
+import { paidSpace } from "../support/payment-fixtures.ts";
 import { actorPrefix, startSpaceHost } from "../support/space-host.ts";
 import { testStripe } from "../support/stripe-server.ts";
-import { createTestApp, expectErrorShape, type TestApp } from "../support/test-app.ts";
+import { createTestApp, expectErrorShape } from "../support/test-app.ts";
 
 const stripe = testStripe();
 const t = createTestApp({
@@ -27,18 +28,6 @@ const settler = new BookingPayments({
 beforeAll(async () => {
   await startSpaceHost(t.config, t.deps.pool, "test-payments-host");
 });
-
-/** A space whose host finished onboarding (the account row as the onboarding webhook leaves it). */
-async function paidSpace(app: TestApp, overrides: Record<string, unknown> = {}) {
-  const { spaceId, host } = await openSpace(app, overrides);
-  const account = await stripe.onboardedAccount();
-  await app.deps.pool.query(
-    `insert into host_payment_accounts (user_id, stripe_account_id, charges_enabled, payouts_enabled, details_submitted)
-     values ($1, $2, true, true, true)`,
-    [host.userId, account.id],
-  );
-  return { spaceId, host, account };
-}
 
 async function book(spaceId: string, w = window(1, 2)) {
   const driver = await t.signUp("driver");
@@ -62,7 +51,7 @@ async function status(bookingId: string): Promise<string> {
 
 describe("a paid instant booking", () => {
   it("waits for payment, is confirmed once the card is authorized, and is captured then, once", async () => {
-    const { spaceId } = await paidSpace(t);
+    const { spaceId } = await paidSpace(t, stripe);
     const before = await stripe.counts();
     const { driver, booking } = await book(spaceId);
     expect(booking.status).toBe("awaiting_payment");
@@ -90,7 +79,7 @@ describe("a paid instant booking", () => {
   });
 
   it("a refused card: the payment failed, the booking payment_failed, its slot free again", async () => {
-    const { spaceId } = await paidSpace(t);
+    const { spaceId } = await paidSpace(t, stripe);
     const w = window(3, 2);
     const { driver, booking } = await book(spaceId, w);
     const paid = await pay(driver, booking.id, "pm_card_chargeDeclined");
@@ -106,7 +95,7 @@ describe("a paid instant booking", () => {
 
   it("refunds a driver's cancellation as the space's policy says, once", async () => {
     // moderate: 50 % between 1 and 5 days ahead; the window starts about 2 days ahead.
-    const { spaceId } = await paidSpace(t, { cancellationPolicy: "moderate" });
+    const { spaceId } = await paidSpace(t, stripe, { cancellationPolicy: "moderate" });
     const { driver, booking } = await book(spaceId, window(5, 2));
     const paid = await pay(driver, booking.id, "pm_card_visa");
     expect(paid.body.bookingStatus).toBe("confirmed");
@@ -126,7 +115,7 @@ describe("a paid instant booking", () => {
   });
 
   it("a host's cancellation refunds everything", async () => {
-    const { spaceId, host } = await paidSpace(t, { cancellationPolicy: "strict" });
+    const { spaceId, host } = await paidSpace(t, stripe, { cancellationPolicy: "strict" });
     const { driver, booking } = await book(spaceId, window(7, 2));
     const paid = await pay(driver, booking.id, "pm_card_visa");
     await settler.settle(booking.id);
@@ -139,7 +128,7 @@ describe("a paid instant booking", () => {
   });
 
   it("a storm of retried payments for one booking makes one intent and one confirmation", async () => {
-    const { spaceId } = await paidSpace(t);
+    const { spaceId } = await paidSpace(t, stripe);
     const { driver, booking } = await book(spaceId, window(9, 2));
     const before = await stripe.counts();
     const answers = await Promise.all(
@@ -158,7 +147,7 @@ describe("a paid instant booking", () => {
 
 describe("a paid request-to-book", () => {
   it("holds the authorization while the host decides; approval captures it", async () => {
-    const { spaceId, host } = await paidSpace(t, { bookingMode: "request" });
+    const { spaceId, host } = await paidSpace(t, stripe, { bookingMode: "request" });
     const { driver, booking } = await book(spaceId, window(11, 2));
     const paid = await pay(driver, booking.id, "pm_card_visa");
     expect(paid.body).toMatchObject({ status: "authorized", bookingStatus: "pending_approval" });
@@ -170,7 +159,7 @@ describe("a paid request-to-book", () => {
   });
 
   it("a rejection releases the authorization: nothing captured", async () => {
-    const { spaceId, host } = await paidSpace(t, { bookingMode: "request" });
+    const { spaceId, host } = await paidSpace(t, stripe, { bookingMode: "request" });
     const { driver, booking } = await book(spaceId, window(13, 2));
     const paid = await pay(driver, booking.id, "pm_card_visa");
     expect((await host.client.put(`/api/v1/bookings/${booking.id}/reject`, {})).status).toBe(200);
@@ -184,7 +173,7 @@ describe("a paid request-to-book", () => {
 
 describe("refusals", () => {
   it("answers 409 for a booking not waiting for payment, 404 for another driver's, and writes nothing", async () => {
-    const { spaceId } = await paidSpace(t);
+    const { spaceId } = await paidSpace(t, stripe);
     const { driver, booking } = await book(spaceId, window(15, 2));
     const stranger = await t.signUp("driver");
     const theirs = await pay(stranger, booking.id, "pm_card_visa");
