@@ -3,14 +3,11 @@
 // paid requests to book are approved, rejected, then some approved ones cancelled; the outbox relay
 // and the `booking-payments` handler capture, release and refund. Counted on the Stripe server: every
 // capture, release and refund happened exactly once, whatever the kills.
-import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { Queue } from "bullmq";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRedis } from "../../src/storage/redis.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import { window } from "../support/booking-fixtures.ts";
-import { waitFor } from "../support/outbox-fixtures.ts";
+import { useOutboxQueue, waitFor } from "../support/outbox-fixtures.ts";
 import { paidSpace } from "../support/payment-fixtures.ts";
 import { useScratchDatabase } from "../support/scratch-database.ts";
 import { actorPrefix, startSpaceHost } from "../support/space-host.ts";
@@ -20,7 +17,7 @@ import { spawnWorker, type WorkerProcess } from "../support/worker-processes.ts"
 
 const JOBS_WORKER_ENTRY = fileURLToPath(new URL("../../workers/jobs-worker.ts", import.meta.url));
 const db = useScratchDatabase("payments_crash", 2);
-const queueName = `payments-crash-${randomUUID()}`;
+const queueName = useOutboxQueue("payments-crash");
 const stripe = testStripe();
 const settings = {
   DATABASE_URL: db.url,
@@ -33,17 +30,9 @@ const settings = {
   BOOKING_COMMANDS_PER_MINUTE: "100000",
 };
 const t = createTestApp(settings);
-const connection = createRedis(process.env.REDIS_URL ?? "", "payments-crash-test", { blocking: true });
 
 beforeAll(async () => {
   await startSpaceHost(t.config, t.deps.pool, "payments-crash-host");
-});
-
-afterAll(async () => {
-  const queue = new Queue(queueName, { connection });
-  await queue.obliterate({ force: true });
-  await queue.close();
-  await connection.quit();
 });
 
 function jobsWorker(id: string): Promise<WorkerProcess> {
