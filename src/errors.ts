@@ -39,10 +39,14 @@ export type ErrorCode =
   | "invalid_transition"
   | "price_too_large"
   | "ledger_refused"
+  | "not_awaiting_payment"
+  | "host_cannot_take_payments"
+  | "payment_exists"
+  | "payment_provider_unavailable"
   | "payments_disabled"
+  | "refund_too_large"
   | "payment_account_not_ready"
   | "payout_refused"
-  | "payment_provider_unavailable"
   | "invalid_signature";
 
 export interface ErrorBody {

@@ -4,7 +4,9 @@
 // from Stripe's webhooks); payments and notifications join as outbox handlers.
 import { Queue, Worker } from "bullmq";
 import { actorNamespace, createActorClient } from "../actors/runtime/from-config.ts";
+import { SpaceCommands } from "../gateway/http/space-commands.ts";
 import { loadConfigOrExit } from "../src/config/index.ts";
+import { bookingPaymentsHandler } from "../src/jobs/booking-payments-handler.ts";
 import { MAINTENANCE_QUEUE, PURGE_EXPIRED_JOB, purgeExpired } from "../src/jobs/maintenance.ts";
 import { OutboxHandlerRegistry } from "../src/jobs/outbox-handlers.ts";
 import { startOutboxJobs } from "../src/jobs/outbox-job.ts";
@@ -16,6 +18,7 @@ import { spaceEventCountsHandler } from "../src/jobs/space-event-counts-handler.
 import { createLiveContext } from "../src/live/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { createMetrics } from "../src/metrics.ts";
+import { BookingPayments } from "../src/payments/booking-payments.ts";
 import { stripeAccountsHandler } from "../src/payments/stripe-accounts-handler.ts";
 import { createStripeClient } from "../src/payments/stripe-client.ts";
 import { onShutdown } from "../src/process-lifecycle.ts";
@@ -64,12 +67,29 @@ const reconciliation = await startReconciliationJob({
   }),
 });
 
+// Payments (PAYMENTS_ENABLED): a booking's money follows its events and Stripe's.
+const spaceCommands = new SpaceCommands(pool, config, logger, "jobs-worker", redis);
+const paymentHandlers = config.PAYMENTS_ENABLED
+  ? [
+      bookingPaymentsHandler(
+        pool,
+        new BookingPayments({
+          db: pool,
+          stripe: createStripeClient(config),
+          tell: (spaceId, command) => spaceCommands.paymentOutcome(spaceId, command),
+          logger,
+        }),
+      ),
+    ]
+  : [];
+
 const outbox = await startOutboxJobs({
   pool,
   databaseUrl: config.DATABASE_URL,
   connection: bullConnection,
   registry: new OutboxHandlerRegistry([
     spaceEventCountsHandler,
+    ...paymentHandlers,
     ...(config.STRIPE_SECRET_KEY ? [stripeAccountsHandler(createStripeClient(config))] : []),
   ]),
   metrics: createOutboxMetrics(metrics.registry),
@@ -102,6 +122,7 @@ onShutdown(logger, async () => {
   await outbox.close();
   await reconciliation.close();
   await actors.close();
+  await spaceCommands.close();
   await health.close();
   await Promise.allSettled([pool.end(), redis.quit(), bullConnection.quit()]);
 });

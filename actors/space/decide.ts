@@ -79,7 +79,8 @@ function requestBooking(
   if (!check.ok) return windowRejection(check);
   const price = priceWindow(settings.rates, window, policy.feeBasisPoints);
   if (price.total > MAX_AMOUNT) return priceTooLarge(price.total);
-  const status = initialStatus(settings.bookingMode, policy.paymentRequired);
+  // A free window (a price of 0) has nothing to authorize.
+  const status = initialStatus(settings.bookingMode, policy.paymentRequired && price.total > 0);
   const booking: SpaceBooking = {
     id: command.bookingId,
     driverId: command.driverId,

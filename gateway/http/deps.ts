@@ -9,7 +9,9 @@ import type { Logger } from "../../src/logger.ts";
 import { DevMailbox } from "../../src/mail/dev-mailbox.ts";
 import { LogMailer, type Mailer } from "../../src/mail/mailer.ts";
 import { createMetrics, type Metrics } from "../../src/metrics.ts";
+import { BookingPayments } from "../../src/payments/booking-payments.ts";
 import { createPayments, type Payments } from "../../src/payments/payments.ts";
+import { createStripeClient } from "../../src/payments/stripe-client.ts";
 import { type BookingAdmission, bookingAdmissionFromConfig } from "../../src/storage/booking-admission.ts";
 import { LocalObjectStorage } from "../../src/storage/local-object-storage.ts";
 import type { ObjectStorage } from "../../src/storage/object-storage.ts";
@@ -42,8 +44,10 @@ export interface AppDeps {
   bookingAdmission: BookingAdmission;
   /** Booking commands to space actors (the actor client starts on first use). */
   spaceCommands: SpaceCommands;
+  /** Card payments of bookings (PAYMENTS_ENABLED); absent when payments are off. */
+  payments?: BookingPayments;
   /** Hosts' Stripe accounts and payouts; absent when no STRIPE_SECRET_KEY is set. */
-  payments?: Payments;
+  hostPayments?: Payments;
 }
 
 export function createDeps(
@@ -72,7 +76,15 @@ export function createDeps(
   const background = new BackgroundTasks(logger);
   const auth = new AuthService(pool, config, accessTokens, throttle, mailer, revocations, background);
   const spaceCommands = new SpaceCommands(pool, config, logger, component, redis);
-  const payments = createPayments(config, pool);
+  const hostPayments = createPayments(config, pool);
+  const payments = config.PAYMENTS_ENABLED
+    ? new BookingPayments({
+        db: pool,
+        stripe: createStripeClient(config),
+        tell: (spaceId, command) => spaceCommands.paymentOutcome(spaceId, command),
+        logger,
+      })
+    : undefined;
   return {
     config,
     logger,
@@ -90,6 +102,7 @@ export function createDeps(
     bookingAdmission: bookingAdmissionFromConfig(admissionRedis, config),
     ...(devMailbox ? { devMailbox } : {}),
     ...(payments ? { payments } : {}),
+    ...(hostPayments ? { hostPayments } : {}),
     async close() {
       await background.drain();
       await spaceCommands.close().catch(() => {});

@@ -1,97 +1,94 @@
-// OpenAPI-described schemas of hosts' payment accounts, payouts and Stripe's webhook events.
+// Request and response schemas of /api/v1/payments and /api/v1/commissions: what a driver sends to pay
+// a booking, what an admin sends to refund, and what the API answers (amounts in minor units).
 import { z } from "@hono/zod-openapi";
-import { isCurrencyCode } from "../../src/domain/locale-codes.ts";
 import { entityId } from "./schemas.ts";
+import { freeText } from "./text-fields.ts";
 
-export const PaymentAccountSchema = z
-  .object({
-    status: z.enum(["none", "onboarding", "ready"]).openapi({
-      description:
-        "none: no account yet; onboarding: made, but Stripe does not yet let it take charges and be paid out; ready: both",
-    }),
-    stripeAccountId: z.string().nullable(),
-    chargesEnabled: z.boolean(),
-    payoutsEnabled: z.boolean(),
-    detailsSubmitted: z.boolean(),
-    missing: z.array(z.string()).openapi({ description: "what stands between the account and ready" }),
-    updatedAt: z.string().nullable(),
-  })
-  .openapi("PaymentAccount");
-
-export const PaymentAccountOnboardingSchema = z
-  .object({
-    account: PaymentAccountSchema,
-    onboardingUrl: z
-      .string()
-      .openapi({ description: "Stripe's onboarding page for this account; works once" }),
-    onboardingExpiresAt: z.string().openapi({ description: "after this, POST again for a fresh link" }),
-  })
-  .openapi("PaymentAccountOnboarding");
-
-/** Stripe's largest payout amount in most currencies' minor units. */
-export const MAX_PAYOUT_AMOUNT = 99_999_999;
-
-export const PayoutCreate = z
+export const PaymentProcess = z
   .strictObject({
-    amount: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_PAYOUT_AMOUNT)
-      .openapi({ description: "minor units of the currency (cents for EUR)", example: 5000 }),
-    currency: z
+    bookingId: entityId(),
+    /** A Stripe PaymentMethod id (from Stripe.js), or a test card such as pm_card_visa in test mode. */
+    paymentMethodId: z
       .string()
-      .refine(isCurrencyCode, "must be an ISO 4217 code such as EUR")
-      .openapi({ example: "EUR" }),
+      .regex(/^pm_[A-Za-z0-9_]{1,200}$/, "must be a Stripe PaymentMethod id (pm_…)")
+      .openapi({ example: "pm_card_visa" }),
   })
-  .openapi("PayoutCreate");
+  .openapi("PaymentProcess");
 
-export const PayoutSchema = z
-  .object({
-    id: z.uuid(),
-    hostId: z.uuid(),
-    stripePayoutId: z.string().nullable(),
-    amount: z.number().int(),
-    currency: z.string(),
-    status: z.enum(["pending", "paid", "in_transit", "canceled", "failed"]),
-    failureMessage: z.string().nullable(),
-    arrivalAt: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+export const PaymentRefund = z
+  .strictObject({
+    /** Minor units to give back; at most what was captured and not yet refunded. */
+    amount: z.number().int().min(1).max(2_147_483_647),
+    reason: freeText(500).optional(),
   })
-  .openapi("Payout");
+  .openapi("PaymentRefund");
 
-export const PayoutListSchema = z
-  .object({ payouts: z.array(PayoutSchema), nextCursor: z.string().nullable() })
-  .openapi("PayoutList");
-
-export const PayoutListQuery = z.strictObject({
-  hostId: z.uuid().optional().openapi({ description: "admins only: one host's payouts" }),
+export const PaymentParams = z.object({ id: entityId().openapi({ param: { name: "id", in: "path" } }) });
+export const PaymentUserParams = z.object({
+  userId: entityId().openapi({ param: { name: "userId", in: "path" } }),
+});
+export const CommissionParams = z.object({
+  bookingId: entityId().openapi({ param: { name: "bookingId", in: "path" } }),
+});
+export const PaymentListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(300).optional(),
 });
 
-export const PayoutParams = z.strictObject({ id: entityId() });
+const paymentStatus = z.enum([
+  "creating",
+  "authorized",
+  "failed",
+  "captured",
+  "released",
+  "refunded",
+  "partially_refunded",
+]);
 
-/** Where Stripe delivers its events (the gateway's full path). */
-export const STRIPE_WEBHOOK_PATH = "/api/v1/webhooks/stripe";
-
-/** The largest webhook body taken (Stripe's events are a few kilobytes; an account or intent tens). */
-export const STRIPE_WEBHOOK_MAX_BYTES = 512 * 1024;
-
-export const StripeEventSchema = z
-  .looseObject({
-    id: z.string().min(1).max(255),
-    object: z.literal("event"),
-    type: z.string().min(1).max(255),
-    data: z.looseObject({ object: z.looseObject({}) }),
+export const PaymentSchema = z
+  .object({
+    id: z.uuid(),
+    bookingId: z.uuid(),
+    /** `booking` (the authorization made when the driver paid) or `extension:<new end, epoch ms>`. */
+    purpose: z.string(),
+    status: paymentStatus,
+    currency: z.string(),
+    amount: z.number().int(),
+    applicationFee: z.number().int(),
+    capturedAmount: z.number().int(),
+    refundedAmount: z.number().int(),
+    cancellationPolicy: z.enum(["flexible", "moderate", "strict"]),
+    failureCode: z.string().nullable(),
+    failureMessage: z.string().nullable(),
+    /** The Stripe PaymentIntent (pi_…). */
+    paymentIntentId: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
   })
-  .openapi("StripeEvent", { description: "A Stripe event, as Stripe sends it (signed)" });
+  .openapi("Payment");
 
-export const StripeSignatureHeaders = z.object({
-  "stripe-signature": z
-    .string()
-    .max(4096)
-    .optional()
-    .openapi({ description: "t=<unix>,v1=<HMAC-SHA256 of 't.body' under the endpoint's secret>" }),
-});
+export const PaymentProcessed = PaymentSchema.extend({
+  /** The booking's status once its actor took the payment's outcome. */
+  bookingStatus: z.string(),
+}).openapi("PaymentProcessed");
+
+export const PaymentListSchema = z
+  .object({ payments: z.array(PaymentSchema), nextCursor: z.string().nullable() })
+  .openapi("PaymentList");
+
+export const CommissionSchema = z
+  .object({
+    bookingId: z.uuid(),
+    currency: z.string(),
+    /** What the booking costs (its price, extensions included). */
+    totalAmount: z.number().int(),
+    /** Captured less refunded, over all the booking's payments. */
+    retainedAmount: z.number().int(),
+    /** The platform's fee on what was retained: each payment's fee in proportion to what it kept. */
+    platformFee: z.number().int(),
+    /** What the host is paid: retained less the platform's fee. */
+    hostEarnings: z.number().int(),
+    /** pending (nothing captured yet), earned (captured), refunded (all given back), none (unpaid). */
+    status: z.enum(["pending", "earned", "refunded", "none"]),
+  })
+  .openapi("Commission");

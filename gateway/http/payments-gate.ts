@@ -7,11 +7,11 @@ import type { Payments } from "../../src/payments/payments.ts";
 import type { Queryable } from "../../src/storage/postgres.ts";
 import type { AppDeps } from "./deps.ts";
 
-export function enabledPayments(deps: Pick<AppDeps, "config" | "payments">): Payments {
-  if (!deps.config.PAYMENTS_ENABLED || !deps.payments) {
+export function enabledPayments(deps: Pick<AppDeps, "config" | "hostPayments">): Payments {
+  if (!deps.config.PAYMENTS_ENABLED || !deps.hostPayments) {
     throw new AppError("payments_disabled", 409, "payments are not enabled on this deployment");
   }
-  return deps.payments;
+  return deps.hostPayments;
 }
 
 /** With PAYMENTS_ENABLED, 409 payment_account_not_ready unless the space's host can be paid. */

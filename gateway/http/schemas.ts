@@ -27,9 +27,7 @@ export const errorResponses = {
   413: errorResponse("Body larger than the limit"),
   422: errorResponse("Idempotency-Key reused with another request, or a rule refused the request"),
   429: errorResponse("Rate limited; see Retry-After"),
-  503: errorResponse(
-    "A service this call needs (e.g. Stripe) did not answer; retry with the same Idempotency-Key",
-  ),
+  503: errorResponse("A service this request needs could not be reached; retry"),
 } as const;
 
 export const bearerSecurity = [{ bearerAuth: [] }];

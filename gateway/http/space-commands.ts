@@ -141,6 +141,18 @@ export class SpaceCommands {
   }
 
   /**
+   * A payment's outcome for its booking's actor (src/payments/booking-payments.ts): one command id
+   * per booking and outcome, so the request that paid, the webhook and the booking event's handler
+   * telling it alike make one decision. Rejects with the actor's refusal (e.g. the booking expired).
+   */
+  async paymentOutcome(
+    spaceId: string,
+    command: { type: "paymentAuthorized" | "paymentFailed"; bookingId: string; reason: string },
+  ): Promise<void> {
+    await this.send(spaceId, command, { commandId: `payment:${command.bookingId}:${command.type}` });
+  }
+
+  /**
    * Called after a listing change is committed (created, edited, rescheduled, deactivated, deleted,
    * moved): every gateway drops its routing of the space, and the space's actor is told through its
    * mailbox, so it reloads the listing before any command sent after this resolves, and shows the

@@ -6,24 +6,19 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { Queue } from "bullmq";
-import { afterAll, describe, expect, it } from "vitest";
-import { createRedis } from "../../src/storage/redis.ts";
-import { expectedAndCounted, waitFor, writeBookingEvents } from "../support/outbox-fixtures.ts";
+import { describe, expect, it } from "vitest";
+import {
+  expectedAndCounted,
+  useOutboxQueue,
+  waitFor,
+  writeBookingEvents,
+} from "../support/outbox-fixtures.ts";
 import { useScratchDatabase } from "../support/scratch-database.ts";
 import { spawnWorker, type WorkerProcess } from "../support/worker-processes.ts";
 
 const JOBS_WORKER_ENTRY = fileURLToPath(new URL("../../workers/jobs-worker.ts", import.meta.url));
 const db = useScratchDatabase("outbox_crash", 4);
-const queueName = `outbox-crash-${randomUUID()}`;
-const connection = createRedis(process.env.REDIS_URL ?? "", "outbox-crash-test", { blocking: true });
-
-afterAll(async () => {
-  const queue = new Queue(queueName, { connection });
-  await queue.obliterate({ force: true });
-  await queue.close();
-  await connection.quit();
-});
+const queueName = useOutboxQueue("outbox-crash");
 
 function jobsWorker(id: string): Promise<WorkerProcess> {
   return spawnWorker(

@@ -4,7 +4,7 @@
 // outbox row and one effect; account.updated events delivered out of order end in the account's state.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { STRIPE_WEBHOOK_MAX_BYTES } from "../../gateway/http/payment-schemas.ts";
+import { STRIPE_WEBHOOK_MAX_BYTES } from "../../gateway/http/host-payment-schemas.ts";
 import {
   purgeStripeEvents,
   STRIPE_EVENT_RETENTION_DAYS,

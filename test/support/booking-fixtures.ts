@@ -17,17 +17,19 @@ export const allWeek = [0, 1, 2, 3, 4, 5, 6].map((dayOfWeek) => ({
 }));
 
 /** A host and a space open every hour of the week in UTC, no buffer, 30 min notice, 30 min – 8 h. */
+/** An open space's listing: every day, all day, 3 EUR an hour, 30 min to 8 h, 30 min notice. */
+export const OPEN_SPACE: Readonly<Record<string, unknown>> = {
+  timezone: "UTC",
+  schedule: allWeek,
+  bufferMinutes: 0,
+  minNoticeMinutes: 30,
+  minDurationMinutes: 30,
+  maxDurationMinutes: 480,
+  pricing: { currency: "EUR", hourly: 300, daily: null, monthly: null },
+};
+
 export function openSpace(t: TestApp, overrides: Record<string, unknown> = {}) {
-  return hostWithSpace(t, {
-    timezone: "UTC",
-    schedule: allWeek,
-    bufferMinutes: 0,
-    minNoticeMinutes: 30,
-    minDurationMinutes: 30,
-    maxDurationMinutes: 480,
-    pricing: { currency: "EUR", hourly: 300, daily: null, monthly: null },
-    ...overrides,
-  });
+  return hostWithSpace(t, { ...OPEN_SPACE, ...overrides });
 }
 
 /** A window `hours` long starting `fromNowHours` whole hours from now (days ahead, so never too soon). */

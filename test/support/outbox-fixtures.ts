@@ -3,8 +3,11 @@
 // the outbox relay tests.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Queue } from "bullmq";
+import { afterAll } from "vitest";
 import { wakeOutboxRelay } from "../../src/storage/outbox-repository.ts";
 import type { Queryable } from "../../src/storage/postgres.ts";
+import { createRedis } from "../../src/storage/redis.ts";
 
 export const BOOKING_EVENT_TYPES = ["booking.requested", "booking.confirmed", "booking.cancelled"] as const;
 
@@ -48,4 +51,17 @@ export async function waitFor<T>(what: string, deadlineMs: number, probe: () => 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/** A BullMQ queue name of a test file's own for its jobs workers, emptied and removed after its tests. */
+export function useOutboxQueue(prefix: string): string {
+  const name = `${prefix}-${randomUUID()}`;
+  afterAll(async () => {
+    const connection = createRedis(process.env.REDIS_URL ?? "", `${prefix}-cleanup`, { blocking: true });
+    const queue = new Queue(name, { connection });
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await connection.quit();
+  });
+  return name;
 }

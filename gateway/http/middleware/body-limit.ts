@@ -7,7 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { Config } from "../../../src/config/index.ts";
 import { AppError } from "../../../src/errors.ts";
 import type { AppEnv } from "../app-env.ts";
-import { STRIPE_WEBHOOK_MAX_BYTES, STRIPE_WEBHOOK_PATH } from "../payment-schemas.ts";
+import { STRIPE_WEBHOOK_MAX_BYTES, STRIPE_WEBHOOK_PATH } from "../host-payment-schemas.ts";
 
 /** Room for the multipart boundaries and part headers around the file. */
 export const MULTIPART_ENVELOPE_BYTES = 16 * 1024;

@@ -6,8 +6,8 @@ import { withStripe } from "../../../src/payments/stripe-errors.ts";
 import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
+import { PaymentAccountOnboardingSchema, PaymentAccountSchema } from "../host-payment-schemas.ts";
 import { currentUser, requireRole } from "../middleware/authenticate.ts";
-import { PaymentAccountOnboardingSchema, PaymentAccountSchema } from "../payment-schemas.ts";
 import { enabledPayments } from "../payments-gate.ts";
 import { bearerSecurity, errorResponses, jsonResponse } from "../schemas.ts";
 

@@ -7,16 +7,16 @@ import { findPayout, listPayouts } from "../../../src/storage/payouts-repository
 import type { AppEnv, AuthUser } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
-import { idempotencyKeyOf } from "../idempotency-key.ts";
-import { decodeListCursor, encodeListCursor } from "../list-cursor.ts";
-import { currentUser, requireRole } from "../middleware/authenticate.ts";
 import {
   PayoutCreate,
   PayoutListQuery,
   PayoutListSchema,
   PayoutParams,
   PayoutSchema,
-} from "../payment-schemas.ts";
+} from "../host-payment-schemas.ts";
+import { idempotencyKeyOf } from "../idempotency-key.ts";
+import { decodeListCursor, encodeListCursor } from "../list-cursor.ts";
+import { currentUser, requireRole } from "../middleware/authenticate.ts";
 import { enabledPayments } from "../payments-gate.ts";
 import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
 

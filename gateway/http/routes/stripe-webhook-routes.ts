@@ -10,7 +10,7 @@ import { recordStripeEvent } from "../../../src/storage/stripe-events-repository
 import type { AppEnv } from "../app-env.ts";
 import type { AppDeps } from "../deps.ts";
 import { validationHook } from "../errors.ts";
-import { StripeEventSchema, StripeSignatureHeaders } from "../payment-schemas.ts";
+import { StripeEventSchema, StripeSignatureHeaders } from "../host-payment-schemas.ts";
 import { anyone, errorResponses, jsonBody, jsonResponse } from "../schemas.ts";
 
 /** Seconds a signature stays good (Stripe's default): an older delivery is refused as a replay. */
