@@ -123,6 +123,7 @@ describe("loadConfig", () => {
 
   it("takes SMTP_URL as smtp:// or smtps:// only, and MAIL_FROM as an address with an optional name", () => {
     expect(refusal({ NODE_ENV: "test", SMTP_URL: "http://mail.example.com" })).toContain("SMTP_URL");
+    expect(refusal({ JWT_SECRET: strongSecret(), SMTP_URL: "not a url" })).toMatch(/SMTP_URL: Invalid URL/);
     expect(refusal({ NODE_ENV: "test", MAIL_FROM: "Parkealo <not an address>" })).toMatch(
       /MAIL_FROM: must be an address/,
     );
