@@ -65,3 +65,13 @@ export async function waitUntil(
   }
   throw new Error(`${what}: not ready after ${timeoutMs} ms`);
 }
+
+/** Waits until `healthUrl` answers 2xx (30 s at most); stops `proc` and throws when it does not. */
+export async function readyOrStopped(proc: ManagedProcess, what: string, healthUrl: string) {
+  try {
+    await waitUntil(what, async () => (await fetch(healthUrl)).ok, 30_000, proc.exited);
+  } catch (error) {
+    await proc.stop("SIGTERM");
+    throw error;
+  }
+}

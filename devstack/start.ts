@@ -5,13 +5,16 @@
 // Internal ports from PARKEALO_HEALTH_PORT_BASE (3100): the gateway's metrics listener on the base,
 // the workers' health ports (with their /metrics) on the next three, the supervisor's /healthz on the fifth.
 // Payments go to the local Stripe-compatible server (PARKEALO_STRIPE_PORT, 12111) unless
-// STRIPE_SECRET_KEY is set without STRIPE_API_URL: then to Stripe's test mode itself.
+// STRIPE_SECRET_KEY is set without STRIPE_API_URL: then to Stripe's test mode itself. Mail goes to the
+// local dev inbox (SMTP on PARKEALO_SMTP_PORT, 1025; read at PARKEALO_INBOX_PORT, 1080) unless
+// SMTP_URL is set: then to that SMTP server.
 import { fileURLToPath } from "node:url";
 import { loadConfigOrExit } from "../src/config/index.ts";
 import { migrate } from "../src/storage/migrate.ts";
 import { createPool } from "../src/storage/postgres.ts";
 import { demoAccounts, seedDemoData } from "./demo-data.ts";
 import { describeDemoOnboarding, onboardDemoHosts } from "./demo-payments.ts";
+import { type RunningDevInbox, startDevInbox } from "./dev-inbox-process.ts";
 import { waitUntil } from "./managed-process.ts";
 import { startStack } from "./stack.ts";
 import { stackProcesses } from "./stack-processes.ts";
@@ -27,6 +30,8 @@ const ports = {
   gateway: port("PARKEALO_GATEWAY_PORT", 3000),
   health: port("PARKEALO_HEALTH_PORT_BASE", 3100),
   stripe: port("PARKEALO_STRIPE_PORT", 12111),
+  smtp: port("PARKEALO_SMTP_PORT", 1025),
+  inbox: port("PARKEALO_INBOX_PORT", 1080),
 };
 const dataDir = process.env.PARKEALO_DATA_DIR ?? `${root}.data`;
 /** The key `npm start` gives its processes for the local Stripe-compatible server (test mode only). */
@@ -41,6 +46,7 @@ const stack = await startStack({
   database: "parkealo",
 });
 let stripe: RunningStripeServer | undefined;
+let inbox: RunningDevInbox | undefined;
 let supervisor: Supervisor | undefined;
 let statusServer: { close(): Promise<void> } | undefined;
 let stopping = false;
@@ -51,7 +57,7 @@ async function stopAll(code: number) {
   console.log("\n[start] stopping …");
   await supervisor?.stop("SIGTERM");
   await statusServer?.close();
-  await stripe?.stop();
+  await Promise.all([stripe?.stop(), inbox?.stop()]);
   await stack.stop();
   console.log("[start] stopped");
   process.exit(code);
@@ -70,6 +76,15 @@ try {
       // One key and a state file in the data folder: the accounts the database names outlive a restart.
       secretKey: LOCAL_STRIPE_KEY,
       stateFile: `${dataDir}/stripe-server.json`,
+    });
+  }
+  if (!process.env.SMTP_URL) {
+    inbox = await startDevInbox({
+      root,
+      smtpPort: ports.smtp,
+      httpPort: ports.inbox,
+      logFile: `${dataDir}/dev-inbox.log`,
+      stateFile: `${dataDir}/dev-inbox.json`,
     });
   }
   const env = {
@@ -91,6 +106,7 @@ try {
           STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
         }
       : {}),
+    ...(inbox ? { SMTP_URL: inbox.smtpUrl } : {}),
   };
   const config = loadConfigOrExit(env);
   await migrate(stack.databaseUrl);
@@ -154,7 +170,7 @@ Parkealo live is running.
     .map((p) => `${p.name} ${p.readyUrl.replace("127.0.0.1", "localhost")}   metrics: /metrics`)
     .join("\n               ")}
   supervisor   http://127.0.0.1:${ports.health + 4}/healthz   (restarts of each process; a process that exits is started again)
-  dev mailbox  http://localhost:${ports.gateway}/api/v1/dev/mailbox/{email}
+  demo mail    ${inbox ? `${inbox.inboxUrl.replace("127.0.0.1", "localhost")}/   (local dev inbox; SMTP ${inbox.smtpUrl.replace(/\/\/.*@/, "//")})` : `sent through SMTP_URL (${process.env.SMTP_URL?.replace(/\/\/.*@/, "//")})`}
   payments     ${stripe ? `local Stripe-compatible server ${stripe.url} (key ${stripe.secretKey})` : "Stripe test mode (STRIPE_SECRET_KEY)"}
   logs         ${dataDir}/*.log
 

@@ -1,7 +1,7 @@
 // Runs the local Stripe-compatible server (devstack/stripe-server/) as a child process on a private
 // port, like Redis and PostgreSQL, and says how the app reaches it.
 import { randomBytes } from "node:crypto";
-import { type ManagedProcess, startProcess, waitUntil } from "./managed-process.ts";
+import { type ManagedProcess, readyOrStopped, startProcess } from "./managed-process.ts";
 
 export interface RunningStripeServer {
   /** STRIPE_API_URL for the app's processes. */
@@ -43,17 +43,7 @@ export async function startStripeServer(options: {
     },
   );
   const url = `http://127.0.0.1:${options.port}`;
-  try {
-    await waitUntil(
-      `stripe server on port ${options.port}`,
-      async () => (await fetch(`${url}/_test/health`)).ok,
-      30_000,
-      proc.exited,
-    );
-  } catch (error) {
-    await proc.stop("SIGTERM");
-    throw error;
-  }
+  await readyOrStopped(proc, `stripe server on port ${options.port}`, `${url}/_test/health`);
   return {
     url,
     secretKey: options.secretKey ?? `sk_test_${randomBytes(16).toString("hex")}`,

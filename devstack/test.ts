@@ -1,5 +1,5 @@
-// `npm test`: brings up a throwaway Redis + PostgreSQL and the local Stripe-compatible server on free
-// ports, migrates, runs every vitest suite against them, tears everything down, and exits with the
+// `npm test`: brings up a throwaway Redis + PostgreSQL, the local Stripe-compatible server and the
+// dev inbox (SMTP) on free ports, migrates, runs every vitest suite against them, tears everything down, and exits with the
 // test run's status.
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrate } from "../src/storage/migrate.ts";
+import { type RunningDevInbox, startDevInbox } from "./dev-inbox-process.ts";
 import { freePort, type Stack, startStack } from "./stack.ts";
 import { type RunningStripeServer, startStripeServer } from "./stripe-server-process.ts";
 
@@ -15,11 +16,12 @@ const dataDir = mkdtempSync(join(tmpdir(), "parkealo-test-"));
 chmodSync(dataDir, 0o755);
 let stack: Stack | undefined;
 let stripe: RunningStripeServer | undefined;
+let inbox: RunningDevInbox | undefined;
 let exitCode = 1;
 let interrupted = false;
 
 async function cleanup() {
-  await stripe?.stop();
+  await Promise.all([stripe?.stop(), inbox?.stop()]);
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
   if (stack) rmSync(stack.postgresDir, { recursive: true, force: true });
@@ -48,8 +50,16 @@ try {
     port: await freePort(),
     logFile: join(dataDir, "stripe-server.log"),
   });
+  inbox = await startDevInbox({
+    root: fileURLToPath(new URL("..", import.meta.url)),
+    smtpPort: await freePort(),
+    httpPort: await freePort(),
+    logFile: join(dataDir, "dev-inbox.log"),
+  });
   await migrate(stack.databaseUrl);
-  console.log(`[test] redis ${stack.redisUrl}  postgres ${stack.databaseUrl}  stripe ${stripe.url}`);
+  console.log(
+    `[test] redis ${stack.redisUrl}  postgres ${stack.databaseUrl}  stripe ${stripe.url}  inbox ${inbox.inboxUrl}`,
+  );
   const vitest = spawn("vitest", ["run", ...process.argv.slice(2)], {
     stdio: "inherit",
     env: {
@@ -61,6 +71,9 @@ try {
       STRIPE_API_URL: stripe.url,
       STRIPE_SECRET_KEY: stripe.secretKey,
       STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+      SMTP_URL: inbox.smtpUrl,
+      // Not a setting of the app: where test/support/test-inbox.ts reads the mail.
+      DEV_INBOX_URL: inbox.inboxUrl,
     },
   });
   exitCode = await new Promise<number>((resolve) => vitest.once("exit", (code) => resolve(code ?? 1)));

@@ -1,6 +1,6 @@
 // Writes the OpenAPI document the gateway serves at /openapi.json to contract/generated/openapi.json,
-// as production serves it (no dev mailbox), for `redocly lint` and the generated client. It builds
-// the real app and asks it for the document; nothing connects to Redis or PostgreSQL.
+// for `redocly lint` and the generated client. It builds the real app and asks it for the document;
+// nothing connects to Redis or PostgreSQL.
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,7 +12,7 @@ import { createLogger } from "../src/logger.ts";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const target = join(root, "contract", "generated", "openapi.json");
 
-const config = loadConfig({ ...process.env, NODE_ENV: "test", LOG_LEVEL: "silent", DEV_MAILBOX: "false" });
+const config = loadConfig({ ...process.env, NODE_ENV: "test", LOG_LEVEL: "silent" });
 const deps = createDeps(config, createLogger(config, "openapi"));
 deps.redis.disconnect();
 try {

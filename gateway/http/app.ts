@@ -18,7 +18,6 @@ import { securityHeaders } from "./middleware/security-headers.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
 import { bookingRoutes, isBookingCommand } from "./routes/booking-routes.ts";
-import { devMailboxRoutes } from "./routes/dev-mailbox-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { paymentAccountRoutes } from "./routes/payment-account-routes.ts";
@@ -69,7 +68,6 @@ export function createApp(deps: AppDeps) {
     .route("/", authRoutes(deps))
     .route("/", userRoutes(deps))
     .route("/", adminRoutes(deps));
-  if (deps.devMailbox) api.route("/", devMailboxRoutes(deps.devMailbox));
   api.route("/", spaceRoutes(deps));
   api.route("/", spaceAvailabilityRoutes(deps));
   api.route("/", searchRoutes(deps));

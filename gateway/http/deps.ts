@@ -6,8 +6,8 @@ import { SessionRevocations } from "../../src/auth/session-revocations.ts";
 import { BackgroundTasks } from "../../src/background-tasks.ts";
 import type { Config } from "../../src/config/index.ts";
 import type { Logger } from "../../src/logger.ts";
-import { DevMailbox } from "../../src/mail/dev-mailbox.ts";
-import { LogMailer, type Mailer } from "../../src/mail/mailer.ts";
+import type { Mailer } from "../../src/mail/mailer.ts";
+import { mailerFromConfig } from "../../src/mail/smtp-mailer.ts";
 import { createMetrics, type Metrics } from "../../src/metrics.ts";
 import { BookingPayments } from "../../src/payments/booking-payments.ts";
 import { createPayments, type Payments } from "../../src/payments/payments.ts";
@@ -37,8 +37,8 @@ export interface AppDeps {
   revocations: SessionRevocations;
   /** Work started by requests and not waited for (auth mails); drained on close. */
   background: BackgroundTasks;
+  /** SMTP when SMTP_URL is set, else log-only. */
   mailer: Mailer;
-  devMailbox?: DevMailbox;
   objects: ObjectStorage;
   /** Per-driver limits on booking requests (per minute, pending at once). */
   bookingAdmission: BookingAdmission;
@@ -65,8 +65,7 @@ export function createDeps(
   // write each. Its own, because ioredis's auto-pipelines lose track of replies when a command is
   // defined on the client after they were made (rate-limiter-flexible defines its own lazily).
   const admissionRedis = createRedis(config.REDIS_URL, `${component}-admission`, { autoPipelining: true });
-  const devMailbox = config.DEV_MAILBOX ? new DevMailbox(redis) : undefined;
-  const mailer = devMailbox ?? new LogMailer(logger);
+  const mailer = mailerFromConfig(config, logger);
   const accessTokens = new AccessTokens(config.JWT_SECRET, config.ACCESS_TOKEN_TTL_SECONDS);
   const throttle = new LoginThrottle(redis, {
     maxFailures: config.LOGIN_FAILURES_PER_ACCOUNT,
@@ -100,11 +99,11 @@ export function createDeps(
     objects: new LocalObjectStorage(config.OBJECT_STORAGE_DIR),
     spaceCommands,
     bookingAdmission: bookingAdmissionFromConfig(admissionRedis, config),
-    ...(devMailbox ? { devMailbox } : {}),
     ...(payments ? { payments } : {}),
     ...(hostPayments ? { hostPayments } : {}),
     async close() {
       await background.drain();
+      await mailer.close();
       await spaceCommands.close().catch(() => {});
       await Promise.allSettled([pool.end(), searchPool.end(), redis.quit(), admissionRedis.quit()]);
     },

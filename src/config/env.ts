@@ -1,6 +1,7 @@
 // Environment → typed config, validated once at start-up. A bad value stops the process with a
 // message naming the variable; every setting has a safe local default except secrets in production.
 import { z } from "zod";
+import { isDevInboxUrl } from "./dev-inbox.ts";
 import {
   mapTileUrl,
   mixedContentProblem,
@@ -13,6 +14,12 @@ import { DEV_JWT_SECRET, weakSecretReason } from "./published-secrets.ts";
 const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
+
+/** `address@domain` or `Display Name <address@domain>`, as a From header takes it. */
+const mailbox = z.string().refine((value) => {
+  const address = /^[^<>]*<([^<>\s]+)>$/.exec(value.trim())?.[1] ?? value.trim();
+  return z.email().safeParse(address).success;
+}, "must be an address, or a name and an address: Parkealo <no-reply@example.com>");
 
 /** `scheme://host[:port]` exactly as a browser sends it in Origin. */
 function isOrigin(value: string): boolean {
@@ -91,7 +98,14 @@ export const envSchema = z
      * it (a gateway renews every third of it while the request runs): after that, a retry runs.
      */
     IDEMPOTENCY_LEASE_SECONDS: int(5, 300).default(30),
-    DEV_MAILBOX: flag.optional(),
+    /**
+     * The SMTP server mail goes out through: `smtp://[user:pass@]host[:port]` (STARTTLS when the server
+     * offers it, port 587 by default) or `smtps://…` (TLS from the start, 465). Unset = mails are only
+     * logged. `npm start` and `npm test` set it to the local dev inbox, which production refuses.
+     */
+    SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+    /** The From of every mail; default `Parkealo <no-reply@…>` at PUBLIC_URL's host name. */
+    MAIL_FROM: mailbox.optional(),
     /** Seed the Madrid demo data (an admin, hosts and drivers with a published password) on migrate. */
     SEED_DEMO: flag.default(false),
     H3_MAP_RESOLUTION: int(0, 15).default(9),
@@ -241,7 +255,7 @@ export const envSchema = z
   })
   .transform((env) => ({
     ...env,
-    DEV_MAILBOX: env.DEV_MAILBOX ?? env.NODE_ENV !== "production",
+    MAIL_FROM: env.MAIL_FROM ?? `Parkealo <no-reply@${new URL(env.PUBLIC_URL).hostname}>`,
     CORS_ALLOWED_ORIGINS: env.CORS_ALLOWED_ORIGINS ?? [new URL(env.PUBLIC_URL).origin],
   }));
 
@@ -250,11 +264,11 @@ export type Config = z.infer<typeof envSchema>;
 const RANDOM_SECRET_HINT =
   "set JWT_SECRET to a random secret of 32+ characters (e.g. `openssl rand -base64 48`)";
 
-/** What production refuses: secrets anyone can read, a readable mailbox, accounts with a published password. */
+/** What production refuses: secrets anyone can read, a readable inbox, accounts with a published password. */
 function refuseUnsafeProductionSettings(
   env: {
     JWT_SECRET: string;
-    DEV_MAILBOX?: boolean | undefined;
+    SMTP_URL?: string | undefined;
     SEED_DEMO: boolean;
     STRIPE_API_URL?: string | undefined;
   },
@@ -265,12 +279,12 @@ function refuseUnsafeProductionSettings(
     const what = env.JWT_SECRET === DEV_JWT_SECRET ? "is not set (the development default)" : weak;
     ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: `${what}: ${RANDOM_SECRET_HINT}` });
   }
-  if (env.DEV_MAILBOX === true) {
+  if (env.SMTP_URL && isDevInboxUrl(env.SMTP_URL)) {
     ctx.addIssue({
       code: "custom",
-      path: ["DEV_MAILBOX"],
+      path: ["SMTP_URL"],
       message:
-        "must be off in production (anyone could read password-reset mails): unset it or set DEV_MAILBOX=false",
+        "must not be the local dev inbox in production (nothing is delivered, and anyone reaching its page reads password-reset mails): set your SMTP relay's URL, or unset it to only log mails",
     });
   }
   if (env.SEED_DEMO) {

@@ -1,23 +1,28 @@
-// The one interface every mail goes through. Real senders (SMTP, an email API) come with the
-// notifications work; here there are the dev mailbox and a log-only sender.
+// The one interface every mail goes through, and the log-only sender used when no SMTP server is
+// configured (SMTP_URL unset). The SMTP sender is smtp-mailer.ts; mailerFromConfig picks one.
 import type { Logger } from "../logger.ts";
 
 export interface Mail {
   to: string;
   subject: string;
+  /** The plain-text body; it carries the action link too, so a text-only reader can follow it. */
   text: string;
-  /** The action link in the mail (verification, password reset), kept apart so tests and the demo can follow it. */
+  /** The action link in the mail (verification, password reset), shown as a button in the HTML part. */
   link?: string;
 }
 
 export interface Mailer {
+  /** Resolves once the SMTP server accepted the mail; rejects with its refusal. */
   send(mail: Mail): Promise<void>;
+  /** Ends open connections (at shutdown, after the last send). */
+  close(): Promise<void>;
 }
 
-/** Logs that a mail would go out (production until a real sender is configured); never logs the link. */
+/** Logs that a mail would go out; never logs the body or the link (they hold one-time tokens). */
 export class LogMailer implements Mailer {
   constructor(private readonly logger: Logger) {}
   async send(mail: Mail): Promise<void> {
-    this.logger.info({ to: mail.to, subject: mail.subject }, "mail not sent: no mail sender configured");
+    this.logger.info({ to: mail.to, subject: mail.subject }, "mail not sent: no SMTP_URL configured");
   }
+  async close(): Promise<void> {}
 }

@@ -1,7 +1,8 @@
 // `npm start` itself (devstack/start.ts, without demo data, on private ports and a throwaway data
 // folder): a SIGKILLed shard worker is started again with a line in the console while the gateway keeps
 // serving, the supervisor's /healthz counts the restart, and a Ctrl-C (SIGINT to the process group, as
-// a terminal sends it) stops every process and the databases, with nothing started after it.
+// a terminal sends it) stops every process, the databases and the dev inbox, with nothing started after
+// it. Its mail goes to its own dev inbox.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
@@ -61,6 +62,7 @@ describe("npm start", () => {
     const [redis, postgres, gateway] = [await freePort(), await freePort(), await freePort()];
     const healthBase = await freePortRun(5);
     const stripePort = await freePort();
+    const [smtpPort, inboxPort] = [await freePort(), await freePort()];
     const child = spawn(process.execPath, ["--import", "tsx", "devstack/start.ts"], {
       cwd: root,
       detached: true, // its own process group, as under a terminal
@@ -75,6 +77,10 @@ describe("npm start", () => {
         PARKEALO_GATEWAY_PORT: String(gateway),
         PARKEALO_HEALTH_PORT_BASE: String(healthBase),
         PARKEALO_STRIPE_PORT: String(stripePort),
+        PARKEALO_SMTP_PORT: String(smtpPort),
+        PARKEALO_INBOX_PORT: String(inboxPort),
+        // Not the test run's inbox: `npm start` runs its own when SMTP_URL is unset.
+        SMTP_URL: "",
       },
     });
     start = child;
@@ -93,6 +99,32 @@ describe("npm start", () => {
     expect(output).toContain(`supervisor   http://127.0.0.1:${healthBase + 4}/healthz`);
     expect(output).toContain(`payments     local Stripe-compatible server http://127.0.0.1:${stripePort}`);
     expect((await fetch(`http://127.0.0.1:${stripePort}/_test/health`)).ok).toBe(true);
+    expect(output).toContain(
+      `demo mail    http://localhost:${inboxPort}/   (local dev inbox; SMTP smtp://127.0.0.1:${smtpPort})`,
+    );
+    // The processes send their mail to that inbox: a sign-up's verification link arrives there.
+    const email = `npm-start-${Date.now()}@test.parkealo.live`;
+    const signUp = await fetch(`http://127.0.0.1:${gateway}/api/v1/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        email,
+        password: "a-long-password",
+        firstName: "A",
+        lastName: "B",
+        role: "driver",
+      }),
+    });
+    expect(signUp.status).toBe(202);
+    const mailed = await waitFor(
+      () => json(`http://127.0.0.1:${inboxPort}/api/messages?to=${encodeURIComponent(email)}`),
+      ({ body }) => body?.messages.length === 1,
+      10_000,
+      "the verification mail in npm start's dev inbox",
+    );
+    expect(mailed.body.messages[0].text).toContain(
+      `http://localhost:${gateway}/api/v1/auth/verify-email?token=`,
+    );
     const statusUrl = `http://127.0.0.1:${healthBase + 4}/healthz`;
     const before = (await json(statusUrl)).body;
     expect(before.status).toBe("ok");
@@ -141,7 +173,7 @@ describe("npm start", () => {
     expect(after).not.toContain("started again");
     for (const pid of [restartedPid, pids.gateway!, pids["shard-worker-2"]!, pids["jobs-worker"]!])
       expect(alive(pid), String(pid)).toBe(false);
-    for (const port of [gateway!, healthBase + 4, redis!, postgres!])
+    for (const port of [gateway!, healthBase + 4, redis!, postgres!, smtpPort, inboxPort])
       expect(await portFree(port), String(port)).toBe(true);
   }, 240_000);
 });

@@ -1,22 +1,21 @@
-// Email verification and password reset, followed through the dev mailbox like a user would. The
-// mails go out after the answer (background tasks), so each check first waits for those.
+// Email verification and password reset, followed through the mail the SMTP server received, like a
+// user would. The mails go out after the answer (background tasks), so each check first waits for those.
 import { describe, expect, it } from "vitest";
 import { createTestApp, uniqueEmail } from "../support/test-app.ts";
+import { linkIn, testInbox } from "../support/test-inbox.ts";
 
 const t = createTestApp();
+const inbox = testInbox();
 
-async function mailsTo(email: string): Promise<{ subject: string; link: string }[]> {
+/** Every mail the address holds once the app's background sends are done. */
+async function mailsTo(email: string) {
   await t.deps.background.drain();
-  return (await t.client().get(`/api/v1/dev/mailbox/${encodeURIComponent(email)}`)).body.mails;
+  return inbox.list(email);
 }
 
 async function latestLink(email: string, subject: RegExp) {
-  await t.deps.background.drain();
-  const res = await t.client().get(`/api/v1/dev/mailbox/${encodeURIComponent(email)}`);
-  expect(res.status).toBe(200);
-  const mail = res.body.mails.find((m: { subject: string }) => subject.test(m.subject));
-  expect(mail, `a mail matching ${subject} to ${email}`).toBeDefined();
-  return new URL(mail.link);
+  const [mail] = await inbox.waitFor(email, { subject });
+  return linkIn(mail!, t.config.PUBLIC_URL);
 }
 
 describe("email verification", () => {
@@ -41,8 +40,7 @@ describe("email verification", () => {
     const { email } = await t.signUp();
     const res = await t.client().post("/api/v1/auth/resend-verification", { email });
     expect(res.status).toBe(202);
-    const mails = await mailsTo(email);
-    expect(mails.filter((m) => /confirm/i.test(m.subject))).toHaveLength(2);
+    expect(await inbox.waitFor(email, { subject: /confirm/i, count: 2 })).toHaveLength(2);
   });
 });
 

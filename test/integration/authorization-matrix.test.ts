@@ -18,7 +18,6 @@ const t = createTestApp({
   ACTOR_SHARD_COUNT: "4",
   AUTH_RATE_PER_IP_PER_MINUTE: "100000",
   OBJECT_STORAGE_DIR: objectStorageDir(),
-  DEV_MAILBOX: "true",
 });
 const stripe = testStripe();
 const paid = createTestApp({ PAYMENTS_ENABLED: "true", STRIPE_SECRET_KEY: stripe.key });
@@ -199,11 +198,6 @@ const table: Row[] = [
     operation: "GET /api/v1/auth/verify-email",
     call: () => ({ method: "GET", path: "/api/v1/auth/verify-email?token=not-a-mailed-token" }),
     expect: everyone(400),
-  },
-  {
-    operation: "GET /api/v1/dev/mailbox/{email}",
-    call: (w) => ({ method: "GET", path: `/api/v1/dev/mailbox/${encodeURIComponent(w.login.email)}` }),
-    expect: everyone("2xx"),
   },
   // Users.
   {

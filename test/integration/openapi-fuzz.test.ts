@@ -27,7 +27,6 @@ const t = createTestApp({
   // Bad input must meet the checks behind the booking limits, not a 429 in front of them.
   BOOKING_COMMANDS_PER_MINUTE: "1000000",
   BOOKING_PENDING_PER_DRIVER: "10000",
-  DEV_MAILBOX: "true",
 });
 /** Runs per target (path parameter, query parameter, body, Idempotency-Key, token) of each operation. */
 const RUNS_PER_TARGET = 40;

@@ -95,8 +95,23 @@ describe("docker-compose.yml defaults", () => {
     for (const [name, service] of appServices) {
       const config = loadConfig(serviceEnvironment(service, shell));
       expect(config.NODE_ENV, name).toBe("production");
-      expect(config.DEV_MAILBOX, name).toBe(false);
+      expect(config.SMTP_URL, name).toBeUndefined();
       expect(config.SEED_DEMO, name).toBe(false);
+    }
+  });
+
+  it("hands the operator's SMTP relay to every app service, and refuses the local dev inbox", () => {
+    const relay = "smtps://parkealo:relay-password@smtp.example.com:465";
+    const secret = randomBytes(36).toString("base64url");
+    for (const [name, service] of appServices) {
+      const config = loadConfig(
+        serviceEnvironment(service, { JWT_SECRET: secret, SMTP_URL: relay, MAIL_FROM: "hola@parkealo.es" }),
+      );
+      expect([config.SMTP_URL, config.MAIL_FROM], name).toEqual([relay, "hola@parkealo.es"]);
+      const devInbox = { JWT_SECRET: secret, SMTP_URL: "smtp://dev-inbox:local@127.0.0.1:1025" };
+      expect(() => loadConfig(serviceEnvironment(service, devInbox)), name).toThrow(
+        /SMTP_URL: must not be the local dev inbox in production/,
+      );
     }
   });
 

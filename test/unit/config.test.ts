@@ -23,7 +23,8 @@ describe("loadConfig", () => {
     const config = loadConfig({ NODE_ENV: "development" });
     expect(config.HTTP_PORT).toBe(3000);
     expect(config.DATABASE_URL).toMatch(/^postgres:\/\//);
-    expect(config.DEV_MAILBOX).toBe(true);
+    expect(config.SMTP_URL).toBeUndefined();
+    expect(config.MAIL_FROM).toBe("Parkealo <no-reply@localhost>");
     expect(config.TRUST_PROXY).toBe(0);
     expect(config.BOOKING_HORIZON_DAYS).toBe(365);
     expect(config.BOOKING_COMMANDS_PER_MINUTE).toBe(60);
@@ -31,13 +32,13 @@ describe("loadConfig", () => {
   });
 
   it("coerces numbers and flags", () => {
-    const config = loadConfig({ NODE_ENV: "test", HTTP_PORT: "8080", TRUST_PROXY: "true", DEV_MAILBOX: "0" });
+    const config = loadConfig({ NODE_ENV: "test", HTTP_PORT: "8080", TRUST_PROXY: "true", SEED_DEMO: "0" });
     expect(config.HTTP_PORT).toBe(8080);
     expect(config.TRUST_PROXY).toBe(1);
     expect(loadConfig({ NODE_ENV: "test", TRUST_PROXY: "3" }).TRUST_PROXY).toBe(3);
     expect(loadConfig({ NODE_ENV: "test", TRUST_PROXY: "false" }).TRUST_PROXY).toBe(0);
     expect(() => loadConfig({ NODE_ENV: "test", TRUST_PROXY: "17" })).toThrow(/TRUST_PROXY/);
-    expect(config.DEV_MAILBOX).toBe(false);
+    expect(config.SEED_DEMO).toBe(false);
   });
 
   it("names every bad variable", () => {
@@ -64,7 +65,7 @@ describe("loadConfig", () => {
     expect(message).toMatch(/JWT_SECRET: is not set .*set JWT_SECRET to a random secret of 32\+ characters/);
     const config = loadConfig({ JWT_SECRET: strongSecret() });
     expect(config.NODE_ENV).toBe("production");
-    expect(config.DEV_MAILBOX).toBe(false);
+    expect(config.SMTP_URL).toBeUndefined();
     expect(config.SEED_DEMO).toBe(false);
   });
 
@@ -93,20 +94,47 @@ describe("loadConfig", () => {
     expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: secret }).JWT_SECRET).toBe(secret);
   });
 
-  it("refuses the dev mailbox and demo seeding in production, naming what to unset", () => {
+  it("refuses the dev inbox and demo seeding in production, naming what to change", () => {
     const message = refusal({
       NODE_ENV: "production",
       JWT_SECRET: strongSecret(),
-      DEV_MAILBOX: "true",
+      SMTP_URL: "smtp://dev-inbox:local@127.0.0.1:1025",
       SEED_DEMO: "true",
     });
-    expect(message).toMatch(/DEV_MAILBOX: must be off in production.*DEV_MAILBOX=false/);
+    expect(message).toMatch(
+      /SMTP_URL: must not be the local dev inbox in production.*set your SMTP relay's URL/,
+    );
     expect(message).toMatch(/SEED_DEMO: must be off in production.*SEED_DEMO=false/);
     expect(message).not.toContain("JWT_SECRET");
-    const off = loadConfig({ JWT_SECRET: strongSecret(), DEV_MAILBOX: "false", SEED_DEMO: "false" });
-    expect([off.DEV_MAILBOX, off.SEED_DEMO]).toEqual([false, false]);
-    const dev = loadConfig({ NODE_ENV: "development", SEED_DEMO: "true" });
-    expect([dev.DEV_MAILBOX, dev.SEED_DEMO]).toEqual([true, true]);
+    // The dev inbox is known by its login, whatever the host, port or password.
+    expect(
+      refusal({ JWT_SECRET: strongSecret(), SMTP_URL: "smtps://dev%2Dinbox:other@mail.example.com" }),
+    ).toMatch(/SMTP_URL: must not be the local dev inbox/);
+    const relay = "smtps://parkealo:a-relay-password@smtp.example.com:465";
+    const off = loadConfig({ JWT_SECRET: strongSecret(), SMTP_URL: relay, SEED_DEMO: "false" });
+    expect([off.SMTP_URL, off.SEED_DEMO]).toEqual([relay, false]);
+    const dev = loadConfig({
+      NODE_ENV: "development",
+      SMTP_URL: "smtp://dev-inbox:local@127.0.0.1:1025",
+      SEED_DEMO: "true",
+    });
+    expect([dev.SMTP_URL, dev.SEED_DEMO]).toEqual(["smtp://dev-inbox:local@127.0.0.1:1025", true]);
+  });
+
+  it("takes SMTP_URL as smtp:// or smtps:// only, and MAIL_FROM as an address with an optional name", () => {
+    expect(refusal({ NODE_ENV: "test", SMTP_URL: "http://mail.example.com" })).toContain("SMTP_URL");
+    expect(refusal({ JWT_SECRET: strongSecret(), SMTP_URL: "not a url" })).toMatch(/SMTP_URL: Invalid URL/);
+    expect(refusal({ NODE_ENV: "test", MAIL_FROM: "Parkealo <not an address>" })).toMatch(
+      /MAIL_FROM: must be an address/,
+    );
+    expect(refusal({ NODE_ENV: "test", MAIL_FROM: "no at sign" })).toContain("MAIL_FROM");
+    const named = loadConfig({ NODE_ENV: "test", MAIL_FROM: "Parkealo Madrid <hola@parkealo.es>" });
+    expect(named.MAIL_FROM).toBe("Parkealo Madrid <hola@parkealo.es>");
+    expect(loadConfig({ NODE_ENV: "test", MAIL_FROM: "hola@parkealo.es" }).MAIL_FROM).toBe(
+      "hola@parkealo.es",
+    );
+    const atPublicHost = loadConfig({ NODE_ENV: "test", PUBLIC_URL: "https://parking.example.com" });
+    expect(atPublicHost.MAIL_FROM).toBe("Parkealo <no-reply@parking.example.com>");
   });
 
   it("keeps metrics off the API port: no metrics listener unless METRICS_PORT is set, on loopback", () => {
