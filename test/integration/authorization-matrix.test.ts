@@ -20,7 +20,13 @@ const t = createTestApp({
   OBJECT_STORAGE_DIR: objectStorageDir(),
 });
 const stripe = testStripe();
-const paid = createTestApp({ PAYMENTS_ENABLED: "true", STRIPE_SECRET_KEY: stripe.key });
+const paid = createTestApp({
+  PAYMENTS_ENABLED: "true",
+  STRIPE_SECRET_KEY: stripe.key,
+  ACTOR_KEY_PREFIX: actorPrefix(),
+  ACTOR_SHARD_COUNT: "4",
+  AUTH_RATE_PER_IP_PER_MINUTE: "100000",
+});
 
 const ACTORS = ["anonymous", "driver", "otherDriver", "host", "otherHost", "admin"] as const;
 type Actor = (typeof ACTORS)[number];
@@ -36,6 +42,11 @@ interface World {
   login: { email: string; password: string };
   /** A payout of `host`'s. */
   payoutId: string;
+  /** A paid space of `host`'s (on the app with payments on). */
+  paidSpaceId: string;
+  /** A confirmed booking of `driver`'s on it, paid and captured. */
+  paidBookingId: string;
+  paymentId: string;
 }
 
 interface Call {
@@ -99,6 +110,15 @@ async function createSpace(host: SqlAccount, bookingMode: "instant" | "request")
 async function book(driver: SqlAccount, spaceId: string) {
   const res = await driver.client.post("/api/v1/bookings", { spaceId, ...freshWindow() });
   if (res.status !== 201) throw new Error(`booking: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
+
+/** A booking of `driver`'s on the paid space, waiting for payment. */
+async function bookPaid(w: World) {
+  const client = paid.client();
+  client.setToken(w.people.driver.token);
+  const res = await client.post("/api/v1/bookings", { spaceId: w.paidSpaceId, ...freshWindow() });
+  if (res.body?.status !== "awaiting_payment") throw new Error(`paid booking: ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
 
@@ -435,6 +455,46 @@ const table: Row[] = [
     call: (w) => ({ method: "GET", path: `/api/v1/payouts/${w.payoutId}` }),
     expect: { ...hostsOnly, otherHost: 404 },
   },
+  {
+    operation: "POST /api/v1/payments/process",
+    payments: true,
+    freshDriver: true,
+    call: async (w) => ({
+      method: "POST",
+      path: "/api/v1/payments/process",
+      json: { bookingId: await bookPaid(w), paymentMethodId: "pm_card_visa" },
+    }),
+    // Everyone signed in is a driver here; someone else's booking is as absent as a missing one.
+    expect: { ...everyone(404), anonymous: 401, driver: "2xx" },
+  },
+  {
+    operation: "GET /api/v1/payments/{id}",
+    payments: true,
+    call: (w) => ({ method: "GET", path: `/api/v1/payments/${w.paymentId}` }),
+    expect: { anonymous: 401, driver: "2xx", otherDriver: 404, host: "2xx", otherHost: 404, admin: "2xx" },
+  },
+  {
+    operation: "POST /api/v1/payments/{id}/refund",
+    payments: true,
+    call: (w) => ({
+      method: "POST",
+      path: `/api/v1/payments/${w.paymentId}/refund`,
+      json: { amount: 1, reason: "goodwill" },
+    }),
+    expect: { ...everyone(403), anonymous: 401, admin: "2xx" },
+  },
+  {
+    operation: "GET /api/v1/payments/user/{userId}",
+    payments: true,
+    call: (w) => ({ method: "GET", path: `/api/v1/payments/user/${w.people.driver.userId}` }),
+    expect: { ...everyone(403), anonymous: 401, driver: "2xx", admin: "2xx" },
+  },
+  {
+    operation: "GET /api/v1/commissions/{bookingId}",
+    payments: true,
+    call: (w) => ({ method: "GET", path: `/api/v1/commissions/${w.paidBookingId}` }),
+    expect: { ...everyone(404), anonymous: 401, host: "2xx", admin: "2xx" },
+  },
   // Stripe's signature decides, not who calls: an unsigned event is the same 400 for everyone.
   {
     operation: "POST /api/v1/webhooks/stripe",
@@ -463,6 +523,7 @@ let world: World;
 
 beforeAll(async () => {
   await startSpaceHost(t.config, t.deps.pool);
+  await startSpaceHost(paid.config, paid.deps.pool, "matrix-paid-space-host");
   const people = {
     driver: await sqlAccount(t, roleOf.driver, "driver"),
     otherDriver: await sqlAccount(t, roleOf.otherDriver, "other-driver"),
@@ -485,12 +546,30 @@ beforeAll(async () => {
     imageId: "",
     login,
     payoutId: "",
+    paidSpaceId: "",
+    paidBookingId: "",
+    paymentId: "",
   };
   world.imageId = await uploadImage(world, instantSpaceId);
   const [hostPayments] = await Promise.all([people.host, people.otherHost, people.admin].map(onboard));
   const payout = await hostPayments!.post("/api/v1/payouts", { amount: 100, currency: "EUR" });
   if (payout.status !== 201) throw new Error(`payout: ${payout.status} ${JSON.stringify(payout.body)}`);
   world.payoutId = payout.body.id;
+  const space = await hostPayments!.post(
+    "/api/v1/spaces",
+    validSpaceBody({ timezone: "UTC", schedule: allWeek, bufferMinutes: 0, minNoticeMinutes: 30 }),
+  );
+  if (space.status !== 201) throw new Error(`paid space: ${space.status} ${JSON.stringify(space.body)}`);
+  world.paidSpaceId = space.body.id;
+  world.paidBookingId = await bookPaid(world);
+  const driverPays = paid.client();
+  driverPays.setToken(people.driver.token);
+  const payment = await driverPays.post("/api/v1/payments/process", {
+    bookingId: world.paidBookingId,
+    paymentMethodId: "pm_card_visa",
+  });
+  if (payment.body?.status !== "captured") throw new Error(`payment: ${JSON.stringify(payment.body)}`);
+  world.paymentId = payment.body.id;
 });
 
 async function run(row: Row, actor: Actor): Promise<number> {
