@@ -6,7 +6,7 @@ import { Queue } from "bullmq";
 import { Registry } from "prom-client";
 import type Stripe from "stripe";
 import { onTestFinished } from "vitest";
-import { OutboxHandlerRegistry } from "../../src/jobs/outbox-handlers.ts";
+import { type OutboxHandler, OutboxHandlerRegistry } from "../../src/jobs/outbox-handlers.ts";
 import { startOutboxJobs } from "../../src/jobs/outbox-job.ts";
 import { createOutboxMetrics } from "../../src/jobs/outbox-metrics.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -52,15 +52,23 @@ export async function accountEvents(stripe: Stripe, accountId: string): Promise<
   return events.data.filter((event) => (event.data.object as { id?: string }).id === accountId).reverse(); // listed newest first
 }
 
-/** The outbox relay and a worker running the Stripe handlers on `pool`'s database, for one test. */
-export async function startStripeHandlers(pool: Pool, databaseUrl: string, stripe: Stripe) {
+/**
+ * The outbox relay and a worker running the Stripe handlers on `pool`'s database, for one test; `more`
+ * handlers run beside them (e.g. the booking-payments handler).
+ */
+export async function startStripeHandlers(
+  pool: Pool,
+  databaseUrl: string,
+  stripe: Stripe,
+  more: OutboxHandler[] = [],
+) {
   const connection = createRedis(process.env.REDIS_URL ?? "", "stripe-handlers-test", { blocking: true });
   const queueName = `stripe-events-test-${randomUUID()}`;
   const jobs = await startOutboxJobs({
     pool,
     databaseUrl,
     connection,
-    registry: new OutboxHandlerRegistry([stripeAccountsHandler(stripe)]),
+    registry: new OutboxHandlerRegistry([stripeAccountsHandler(stripe), ...more]),
     metrics: createOutboxMetrics(new Registry()),
     logger: createLogger({ LOG_LEVEL: "silent" }, "stripe-handlers-test"),
     queueName,
