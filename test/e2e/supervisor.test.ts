@@ -2,6 +2,10 @@
 // processes: one that exits is started again after a doubling backoff, reset by a long enough run,
 // with a line each time, while the others keep running; stop() ends them all and nothing is started
 // after it, not even a restart that was due. Its /healthz shows each process's state and restarts.
+import { existsSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Backoff, type ProcessSpec, type Supervisor, supervise } from "../../devstack/supervisor.ts";
@@ -14,6 +18,9 @@ const node = (name: string, script: string): ProcessSpec => ({
   args: ["-e", script],
 });
 const steady = (name: string) => node(name, "setInterval(() => {}, 1000)");
+/** A script that handles SIGTERM with `handler`, then writes `readyFile` to say so, and keeps running. */
+const handlingTerm = (handler: string, readyFile: string) =>
+  `process.on('SIGTERM', ${handler}); require('node:fs').writeFileSync(${JSON.stringify(readyFile)}, ''); setInterval(() => {}, 1000)`;
 
 function alive(pid: number) {
   try {
@@ -90,13 +97,15 @@ describe("supervisor", () => {
   });
 
   it("stop() ends every process, even one that ignores SIGTERM, and starts nothing after it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "supervisor-"));
+    const [failsReady, ignoresReady] = [join(dir, "fails-on-term"), join(dir, "ignores-term")];
     const { supervisor, lines, of } = start(
       [
         node("crasher", "process.exit(2)"),
         steady("steady"),
         // Exits with a failure code on SIGTERM: still no restart, since it was asked to stop.
-        node("fails-on-term", "process.on('SIGTERM', () => process.exit(1)); setInterval(() => {}, 1000)"),
-        node("ignores-term", "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"),
+        node("fails-on-term", handlingTerm("() => process.exit(1)", failsReady)),
+        node("ignores-term", handlingTerm("() => {}", ignoresReady)),
       ],
       { firstDelayMs: 400, maxDelayMs: 400, stableAfterMs: 60_000 },
     );
@@ -110,7 +119,13 @@ describe("supervisor", () => {
       10_000,
       "the crasher to wait for its restart",
     );
-    await sleep(200); // the other children are set up (their SIGTERM handlers in place)
+    // Both SIGTERM handlers are in place (a loaded machine may take a while to start node).
+    await waitFor(
+      async () => [existsSync(failsReady), existsSync(ignoresReady)],
+      (ready) => ready.every(Boolean),
+      10_000,
+      "the SIGTERM handlers",
+    );
     const stopAt = Date.now();
     await supervisor.stop("SIGTERM", 500);
 

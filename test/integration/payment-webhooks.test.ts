@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { bookingPaymentsHandler } from "../../src/jobs/booking-payments-handler.ts";
 import { createLogger } from "../../src/logger.ts";
 import { BookingPayments } from "../../src/payments/booking-payments.ts";
-import { window } from "../support/booking-fixtures.ts";
+import { startingSoon, window } from "../support/booking-fixtures.ts";
 import { waitFor } from "../support/outbox-fixtures.ts";
 import { paidSpace } from "../support/payment-fixtures.ts";
 import { useScratchDatabase } from "../support/scratch-database.ts";
@@ -17,7 +17,6 @@ import { testStripe } from "../support/stripe-server.ts";
 import { deliverEvent, startStripeHandlers } from "../support/stripe-webhooks.ts";
 import { createTestApp } from "../support/test-app.ts";
 
-const MIN = 60_000;
 const db = useScratchDatabase("payment_webhooks", 6);
 const stripe = testStripe();
 const t = createTestApp({
@@ -70,19 +69,15 @@ beforeAll(async () => {
   await startSpaceHost(t.config, t.deps.pool, "test-payment-webhooks-host");
   const { spaceId } = await paidSpace(t, stripe, { bookingMode: "request", minNoticeMinutes: 0 });
   const driver = await t.signUp("driver");
-  const start = Math.ceil((Date.now() + 10_000) / MIN) * MIN;
-  const res = await driver.client.post("/api/v1/bookings", {
-    spaceId,
-    start: new Date(start).toISOString(),
-    end: new Date(start + 60 * MIN).toISOString(),
-  });
+  const { start, end, startMs } = startingSoon();
+  const res = await driver.client.post("/api/v1/bookings", { spaceId, start, end });
   expect(res.body.status).toBe("awaiting_payment");
   const paid = await driver.client.post("/api/v1/payments/process", {
     bookingId: res.body.id,
     paymentMethodId: "pm_card_visa",
   });
   expect(paid.body).toMatchObject({ status: "authorized", bookingStatus: "pending_approval" });
-  expiring = { bookingId: res.body.id, deadline: start };
+  expiring = { bookingId: res.body.id, deadline: startMs };
 });
 
 describe("paid bookings settled from Stripe's webhooks", () => {

@@ -24,7 +24,7 @@ import {
 } from "../../src/live/index.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createRedis } from "../../src/storage/redis.ts";
-import { openSpace, window } from "../support/booking-fixtures.ts";
+import { openSpace, startingSoon, window } from "../support/booking-fixtures.ts";
 import { connectWs } from "../support/live-clients.ts";
 import { insertHost, insertSpace, pointsInCell, randomPoint } from "../support/live-fixtures.ts";
 import { listenLiveGateway } from "../support/live-gateway-server.ts";
@@ -112,16 +112,12 @@ const spaceAlone = (overrides: Record<string, unknown> = {}) =>
 async function pendingRequest() {
   const { host, spaceId } = await spaceAlone({ bookingMode: "request" });
   const driver = await t.signUp("driver");
-  const start = Math.ceil((Date.now() + 10_000) / MIN) * MIN;
-  const res = await driver.client.post("/api/v1/bookings", {
-    spaceId,
-    start: new Date(start).toISOString(),
-    end: new Date(start + 60 * MIN).toISOString(),
-  });
+  const { start, end, startMs } = startingSoon();
+  const res = await driver.client.post("/api/v1/bookings", { spaceId, start, end });
   expect(res.status).toBe(201);
   expect(res.body.status).toBe("pending_approval");
-  expect(Date.parse(res.body.expiresAt)).toBe(start);
-  return { hostId: host.userId, spaceId, bookingId: res.body.id as string, deadline: start };
+  expect(Date.parse(res.body.expiresAt)).toBe(startMs);
+  return { hostId: host.userId, spaceId, bookingId: res.body.id as string, deadline: startMs };
 }
 
 let jobRequest: Awaited<ReturnType<typeof pendingRequest>>;

@@ -39,6 +39,19 @@ export function window(fromNowHours: number, hours = 2) {
   return { start: new Date(start).toISOString(), end: new Date(start + hours * HOUR).toISOString() };
 }
 
+/**
+ * An hour starting at the next whole minute at least 10 s from now: a request for it expires at its
+ * start, within about a minute (the approval deadline is never after the start).
+ */
+export function startingSoon(): { start: string; end: string; startMs: number } {
+  const startMs = Math.ceil((Date.now() + 10_000) / 60_000) * 60_000;
+  return {
+    start: new Date(startMs).toISOString(),
+    end: new Date(startMs + 3_600_000).toISOString(),
+    startMs,
+  };
+}
+
 export async function ledgerOf(t: TestApp, bookingId: string) {
   const { pool } = t.deps;
   const booking = await pool.query(`select status, driver_id as "driverId" from bookings where id = $1`, [

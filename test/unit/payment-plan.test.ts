@@ -152,6 +152,15 @@ describe("nextPaymentStep: the table", () => {
   });
 });
 
+/** The policy's refund of a two-hour booking of `captured` cancelled by `by` at `at`. */
+const policyRefund = (captured: number, policy: CancellationPolicy, by: CancellingParty, at: number) =>
+  refundForCancellation({
+    booking: { start: START, end: START + 2 * HOUR_MS, totalAmount: captured, currency: "EUR" },
+    policy,
+    cancelledBy: by,
+    at,
+  });
+
 const leadMs = fc.oneof(
   // Minutes from 30 days after the start to 60 days before it, plus milliseconds (fc.integer is 32-bit).
   fc
@@ -177,12 +186,7 @@ describe("nextPaymentStep: refunds match the cancellation policy (properties)", 
         fc.double({ min: 0, max: 1, noNaN: true }),
         (lead, policy, by, captured, share) => {
           const at = START - lead;
-          const expected = refundForCancellation({
-            booking: { start: START, end: START + 2 * HOUR_MS, totalAmount: captured, currency: "EUR" },
-            policy,
-            cancelledBy: by,
-            at,
-          });
+          const expected = policyRefund(captured, policy, by, at);
           const already = Math.floor(expected.refund * share);
           const step = nextPaymentStep(
             booking("cancelled", { by, at }),
@@ -210,12 +214,7 @@ describe("nextPaymentStep: refunds match the cancellation policy (properties)", 
         fc.array(fc.integer({ min: 1, max: 1_000 }), { maxLength: 4 }),
         (lead, policy, by, captured, earlier) => {
           const at = START - lead;
-          const target = refundForCancellation({
-            booking: { start: START, end: START + 2 * HOUR_MS, totalAmount: captured, currency: "EUR" },
-            policy,
-            cancelledBy: by,
-            at,
-          }).refund;
+          const target = policyRefund(captured, policy, by, at).refund;
           // Refunds already made (e.g. an admin's goodwill), never past what the policy gives.
           let refunded = Math.min(
             target,
