@@ -7,6 +7,7 @@ import { createLogger } from "../../src/logger.ts";
 import { BookingPayments } from "../../src/payments/booking-payments.ts";
 import { window } from "../support/booking-fixtures.ts";
 import { paidSpace } from "../support/payment-fixtures.ts";
+import { signUpAdmin } from "../support/space-fixtures.ts";
 import { actorPrefix, startSpaceHost } from "../support/space-host.ts";
 import { testStripe } from "../support/stripe-server.ts";
 import { createTestApp, expectErrorShape } from "../support/test-app.ts";
@@ -142,6 +143,44 @@ describe("a paid instant booking", () => {
     expect((after.confirmations ?? 0) - (before.confirmations ?? 0)).toBe(1);
     expect((after.captures ?? 0) - (before.captures ?? 0)).toBe(1);
     expect(await status(booking.id)).toBe("confirmed");
+  });
+
+  it("a storm of cancellations, settles and retried admin refunds refunds each amount once", async () => {
+    // moderate: 50 % between 1 and 5 days ahead; the window starts about 2.6 days ahead.
+    const { spaceId } = await paidSpace(t, stripe, { cancellationPolicy: "moderate" });
+    const { driver, booking } = await book(spaceId, window(15, 2));
+    const paid = await pay(driver, booking.id, "pm_card_visa");
+    expect(paid.body.status).toBe("captured");
+    const before = await stripe.counts();
+    const cancels = await Promise.all(
+      Array.from({ length: 8 }, () => driver.client.put(`/api/v1/bookings/${booking.id}/cancel`, {})),
+    );
+    // One cancellation wins; the others find it cancelled already.
+    expect(cancels.filter((c) => c.status === 200).length).toBeGreaterThanOrEqual(1);
+    for (const c of cancels) expect([200, 409]).toContain(c.status);
+    await Promise.all(Array.from({ length: 6 }, () => settler.settle(booking.id)));
+    const half = Math.ceil(booking.totalAmount / 2);
+    const afterPolicy = await driver.client.get(`/api/v1/payments/${paid.body.id}`);
+    expect(afterPolicy.body).toMatchObject({ status: "partially_refunded", refundedAmount: half });
+
+    // An admin's goodwill refund of 1 more, retried 6 times at once with one Idempotency-Key.
+    const admin = await signUpAdmin(t);
+    const key = `refund-${booking.id}`;
+    const refunds = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        admin.client.post(
+          `/api/v1/payments/${paid.body.id}/refund`,
+          { amount: 1 },
+          { "idempotency-key": key },
+        ),
+      ),
+    );
+    for (const r of refunds) expect([200, 409]).toContain(r.status);
+    expect(refunds.some((r) => r.status === 200)).toBe(true);
+    await Promise.all(Array.from({ length: 3 }, () => settler.settle(booking.id)));
+    const after = await stripe.counts();
+    expect((after.refunds ?? 0) - (before.refunds ?? 0)).toBe(2);
+    expect((await driver.client.get(`/api/v1/payments/${paid.body.id}`)).body.refundedAmount).toBe(half + 1);
   });
 });
 
