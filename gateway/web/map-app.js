@@ -364,17 +364,21 @@ import { addStreetMap } from "./street-map.js";
     return `payment ${body.status}, booking ${body.bookingStatus}`;
   }
 
-  // Pays the booking that waits with the test card picked: one Idempotency-Key per attempt, so a
-  // retried request is answered once.
+  const payKeys = new Map(); // "bookingId paymentMethodId" -> its Idempotency-Key, kept for a retry
+
+  // Pays the booking that waits with the test card picked. A retry of the same booking and card (after
+  // a lost answer or a 5xx) sends the same Idempotency-Key, so the server answers it once.
   async function payBooking(paymentMethodId) {
     const booking = awaiting;
     if (!booking) return;
+    const attempt = `${booking.id} ${paymentMethodId}`;
+    if (!payKeys.has(attempt) && crypto.randomUUID) payKeys.set(attempt, crypto.randomUUID());
     const button = document.getElementById("pay-button");
     button.disabled = true;
     payOutcomeEl.textContent = "paying…";
     try {
       const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-      if (crypto.randomUUID) headers["idempotency-key"] = crypto.randomUUID();
+      if (payKeys.has(attempt)) headers["idempotency-key"] = payKeys.get(attempt);
       const response = await fetch("/api/v1/payments/process", {
         method: "POST",
         headers,

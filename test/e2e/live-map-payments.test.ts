@@ -4,7 +4,8 @@
 // the booking waits for payment, the driver picks a test card in the panel (no card number is typed
 // anywhere) and pays through POST /api/v1/payments/process with an Idempotency-Key. An instant space is
 // then confirmed and its payment captured, a request-to-book space waits for its host with the card
-// authorized, and a declined card leaves the booking payment_failed. The page says each outcome, runs
+// authorized, and a declined card leaves the booking payment_failed. A payment whose answer is lost is
+// retried with the same Idempotency-Key and answered once. The page says each outcome, runs
 // under the gateway's Content-Security-Policy without a violation, and saves screenshots under
 // test-output/.
 import { mkdirSync } from "node:fs";
@@ -120,8 +121,32 @@ it("pays a booking that waits for payment with the test card the driver picks, a
 
   await signInAsDemoDriver(page);
 
-  // An instant space and Visa: captured, the booking confirmed.
-  const first = await bookAndPay(page, instant, "pm_card_visa");
+  // An instant space and Visa: captured, the booking confirmed. The first answer is lost on the way
+  // back (the server did pay): the driver's retry sends the same Idempotency-Key and gets that answer.
+  let lost = 0;
+  await page.route("**/api/v1/payments/process", async (route) => {
+    if (lost++ > 0) return route.continue();
+    await route.fetch();
+    await route.abort("connectionreset");
+  });
+  await clickMarker(page, instant);
+  const lostBooking = await bookingAnswer(page, instant.id);
+  expect(lostBooking.body.status).toBe("awaiting_payment");
+  await page.selectOption("#pay-card", "pm_card_visa");
+  await page.click("#pay-button");
+  await page.waitForFunction(
+    () => (globalThis as any).document.getElementById("pay-outcome")?.textContent?.endsWith("try again"),
+    undefined,
+    { timeout: 15_000 },
+  );
+  expect(await page.isEnabled("#pay-button")).toBe(true);
+  await page.unrouteAll({ behavior: "wait" });
+  await page.click("#pay-button");
+  const first = {
+    booking: lostBooking.body,
+    paid: await paymentAnswer(page, lostBooking.body.id),
+    price: `${(lostBooking.body.totalAmount / 100).toFixed(2)} EUR`,
+  };
   expect(first.paid).toMatchObject({
     status: 200,
     paymentMethodId: "pm_card_visa",
@@ -158,12 +183,15 @@ it("pays a booking that waits for payment with the test card the driver picks, a
   });
   await page.screenshot({ path: "test-output/live-map-card-declined.png" });
 
-  // Each payment went out once, each with an Idempotency-Key of its own and the driver's token.
-  expect(payRequests).toHaveLength(3);
+  // Each payment with an Idempotency-Key of its own (the retry with its first's) and the driver's token;
+  // the server made one intent for the lost answer and its retry.
   const keys = payRequests.map((headers) => headers["idempotency-key"]);
+  expect(keys).toHaveLength(4);
   for (const key of keys) expect(key).toMatch(/^[0-9a-f-]{36}$/);
+  expect(keys[1]).toBe(keys[0]);
   expect(new Set(keys).size).toBe(3);
+  expect((await stripe.counts()).payment_intents).toBe(3);
   for (const headers of payRequests) expect(headers.authorization).toMatch(/^Bearer /);
   expect(errors).toEqual([]);
   expect(await cspViolations()).toEqual([]);
-});
+}, 120_000); // a browser, four payments and a busy machine
