@@ -41,7 +41,7 @@ const LOCAL_STRIPE_KEY = "sk_test_parkealo_local";
 const startedAt = performance.now();
 
 /** The banner's second payments line: whether a booking with a price waits for a card, and why. */
-function paymentsBanner(config: { PAYMENTS_ENABLED: boolean; STRIPE_WEBHOOK_SECRET?: string | undefined }) {
+function paymentsBanner(config: { PAYMENTS_ENABLED: boolean }) {
   if (config.PAYMENTS_ENABLED)
     return "on: a paid booking waits for its card; the map pays with test cards (Visa, or a declined one)";
   if (process.env.PAYMENTS_ENABLED) return "off (PAYMENTS_ENABLED=false): bookings confirm without payment";
