@@ -5,7 +5,9 @@
 // Internal ports from PARKEALO_HEALTH_PORT_BASE (3100): the gateway's metrics listener on the base,
 // the workers' health ports (with their /metrics) on the next three, the supervisor's /healthz on the fifth.
 // Payments go to the local Stripe-compatible server (PARKEALO_STRIPE_PORT, 12111) unless
-// STRIPE_SECRET_KEY is set without STRIPE_API_URL: then to Stripe's test mode itself. Mail goes to the
+// STRIPE_SECRET_KEY is set without STRIPE_API_URL: then to Stripe's test mode itself. Payments are on
+// (PAYMENTS_ENABLED, every process) whenever a Stripe can take them: the local server, or a key with
+// its STRIPE_WEBHOOK_SECRET; a PAYMENTS_ENABLED set by hand wins. Mail goes to the
 // local dev inbox (SMTP on PARKEALO_SMTP_PORT, 1025; read at PARKEALO_INBOX_PORT, 1080) unless
 // SMTP_URL is set: then to that SMTP server.
 import { fileURLToPath } from "node:url";
@@ -37,6 +39,14 @@ const dataDir = process.env.PARKEALO_DATA_DIR ?? `${root}.data`;
 /** The key `npm start` gives its processes for the local Stripe-compatible server (test mode only). */
 const LOCAL_STRIPE_KEY = "sk_test_parkealo_local";
 const startedAt = performance.now();
+
+/** The banner's second payments line: whether a booking with a price waits for a card, and why. */
+function paymentsBanner(config: { PAYMENTS_ENABLED: boolean }) {
+  if (config.PAYMENTS_ENABLED)
+    return "on: a paid booking waits for its card; the map pays with test cards (Visa, or a declined one)";
+  if (process.env.PAYMENTS_ENABLED) return "off (PAYMENTS_ENABLED=false): bookings confirm without payment";
+  return "off: set STRIPE_WEBHOOK_SECRET (the endpoint's whsec_… secret) to turn them on";
+}
 
 console.log(`[start] Redis :${ports.redis} and PostgreSQL :${ports.postgres}, data in ${dataDir}`);
 const stack = await startStack({
@@ -87,8 +97,12 @@ try {
       stateFile: `${dataDir}/dev-inbox.json`,
     });
   }
+  const paymentsEnabled =
+    process.env.PAYMENTS_ENABLED ||
+    String(Boolean(stripe || (process.env.STRIPE_SECRET_KEY && process.env.STRIPE_WEBHOOK_SECRET)));
   const env = {
     ...process.env,
+    PAYMENTS_ENABLED: paymentsEnabled,
     NODE_ENV: process.env.NODE_ENV ?? "development",
     SEED_DEMO: process.env.SEED_DEMO ?? "true",
     DATABASE_URL: stack.databaseUrl,
@@ -172,6 +186,7 @@ Parkealo live is running.
   supervisor   http://127.0.0.1:${ports.health + 4}/healthz   (restarts of each process; a process that exits is started again)
   demo mail    ${inbox ? `${inbox.inboxUrl.replace("127.0.0.1", "localhost")}/   (local dev inbox; SMTP ${inbox.smtpUrl.replace(/\/\/.*@/, "//")})` : `sent through SMTP_URL (${process.env.SMTP_URL?.replace(/\/\/.*@/, "//")})`}
   payments     ${stripe ? `local Stripe-compatible server ${stripe.url} (key ${stripe.secretKey})` : "Stripe test mode (STRIPE_SECRET_KEY)"}
+               ${paymentsBanner(config)}
   logs         ${dataDir}/*.log
 
 Demo logins (password for all: ${accounts.password})

@@ -84,6 +84,7 @@ export function createApp(deps: AppDeps) {
     "/",
     mapRoutes({
       demoDriver: config.NODE_ENV !== "production",
+      testCards: config.PAYMENTS_ENABLED && Boolean(config.STRIPE_SECRET_KEY?.startsWith("sk_test_")),
       tiles: {
         url: config.MAP_TILE_URL,
         attribution: config.MAP_TILE_ATTRIBUTION,

@@ -1,7 +1,8 @@
 // Browser side of the live map: subscribes to the viewport over /ws, keeps every cell's epoch and
 // offset, resumes after a reconnect, draws H3 cells and markers coloured by state; a signed-in driver
-// books a space's next free hour by clicking its marker (POST /api/v1/bookings), and a host's approval
-// prompts show with approve / reject buttons. A module: booking-window.js picks the window,
+// books a space's next free hour by clicking its marker (POST /api/v1/bookings), pays a booking that
+// waits for payment with the test card picked in the panel (POST /api/v1/payments/process), and a
+// host's approval prompts show with approve / reject buttons. A module: booking-window.js picks the window,
 // street-map.js lays the street map under it all.
 /* global L, h3 */
 import { nextBookableWindow } from "./booking-window.js";
@@ -24,6 +25,8 @@ import { addStreetMap } from "./street-map.js";
   let roles = JSON.parse(sessionStorage.getItem("parkealo.roles") || "[]");
   const seenAt = new Map(); // space id -> when the page last drew a change of it (Date.now())
   let lastBooking; // { spaceId, status, body, answeredAt }: the last answer of POST /api/v1/bookings
+  let lastPayment; // { bookingId, paymentMethodId, status, body, answeredAt }: of POST /payments/process
+  let awaiting; // the booking (POST /bookings' answer) the pay form pays, while it waits for payment
   let retry = 0;
 
   const boundary = (cell) => h3.cellToBoundary(cell);
@@ -276,6 +279,7 @@ import { addStreetMap } from "./street-map.js";
       const price = `${(body.totalAmount / 100).toFixed(2)} ${body.currency}`;
       if (body.status === "pending_approval")
         return `requested ${when} (${price}): waiting for the host until ${timeOf(body.expiresAt)}`;
+      if (body.status === "awaiting_payment") return `held ${when} (${price}): pay for it in the panel`;
       return `booked ${when} (${price}): ${body.status}`;
     }
     const code = body.error?.code ? ` ${body.error.code}` : "";
@@ -315,10 +319,98 @@ import { addStreetMap } from "./street-map.js";
       const body = await response.json().catch(() => ({}));
       lastBooking = { spaceId, status: response.status, body, answeredAt: Date.now() };
       statusEl.textContent = outcomeOf(response.status, body);
+      showPayment(response.status === 201 && body.status === "awaiting_payment" ? body : undefined);
     } catch (error) {
       statusEl.textContent = `not booked: ${error.message}`;
     }
   }
+
+  const payEl = document.getElementById("pay"); // absent unless the deployment takes test cards
+  const payOutcomeEl = document.getElementById("pay-outcome");
+
+  /** Shows the pay form for a booking that waits for payment, or hides it (undefined). */
+  function showPayment(booking) {
+    awaiting = booking;
+    if (!booking) {
+      if (payEl) payEl.hidden = true;
+      return;
+    }
+    if (!payEl) {
+      statusEl.textContent +=
+        " (this page pays with test cards only: pay through POST /api/v1/payments/process)";
+      return;
+    }
+    const price = `${(booking.totalAmount / 100).toFixed(2)} ${booking.currency}`;
+    document.getElementById("pay-what").textContent =
+      `${price} for ${new Date(booking.start).toLocaleString()} – ${timeOf(booking.end)}; the slot is held for you meanwhile.`;
+    payOutcomeEl.textContent = "";
+    document.getElementById("pay-form").hidden = false;
+    document.getElementById("pay-button").disabled = false;
+    payEl.hidden = false;
+  }
+
+  /** What a payment's answer means for the driver. */
+  function paymentOutcomeOf(status, body) {
+    if (status !== 200) {
+      const code = body.error?.code ? ` ${body.error.code}` : "";
+      return `not paid (${status}${code}): ${body.error?.message || "no answer"}`;
+    }
+    const price = `${(body.amount / 100).toFixed(2)} ${body.currency}`;
+    if (body.status === "failed")
+      return `card declined (${body.failureMessage || body.failureCode}): the booking is not made; click the marker to try again`;
+    if (body.bookingStatus === "confirmed") return `paid ${price}: booking confirmed`;
+    if (body.bookingStatus === "pending_approval")
+      return `card authorized for ${price}: waiting for the host (charged only if they accept)`;
+    return `payment ${body.status}, booking ${body.bookingStatus}`;
+  }
+
+  const payKeys = new Map(); // "bookingId paymentMethodId" -> its Idempotency-Key, kept for a retry
+
+  // Pays the booking that waits with the test card picked. A retry of the same booking and card (after
+  // a lost answer or a 5xx) sends the same Idempotency-Key, so the server answers it once.
+  async function payBooking(paymentMethodId) {
+    const booking = awaiting;
+    if (!booking) return;
+    const attempt = `${booking.id} ${paymentMethodId}`;
+    if (!payKeys.has(attempt) && crypto.randomUUID) payKeys.set(attempt, crypto.randomUUID());
+    const button = document.getElementById("pay-button");
+    button.disabled = true;
+    payOutcomeEl.textContent = "paying…";
+    try {
+      const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+      if (payKeys.has(attempt)) headers["idempotency-key"] = payKeys.get(attempt);
+      const response = await fetch("/api/v1/payments/process", {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ bookingId: booking.id, paymentMethodId }),
+      });
+      const body = await response.json().catch(() => ({}));
+      lastPayment = {
+        bookingId: booking.id,
+        paymentMethodId,
+        status: response.status,
+        body,
+        answeredAt: Date.now(),
+      };
+      payOutcomeEl.textContent = paymentOutcomeOf(response.status, body);
+      statusEl.textContent = payOutcomeEl.textContent;
+      // Settled either way (paid, or declined and released): the form goes; only a call without an
+      // answer on the booking (a 5xx, a 429) may be tried again.
+      if (response.status === 200 || response.status === 409) {
+        awaiting = undefined;
+        document.getElementById("pay-form").hidden = true;
+        document.getElementById("pay-what").textContent = "";
+      } else button.disabled = false;
+    } catch (error) {
+      payOutcomeEl.textContent = `not paid: ${error.message}; try again`;
+      button.disabled = false;
+    }
+  }
+
+  document.getElementById("pay-form")?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void payBooking(String(new FormData(event.target).get("paymentMethodId")));
+  });
 
   // For tests and curious people: the state the map shows.
   window.parkealoMap = {
@@ -334,6 +426,8 @@ import { addStreetMap } from "./street-map.js";
     seenAt: (spaceId) => seenAt.get(spaceId),
     /** The last answer of POST /api/v1/bookings made by a click, with when it arrived. */
     lastBooking: () => lastBooking,
+    /** The last answer of POST /api/v1/payments/process made by the pay form, with when it arrived. */
+    lastPayment: () => lastPayment,
     colourOf: (spaceId) => {
       for (const c of cells.values())
         if (c.markers.has(spaceId)) return c.markers.get(spaceId).options.fillColor;

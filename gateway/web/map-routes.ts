@@ -1,7 +1,8 @@
 // The live map page at `/`: Leaflet (served from the leaflet package, so it works offline) over the
 // configured street map tiles (MAP_TILE_URL, handed to the page in data-tile-* attributes: no inline
 // script), H3 cells drawn with h3-js, markers coloured by state; a signed-in driver books a space by
-// clicking its marker (outside production a button signs in the demo driver), and hosts see approval
+// clicking its marker (outside production a button signs in the demo driver), pays a booking that
+// waits for payment with a test card picked from a list (no card numbers), and hosts see approval
 // prompts. It speaks the live protocol over the raw WebSocket at /ws and books through the REST API.
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -34,6 +35,19 @@ export const DEMO_DRIVER = { email: `driver1@${DEMO_DOMAIN}`, password: DEMO_PAS
 const demoButton = `<button type="button" id="demo-driver" data-email="${DEMO_DRIVER.email}"
       data-password="${DEMO_DRIVER.password}">Sign in as the demo driver</button>`;
 
+// Stripe's test payment methods (test keys only): the driver picks one, never types a card number.
+const paySection = `<section id="pay" hidden>
+    <h2>Pay the booking</h2>
+    <p id="pay-what"></p>
+    <p class="hint">Test mode: no card numbers here. Pick one of Stripe's test payment methods; no money moves.</p>
+    <form id="pay-form"><label for="pay-card">Card</label>
+      <select id="pay-card" name="paymentMethodId">
+        <option value="pm_card_visa">Visa (succeeds)</option>
+        <option value="pm_card_chargeDeclined">declined card</option>
+      </select><button id="pay-button">Pay</button></form>
+    <p id="pay-outcome"></p>
+  </section>`;
+
 /** The street map under the cells: a tile URL template (null: none), its attribution, its top zoom. */
 export interface MapTiles {
   url: string | null;
@@ -50,7 +64,7 @@ const tileAttributes = (tiles: MapTiles) =>
         tiles.attribution,
       )}" data-tile-max-zoom="${tiles.maxZoom}"`;
 
-const page = (demoDriver: boolean, tiles: MapTiles) => `<!doctype html>
+const page = (demoDriver: boolean, testCards: boolean, tiles: MapTiles) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Parkealo live map</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/map/assets/leaflet.css"><link rel="stylesheet" href="/map/assets/map.css"></head>
@@ -72,6 +86,7 @@ const page = (demoDriver: boolean, tiles: MapTiles) => `<!doctype html>
     ${demoDriver ? demoButton : ""}
     <p id="who"></p>
   </section>
+  ${testCards ? paySection : ""}
   <section id="host">
     <h2>Approval prompts</h2>
     <ol id="prompts"></ol>
@@ -82,8 +97,12 @@ const page = (demoDriver: boolean, tiles: MapTiles) => `<!doctype html>
 <script type="module" src="/map/assets/map-app.js"></script>
 </body></html>`;
 
-export function mapRoutes(options: { demoDriver: boolean; tiles: MapTiles }) {
-  const html = page(options.demoDriver, options.tiles);
+/**
+ * `demoDriver`: the one-click demo sign-in (not in production); `testCards`: bookings wait for payment
+ * and Stripe takes its test payment methods (payments on with an `sk_test_…` key), so the page pays.
+ */
+export function mapRoutes(options: { demoDriver: boolean; testCards: boolean; tiles: MapTiles }) {
+  const html = page(options.demoDriver, options.testCards, options.tiles);
   return new Hono()
     .get("/", (c) => c.html(html))
     .get("/map/assets/:file", async (c) => {

@@ -1,8 +1,10 @@
-// `npm start` itself (devstack/start.ts, without demo data, on private ports and a throwaway data
-// folder): a SIGKILLed shard worker is started again with a line in the console while the gateway keeps
-// serving, the supervisor's /healthz counts the restart, and a Ctrl-C (SIGINT to the process group, as
-// a terminal sends it) stops every process, the databases and the dev inbox, with nothing started after
-// it. Its mail goes to its own dev inbox.
+// `npm start` itself (devstack/start.ts, with its demo data, on private ports and a throwaway data
+// folder): payments are on in every process against its local Stripe-compatible server, so the demo
+// driver's booking of a demo space waits for payment and paying it with a test card confirms it; a
+// SIGKILLed shard worker is started again with a line in the console while the gateway keeps serving,
+// the supervisor's /healthz counts the restart, and a Ctrl-C (SIGINT to the process group, as a terminal
+// sends it) stops every process, the databases and the dev inbox, with nothing started after it. Its
+// mail goes to its own dev inbox.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
@@ -11,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../devstack/stack.ts";
+import { DEMO_DRIVER } from "../../gateway/web/map-routes.ts";
 import { waitFor } from "../support/actor-conformance.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -69,7 +72,7 @@ describe("npm start", () => {
       stdio: ["ignore", "pipe", "pipe"],
       env: {
         ...process.env,
-        SEED_DEMO: "false",
+        SEED_DEMO: "true",
         LOG_LEVEL: "warn",
         PARKEALO_DATA_DIR: dataDir,
         PARKEALO_REDIS_PORT: String(redis),
@@ -125,6 +128,46 @@ describe("npm start", () => {
     expect(mailed.body.messages[0].text).toContain(
       `http://localhost:${gateway}/api/v1/auth/verify-email?token=`,
     );
+
+    // Payments are on: the demo hosts can be paid, the map offers test cards, and the demo driver's
+    // booking of a demo space waits for payment until a test card pays it.
+    expect(output).toContain("[start] demo hosts' payment accounts: 20 onboarded now, 0 ready before");
+    expect(output).toContain("on: a paid booking waits for its card");
+    expect(await (await fetch(`http://127.0.0.1:${gateway}/`)).text()).toContain('<select id="pay-card"');
+    const api = `http://127.0.0.1:${gateway}/api/v1`;
+    const post = async (path: string, body: unknown, token?: string) => {
+      const response = await fetch(`${api}${path}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "idempotency-key": crypto.randomUUID(),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const login = await post("/auth/login", DEMO_DRIVER);
+    expect(login.status).toBe(200);
+    const day = new Date(Date.now() + 3 * 86_400_000);
+    day.setUTCHours(9, 0, 0, 0); // 10:00 or 11:00 in Madrid, when most demo spaces are open
+    const window = { start: day.toISOString(), end: new Date(day.getTime() + 3_600_000).toISOString() };
+    const search = `${api}/search/spaces?lat=40.4169&lng=-3.7035&start=${window.start}&end=${window.end}&limit=50`;
+    const found = (await (await fetch(search)).json()) as { results: any[] };
+    const space = found.results.find((r: any) => r.bookingMode === "instant" && r.rates.hourly > 0);
+    expect(space).toBeDefined();
+    const booked = await post("/bookings", { spaceId: space.id, ...window }, login.body.accessToken);
+    expect(booked).toMatchObject({ status: 201, body: { status: "awaiting_payment" } });
+    const paid = await post(
+      "/payments/process",
+      { bookingId: booked.body.id, paymentMethodId: "pm_card_visa" },
+      login.body.accessToken,
+    );
+    expect(paid).toMatchObject({
+      status: 200,
+      body: { bookingId: booked.body.id, status: "captured", bookingStatus: "confirmed" },
+    });
+
     const statusUrl = `http://127.0.0.1:${healthBase + 4}/healthz`;
     const before = (await json(statusUrl)).body;
     expect(before.status).toBe("ok");
