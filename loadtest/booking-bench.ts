@@ -1,12 +1,13 @@
 // Booking benchmark (issue 4): decided bookings/s and p50/p99 through REST as a careful client
 // books, with a fresh Idempotency-Key on every request, for (a) uniform load over 10,000 spaces,
 // (b) a flash crowd on 10 spaces, (c) one hot space and (d) a busy garage where most requests win
-// (empty, and holding 5,000 future bookings), and (c) again with payments on (ours only, its runs
-// next to ours' (c) runs in each round, while a Node loop pays each booking won: booking-paying-loop.ts),
-// for each peer (loadtest/booking-peers.ts): the real
+// (empty, and holding 5,000 future bookings), for each peer (loadtest/booking-peers.ts): the real
 // system as `npm start` runs it (a gateway and two shard workers deciding through the space actors)
 // and a naive Hono + PostgreSQL server (loadtest/naive-booking-server.ts) in the same run, on a
-// private Redis + PostgreSQL. The generator is wrk with loadtest/wrk/booking.lua. Each scenario runs
+// private Redis + PostgreSQL; and (c) again with payments on (c-paid: ours only, a second stack with
+// the local Stripe-compatible server, its runs next to ours' (c) runs in each round, while a Node
+// loop pays each booking won: booking-paying-loop.ts). The generator is wrk with
+// loadtest/wrk/booking.lua. Each scenario runs
 // in rounds; in each round every peer gets a warm-up, a run as fast as answers come, a paced run at
 // half that rate (its p99 is the latency figure) and, for ours, a run without keys. Every run books
 // fresh windows, so each has wins and refusals. After each run, SQL checks that no slot-holding
@@ -15,6 +16,7 @@
 // tables, the command and the load average.
 //   npm run bench:bookings
 //   BOOKING_BENCH_SECONDS=3 BOOKING_BENCH_ROUNDS=1 BOOKING_BENCH_WARMUP_SECONDS=1 npm run bench:bookings
+//   BOOKING_BENCH_SCENARIOS=c,c-paid npm run bench:bookings   (the hot space with payments off and on)
 import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -664,7 +666,11 @@ try {
       "<peer> -- … keys=on|off [rate=<n>]; a fresh Idempotency-Key per request (keys=on) except in the " +
       `"max, no keys" rows; "paced" rows: rate = ${PACED_SHARE} × the same round's "max, keys" requests/s through ` +
       "wrk's delay(), whose latency is service time only (a request's wait for a free connection is not counted); " +
-      `${WARMUP_SECONDS} s warm-up per peer and round, not counted; random one of ${DRIVERS} drivers' tokens`,
+      `${WARMUP_SECONDS} s warm-up per peer and round, not counted; random one of ${DRIVERS} drivers' tokens` +
+      (scenarios.some((s) => s.payments)
+        ? `; payments on: the paying loop (Node, in this script) pays each booking won, ${PAYING_CONCURRENCY} at a time, ` +
+          "POST /api/v1/payments/process with pm_card_visa and an Idempotency-Key, while wrk runs and after"
+        : ""),
   );
   console.log(
     `windows: (a)–(c) a random space of the run's, a random 1–3 h window on whole hours in a week from ${new Date(base).toISOString()} ` +
