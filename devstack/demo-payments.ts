@@ -36,20 +36,32 @@ export async function onboardDemoHosts(
       outcome.ready += 1;
       continue;
     }
-    const { account, link } = await accounts.onboard(user.id);
     if (!config.STRIPE_API_URL) {
+      const { link } = await accounts.onboard(user.id);
       outcome.links.push({ email, url: link.url });
       continue;
     }
-    // The local server finishes onboarding when its link is opened, as a host's browser would.
-    const opened = await fetch(link.url, { redirect: "manual" });
-    if (opened.status !== 302) throw new Error(`onboarding link of ${email} answered ${opened.status}`);
-    const synced = await accounts.sync(account.stripeAccountId);
-    if (paymentAccountReadiness(synced).status !== "ready")
-      throw new Error(`${email} is not ready after onboarding`);
+    await onboardOnLocalServer(accounts, user.id, email);
     outcome.onboarded += 1;
   }
   return outcome;
+}
+
+/**
+ * A host's account made and onboarded on the local Stripe-compatible server, which finishes
+ * onboarding when its link is opened, as a host's browser would; throws unless the host is then ready.
+ */
+export async function onboardOnLocalServer(
+  accounts: HostPaymentAccounts,
+  userId: string,
+  who: string,
+): Promise<void> {
+  const { account, link } = await accounts.onboard(userId);
+  const opened = await fetch(link.url, { redirect: "manual" });
+  if (opened.status !== 302) throw new Error(`onboarding link of ${who} answered ${opened.status}`);
+  const synced = await accounts.sync(account.stripeAccountId);
+  if (paymentAccountReadiness(synced).status !== "ready")
+    throw new Error(`${who} is not ready after onboarding`);
 }
 
 /** One line (or a list of links) for the start-up output. */

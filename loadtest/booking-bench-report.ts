@@ -1,7 +1,9 @@
 // The booking benchmark's tables (markdown): the summary per scenario (medians of the rounds with
 // ranges, the ratio to the naive server, CPU per decided booking, rounds whose p99 strays), every
-// run, CPU by process, and our shard workers' counters. Pure: rows in, text out.
+// run, CPU by process, our shard workers' counters, and a paid scenario against its unpaid twin
+// with what the paying loop did. Pure: rows in, text out.
 import type { LoadResult } from "./booking-load-wrk.ts";
+import type { PayingSummary } from "./booking-paying-loop.ts";
 
 /** How a run loads its peer: as fast as answers come with keys, paced with keys, or without keys. */
 export type LoadKind = "max" | "paced" | "keyless";
@@ -31,6 +33,8 @@ export interface Row {
   work: Record<string, number> | undefined;
   /** Redis commands over the run (rows with counters): calls and µs inside Redis, by command. */
   redisCommands: Record<string, { calls: number; usec: number }> | undefined;
+  /** What the paying loop did during and after the run (scenarios with payments on). */
+  payments?: PayingSummary | undefined;
 }
 
 /** Decided = 201 + 409: a booking made, or a taken slot refused. */
@@ -204,4 +208,90 @@ export function workLines(rows: Row[]): string[] {
     }
   }
   return lines;
+}
+
+/** A scenario with payments on and the same scenario with payments off, by name. */
+export interface PaymentsPair {
+  off: string;
+  on: string;
+}
+
+/**
+ * Ours with payments on against off, per load: decided/s and p99 (medians, ranges), the ratio of
+ * the medians and each round's own ratio (the runs of a round are next to each other in time), and
+ * the payments made during the storms (medians per run).
+ */
+export function paymentsTable(rows: Row[], pairs: readonly PaymentsPair[]): string {
+  const lines = [
+    "| scenario | load | rounds | decided/s, payments off | decided/s, payments on | on ÷ off | on ÷ off by round | p99 ms, off | p99 ms, on | paid during the storm | paid after it | payment p50 / p99 ms | failed, unpaid |",
+    "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+  ];
+  for (const pair of pairs) {
+    for (const load of ["max", "paced"] as const) {
+      const pick = (scenario: string) =>
+        rows.filter((r) => r.scenario === scenario && r.peer === "ours" && r.load === load);
+      const off = pick(pair.off);
+      const on = pick(pair.on);
+      if (off.length === 0 || on.length === 0) continue;
+      const rate = (rs: Row[]) => median(rs.map((r) => perSecond(r.result)));
+      const byRound = on.flatMap((r) => {
+        const twin = off.find((o) => o.round === r.round);
+        return twin ? [(perSecond(r.result) / perSecond(twin.result)).toFixed(2)] : [];
+      });
+      const paid = on.flatMap((r) => (r.payments ? [r.payments] : []));
+      const failed = paid.reduce((n, p) => n + Object.values(p.failed).reduce((a, b) => a + b, 0), 0);
+      const unpaid = paid.reduce((n, p) => n + p.unpaid, 0);
+      const cells = [
+        pair.on,
+        LOAD_LABELS[load],
+        Math.min(off.length, on.length),
+        medianOf(
+          off.map((r) => perSecond(r.result)),
+          int,
+        ),
+        medianOf(
+          on.map((r) => perSecond(r.result)),
+          int,
+        ),
+        (rate(on) / rate(off)).toFixed(2),
+        byRound.join(", "),
+        medianOf(
+          off.map((r) => r.result.p99Ms),
+          fixed1,
+        ),
+        medianOf(
+          on.map((r) => r.result.p99Ms),
+          fixed1,
+        ),
+        medianOf(
+          paid.map((p) => p.duringStorm),
+          int,
+        ),
+        medianOf(
+          paid.map((p) => p.paid - p.duringStorm),
+          int,
+        ),
+        paid.length === 0
+          ? "–"
+          : `${fixed1(median(paid.map((p) => p.p50Ms)))} / ${fixed1(median(paid.map((p) => p.p99Ms)))}`,
+        `${failed}, ${unpaid}`,
+      ];
+      lines.push(`| ${cells.join(" | ")} |`);
+    }
+  }
+  return lines.join("\n");
+}
+
+/** One line per run with payments on: what the paying loop did. */
+export function payingLines(rows: Row[]): string[] {
+  return rows.flatMap((row) => {
+    const p = row.payments;
+    if (!p) return [];
+    const failures = Object.entries(p.failed).map(([why, n]) => `${n}× ${why}`);
+    return [
+      `${row.scenario}, ${LOAD_LABELS[row.load]}, round ${row.round}: ${p.paid} paid (${p.duringStorm} during the storm, ` +
+        `${p.paid - p.duringStorm} after it), p50 ${fixed1(p.p50Ms)} ms, p99 ${fixed1(p.p99Ms)} ms; ` +
+        `failed: ${failures.length === 0 ? "none" : failures.join(", ")}; left unpaid: ${p.unpaid}`,
+    ];
+  });
 }

@@ -4,7 +4,10 @@
 // (empty, and holding 5,000 future bookings), for each peer (loadtest/booking-peers.ts): the real
 // system as `npm start` runs it (a gateway and two shard workers deciding through the space actors)
 // and a naive Hono + PostgreSQL server (loadtest/naive-booking-server.ts) in the same run, on a
-// private Redis + PostgreSQL. The generator is wrk with loadtest/wrk/booking.lua. Each scenario runs
+// private Redis + PostgreSQL; and (c) again with payments on (c-paid: ours only, a second stack with
+// the local Stripe-compatible server, its runs next to ours' (c) runs in each round, while a Node
+// loop pays each booking won: booking-paying-loop.ts). The generator is wrk with
+// loadtest/wrk/booking.lua. Each scenario runs
 // in rounds; in each round every peer gets a warm-up, a run as fast as answers come, a paced run at
 // half that rate (its p99 is the latency figure) and, for ours, a run without keys. Every run books
 // fresh windows, so each has wins and refusals. After each run, SQL checks that no slot-holding
@@ -13,6 +16,7 @@
 // tables, the command and the load average.
 //   npm run bench:bookings
 //   BOOKING_BENCH_SECONDS=3 BOOKING_BENCH_ROUNDS=1 BOOKING_BENCH_WARMUP_SECONDS=1 npm run bench:bookings
+//   BOOKING_BENCH_SCENARIOS=c,c-paid npm run bench:bookings   (the hot space with payments off and on)
 import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -20,11 +24,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { shardOfShardCell } from "../actors/runtime/index.ts";
+import { onboardOnLocalServer } from "../devstack/demo-payments.ts";
 import { seededRandom } from "../devstack/seeded-random.ts";
 import { freePort, type Stack, startStack } from "../devstack/stack.ts";
 import { wrkBinary } from "../devstack/system-packages.ts";
 import { AccessTokens } from "../src/auth/access-tokens.ts";
 import { loadConfig } from "../src/config/index.ts";
+import { HostPaymentAccounts } from "../src/payments/host-accounts.ts";
+import { createStripeClient } from "../src/payments/stripe-client.ts";
 import { migrate } from "../src/storage/migrate.ts";
 import { createPool, type Pool } from "../src/storage/postgres.ts";
 import { insertBookings, insertSpaces, insertUser, spaceSeed } from "../test/support/search-fixtures.ts";
@@ -32,6 +39,9 @@ import { benchServerEnv } from "./bench-server-env.ts";
 import {
   cpuTable,
   type LoadKind,
+  type PaymentsPair,
+  payingLines,
+  paymentsTable,
   type Row,
   requestsPerSecond,
   runsTable,
@@ -39,6 +49,7 @@ import {
   workLines,
 } from "./booking-bench-report.ts";
 import { type Windows, wrkCommand, wrkLoad } from "./booking-load-wrk.ts";
+import { type PayingLoop, startPayingLoop } from "./booking-paying-loop.ts";
 import { naivePeer, oursPeer, type Peer, type RunningPeer, restatePeer } from "./booking-peers.ts";
 import {
   enableStatements,
@@ -76,8 +87,19 @@ const PG_STATEMENTS = process.env.BOOKING_BENCH_PG_STATEMENTS === "1";
 const NODE_FLAGS = (process.env.BOOKING_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
 /** The run's folder (processes' logs, profiles) stays when profiling or given node flags. */
 const KEEP_DATA_DIR = PROFILE || NODE_FLAGS.length > 0;
-/** Which scenarios to run (a, b, c, d), e.g. BOOKING_BENCH_SCENARIOS=a,c; all by default. */
-const ONLY = (process.env.BOOKING_BENCH_SCENARIOS ?? "a,b,c,d").split(",");
+/**
+ * Which scenarios to run (a, b, c, c-paid, d), e.g. BOOKING_BENCH_SCENARIOS=c,c-paid; all by
+ * default. c-paid is (c) with payments on (ours only).
+ */
+const ONLY = (process.env.BOOKING_BENCH_SCENARIOS ?? "a,b,c,c-paid,d").split(",");
+/**
+ * Payments the paying loop has in flight at once (0: none paid, the bookings wait and expire), and
+ * how often it looks for bookings to pay.
+ */
+const PAYING_CONCURRENCY = num("BOOKING_BENCH_PAYING_CONCURRENCY", 8);
+const PAYING_POLL_MS = 50;
+/** After a storm, how long the paying loop may take to pay what is left. */
+const PAYING_DRAIN_MS = 15_000;
 /**
  * Where the flash crowd's spaces are: "venue", within about 400 m of a stadium, as the spaces a
  * crowd goes for are (so in one shard cell); "spread", over Iberia like (a)'s (before 2026-12-04).
@@ -102,6 +124,13 @@ const ALL_PEERS: Peer[] = [
 ];
 const PEER_NAMES = (process.env.BOOKING_BENCH_PEERS ?? ALL_PEERS.map((p) => p.name).join(",")).split(",");
 const PEERS = ALL_PEERS.filter((p) => PEER_NAMES.includes(p.name));
+/** Ours with payments on: the only peer of the scenarios with payments (a second stack of its own). */
+const PAID_OURS = oursPeer({
+  workers: SHARD_WORKERS,
+  ...(PROFILE ? { profileDir } : {}),
+  nodeFlags: NODE_FLAGS,
+  payments: true,
+});
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -127,6 +156,16 @@ interface Scenario {
   windows: Windows;
   /** The 15-minute slots (from the first window start) each space holds booked before its run. */
   held: number[];
+  /**
+   * Ours with payments on (PAID_OURS), its spaces' host onboarded on the local Stripe-compatible
+   * server, each booking won paid during the run by the paying loop.
+   */
+  payments: boolean;
+  /**
+   * The key of the scenario whose rounds this one shares: in each round its runs come right after
+   * ours' runs of that one (a paid scenario beside its unpaid twin).
+   */
+  beside?: string;
 }
 
 /** The held garage's slots: every slot but each `gap`-th from slot 0 on, until `count` are held. */
@@ -145,6 +184,7 @@ const garage = (name: string, held: number[]): Scenario => ({
   fresh: "spaces",
   windows: { mode: "garage", heldEnd: held.length === 0 ? 0 : held.at(-1)! + 1, gap: GARAGE_GAP },
   held,
+  payments: false,
 });
 const random = { mode: "random", slots: WEEK_SLOTS } as const;
 const ALL_SCENARIOS: Scenario[] = [
@@ -156,6 +196,7 @@ const ALL_SCENARIOS: Scenario[] = [
     fresh: "week",
     windows: random,
     held: [],
+    payments: false,
   },
   {
     key: "b",
@@ -165,6 +206,7 @@ const ALL_SCENARIOS: Scenario[] = [
     fresh: "spaces",
     windows: random,
     held: [],
+    payments: false,
   },
   {
     key: "c",
@@ -174,11 +216,34 @@ const ALL_SCENARIOS: Scenario[] = [
     fresh: "spaces",
     windows: random,
     held: [],
+    payments: false,
+  },
+  {
+    key: "c-paid",
+    name: "(c) one hot space, payments on",
+    spaces: 1,
+    where: "spread",
+    fresh: "spaces",
+    windows: random,
+    held: [],
+    payments: true,
+    beside: "c",
   },
   garage("(d) busy garage, empty", []),
   garage(`(d) busy garage, ${GARAGE_HELD.toLocaleString("en")} held`, heldSlots),
 ];
 const scenarios = ALL_SCENARIOS.filter((s) => ONLY.includes(s.key));
+if (scenarios.some((s) => s.payments) && !PEERS.some((p) => p.name === "ours"))
+  throw new Error("the scenarios with payments on run ours: add ours to BOOKING_BENCH_PEERS");
+/** Who runs a scenario: ours with payments on, or the chosen peers. */
+const peersOf = (s: Scenario): Peer[] => (s.payments ? [PAID_OURS] : PEERS);
+/** The peers to start: the chosen ones, and ours with payments on if a scenario needs it. */
+const STARTED_PEERS = [...PEERS, ...(scenarios.some((s) => s.payments) ? [PAID_OURS] : [])];
+/** Each paid scenario and its unpaid twin, when both run. */
+const PAYMENTS_PAIRS: PaymentsPair[] = scenarios.flatMap((s) => {
+  const twin = scenarios.find((o) => o.key === s.beside);
+  return s.payments && twin ? [{ off: twin.name, on: s.name }] : [];
+});
 
 /** Estadio Santiago Bernabéu, Madrid. */
 const VENUE = { lat: 40.4531, lng: -3.6883 };
@@ -252,8 +317,11 @@ async function redisCommandStats(redis: Redis): Promise<Record<string, { calls: 
 const diff = (before: Record<string, number>, after: Record<string, number>) =>
   Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
 
+/** A run without keys too: ours, with payments off (the paid rows compare with keys on). */
+const keylessRun = (peer: Peer, s: Scenario) => peer.keyless && !s.payments;
 /** Runs per peer and round: the warm-up, max and paced with keys, and max without keys if asked. */
-const runsPerRound = (peer: Peer) => (WARMUP_SECONDS > 0 ? 1 : 0) + 2 + (peer.keyless ? 1 : 0);
+const runsPerRound = (peer: Peer, s: Scenario) =>
+  (WARMUP_SECONDS > 0 ? 1 : 0) + 2 + (keylessRun(peer, s) ? 1 : 0);
 
 let stack: Stack | undefined;
 const started: RunningPeer[] = [];
@@ -288,16 +356,18 @@ try {
   // seeded before the statistics are taken (seeded-statistics.ts), the garages' held bookings too.
   const seedStarted = performance.now();
   const hostId = await insertUser(pool, "bench-host");
+  /** The paid scenarios' host, onboarded on the local Stripe-compatible server once it runs. */
+  const paidHostId = await insertUser(pool, "bench-paid-host");
   const drivers = await seedDrivers(pool, DRIVERS);
   const base = Math.ceil(Date.now() / HOUR) * HOUR + 48 * HOUR;
   /** Per peer and scenario, the spaces of each run in turn (one set, every run, when fresh by week). */
   const spaceSets = new Map<string, string[][]>();
   let spacesSeeded = 0;
   let bookingsSeeded = 0;
-  for (const peer of PEERS) {
-    for (const s of scenarios) {
-      const sets = s.fresh === "week" ? 1 : ROUNDS * runsPerRound(peer);
-      const ids = await seedSpaces(pool, hostId, sets * s.spaces, s, resolutions);
+  for (const s of scenarios) {
+    for (const peer of peersOf(s)) {
+      const sets = s.fresh === "week" ? 1 : ROUNDS * runsPerRound(peer, s);
+      const ids = await seedSpaces(pool, s.payments ? paidHostId : hostId, sets * s.spaces, s, resolutions);
       spaceSets.set(
         `${peer.name}:${s.name}`,
         Array.from({ length: sets }, (_, i) => ids.slice(i * s.spaces, (i + 1) * s.spaces)),
@@ -322,13 +392,14 @@ try {
     scenarios.map(
       async (s) =>
         `${s.name}: ${s.where === "venue" ? "around one venue" : "spread over Iberia"}, ` +
-        `${await shardsOf(pool, spaceSets.get(`${PEERS[0]!.name}:${s.name}`)![0]!, config.ACTOR_SHARD_COUNT)} shard(s)`,
+        `${await shardsOf(pool, spaceSets.get(`${peersOf(s)[0]!.name}:${s.name}`)![0]!, config.ACTOR_SHARD_COUNT)} shard(s)`,
     ),
   );
   const tokens = new AccessTokens(jwtSecret, 3_600);
   const tokensFile = join(dataDir, "tokens.txt");
   const driverTokens = await Promise.all(drivers.map((id) => tokens.sign({ userId: id, roles: ["driver"] })));
   writeFileSync(tokensFile, `${driverTokens.join("\n")}\n`);
+  const tokenByDriver = new Map(drivers.map((id, i) => [id, driverTokens[i]!]));
   await analyzeSeededTables(pool);
   console.log(
     `[bench] seeded ${spacesSeeded} spaces, ${bookingsSeeded} held bookings and ${DRIVERS} drivers in ` +
@@ -349,11 +420,20 @@ try {
       OBJECT_STORAGE_DIR: join(dataDir, "objects"),
     },
   };
-  const starting = await Promise.allSettled(PEERS.map((peer) => peer.start(context)));
+  const starting = await Promise.allSettled(STARTED_PEERS.map((peer) => peer.start(context)));
   started.push(...starting.flatMap((s) => (s.status === "fulfilled" ? [s.value] : [])));
   const failed = starting.find((s) => s.status === "rejected");
   if (failed) throw failed.reason;
-  const running = new Map(PEERS.map((peer, i) => [peer, started[i]!]));
+  const running = new Map(STARTED_PEERS.map((peer, i) => [peer, started[i]!]));
+  const paidStripe = running.get(PAID_OURS)?.stripe;
+  if (paidStripe) {
+    const stripe = createStripeClient({
+      STRIPE_SECRET_KEY: paidStripe.secretKey,
+      STRIPE_API_URL: paidStripe.url,
+    });
+    const accounts = new HostPaymentAccounts(pool, stripe, running.get(PAID_OURS)!.url);
+    await onboardOnLocalServer(accounts, paidHostId, "the paid spaces' host");
+  }
 
   // CPU by process group (Linux /proc): each group's process trees. The bench's own tree holds what
   // it started and wrk; a group outside it (a detached daemon) is added to the total on its own.
@@ -365,7 +445,7 @@ try {
   const inside = Object.keys(groups).filter(
     (g) => groups[g]!.length > 0 && groups[g]!.every((pid) => descendsFrom(pid, process.pid)),
   );
-  const cpuColumns = [...PEERS.flatMap((p) => p.cpuGroups), "redis", "postgres", "wrk+bench"];
+  const cpuColumns = [...STARTED_PEERS.flatMap((p) => p.cpuGroups), "redis", "postgres", "wrk+bench"];
   const cpuNow = () => {
     const machine = machineSeconds();
     return machine === undefined
@@ -389,7 +469,17 @@ try {
     spent.rest = (d.machine ?? 0) - spent.total;
     return spent;
   };
-  const redisStats = new Redis(stack.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  // INFO commandstats of the Redis each peer uses (ours with payments on has its own).
+  const redisClients = new Map<string, Redis>();
+  const redisOf = (peer: Peer) => {
+    const url = running.get(peer)!.redisUrl ?? stack!.redisUrl;
+    let client = redisClients.get(url);
+    if (!client) {
+      client = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+      redisClients.set(url, client);
+    }
+    return client;
+  };
 
   // Each run's windows: its own spaces, or (a)'s spaces a week further on than the run before.
   const runsTaken = new Map<string, number>();
@@ -440,9 +530,20 @@ try {
     const server = running.get(peer)!;
     const primed =
       s.fresh === "spaces" && PRIME ? prime(server, calendar.spaceIds, calendar.base) : undefined;
+    let paying: PayingLoop | undefined;
     const result = (primed ?? Promise.resolve())
-      .then(() =>
-        wrkLoad(wrk, {
+      .then(() => {
+        if (s.payments) {
+          paying = startPayingLoop({
+            url: server.url,
+            pool,
+            spaceIds: calendar.spaceIds,
+            tokenOf: (driverId) => tokenByDriver.get(driverId)!,
+            concurrency: PAYING_CONCURRENCY,
+            pollMs: PAYING_POLL_MS,
+          });
+        }
+        return wrkLoad(wrk, {
           url: server.url,
           path: server.bookingPath,
           spacesFile,
@@ -452,21 +553,25 @@ try {
           connections: CONNECTIONS,
           threads: WRK_THREADS,
           ...options,
-        }),
-      )
+        });
+      })
       .then((r) => {
+        paying?.stormOver();
         // A peer whose booking made is not a 201 (Restate's 200) is counted as ours and naive's are.
         const wins = server.winStatus === undefined ? 0 : (r.statuses[server.winStatus] ?? 0);
         if (server.winStatus !== undefined) delete r.statuses[server.winStatus];
         if (wins > 0) r.statuses[201] = (r.statuses[201] ?? 0) + wins;
         return r;
       });
-    return { result, spaceIds: calendar.spaceIds };
+    // With payments on, the bookings still waiting once the storm is over are paid, then counted.
+    const payments = result.then(() => paying?.finish(PAYING_DRAIN_MS));
+    return { result, payments, spaceIds: calendar.spaceIds };
   };
 
   const rows: Row[] = [];
   const measure = async (peer: Peer, s: Scenario, round: number, kind: LoadKind, rate?: number) => {
     const counters = running.get(peer)!.counters;
+    const redisStats = redisOf(peer);
     const workBefore = counters ? await counters() : undefined;
     const redisBefore = counters ? await redisCommandStats(redisStats) : undefined;
     if (PG_STATEMENTS) await resetStatements(pool);
@@ -480,6 +585,7 @@ try {
     const cpu = cpuSpent(cpuBefore, cpuNow());
     const workAfter = counters ? await counters() : undefined;
     const redisAfter = redisBefore ? await redisCommandStats(redisStats) : undefined;
+    const payments = await run.payments;
     const redisCommands =
       redisBefore && redisAfter
         ? Object.fromEntries(
@@ -501,6 +607,7 @@ try {
       cpu,
       work: workBefore && workAfter ? diff(workBefore, workAfter) : undefined,
       redisCommands,
+      payments,
     };
     rows.push(row);
     const won = result.statuses[201] ?? 0;
@@ -516,19 +623,32 @@ try {
     return row;
   };
 
-  for (const s of scenarios) {
+  /** A peer's turn in a round: a warm-up, max, paced, and without keys if asked. */
+  const turn = async (peer: Peer, s: Scenario, round: number) => {
+    if (WARMUP_SECONDS > 0) {
+      const warmUp = load(peer, s, { keys: true, seconds: WARMUP_SECONDS });
+      await warmUp.result;
+      await warmUp.payments;
+    }
+    const max = await measure(peer, s, round, "max");
+    const rate = Math.max(1, Math.round(PACED_SHARE * requestsPerSecond(max.result)));
+    await measure(peer, s, round, "paced", rate);
+    if (keylessRun(peer, s)) await measure(peer, s, round, "keyless");
+  };
+  // A scenario beside another runs in that one's rounds, right after ours' turn in it.
+  const leads = scenarios.filter((s) => !scenarios.some((o) => o.key === s.beside));
+  for (const s of leads) {
+    const besides = scenarios.filter((o) => o !== s && o.beside === s.key);
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const peer of PEERS) {
-        if (WARMUP_SECONDS > 0) await load(peer, s, { keys: true, seconds: WARMUP_SECONDS }).result;
-        const max = await measure(peer, s, round, "max");
-        const rate = Math.max(1, Math.round(PACED_SHARE * requestsPerSecond(max.result)));
-        await measure(peer, s, round, "paced", rate);
-        if (peer.keyless) await measure(peer, s, round, "keyless");
+      for (const peer of peersOf(s)) {
+        await turn(peer, s, round);
+        if (peer.name !== "ours") continue;
+        for (const b of besides) for (const other of peersOf(b)) await turn(other, b, round);
       }
     }
   }
   await pool.end();
-  redisStats.disconnect();
+  for (const client of redisClients.values()) client.disconnect();
 
   const loadAfter = loadavg();
   const knobs = Object.entries(process.env)
@@ -546,7 +666,11 @@ try {
       "<peer> -- … keys=on|off [rate=<n>]; a fresh Idempotency-Key per request (keys=on) except in the " +
       `"max, no keys" rows; "paced" rows: rate = ${PACED_SHARE} × the same round's "max, keys" requests/s through ` +
       "wrk's delay(), whose latency is service time only (a request's wait for a free connection is not counted); " +
-      `${WARMUP_SECONDS} s warm-up per peer and round, not counted; random one of ${DRIVERS} drivers' tokens`,
+      `${WARMUP_SECONDS} s warm-up per peer and round, not counted; random one of ${DRIVERS} drivers' tokens` +
+      (scenarios.some((s) => s.payments)
+        ? `; payments on: the paying loop (Node, in this script) pays each booking won, ${PAYING_CONCURRENCY} at a time, ` +
+          "POST /api/v1/payments/process with pm_card_visa and an Idempotency-Key, while wrk runs and after"
+        : ""),
   );
   console.log(
     `windows: (a)–(c) a random space of the run's, a random 1–3 h window on whole hours in a week from ${new Date(base).toISOString()} ` +
@@ -569,6 +693,13 @@ try {
       '"vs naive" divides the "max, keys" medians of decided/s; the latency figure is the "paced" row\'s p99:\n',
   );
   console.log(summaryTable(rows));
+  if (PAYMENTS_PAIRS.length > 0) {
+    console.log(
+      "\nPayments on against off (ours; the runs of a round next to each other; wrk's figures, and the " +
+        "paying loop's payments, Node in this script, per run: paid while wrk ran, after it, their latency):\n",
+    );
+    console.log(paymentsTable(rows, PAYMENTS_PAIRS));
+  }
   console.log("\nEvery run:\n");
   console.log(runsTable(rows));
   if (rows.some((r) => r.cpu)) {
@@ -583,6 +714,8 @@ try {
   }
   const work = workLines(rows);
   if (work.length > 0) console.log(`\n${work.join("\n")}`);
+  const paying = payingLines(rows);
+  if (paying.length > 0) console.log(`\nThe paying loop, per run:\n${paying.join("\n")}`);
 } finally {
   await Promise.all(started.map((peer) => peer.stop()));
   await stack?.stop();

@@ -3,9 +3,12 @@
 // `Authorization: Bearer`, `Idempotency-Key`). Ours is the system as `npm start` runs it (a gateway
 // and shard workers); naive is loadtest/naive-booking-server.ts. A peer built elsewhere (Restate,
 // loadtest/restate-peer/) joins through externalPeer: its start function hands back a PeerServer.
+// Ours with payments on brings its own Redis and the local Stripe-compatible server.
 import { join } from "node:path";
 import { type ManagedProcess, startProcess, waitUntil } from "../devstack/managed-process.ts";
+import { startRedis } from "../devstack/redis-server.ts";
 import { freePort } from "../devstack/stack.ts";
+import { startStripeServer } from "../devstack/stripe-server-process.ts";
 import { startRestatePeer } from "./restate-peer/index.ts";
 
 /** What every peer is started with. */
@@ -45,6 +48,10 @@ export interface RunningPeer {
   counters?: () => Promise<Record<string, number>>;
   bookingPath?: string;
   winStatus?: number;
+  /** Its own Redis, when not the benchmark's (ours with payments on). */
+  redisUrl?: string;
+  /** The local Stripe-compatible server it pays through (ours with payments on). */
+  stripe?: { url: string; secretKey: string };
   stop(): Promise<void>;
 }
 
@@ -119,13 +126,75 @@ async function startNodeServers(context: PeerContext, specs: NodeServerSpec[]): 
   }
 }
 
+/** Where ours' payments go when on: the local Stripe-compatible server, its own Redis. */
+interface PaymentsStack {
+  env: Record<string, string>;
+  redisUrl: string;
+  stripe: { url: string; secretKey: string };
+  pids: { redis: number[]; stripe: number[] };
+  stop(): Promise<void>;
+}
+
+/**
+ * Ours with payments on, as `npm start` runs it: PAYMENTS_ENABLED with the local Stripe-compatible
+ * server (its webhooks sent to the gateway), in development mode, since production refuses a
+ * STRIPE_API_URL (NODE_ENV changes nothing else on these processes). Its own Redis, so its shard
+ * workers and the benchmark's other ours never share shards, leases or mailboxes; the ledger is the
+ * benchmark's PostgreSQL, its spaces its own.
+ */
+async function startPaymentsStack(context: PeerContext, gatewayPort: number): Promise<PaymentsStack> {
+  const redis = await startRedis({ port: await freePort(), dir: join(context.dataDir, "redis-payments") });
+  try {
+    const stripe = await startStripeServer({
+      root: context.root,
+      port: await freePort(),
+      logFile: join(context.dataDir, "stripe-server.log"),
+      webhookUrls: [`http://127.0.0.1:${gatewayPort}/api/v1/webhooks/stripe`],
+    });
+    return {
+      env: {
+        NODE_ENV: "development",
+        REDIS_URL: redis.url,
+        PAYMENTS_ENABLED: "true",
+        STRIPE_API_URL: stripe.url,
+        STRIPE_SECRET_KEY: stripe.secretKey,
+        STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+      },
+      redisUrl: redis.url,
+      stripe: { url: stripe.url, secretKey: stripe.secretKey },
+      pids: {
+        redis: redis.process.child.pid === undefined ? [] : [redis.process.child.pid],
+        stripe: stripe.process.child.pid === undefined ? [] : [stripe.process.child.pid],
+      },
+      async stop() {
+        await stripe.stop();
+        await redis.stop();
+      },
+    };
+  } catch (error) {
+    await redis.stop();
+    throw error;
+  }
+}
+
+/** The CPU groups of ours: its gateway and shard workers, and with payments on its Redis and Stripe. */
+const OURS_GROUPS = ["gateway", "workers"] as const;
+const PAID_GROUPS = ["pay gateway", "pay workers", "pay redis", "stripe"] as const;
+
 /**
  * The system under test as devstack/start.ts runs it: one gateway process and `workers` shard
  * workers. `profileDir` runs them with --cpu-prof (a folder per process: a process under tsx has a
  * second thread, its module loader, whose profile would otherwise overwrite the main thread's);
- * `nodeFlags` are passed to each.
+ * `nodeFlags` are passed to each. `payments`: with payments on (startPaymentsStack); its CPU groups
+ * are named apart ("pay gateway", …) so that both can run in one benchmark.
  */
-export function oursPeer(options: { workers: number; profileDir?: string; nodeFlags: string[] }): Peer {
+export function oursPeer(options: {
+  workers: number;
+  profileDir?: string;
+  nodeFlags: string[];
+  payments?: boolean;
+}): Peer {
+  const tag = options.payments ? "pay-" : "";
   const flags = (name: string) => [
     ...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(options.profileDir, name)}`] : []),
     ...options.nodeFlags,
@@ -133,31 +202,42 @@ export function oursPeer(options: { workers: number; profileDir?: string; nodeFl
   return {
     name: "ours",
     keyless: true,
-    cpuGroups: ["gateway", "workers"],
+    cpuGroups: options.payments ? PAID_GROUPS : OURS_GROUPS,
     async start(context) {
       const gatewayPort = await freePort();
+      const payments = options.payments ? await startPaymentsStack(context, gatewayPort) : undefined;
+      const extraEnv = payments?.env ?? {};
       const workers = await Promise.all(
         Array.from({ length: options.workers }, async (_, i) => {
-          const name = `shard-worker-${i + 1}`;
+          const name = `${tag}shard-worker-${i + 1}`;
           const health = await freePort();
           return {
             name,
             file: "workers/shard-worker.ts",
-            env: { WORKER_ID: `bench-worker-${i + 1}`, HEALTH_PORT: String(health) },
+            env: { ...extraEnv, WORKER_ID: `bench-${tag}worker-${i + 1}`, HEALTH_PORT: String(health) },
             health,
             flags: flags(name),
           };
         }),
       );
       const gateway = {
-        name: "gateway",
+        name: `${tag}gateway`,
         file: "workers/gateway.ts",
-        env: { HTTP_PORT: String(gatewayPort), PUBLIC_URL: `http://127.0.0.1:${gatewayPort}` },
+        env: { ...extraEnv, HTTP_PORT: String(gatewayPort), PUBLIC_URL: `http://127.0.0.1:${gatewayPort}` },
         health: gatewayPort,
-        flags: flags("gateway"),
+        flags: flags(`${tag}gateway`),
       };
-      const children = await startNodeServers(context, [gateway, ...workers]);
-      const stop = () => stopAll(children);
+      let children: ManagedProcess[];
+      try {
+        children = await startNodeServers(context, [gateway, ...workers]);
+      } catch (error) {
+        await payments?.stop();
+        throw error;
+      }
+      const stop = async () => {
+        await stopAll(children);
+        await payments?.stop();
+      };
       try {
         // Every shard leased before measuring.
         await waitUntil(
@@ -176,12 +256,20 @@ export function oursPeer(options: { workers: number; profileDir?: string; nodeFl
         await stop();
         throw error;
       }
+      const gatewayPids = children.slice(0, 1).flatMap((c) => c.child.pid ?? []);
+      const workerPids = children.slice(1).flatMap((c) => c.child.pid ?? []);
+      const cpuGroups: Record<string, number[]> = payments
+        ? {
+            "pay gateway": gatewayPids,
+            "pay workers": workerPids,
+            "pay redis": payments.pids.redis,
+            stripe: payments.pids.stripe,
+          }
+        : { gateway: gatewayPids, workers: workerPids };
       return {
         url: `http://127.0.0.1:${gatewayPort}`,
-        cpuGroups: {
-          gateway: children.slice(0, 1).flatMap((c) => c.child.pid ?? []),
-          workers: children.slice(1).flatMap((c) => c.child.pid ?? []),
-        },
+        cpuGroups,
+        ...(payments ? { redisUrl: payments.redisUrl, stripe: payments.stripe } : {}),
         // The shard workers' counters (their /healthz): commands, fenced commits, mailbox reads.
         async counters() {
           const sum: Record<string, number> = {};
