@@ -3,7 +3,8 @@
 // the dev inbox's SMTP server: a request and its approval tell exactly the host and then the driver,
 // in app and by email as their preferences allow and in their language; turning a kind's email off
 // stops it; an event handled twice writes one row per channel; a non-essential email carries a
-// one-click unsubscribe link that works; the in-app list, its unread count and read marks.
+// one-click unsubscribe link that works; a refused mail is retried, then left failed; the in-app
+// list, its unread count and read marks.
 import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { Registry } from "prom-client";
@@ -258,6 +259,33 @@ describe("each event notifies once", () => {
     expect(await rowsOf(booked.body.id)).toHaveLength(2);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await notificationMails(driver.email)).toHaveLength(1);
+  });
+});
+
+describe("email delivery", () => {
+  it("retries a mail the SMTP server refuses with backoff, then leaves its row failed with the reason", async () => {
+    const { spaceId } = await openSpace(t);
+    const driver = await t.signUp("driver");
+    // The dev inbox refuses recipients in the reserved .invalid domain (550).
+    await t.deps.pool.query(`update users set email = $2 where id = $1`, [
+      driver.userId,
+      `refused-${randomUUID()}@example.invalid`,
+    ]);
+    const booked = await driver.client.post("/api/v1/bookings", { spaceId, ...window(25) });
+    await waitForRows(booked.body.id, 2);
+    const { rows } = await waitFor("the email given up", 15_000, async () => {
+      const result = await t.deps.pool.query<{ status: string; attempts: number; last_error: string }>(
+        `select status, attempts, last_error from notifications where booking_id = $1 and channel = 'email'`,
+        [booked.body.id],
+      );
+      return result.rows[0]?.status === "failed" ? result : undefined;
+    });
+    // Every attempt (5 with this file's settings) counted; the in-app row stands.
+    expect(rows[0]).toMatchObject({ status: "failed", attempts: 5 });
+    expect(rows[0]!.last_error).toMatch(/550/);
+    expect(pick(await rowsOf(booked.body.id), driver.userId, "in_app")).toEqual([
+      ["booking_confirmed", "sent"],
+    ]);
   });
 });
 
