@@ -1,13 +1,14 @@
 // Jobs worker process: BullMQ workers for timers and side jobs. Today: scheduled housekeeping, the
 // reconciliation of the ledger with actors' reminders and live cells, and the outbox relayed to
-// BullMQ with its event handlers (booking event counts; with a Stripe key, hosts' account updates
-// from Stripe's webhooks); payments and notifications join as outbox handlers.
+// BullMQ with its event handlers (booking event counts; notifications, whose emails go out from a
+// queue of their own; with a Stripe key, hosts' account updates from Stripe's webhooks; payments).
 import { Queue, Worker } from "bullmq";
 import { actorNamespace, createActorClient } from "../actors/runtime/from-config.ts";
 import { SpaceCommands } from "../gateway/http/space-commands.ts";
 import { loadConfigOrExit } from "../src/config/index.ts";
 import { bookingPaymentsHandler } from "../src/jobs/booking-payments-handler.ts";
 import { MAINTENANCE_QUEUE, PURGE_EXPIRED_JOB, purgeExpired } from "../src/jobs/maintenance.ts";
+import { notificationsHandler } from "../src/jobs/notifications-handler.ts";
 import { OutboxHandlerRegistry } from "../src/jobs/outbox-handlers.ts";
 import { startOutboxJobs } from "../src/jobs/outbox-job.ts";
 import { createOutboxMetrics } from "../src/jobs/outbox-metrics.ts";
@@ -17,7 +18,9 @@ import { createReconcileMetrics } from "../src/jobs/reconciliation-metrics.ts";
 import { spaceEventCountsHandler } from "../src/jobs/space-event-counts-handler.ts";
 import { createLiveContext } from "../src/live/index.ts";
 import { createLogger } from "../src/logger.ts";
+import { mailerFromConfig } from "../src/mail/smtp-mailer.ts";
 import { createMetrics } from "../src/metrics.ts";
+import { startEmailDelivery } from "../src/notifications/email-delivery.ts";
 import { BookingPayments } from "../src/payments/booking-payments.ts";
 import { stripeAccountsHandler } from "../src/payments/stripe-accounts-handler.ts";
 import { createStripeClient } from "../src/payments/stripe-client.ts";
@@ -83,12 +86,29 @@ const paymentHandlers = config.PAYMENTS_ENABLED
     ]
   : [];
 
+// Notification emails: sent from their own queue, after the outbox handler's commit.
+const mailer = mailerFromConfig(config, logger);
+const emails = await startEmailDelivery({
+  pool,
+  connection: bullConnection,
+  mailer,
+  logger,
+  queueName: config.NOTIFICATION_EMAIL_QUEUE,
+  attempts: config.NOTIFICATION_EMAIL_ATTEMPTS,
+  backoffMs: config.NOTIFICATION_EMAIL_BACKOFF_MS,
+  concurrency: config.NOTIFICATION_EMAIL_CONCURRENCY,
+  sweepIntervalMs: config.NOTIFICATION_EMAIL_SWEEP_MS,
+  publicUrl: config.PUBLIC_URL,
+  secret: config.JWT_SECRET,
+});
+
 const outbox = await startOutboxJobs({
   pool,
   databaseUrl: config.DATABASE_URL,
   connection: bullConnection,
   registry: new OutboxHandlerRegistry([
     spaceEventCountsHandler,
+    notificationsHandler(emails.enqueue),
     ...paymentHandlers,
     ...(config.STRIPE_SECRET_KEY ? [stripeAccountsHandler(createStripeClient(config))] : []),
   ]),
@@ -120,6 +140,8 @@ onShutdown(logger, async () => {
   await worker.close();
   await queue.close();
   await outbox.close();
+  await emails.close();
+  await mailer.close();
   await reconciliation.close();
   await actors.close();
   await spaceCommands.close();

@@ -20,6 +20,7 @@ import { authRoutes } from "./routes/auth-routes.ts";
 import { bookingRoutes, isBookingCommand } from "./routes/booking-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { notificationRoutes } from "./routes/notification-routes.ts";
 import { paymentAccountRoutes } from "./routes/payment-account-routes.ts";
 import { paymentRoutes } from "./routes/payment-routes.ts";
 import { payoutRoutes } from "./routes/payout-routes.ts";
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps) {
   api.route("/", paymentAccountRoutes(deps));
   api.route("/", payoutRoutes(deps));
   api.route("/", stripeWebhookRoutes(deps));
+  api.route("/", notificationRoutes(deps));
   app.route("/api/v1", api);
 
   app.route("/", healthRoutes(deps));

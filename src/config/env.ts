@@ -30,6 +30,8 @@ function isOrigin(value: string): boolean {
   }
 }
 
+/** A BullMQ queue name. */
+const queueName = () => z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "letters, digits, '.', '_' and '-' only");
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
 /** Proxies in front of the gateway, 0–16; true/yes count as 1 and false/no as 0 (the old flag). */
@@ -195,10 +197,7 @@ export const envSchema = z
      */
     PAYMENTS_ENABLED: flag.default(false),
     /** The BullMQ queue outbox events are relayed to (deployments sharing one Redis use their own). */
-    OUTBOX_QUEUE: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,100}$/, "letters, digits, '.', '_' and '-' only")
-      .default("outbox-events"),
+    OUTBOX_QUEUE: queueName().default("outbox-events"),
     /** Outbox rows the relay takes per transaction. */
     OUTBOX_RELAY_BATCH_SIZE: int(1, 10_000).default(500),
     /** How often the relay looks for unpublished rows besides being woken by NOTIFY. */
@@ -211,6 +210,16 @@ export const envSchema = z
     OUTBOX_HANDLER_CONCURRENCY: int(1, 100).default(4),
     /** Days published outbox rows (and their handlers' effect records) are kept. */
     OUTBOX_RETENTION_DAYS: int(1, 3650).default(7),
+    /** The BullMQ queue notification emails are sent from (one job per email row). */
+    NOTIFICATION_EMAIL_QUEUE: queueName().default("notification-emails"),
+    /** Attempts a notification email gets in all (the SMTP server refusing or unreachable) before it is `failed`. */
+    NOTIFICATION_EMAIL_ATTEMPTS: int(1, 100).default(8),
+    /** Delay before a notification email's first retry; each next one doubles it. */
+    NOTIFICATION_EMAIL_BACKOFF_MS: int(10, 3_600_000).default(2000),
+    /** Notification emails one jobs worker sends at once. */
+    NOTIFICATION_EMAIL_CONCURRENCY: int(1, 100).default(8),
+    /** How often pending email rows whose job was lost (a crash between commit and queueing) are queued again. */
+    NOTIFICATION_EMAIL_SWEEP_MS: int(100, 3_600_000).default(30_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production") refuseUnsafeProductionSettings(env, ctx);

@@ -15,9 +15,17 @@ export interface OutboxHandler {
   /** Stable: it keys the handler's effects in processed_events. */
   readonly name: string;
   handles(event: Pick<OutboxEvent, "aggregateType" | "eventType">): boolean;
-  /** Makes the effect in `tx`; throws to have the event retried (nothing of this handler is kept). */
-  handle(tx: PoolClient, event: OutboxEvent): Promise<void>;
+  /**
+   * Makes the effect in `tx`; throws to have the event retried (nothing of this handler is kept). May
+   * answer work to start once `tx` has committed (e.g. queueing deliveries of rows it wrote): it runs
+   * once, after the commit, and its failure is only logged, so it must be work that something else
+   * also starts when it is lost (a sweep), and that is harmless when started twice.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: handlers with nothing to follow return nothing
+  handle(tx: PoolClient, event: OutboxEvent): Promise<void | AfterCommit>;
 }
+
+export type AfterCommit = () => Promise<void>;
 
 export class OutboxHandlerRegistry {
   private readonly handlers: readonly OutboxHandler[];
@@ -54,11 +62,18 @@ export async function runHandlers(
     try {
       const made = await withTransaction(pool, async (tx) => {
         if (!(await claimEffect(tx, event.id, handler.name))) return false;
-        await handler.handle(tx, event);
-        return true;
+        return (await handler.handle(tx, event)) ?? true;
       });
       (made ? ran : skipped).push(handler.name);
       if (made) metrics.handled.inc({ handler: handler.name });
+      if (typeof made === "function") {
+        await made().catch((error: unknown) =>
+          logger.warn(
+            { err: error, handler: handler.name, eventId: event.id },
+            "outbox handler's follow-up failed",
+          ),
+        );
+      }
     } catch (error) {
       metrics.handlerFailures.inc({ handler: handler.name });
       logger.warn({ err: error, handler: handler.name, eventId: event.id }, "outbox handler failed");

@@ -9,6 +9,10 @@ export interface Mail {
   text: string;
   /** The action link in the mail (verification, password reset), shown as a button in the HTML part. */
   link?: string;
+  /** The Message-ID, `<local@domain>`, when the sender derives it (a retried mail keeps its id). */
+  messageId?: string;
+  /** Further headers (e.g. List-Unsubscribe). */
+  headers?: Record<string, string>;
 }
 
 export interface Mailer {

@@ -5,6 +5,7 @@
 // Payment rows run on a second app of the same database and secret with payments on, where the
 // host, the other host and the admin hold onboarded Stripe accounts.
 import { beforeAll, describe, expect, it } from "vitest";
+import { unsubscribeToken } from "../../src/notifications/unsubscribe-links.ts";
 import { allWeek, window } from "../support/booking-fixtures.ts";
 import { objectStorageDir, pngBytes, uploadFile, validSpaceBody } from "../support/space-fixtures.ts";
 import { actorPrefix, startSpaceHost } from "../support/space-host.ts";
@@ -47,6 +48,8 @@ interface World {
   /** A confirmed booking of `driver`'s on it, paid and captured. */
   paidBookingId: string;
   paymentId: string;
+  /** An in-app notification of `driver`'s. */
+  notificationId: string;
 }
 
 interface Call {
@@ -506,6 +509,40 @@ const table: Row[] = [
     }),
     expect: everyone(400),
   },
+  // Notifications: each user's own; another's notification is not found.
+  {
+    operation: "GET /api/v1/notifications",
+    call: () => ({ method: "GET", path: "/api/v1/notifications" }),
+    expect: signedIn,
+  },
+  {
+    operation: "POST /api/v1/notifications/{id}/read",
+    call: (w) => ({ method: "POST", path: `/api/v1/notifications/${w.notificationId}/read` }),
+    expect: { ...everyone(404), anonymous: 401, driver: "2xx" },
+  },
+  {
+    operation: "GET /api/v1/notifications/preferences",
+    call: () => ({ method: "GET", path: "/api/v1/notifications/preferences" }),
+    expect: signedIn,
+  },
+  {
+    operation: "PUT /api/v1/notifications/preferences",
+    call: () => ({
+      method: "PUT",
+      path: "/api/v1/notifications/preferences",
+      json: { booking_started: { email: true } },
+    }),
+    expect: signedIn,
+  },
+  // The mailed token decides, not who calls: a valid one works for everyone.
+  {
+    operation: "POST /api/v1/notifications/unsubscribe",
+    call: (w) => ({
+      method: "POST",
+      path: `/api/v1/notifications/unsubscribe?token=${unsubscribeToken(t.config.JWT_SECRET, w.people.driver.userId, "booking_completed")}`,
+    }),
+    expect: everyone("2xx"),
+  },
 ];
 
 /** Onboards the account's Stripe account on the app with payments on (the second POST reads it ready). */
@@ -549,7 +586,15 @@ beforeAll(async () => {
     paidSpaceId: "",
     paidBookingId: "",
     paymentId: "",
+    notificationId: "",
   };
+  const notification = await t.deps.pool.query<{ id: string }>(
+    `insert into notifications (event_id, user_id, channel, kind, language, status, subject, body, sent_at)
+     values (0, $1, 'in_app', 'booking_confirmed', 'en', 'sent', 'Confirmed', 'Your booking is confirmed', now())
+     returning id`,
+    [people.driver.userId],
+  );
+  world.notificationId = notification.rows[0]!.id;
   world.imageId = await uploadImage(world, instantSpaceId);
   const [hostPayments] = await Promise.all([people.host, people.otherHost, people.admin].map(onboard));
   const payout = await hostPayments!.post("/api/v1/payouts", { amount: 100, currency: "EUR" });

@@ -72,6 +72,10 @@ beforeAll(async () => {
       timezone: "Europe/Madrid",
     }),
     setUserRoles: () => ({ roles: ["driver"] }),
+    setNotificationPreferences: () => ({
+      booking_started: { email: true },
+      booking_cancelled: { push: false },
+    }),
     createSpace: () => validSpaceBody(),
     updateSpace: () => ({ title: "Renamed garage" }),
     setSpaceAvailability: () => ({ schedule: allWeek }),
@@ -103,6 +107,8 @@ beforeAll(async () => {
     listUserBookings: () => ({ limit: "5" }),
     listSpaceBookings: () => ({ limit: "5" }),
     listPayouts: () => ({ limit: "5" }),
+    listNotifications: () => ({ limit: "5", unread: "true" }),
+    unsubscribeNotificationEmail: () => ({ token: `${"t".repeat(43)}.${"s".repeat(43)}` }),
   };
   const document = await (await t.app.request("/openapi.json")).json();
   operations = operationsOf(document);

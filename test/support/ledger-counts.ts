@@ -21,6 +21,8 @@ export const WRITTEN_TABLES = [
   "host_payment_accounts",
   "stripe_events",
   "payouts",
+  "notifications",
+  "notification_preferences",
 ] as const;
 
 export async function ledgerCounts(pool: Pool): Promise<Record<string, number>> {
@@ -32,7 +34,9 @@ export async function ledgerCounts(pool: Pool): Promise<Record<string, number>> 
     `select ${columns},
        (select coalesce(max(updated_at)::text, '') from users) as users_updated,
        (select coalesce(max(updated_at)::text, '') from parking_spaces) as spaces_updated,
-       (select coalesce(max(updated_at)::text, '') from bookings) as bookings_updated`,
+       (select coalesce(max(updated_at)::text, '') from bookings) as bookings_updated,
+       (select coalesce(max(updated_at)::text, '') from notification_preferences) as notification_preferences_updated,
+       (select coalesce(max(read_at)::text, '') from notifications) as notifications_read`,
   );
   return rows[0];
 }
