@@ -14,7 +14,7 @@ import { useScratchDatabase } from "../support/scratch-database.ts";
 import { hostWithSpace, insertBooking } from "../support/space-fixtures.ts";
 import { createTestApp } from "../support/test-app.ts";
 import { testInbox } from "../support/test-inbox.ts";
-import { spawnWorker, type WorkerProcess } from "../support/worker-processes.ts";
+import { spawnWorker, stopWorker, type WorkerProcess } from "../support/worker-processes.ts";
 
 const JOBS_WORKER_ENTRY = fileURLToPath(new URL("../../workers/jobs-worker.ts", import.meta.url));
 const db = useScratchDatabase("notifications_crash", 4);
@@ -37,12 +37,6 @@ function jobsWorker(id: string): Promise<WorkerProcess> {
     },
     JOBS_WORKER_ENTRY,
   );
-}
-
-async function stop(worker: WorkerProcess) {
-  const exited = new Promise((resolve) => worker.child.once("exit", resolve));
-  worker.signal("SIGTERM");
-  expect(await exited, worker.output()).toBe(0);
 }
 
 const EVENTS = 90;
@@ -119,6 +113,6 @@ describe("notifications across jobs-worker crashes", () => {
     expect(messageIds.length - distinct.size).toBeLessThanOrEqual(8);
     console.log(`[notifications-crash] ${messageIds.length} messages, ${distinct.size} distinct`);
 
-    await Promise.all([stop(a), stop(b)]);
+    await Promise.all([stopWorker(a), stopWorker(b)]);
   }, 180_000);
 });

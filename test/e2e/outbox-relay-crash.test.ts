@@ -14,7 +14,7 @@ import {
   writeBookingEvents,
 } from "../support/outbox-fixtures.ts";
 import { useScratchDatabase } from "../support/scratch-database.ts";
-import { spawnWorker, type WorkerProcess } from "../support/worker-processes.ts";
+import { spawnWorker, stopWorker, type WorkerProcess } from "../support/worker-processes.ts";
 
 const JOBS_WORKER_ENTRY = fileURLToPath(new URL("../../workers/jobs-worker.ts", import.meta.url));
 const db = useScratchDatabase("outbox_crash", 4);
@@ -32,12 +32,6 @@ function jobsWorker(id: string): Promise<WorkerProcess> {
     },
     JOBS_WORKER_ENTRY,
   );
-}
-
-async function stop(worker: WorkerProcess) {
-  const exited = new Promise((resolve) => worker.child.once("exit", resolve));
-  worker.signal("SIGTERM");
-  expect(await exited, worker.output()).toBe(0);
 }
 
 const COMMITS = 150;
@@ -70,6 +64,6 @@ describe("outbox relay across jobs-worker crashes", () => {
     // Both workers relayed rows; the survivor's health says so.
     expect(((await b.health()) as unknown as { outboxRelayed: number }).outboxRelayed).toBeGreaterThan(0);
     // Both stop cleanly, leaving the database free to drop.
-    await Promise.all([stop(a), stop(b)]);
+    await Promise.all([stopWorker(a), stopWorker(b)]);
   }, 180_000);
 });

@@ -13,7 +13,7 @@ import { useScratchDatabase } from "../support/scratch-database.ts";
 import { actorPrefix, startSpaceHost } from "../support/space-host.ts";
 import { testStripe } from "../support/stripe-server.ts";
 import { createTestApp } from "../support/test-app.ts";
-import { spawnWorker, type WorkerProcess } from "../support/worker-processes.ts";
+import { spawnWorker, stopWorker, type WorkerProcess } from "../support/worker-processes.ts";
 
 const JOBS_WORKER_ENTRY = fileURLToPath(new URL("../../workers/jobs-worker.ts", import.meta.url));
 const db = useScratchDatabase("payments_crash", 2);
@@ -124,8 +124,6 @@ describe("payments across jobs-worker crashes", () => {
       if (rows[0]!.status === "confirmed") expect(intent.status).toBe("succeeded");
       if (rejected.includes(id)) expect([rows[0]!.status, intent.status]).toEqual(["rejected", "canceled"]);
     }
-    const exited = new Promise((resolve) => worker.child.once("exit", resolve));
-    worker.signal("SIGTERM");
-    expect(await exited, worker.output()).toBe(0);
+    await stopWorker(worker);
   }, 240_000);
 });

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { afterAll } from "vitest";
+import { afterAll, expect } from "vitest";
 import type { HostSnapshot } from "../../actors/runtime/index.ts";
 import { freePort } from "../../devstack/stack.ts";
 
@@ -65,4 +65,11 @@ export async function spawnWorker(
       await sleep(100);
     }
   }
+}
+
+/** Asks a worker to stop (SIGTERM) and expects a clean exit (code 0), showing its output if not. */
+export async function stopWorker(worker: WorkerProcess): Promise<void> {
+  const exited = new Promise((resolve) => worker.child.once("exit", resolve));
+  worker.signal("SIGTERM");
+  expect(await exited, worker.output()).toBe(0);
 }
